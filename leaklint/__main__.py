@@ -1,0 +1,5 @@
+import sys
+
+from leaklint.cli import main
+
+sys.exit(main())

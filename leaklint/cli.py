@@ -1,0 +1,77 @@
+"""Command line: `leaklint check` and `leaklint rules` (SPEC §2). Exit 0/1/2."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from leaklint import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # usage errors exit 2 like ruff, with no traceback
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"leaklint: error: {message}\n")
+
+
+def _prefixes(value: str) -> list[str]:
+    return [v.strip().upper() for v in value.split(",") if v.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="leaklint", description="Find connection leaks in Go and Python code.")
+    parser.add_argument("--version", action="version", version=f"leaklint {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    check = sub.add_parser("check", help="analyse files and directories")
+    check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    check.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
+    check.add_argument("--output", "-o", type=Path, help="write the report here (atomically)")
+    check.add_argument("--select", type=_prefixes, help="rule ids or prefixes to run")
+    check.add_argument("--ignore", type=_prefixes, help="rule ids or prefixes to skip")
+    check.add_argument("--extend-select", type=_prefixes, help="add to the selection")
+    check.add_argument("--exclude", type=lambda v: [p for p in v.split(",") if p],
+                       help="glob patterns of paths not to analyse")
+    check.add_argument("--config", type=Path, help="configuration file to use")
+    check.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (0: all cores)")
+    check.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
+    check.add_argument("--statistics", action="store_true", help="count findings per rule")
+    check.add_argument("--quiet", "-q", action="store_true", help="findings only, no summary")
+    check.add_argument("--no-respect-gitignore", action="store_true",
+                       help="analyse files that .gitignore lists")
+    check.add_argument("--path-base", type=Path,
+                       help="SARIF URIs relative to this directory (default: git top level)")
+    check.add_argument("--sarif-category", help="SARIF runAutomationDetails category")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+
+    rules = sub.add_parser("rules", help="list the rule catalogue or explain one rule")
+    rules.add_argument("rule", nargs="?", help="a rule id such as LL101")
+    rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "check":
+            from leaklint.commands.check import run_check
+
+            return run_check(args)
+        if args.command == "rules":
+            from leaklint.commands.rules import run_rules
+
+            return run_rules(args)
+        parser.print_help()
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_ERROR

@@ -1,0 +1,1 @@
+"""One module per subcommand; the CLI imports each only when it runs."""

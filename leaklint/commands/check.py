@@ -1,0 +1,112 @@
+"""`leaklint check`: discover, analyse, report."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pathspec
+
+from leaklint import config as config_mod
+from leaklint.context import RunContext
+from leaklint.discovery import discover
+from leaklint.output import OutputError, emit
+from leaklint.runner import run
+from leaklint.selection import enabled_rules
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _settings(args) -> config_mod.Settings:
+    if args.config is not None:
+        if not args.config.is_file():
+            raise config_mod.ConfigError(f"{args.config}: configuration file not found")
+        settings = config_mod.load_file(args.config)
+        if settings is None:
+            raise config_mod.ConfigError(f"{args.config}: has no [tool.leaklint] table")
+    else:
+        settings = config_mod.discover(Path(args.paths[0]) if args.paths else Path("."))
+    overrides: dict = {}
+    if args.select is not None:
+        overrides["select"] = tuple(args.select)
+    if args.ignore is not None:
+        overrides["ignore"] = settings.ignore + tuple(args.ignore)
+    if args.extend_select is not None:
+        overrides["extend_select"] = settings.extend_select + tuple(args.extend_select)
+    if args.exclude is not None:
+        overrides["exclude"] = tuple(args.exclude)
+    if args.no_respect_gitignore:
+        overrides["respect_gitignore"] = False
+    for key in ("select", "ignore", "extend_select"):
+        for prefix in overrides.get(key, ()):
+            if not config_mod.RULE_PREFIX.match(prefix):
+                raise config_mod.ConfigError(
+                    f"--{key.replace('_', '-')}: unknown rule or prefix {prefix!r}; "
+                    "allowed: LL, LL1, LL101 ... or ALL"
+                )
+    return settings.with_overrides(**overrides)
+
+
+def _exclude_spec(settings: config_mod.Settings) -> pathspec.PathSpec | None:
+    patterns = [*settings.exclude, *settings.extend_exclude]
+    return pathspec.PathSpec.from_lines("gitwildmatch", patterns) if patterns else None
+
+
+def _stderr(message: str) -> None:
+    sys.stderr.write(f"leaklint: {message}\n")
+
+
+def run_check(args) -> int:
+    try:
+        settings = _settings(args)
+    except config_mod.ConfigError as exc:
+        _stderr(f"error: {exc}")
+        return EXIT_ERROR
+    enabled = enabled_rules(settings.select, settings.ignore, settings.extend_select)
+    ctx = RunContext(settings=settings, enabled=enabled)
+    found = discover(
+        list(args.paths), exclude=_exclude_spec(settings),
+        respect_gitignore=settings.respect_gitignore,
+    )
+    from leaklint.model import FileProblem
+
+    result = run(found.files, ctx)
+    result.problems[:0] = [FileProblem(p, reason, "unreadable") for p, reason in found.problems]
+    for problem in result.problems:
+        _stderr(f"{problem.path}: {problem.reason}")
+
+    text = _render(args, result)
+    try:
+        emit(text, args.output)
+    except OutputError as exc:
+        _stderr(f"error: {exc}")
+        return EXIT_ERROR
+    if result.findings and not args.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _render(args, result) -> str:
+    if args.format == "json":
+        from leaklint.report.json_report import render
+
+        return render(result.findings)
+    if args.format == "sarif":
+        from leaklint.report.sarif import render, repository_root
+
+        base = (args.path_base.resolve() if args.path_base
+                else repository_root(Path(args.paths[0]) if args.paths else Path(".")))
+        return render(result.findings, result.problems, base=base, category=args.sarif_category)
+    if args.format == "github":
+        from leaklint.report.github import render
+
+        return render(result.findings)
+    from leaklint.report.text import render
+
+    color = args.color == "always" or (
+        args.color == "auto" and args.output is None and sys.stdout.isatty()
+    )
+    return render(
+        result.findings, color=color, statistics=args.statistics, quiet=args.quiet,
+        files=result.files_analysed, suppressed=result.suppressed,
+    )

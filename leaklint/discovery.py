@@ -1,0 +1,204 @@
+"""Which files a run analyses: deterministic walk, .gitignore, excludes (SPEC §2, §3)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+SUFFIXES = {".go": "go", ".py": "python", ".pyi": "python"}
+# Never walked into (an explicitly named file inside them is still analysed).
+DEFAULT_EXCLUDES = (
+    ".git", ".hg", ".svn", ".venv", "venv", "__pycache__", ".tox", ".nox",
+    ".mypy_cache", ".ruff_cache", ".pytest_cache", ".leaklint_cache",
+    "node_modules", "vendor", "testdata", "third_party_build",
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    path: Path  # on disk
+    display: str  # shown to the user
+    language: str
+
+
+@dataclass
+class Discovery:
+    files: list[Candidate] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+
+
+def language_of(path: Path) -> str | None:
+    return SUFFIXES.get(path.suffix)
+
+
+def _display(path: Path, cwd: Path) -> str:
+    try:
+        rel = os.path.relpath(path, cwd)
+    except ValueError:  # another drive on Windows
+        return path.as_posix()
+    return Path(rel).as_posix() if not rel.startswith("..") else path.as_posix()
+
+
+class _GitIgnores:
+    """.gitignore files met on the walk, each applying below its directory."""
+
+    def __init__(self) -> None:
+        self._specs: dict[Path, pathspec.PathSpec | None] = {}
+
+    def _spec(self, directory: Path) -> pathspec.PathSpec | None:
+        if directory not in self._specs:
+            spec = None
+            ignore_file = directory / ".gitignore"
+            try:
+                if ignore_file.is_file():
+                    lines = ignore_file.read_text("utf-8", "replace").splitlines()
+                    spec = pathspec.PathSpec.from_lines("gitwildmatch", lines)
+            except OSError:
+                spec = None
+            self._specs[directory] = spec
+        return self._specs[directory]
+
+    def ignored(self, path: Path, is_dir: bool, chain: list[Path]) -> bool:
+        for directory in chain:
+            spec = self._spec(directory)
+            if spec is None:
+                continue
+            rel = path.relative_to(directory).as_posix() + ("/" if is_dir else "")
+            if spec.match_file(rel):
+                return True
+        return False
+
+
+def _repo_root(start: Path) -> Path | None:
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return directory
+    return None
+
+
+def discover(
+    paths: list[str],
+    *,
+    exclude: pathspec.PathSpec | None = None,
+    respect_gitignore: bool = True,
+    cwd: Path | None = None,
+) -> Discovery:
+    cwd = cwd or Path.cwd()
+    result = Discovery()
+    seen: set[Path] = set()
+    gitignores = _GitIgnores()
+
+    def add(path: Path, language: str) -> None:
+        try:
+            key = path.resolve()
+        except (OSError, RuntimeError):
+            key = path.absolute()
+        if key not in seen:
+            seen.add(key)
+            result.files.append(Candidate(path, _display(path, cwd), language))
+
+    def excluded(path: Path, is_dir: bool) -> bool:
+        if exclude is None:
+            return False
+        rel = _display(path, cwd) + ("/" if is_dir else "")
+        return exclude.match_file(rel) or exclude.match_file(path.name + ("/" if is_dir else ""))
+
+    for raw in paths:
+        path = Path(raw)
+        if not os.path.lexists(path):
+            result.problems.append((raw, "no such file or directory"))
+            continue
+        if path.is_file() or (not path.is_dir() and path.suffix in SUFFIXES):
+            language = language_of(path)
+            if language is None:
+                result.problems.append((raw, "not a .go or .py file"))
+            else:  # named explicitly: always analysed
+                add(path, language)
+            continue
+        if not path.is_dir():
+            result.problems.append((raw, "not a regular file or directory"))
+            continue
+        root_abs = path.resolve()
+        repo = _repo_root(root_abs) if respect_gitignore else None
+        base_chain: list[Path] = []
+        if repo is not None and repo != root_abs:
+            # .gitignore files between the repository root and the named directory apply too.
+            base_chain = [repo, *[p for p in reversed(root_abs.parents) if repo in p.parents]]
+        for found in _walk(path, root_abs, result, gitignores, base_chain,
+                           respect_gitignore, excluded):
+            add(found, SUFFIXES[found.suffix])
+    return result
+
+
+def _walk(
+    top: Path,
+    root_abs: Path,
+    result: Discovery,
+    gitignores: _GitIgnores,
+    base_chain: list[Path],
+    respect_gitignore: bool,
+    excluded,
+) -> Iterator[Path]:
+    # Iterative, sorted, symlink-loop-proof walk that never leaves the named root.
+    stack: list[tuple[Path, Path, list[Path]]] = [(top, root_abs, base_chain)]
+    visited: set[tuple[int, int]] = set()
+    while stack:
+        directory, real, chain = stack.pop()
+        try:
+            st = real.stat()
+            ident = (st.st_dev, st.st_ino)
+            if ident in visited:
+                result.problems.append((directory.as_posix(), "symlink loop; skipped"))
+                continue
+            visited.add(ident)
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except PermissionError:
+            result.problems.append((directory.as_posix(), "permission denied"))
+            continue
+        except OSError as exc:
+            result.problems.append((directory.as_posix(), exc.strerror or str(exc)))
+            continue
+        chain = [*chain, real] if respect_gitignore else chain
+        subdirs: list[tuple[Path, Path, list[Path]]] = []
+        for entry in entries:
+            child = directory / entry.name
+            try:
+                is_dir = entry.is_dir()
+                is_link = entry.is_symlink()
+            except OSError:
+                continue
+            if is_dir:
+                if entry.name in DEFAULT_EXCLUDES or entry.name.startswith("."):
+                    continue
+                child_real = Path(os.path.realpath(child))
+                if is_link and not _inside(child_real, root_abs):
+                    continue  # never follow a link out of the scanned root
+                if excluded(child, True):
+                    continue
+                if respect_gitignore and gitignores.ignored(real / entry.name, True, chain):
+                    continue
+                subdirs.append((child, child_real, chain))
+                continue
+            if Path(entry.name).suffix not in SUFFIXES:
+                continue
+            if is_link:
+                target = Path(os.path.realpath(child))
+                if not target.exists():
+                    result.problems.append((child.as_posix(), "dangling symlink"))
+                    continue
+                if not _inside(target, root_abs):
+                    continue
+            if excluded(child, False):
+                continue
+            if respect_gitignore and gitignores.ignored(real / entry.name, False, chain):
+                continue
+            yield child
+        stack.extend(reversed(subdirs))
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents

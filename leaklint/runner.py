@@ -1,0 +1,95 @@
+"""Runs the analyses over discovered files and applies suppressions and ignores."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from leaklint.context import RunContext
+from leaklint.discovery import Candidate
+from leaklint.model import FileProblem, FileResult, Finding
+from leaklint.selection import matches
+from leaklint.sources import SourceFile, UnreadableSource, read
+from leaklint.suppress import scan
+
+
+@dataclass
+class RunResult:
+    findings: list[Finding] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
+    files_analysed: int = 0
+    suppressed: int = 0
+
+
+def _load(candidate: Candidate, problems: list[FileProblem]) -> SourceFile | None:
+    try:
+        return read(candidate.path, candidate.display)
+    except UnreadableSource as exc:
+        problems.append(FileProblem(candidate.display, str(exc), "unreadable"))
+        return None
+
+
+def analyse_go_group(files: list[SourceFile], ctx: RunContext) -> list[FileResult]:
+    from leaklint.golang import analyse_package  # tree-sitter is imported only when needed
+
+    return analyse_package(files, ctx)
+
+
+def analyse_python(file: SourceFile, ctx: RunContext) -> FileResult:
+    from leaklint.python import analyse_file  # libcst is imported only when needed
+
+    return analyse_file(file, ctx)
+
+
+def _per_file_ignored(path: str, ctx: RunContext, rule_id: str) -> bool:
+    for pattern, codes in ctx.settings.per_file_ignores:
+        if (fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(Path(path).name, pattern)) and (
+            matches(codes, rule_id)
+        ):
+            return True
+    return False
+
+
+def _finish(result: FileResult, source: SourceFile | None, ctx: RunContext, out: RunResult):
+    out.problems.extend(result.problems)
+    if not result.findings:
+        return
+    language = "go" if result.path.endswith(".go") else "python"
+    suppressions = scan(source.text, language) if source is not None else None
+    for finding in result.findings:
+        if finding.rule_id not in ctx.enabled or _per_file_ignored(finding.path, ctx,
+                                                                  finding.rule_id):
+            continue
+        if suppressions is not None and suppressions.suppresses(finding):
+            out.suppressed += 1
+            continue
+        out.findings.append(finding)
+
+
+def run(candidates: list[Candidate], ctx: RunContext) -> RunResult:
+    out = RunResult()
+    go_groups: dict[Path, list[Candidate]] = defaultdict(list)
+    for candidate in candidates:
+        if candidate.language == "go":
+            go_groups[candidate.path.parent].append(candidate)
+    for candidate in candidates:
+        if candidate.language != "python":
+            continue
+        source = _load(candidate, out.problems)
+        if source is None:
+            continue
+        out.files_analysed += 1
+        _finish(analyse_python(source, ctx), source, ctx, out)
+    for directory in sorted(go_groups):
+        sources = [s for c in go_groups[directory] if (s := _load(c, out.problems)) is not None]
+        if not sources:
+            continue
+        out.files_analysed += len(sources)
+        by_display = {s.display: s for s in sources}
+        for result in analyse_go_group(sources, ctx):
+            _finish(result, by_display.get(result.path), ctx, out)
+    out.findings.sort(key=Finding.sort_key)
+    out.problems.sort(key=lambda p: p.path)
+    return out

@@ -1,0 +1,72 @@
+"""Reading analysed files: bytes in, decoded text or a clear reason out. Never raises."""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from leaklint.positions import LineTable
+
+# Beyond this a file is reported and skipped: it is data, not code a person wrote.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+class UnreadableSource(Exception):
+    """The file cannot be analysed; the message names the reason (not the path)."""
+
+
+@dataclass
+class SourceFile:
+    path: Path  # the path on disk
+    display: str  # the path shown to the user
+    source: bytes  # UTF-8, BOM removed: what the parsers see
+    _lines: LineTable | None = field(default=None, repr=False)
+
+    @property
+    def lines(self) -> LineTable:
+        if self._lines is None:
+            self._lines = LineTable(self.source)
+        return self._lines
+
+    @property
+    def text(self) -> str:
+        return self.source.decode("utf-8")
+
+
+def decode(raw: bytes) -> bytes:
+    """Normalise raw file bytes to UTF-8 without BOM, or raise UnreadableSource."""
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]
+    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            raw = raw.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UnreadableSource(f"invalid UTF-16 at byte {exc.start}") from None
+    if b"\0" in raw:
+        raise UnreadableSource("binary content (contains a NUL byte)")
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise UnreadableSource(f"not valid UTF-8 (byte {exc.start}, line {line})") from None
+    return raw
+
+
+def read(path: Path, display: str) -> SourceFile:
+    try:
+        if not path.is_file():
+            raise UnreadableSource("not a regular file")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise UnreadableSource(
+                f"file too large ({size // (1024 * 1024)} MiB; the limit is "
+                f"{MAX_FILE_BYTES // (1024 * 1024)} MiB)"
+            )
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except PermissionError:
+        raise UnreadableSource("permission denied") from None
+    except OSError as exc:
+        raise UnreadableSource(exc.strerror or str(exc)) from None
+    return SourceFile(path, display, decode(raw))
