@@ -1,28 +1,50 @@
-"""Rule documentation rendered from the catalogue (docs/rules/*.md, `leaklint rules ID`)."""
+"""Rule documentation rendered from the catalogue (docs/rules/*.md, `leaklint rules ID`).
+
+`python -m leaklint.docs` regenerates docs/rules/ from rules/*.toml;
+`python -m leaklint.docs --check` exits 1 when the committed pages are stale.
+"""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from leaklint import catalogue
 from leaklint.catalogue import Rule
 
 GENERATED = "<!-- generated from rules/{id}.toml by `python -m leaklint.docs`; do not edit -->"
+INDEX_GENERATED = "<!-- generated from rules/*.toml by `python -m leaklint.docs`; do not edit -->"
+REGENERATE = "python -m leaklint.docs"
+DOCS_DIR = Path(__file__).resolve().parent.parent / "docs" / "rules"
+
+_LANGUAGE_NAMES = {"go": "Go", "python": "Python"}
+# How a user silences one rule on one line, per language (SPEC §4).
+_SUPPRESS = {
+    "go": "`//nolint:{id}` or `// leaklint:ignore {id} -- reason` on the line or the line before",
+    "python": "`# noqa: {id}` on the line",
+}
+
+
+def _example_title(language: str, kind: str) -> str:
+    verdict = "reported" if kind == "bad" else "not reported"
+    return f"### {_LANGUAGE_NAMES.get(language, language)}: {verdict}"
 
 
 def render_rule_markdown(rule: Rule) -> str:
+    enabled = "yes" if rule.enabled else f"no (opt-in: `--extend-select {rule.id}`)"
     lines = [
         GENERATED.format(id=rule.id),
         f"# {rule.id} {rule.name}",
         "",
-        f"- Languages: {', '.join(rule.languages)}",
-        f"- Default level: {rule.level.value}",
-        "- Enabled by default: "
-        + ("yes" if rule.enabled else f"no (opt-in: --extend-select {rule.id})"),
-        f"- Precision: {rule.precision}",
-        f"- Tags: {', '.join(rule.tags)}",
-        "",
         rule.summary,
+        "",
+        "| | |",
+        "|---|---|",
+        f"| Languages | {', '.join(_LANGUAGE_NAMES[lang] for lang in rule.languages)} |",
+        f"| Default level | {rule.level.value} |",
+        f"| Enabled by default | {enabled} |",
+        f"| Precision | {rule.precision} |",
+        f"| Tags | {', '.join(f'`{t}`' for t in rule.tags)} |",
         "",
         "## What it finds",
         "",
@@ -35,19 +57,28 @@ def render_rule_markdown(rule: Rule) -> str:
         "## Examples",
     ]
     for ex in rule.examples:
-        lines += ["", f"### {ex.language.capitalize()}, {ex.kind}", "",
+        lines += ["", _example_title(ex.language, ex.kind), "",
                   f"```{ex.language}", ex.code.strip("\n"), "```"]
+    lines += ["", "## Suppressing it", ""]
+    for lang in rule.languages:
+        lines.append(f"- {_LANGUAGE_NAMES[lang]}: {_SUPPRESS[lang].format(id=rule.id)}.")
+    lines.append("- For whole files or directories: `per-file-ignores` in the configuration.")
     return "\n".join(lines) + "\n"
 
 
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
 def render_index() -> str:
-    lines = ["<!-- generated from rules/*.toml by `python -m leaklint.docs`; do not edit -->",
-             "# leaklint rules", "", "| id | name | level | languages | default | summary |",
+    lines = [INDEX_GENERATED, "# leaklint rules", "",
+             "| id | name | level | languages | default | summary |",
              "|---|---|---|---|---|---|"]
     for r in catalogue.load().values():
         default = "on" if r.enabled else "opt-in"
+        langs = ", ".join(_LANGUAGE_NAMES[lang] for lang in r.languages)
         lines.append(f"| [{r.id}]({r.id}.md) | {r.name} | {r.level.value} | "
-                     f"{', '.join(r.languages)} | {default} | {r.summary} |")
+                     f"{langs} | {default} | {_cell(r.summary)} |")
     return "\n".join(lines) + "\n"
 
 
@@ -57,11 +88,39 @@ def expected_files() -> dict[str, str]:
     return files
 
 
+def stale_files(directory: Path) -> list[str]:
+    """Names of pages that are missing, differ from the catalogue, or no longer belong."""
+    expected = expected_files()
+    stale = [name for name, text in expected.items()
+             if not (directory / name).is_file()
+             or (directory / name).read_text(encoding="utf-8") != text]
+    if directory.is_dir():
+        stale += sorted(p.name for p in directory.glob("*.md") if p.name not in expected)
+    return sorted(stale)
+
+
 def write(directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
-    for name, text in expected_files().items():
-        (directory / name).write_text(text, encoding="utf-8")
+    expected = expected_files()
+    for name, text in expected.items():
+        (directory / name).write_text(text, encoding="utf-8", newline="\n")
+    for page in directory.glob("*.md"):  # a rule that was removed or renamed
+        if page.name not in expected:
+            page.unlink()
+
+
+def main(argv: list[str]) -> int:
+    if argv == ["--check"]:
+        stale = stale_files(DOCS_DIR)
+        for name in stale:
+            sys.stderr.write(f"docs/rules/{name} is out of date; run `{REGENERATE}`\n")
+        return 1 if stale else 0
+    if argv:
+        sys.stderr.write("usage: python -m leaklint.docs [--check]\n")
+        return 2
+    write(DOCS_DIR)
+    return 0
 
 
 if __name__ == "__main__":
-    write(Path(__file__).resolve().parent.parent / "docs" / "rules")
+    sys.exit(main(sys.argv[1:]))
