@@ -47,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--path-base", type=Path,
                        help="SARIF URIs relative to this directory (default: git top level)")
     check.add_argument("--sarif-category", help="SARIF runAutomationDetails category")
+    check.add_argument("--diff-base", metavar="REF",
+                       help="only findings in functions changed since the merge base with REF")
+    check.add_argument("--baseline", type=Path, metavar="FILE",
+                       help="do not report findings recorded in this baseline file")
+    check.add_argument("--write-baseline", type=Path, metavar="FILE",
+                       help="record every current finding in FILE (the run then passes)")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
     rules = sub.add_parser("rules", help="list the rule catalogue or explain one rule")

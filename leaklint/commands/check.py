@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pathspec
 
+from leaklint import ci_gate
 from leaklint import config as config_mod
 from leaklint.context import RunContext
 from leaklint.discovery import discover
@@ -64,6 +65,11 @@ def run_check(args) -> int:
         return EXIT_ERROR
     enabled = enabled_rules(settings.select, settings.ignore, settings.extend_select)
     ctx = RunContext(settings=settings, enabled=enabled)
+    try:  # fail fast on a bad --diff-base or --baseline, before any analysis
+        changes, entries = ci_gate.prepare(args)
+    except ci_gate.GateError as exc:
+        _stderr(f"error: {exc}")
+        return EXIT_ERROR
     found = discover(
         list(args.paths), exclude=_exclude_spec(settings),
         respect_gitignore=settings.respect_gitignore,
@@ -75,7 +81,13 @@ def run_check(args) -> int:
     for problem in result.problems:
         _stderr(f"{problem.path}: {problem.reason}")
 
-    text = _render(args, result)
+    base = _path_base(args)
+    try:
+        gate = ci_gate.apply(args, result, found.files, base, changes, entries)
+    except OutputError as exc:
+        _stderr(f"error: {exc}")
+        return EXIT_ERROR
+    text = _render(args, result, base, gate.prints) + gate.summary(args)
     try:
         emit(text, args.output)
     except OutputError as exc:
@@ -86,17 +98,24 @@ def run_check(args) -> int:
     return EXIT_CLEAN
 
 
-def _render(args, result) -> str:
+def _path_base(args) -> Path:
+    if args.path_base:
+        return args.path_base.resolve()
+    from leaklint.fingerprint import repository_root
+
+    return repository_root(Path(args.paths[0]) if args.paths else Path("."))
+
+
+def _render(args, result, base: Path, prints: list[str]) -> str:
     if args.format == "json":
         from leaklint.report.json_report import render
 
         return render(result.findings)
     if args.format == "sarif":
-        from leaklint.report.sarif import render, repository_root
+        from leaklint.report.sarif import render
 
-        base = (args.path_base.resolve() if args.path_base
-                else repository_root(Path(args.paths[0]) if args.paths else Path(".")))
-        return render(result.findings, result.problems, base=base, category=args.sarif_category)
+        return render(result.findings, result.problems, base=base,
+                      category=args.sarif_category, prints=prints)
     if args.format == "github":
         from leaklint.report.github import render
 
