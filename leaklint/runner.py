@@ -9,6 +9,8 @@ from pathlib import Path
 
 from leaklint.context import RunContext
 from leaklint.discovery import Candidate
+from leaklint.emit import FileReport
+from leaklint.guard import MAX_NESTING, AnalysisCrashed, call_guarded, nesting
 from leaklint.model import FileProblem, FileResult, Finding
 from leaklint.selection import matches
 from leaklint.sources import SourceFile, UnreadableSource, read
@@ -41,6 +43,67 @@ def analyse_python(file: SourceFile, ctx: RunContext) -> FileResult:
     from leaklint.python import analyse_file  # libcst is imported only when needed
 
     return analyse_file(file, ctx)
+
+
+def _too_deep(source: SourceFile, language: str, ctx: RunContext) -> FileResult | None:
+    """Refuse a file nested beyond what the parsers survive, before parsing it."""
+    deep = nesting(source.source, language)
+    if not deep.line:
+        return None
+    reason = f"nesting too deep to analyse (over {MAX_NESTING[language]} levels)"
+    result = FileResult(source.display)
+    if "LL000" in ctx.enabled:
+        report = FileReport(source, language, ctx.enabled)
+        at = (deep.line - 1, deep.column - 1)
+        report.report("LL000", source.lines.span_from_points(at, (at[0], at[1] + 1)),
+                      reason=reason)
+        result.findings = report.findings
+    else:  # the file is still not analysed: say so
+        result.problems.append(FileProblem(source.display, reason, "skipped"))
+    return result
+
+
+def _crashed(display: str, exc: AnalysisCrashed) -> FileProblem:
+    if isinstance(exc.__cause__, RecursionError):
+        return FileProblem(display, "nesting too deep to analyse (recursion limit)", "unparsable")
+    return FileProblem(display, f"internal error while analysing: {exc}", "skipped")
+
+
+def _safe_python(source: SourceFile, ctx: RunContext) -> FileResult:
+    refused = _too_deep(source, "python", ctx)
+    if refused is not None:
+        return refused
+    try:
+        return call_guarded(analyse_python, source, ctx)
+    except AnalysisCrashed as exc:
+        return FileResult(source.display, problems=[_crashed(source.display, exc)])
+
+
+def _safe_go(sources: list[SourceFile], ctx: RunContext) -> list[FileResult]:
+    results: list[FileResult] = []
+    group: list[SourceFile] = []
+    for source in sources:
+        refused = _too_deep(source, "go", ctx)
+        if refused is not None:
+            results.append(refused)
+        else:
+            group.append(source)
+    if not group:
+        return results
+    try:
+        return results + call_guarded(analyse_go_group, group, ctx)
+    except AnalysisCrashed as exc:
+        if len(group) == 1:
+            return [*results, FileResult(group[0].display,
+                                         problems=[_crashed(group[0].display, exc)])]
+    # Find the culprit: each file alone (without the package context) so the others
+    # are still analysed and only the failing file is reported.
+    for source in group:
+        try:
+            results += call_guarded(analyse_go_group, [source], ctx)
+        except AnalysisCrashed as exc:
+            results.append(FileResult(source.display, problems=[_crashed(source.display, exc)]))
+    return results
 
 
 def _per_file_ignored(path: str, ctx: RunContext, rule_id: str) -> bool:
@@ -81,14 +144,14 @@ def run(candidates: list[Candidate], ctx: RunContext) -> RunResult:
         if source is None:
             continue
         out.files_analysed += 1
-        _finish(analyse_python(source, ctx), source, ctx, out)
+        _finish(_safe_python(source, ctx), source, ctx, out)
     for directory in sorted(go_groups):
         sources = [s for c in go_groups[directory] if (s := _load(c, out.problems)) is not None]
         if not sources:
             continue
         out.files_analysed += len(sources)
         by_display = {s.display: s for s in sources}
-        for result in analyse_go_group(sources, ctx):
+        for result in _safe_go(sources, ctx):
             _finish(result, by_display.get(result.path), ctx, out)
     out.findings.sort(key=Finding.sort_key)
     out.problems.sort(key=lambda p: p.path)
