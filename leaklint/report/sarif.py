@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from leaklint import __version__, catalogue
 from leaklint.catalogue import Rule
+from leaklint.docs import render_rule_markdown
 from leaklint.fingerprint import KEY, for_run, repo_path, repository_root
 from leaklint.model import FileProblem, Finding, Span
 
@@ -73,12 +74,9 @@ def rule_descriptor(rule: Rule) -> dict:
 
 
 def _help_markdown(rule: Rule) -> str:
-    parts = [f"**{rule.id} {rule.name}**: {rule.summary}", "", rule.description, "", rule.help]
-    for ex in rule.examples:
-        lang = "go" if ex.language == "go" else "python"
-        parts += ["", f"{ex.kind.capitalize()} ({ex.language}):", "", f"```{lang}",
-                  ex.code.strip("\n"), "```"]
-    return "\n".join(parts)
+    """The rule's documentation page, without its generated-file comment."""
+    page = render_rule_markdown(rule)
+    return "\n".join(line for line in page.splitlines() if not line.startswith("<!--"))
 
 
 def region(span: Span) -> dict:
