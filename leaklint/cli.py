@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from leaklint import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_SIGINT, EXIT_SIGTERM = 128 + 2, 128 + 15  # shell convention for a signal's death
 
 
 class _Parser(argparse.ArgumentParser):
@@ -61,9 +64,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised like KeyboardInterrupt so that cleanup (temp files) runs."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Only the main thread may install handlers (main() may be called from a library);
+    # the previous handler comes back afterwards.
+    on_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if on_main else None
+    try:
+        return _dispatch(parser, args)
+    finally:
+        if on_main and previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
         if args.command == "check":
             from leaklint.commands.check import run_check
@@ -76,8 +99,15 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_ERROR
     except KeyboardInterrupt:
-        return 130
+        sys.stderr.write("leaklint: interrupted\n")
+        return EXIT_SIGINT
+    except Terminated:
+        sys.stderr.write("leaklint: terminated\n")
+        return EXIT_SIGTERM
     except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_ERROR
+    except Exception as exc:  # a bug of ours: one line, not a traceback, in a CI log
+        sys.stderr.write(f"leaklint: internal error: {type(exc).__name__}: {exc}\n")
         return EXIT_ERROR

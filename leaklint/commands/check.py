@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -92,6 +93,10 @@ def run_check(args) -> int:
         emit(text, args.output)
     except OutputError as exc:
         _stderr(f"error: {exc}")
+        return EXIT_ERROR
+    if any(not os.path.lexists(p) for p in args.paths):
+        # A PATH that does not exist is a usage error (a typo in a CI script must not
+        # pass quietly); the paths that exist were still analysed and reported.
         return EXIT_ERROR
     if result.findings and not args.exit_zero:
         return EXIT_FINDINGS
