@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from leaklint.positions import LineTable
 
 # Beyond this a file is reported and skipped: it is data, not code a person wrote.
 MAX_FILE_BYTES = 20 * 1024 * 1024
+_LONE_CR = re.compile(rb"\r(?!\n)")
 
 
 class UnreadableSource(Exception):
@@ -50,6 +52,10 @@ def decode(raw: bytes) -> bytes:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise UnreadableSource(f"not valid UTF-8 (byte {exc.start}, line {line})") from None
+    if b"\r" in raw:
+        # A lone CR ends a line for editors and for Python, not for a byte split on LF:
+        # make it LF (same length, so byte offsets stay put) so every layer agrees on lines.
+        raw = _LONE_CR.sub(b"\n", raw)
     return raw
 
 
