@@ -18,6 +18,9 @@ DEFAULT_EXCLUDES = (
 )
 
 
+_OUTSIDE = "symlink to outside the scanned directory; not followed (name it as a PATH)"
+
+
 @dataclass(frozen=True)
 class Candidate:
     path: Path  # on disk
@@ -176,7 +179,10 @@ def _walk(
                     continue
                 child_real = Path(os.path.realpath(child))
                 if is_link and not _inside(child_real, root_abs):
-                    continue  # never follow a link out of the scanned root
+                    # Never follow a link out of the scanned root, but say so: a silent
+                    # skip would look like a clean result.
+                    result.problems.append((child.as_posix(), _OUTSIDE))
+                    continue
                 if excluded(child, True):
                     continue
                 if respect_gitignore and gitignores.ignored(real / entry.name, True, chain):
@@ -191,6 +197,7 @@ def _walk(
                     result.problems.append((child.as_posix(), "dangling symlink"))
                     continue
                 if not _inside(target, root_abs):
+                    result.problems.append((child.as_posix(), _OUTSIDE))
                     continue
             if excluded(child, False):
                 continue
