@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import fnmatch
-from collections import defaultdict
+import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from leaklint.cache import Cache
 from leaklint.context import RunContext
 from leaklint.discovery import Candidate
 from leaklint.emit import FileReport
 from leaklint.guard import MAX_NESTING, AnalysisCrashed, call_guarded, nesting
 from leaklint.model import FileProblem, FileResult, Finding
+from leaklint.parallel import effective_jobs, run_pool
+from leaklint.plan import WorkUnit, plan
 from leaklint.selection import matches
 from leaklint.sources import SourceFile, UnreadableSource, read
 from leaklint.suppress import scan
@@ -131,28 +134,72 @@ def _finish(result: FileResult, source: SourceFile | None, ctx: RunContext, out:
         out.findings.append(finding)
 
 
-def run(candidates: list[Candidate], ctx: RunContext) -> RunResult:
+def process_unit(unit: WorkUnit, ctx: RunContext) -> dict:
+    """Analyse one work unit; the outcome is what the cache stores (see leaklint.cache).
+    A Go package the prefilter ruled out is still read (unreadable or binary files are
+    reported either way) but never parsed."""
     out = RunResult()
-    go_groups: dict[Path, list[Candidate]] = defaultdict(list)
-    for candidate in candidates:
-        if candidate.language == "go":
-            go_groups[candidate.path.parent].append(candidate)
-    for candidate in candidates:
-        if candidate.language != "python":
-            continue
-        source = _load(candidate, out.problems)
-        if source is None:
-            continue
-        out.files_analysed += 1
-        _finish(_safe_python(source, ctx), source, ctx, out)
-    for directory in sorted(go_groups):
-        sources = [s for c in go_groups[directory] if (s := _load(c, out.problems)) is not None]
-        if not sources:
-            continue
+    if unit.language == "python":
+        source = _load(unit.files[0], out.problems)
+        if source is not None:
+            out.files_analysed += 1
+            _finish(_safe_python(source, ctx), source, ctx, out)
+    else:
+        sources = [s for c in unit.files if (s := _load(c, out.problems)) is not None]
         out.files_analysed += len(sources)
-        by_display = {s.display: s for s in sources}
-        for result in _safe_go(sources, ctx):
-            _finish(result, by_display.get(result.path), ctx, out)
+        if sources and unit.analyse:
+            by_display = {s.display: s for s in sources}
+            for result in _safe_go(sources, ctx):
+                _finish(result, by_display.get(result.path), ctx, out)
+    return {"findings": out.findings, "problems": out.problems,
+            "suppressed": out.suppressed, "files": out.files_analysed}
+
+
+def _merge(outcome: dict, out: RunResult) -> None:
+    out.findings.extend(outcome["findings"])
+    out.problems.extend(outcome["problems"])
+    out.suppressed += outcome["suppressed"]
+    out.files_analysed += outcome["files"]
+
+
+def run(
+    candidates: list[Candidate],
+    ctx: RunContext,
+    *,
+    jobs: int = 1,
+    cache: Cache | None = None,
+    prefilter: bool = True,
+) -> RunResult:
+    """Analyse every candidate. Work units (Python files, Go packages) found in the
+    cache are not read again; the others run on `jobs` processes (0: every core).
+    The result does not depend on jobs, cache or prefilter: only the time does."""
+    out = RunResult()
+    todo: list[WorkUnit] = []
+    for unit in plan(candidates, ctx, cache=cache, prefilter=prefilter):
+        cached = cache.get(unit.key) if cache is not None and unit.key else None
+        if cached is not None:
+            _merge(cached, out)
+        else:
+            todo.append(unit)
+    todo.sort(key=lambda u: -u.size)  # largest first: the pool drains evenly
+    workers = effective_jobs(jobs, len(todo), sum(u.size for u in todo))
+    if workers > 1:
+        _preload(todo)
+        done = run_pool(process_unit, todo, workers, ctx)
+    else:
+        done = ((unit, process_unit(unit, ctx)) for unit in todo)
+    for unit, outcome in done:
+        _merge(outcome, out)
+        if cache is not None and unit.key:
+            cache.put(unit.key, outcome)
     out.findings.sort(key=Finding.sort_key)
     out.problems.sort(key=lambda p: p.path)
     return out
+
+
+def _preload(todo: list[WorkUnit]) -> None:
+    """Import the parsers once before the pool forks, not once per worker."""
+    if any(u.language == "go" and u.analyse for u in todo):
+        importlib.import_module("leaklint.golang")
+    if any(u.language == "python" for u in todo):
+        importlib.import_module("leaklint.python")

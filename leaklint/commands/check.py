@@ -58,7 +58,20 @@ def _stderr(message: str) -> None:
     sys.stderr.write(f"leaklint: {message}\n")
 
 
+def _cache(args, settings: config_mod.Settings):
+    """The result cache at the project root, unless --no-cache."""
+    if args.no_cache:
+        return None
+    from leaklint.cache import Cache, code_fingerprint, project_root
+
+    first = Path(args.paths[0]) if args.paths else Path(".")
+    return Cache(project_root(first, settings.source), code_fingerprint())
+
+
 def run_check(args) -> int:
+    if args.jobs < 0:
+        _stderr("error: --jobs must be 0 (every core) or a positive number")
+        return EXIT_ERROR
     try:
         settings = _settings(args)
     except config_mod.ConfigError as exc:
@@ -77,7 +90,7 @@ def run_check(args) -> int:
     )
     from leaklint.model import FileProblem
 
-    result = run(found.files, ctx)
+    result = run(found.files, ctx, jobs=args.jobs, cache=_cache(args, settings))
     result.problems[:0] = [FileProblem(p, reason, "unreadable") for p, reason in found.problems]
     for problem in result.problems:
         _stderr(f"{problem.path}: {problem.reason}")

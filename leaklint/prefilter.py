@@ -1,0 +1,210 @@
+"""Cheap byte-level prefilter for Go packages: skip parsing a package that cannot matter.
+
+A Go package (all `.go` files of one directory) is analysed only when one of its files
+imports an API the rules or the user's Go API models care about, or imports a package
+of the same module that (transitively) does: a same-module helper may return a
+`*http.Response` whose body the caller then owns. Everything else is left unparsed.
+
+Only import declarations are read: Go requires them before any other declaration, so
+the scan stops at the first one and never looks at the rest of the file. Anything the
+scanner does not understand counts as relevant: the prefilter may keep too much, never
+too little.
+
+Python files are not filtered here: the Python analysis has its own prefilter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from leaklint.config import GoModels
+
+# Import paths whose use the Go rules look for (net.Conn / tls.Conn dials, *http.Response,
+# Transport / Client / Server literals, gRPC connections, third-party HTTP clients).
+_EXACT = frozenset({"net", "crypto/tls"})
+_PREFIXES = ("net/http",)
+_SUBSTRINGS = ("grpc", "cleanhttp", "retryablehttp", "resty")
+
+_TOKEN = re.compile(
+    rb'\s+|//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"|`[^`]*`|[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*|.',
+    re.DOTALL,
+)
+_MODULE = re.compile(rb'^\s*module\s+"?([^\s"/][^\s"]*)"?', re.MULTILINE)
+
+
+def go_imports(source: bytes) -> list[str] | None:
+    """The import paths declared by a Go file, or None when the header is not understood
+    (the caller then treats the file as relevant)."""
+    tokens = _tokens(source)
+    if next(tokens, None) != b"package" or next(tokens, None) is None:
+        return None
+    imports: list[str] = []
+    for tok in tokens:
+        if tok == b";":
+            continue
+        if tok != b"import":
+            return imports  # the first other declaration ends the import section
+        tok = next(tokens, None)
+        if tok == b"(":
+            for spec in tokens:
+                if spec == b")":
+                    break
+                if spec[:1] in (b'"', b"`"):
+                    imports.append(_unquote(spec))
+            else:
+                return None  # unterminated import block
+        else:
+            while tok is not None and tok[:1] not in (b'"', b"`"):
+                tok = next(tokens, None)  # skip an alias, `.` or `_`
+            if tok is None:
+                return None
+            imports.append(_unquote(tok))
+    return imports
+
+
+def _tokens(source: bytes) -> Iterable[bytes]:
+    for match in _TOKEN.finditer(source):
+        tok = match.group()
+        if tok[:1].isspace() or tok.startswith((b"//", b"/*")):
+            continue
+        yield tok
+
+
+def _unquote(literal: bytes) -> str:
+    return literal[1:-1].decode("utf-8", "replace")
+
+
+def model_packages(models: GoModels) -> frozenset[str]:
+    """Import paths named by the user's Go API models ("example.com/x/httpx.Fetch" ->
+    "example.com/x/httpx"; methods such as "pkg.Client.Do" -> "pkg")."""
+    paths = set()
+    for entry in (*models.response_functions, *models.body_closers,
+                  *models.client_constructors):
+        slash = entry.rfind("/")
+        paths.add(entry[: slash + 1] + entry[slash + 1:].split(".", 1)[0])
+    return frozenset(paths)
+
+
+def relevant_import(path: str, models: frozenset[str] = frozenset()) -> bool:
+    """Whether importing `path` may give a package something the Go rules look at."""
+    if path in _EXACT or path.startswith(_PREFIXES):
+        return True
+    if any(s in path for s in _SUBSTRINGS):
+        return True
+    return any(path == m or path.startswith(m + "/") for m in models)
+
+
+@dataclass(frozen=True)
+class GoModule:
+    root: Path
+    path: str  # the module path from go.mod
+    go_mod: bytes
+
+
+def find_module(directory: Path, memo: dict[Path, GoModule | None]) -> GoModule | None:
+    """The module (nearest go.mod upward) a package directory belongs to."""
+    trail = []
+    current: Path | None = directory
+    module = None
+    while current is not None:
+        if current in memo:
+            module = memo[current]
+            break
+        trail.append(current)
+        try:
+            data = (current / "go.mod").read_bytes()
+        except OSError:
+            data = None
+        if data is not None:
+            found = _MODULE.search(data)
+            module = GoModule(current, found.group(1).decode("utf-8", "replace"), data) \
+                if found else None
+            break
+        current = current.parent if current.parent != current else None
+    for seen in trail:
+        memo[seen] = module
+    return module
+
+
+@dataclass
+class GoPackageInfo:
+    """What the prefilter and the cache know about one package directory."""
+
+    directory: Path
+    imports: set[str] = field(default_factory=set)
+    understood: bool = True  # False: some file's header could not be scanned
+    digests: list[bytes] = field(default_factory=list)  # content hashes, file-name order
+
+
+class GoIndex:
+    """Import graph of the Go packages of a run, for the prefilter and the cache keys.
+
+    `scan(directory)` must return the package's info; packages outside the run (a
+    same-module dependency of an analysed package) are scanned on demand."""
+
+    def __init__(self, models: GoModels, scan: Callable[[Path], GoPackageInfo | None]) -> None:
+        self._models = model_packages(models)
+        self._scan = scan
+        self._packages: dict[Path, GoPackageInfo | None] = {}
+        self._modules: dict[Path, GoModule | None] = {}
+        self._closures: dict[Path, frozenset[Path]] = {}
+
+    def add(self, info: GoPackageInfo) -> None:
+        self._packages[info.directory] = info
+
+    def info(self, directory: Path) -> GoPackageInfo | None:
+        if directory not in self._packages:
+            self._packages[directory] = self._scan(directory)
+        return self._packages[directory]
+
+    def module(self, directory: Path) -> GoModule | None:
+        return find_module(directory, self._modules)
+
+    def _same_module_dirs(self, info: GoPackageInfo) -> tuple[list[Path], bool]:
+        """Directories of the same-module packages `info` imports; the flag says some
+        import of the module could not be mapped to a directory."""
+        module = self.module(info.directory)
+        if module is None:
+            return [], False
+        dirs, missing = [], False
+        for imp in info.imports:
+            if imp == module.path or imp.startswith(module.path + "/"):
+                target = module.root / imp[len(module.path):].lstrip("/")
+                if target.is_dir():
+                    dirs.append(target)
+                else:
+                    missing = True
+        return dirs, missing
+
+    def closure(self, directory: Path) -> frozenset[Path]:
+        """The package and every same-module package it imports, transitively."""
+        if directory in self._closures:
+            return self._closures[directory]
+        seen = {directory}
+        stack = [directory]
+        while stack:
+            info = self.info(stack.pop())
+            if info is None:
+                continue
+            for dep in self._same_module_dirs(info)[0]:
+                if dep not in seen:
+                    seen.add(dep)
+                    stack.append(dep)
+        result = frozenset(seen)
+        self._closures[directory] = result
+        return result
+
+    def wanted(self, directory: Path) -> bool:
+        """False only when no package in the closure imports anything relevant."""
+        for member in self.closure(directory):
+            info = self.info(member)
+            if info is None or not info.understood:
+                return True
+            if self._same_module_dirs(info)[1]:
+                return True  # an import of the module we cannot see: assume it matters
+            if any(relevant_import(imp, self._models) for imp in info.imports):
+                return True
+        return False
