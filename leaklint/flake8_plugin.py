@@ -1,0 +1,60 @@
+"""flake8 plugin: `flake8 --select LL` runs leaklint's Python rules.
+
+flake8 does the rest: `# noqa`, select/ignore, output. The plugin never raises: an
+exception in a plugin aborts the user's whole flake8 run, so a failure here yields
+nothing for the file instead.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from collections.abc import Iterator
+from pathlib import Path
+
+from leaklint import __version__
+
+# LL000 is left out: flake8 reports syntax errors itself (E999) and never calls
+# tree plugins for a file it cannot parse.
+FLAKE8_RULES = frozenset({"LL101", "LL102", "LL201", "LL301", "LL401", "LL402"})
+
+
+@functools.lru_cache(maxsize=64)
+def _settings(directory: str):
+    """[tool.leaklint] models (wrappers) for files under a directory; defaults on error."""
+    from leaklint.config import ConfigError, Settings, discover
+
+    try:
+        return discover(Path(directory))
+    except (ConfigError, OSError):
+        return Settings()
+
+
+class LeakLintChecker:
+    name = "leaklint"
+    version = __version__
+
+    def __init__(self, tree: ast.AST, lines: list[str], filename: str) -> None:
+        self.lines = lines
+        self.filename = filename
+
+    def run(self) -> Iterator[tuple[int, int, str, type]]:
+        try:
+            found = self._findings()
+        except Exception:  # a plugin must never abort flake8
+            return
+        for finding in found:
+            yield (finding.span.line, finding.span.column - 1,
+                   f"{finding.rule_id} {finding.message}", type(self))
+
+    def _findings(self) -> list:
+        from leaklint.context import RunContext
+        from leaklint.python import analyse_file
+        from leaklint.sources import SourceFile
+
+        source = "".join(self.lines).encode("utf-8", "surrogatepass")
+        path = Path(self.filename)
+        settings = _settings(str(path.parent if self.filename not in ("-", "stdin") else "."))
+        ctx = RunContext(settings=settings, enabled=FLAKE8_RULES)
+        result = analyse_file(SourceFile(path, self.filename, source), ctx)
+        return sorted(result.findings, key=lambda f: (f.span.line, f.span.column, f.rule_id))

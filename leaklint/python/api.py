@@ -1,0 +1,115 @@
+"""The API model: which qualified names build clients, return responses, take timeouts.
+
+Data only. Analyses look names up here after import resolution (leaklint.python.names);
+nothing in this table is ever matched against a bare method name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+REQUESTS = "requests"
+HTTPX = "httpx"
+AIOHTTP = "aiohttp"
+URLLIB3 = "urllib3"
+HTTP_CLIENT = "http.client"
+URLLIB = "urllib"
+USER = "user"
+
+# Every library the byte-level prefilter looks for (plus user-configured modules);
+# `urllib` also covers urllib3, and `from http import client` is matched separately.
+PREFILTER_NEEDLES = (b"requests", b"httpx", b"aiohttp", b"urllib", b"http.client")
+
+# Client (connection pool) constructors -> library.
+CLIENT_CONSTRUCTORS: dict[str, str] = {
+    "requests.Session": REQUESTS,
+    "requests.session": REQUESTS,
+    "requests.sessions.Session": REQUESTS,
+    "requests.sessions.session": REQUESTS,
+    "httpx.Client": HTTPX,
+    "httpx.AsyncClient": HTTPX,
+    "aiohttp.ClientSession": AIOHTTP,
+    "aiohttp.client.ClientSession": AIOHTTP,
+    "urllib3.PoolManager": URLLIB3,
+    "urllib3.ProxyManager": URLLIB3,
+    "urllib3.HTTPConnectionPool": URLLIB3,
+    "urllib3.HTTPSConnectionPool": URLLIB3,
+    "urllib3.connection_from_url": URLLIB3,
+    "urllib3.poolmanager.PoolManager": URLLIB3,
+    "urllib3.connectionpool.HTTPConnectionPool": URLLIB3,
+    "urllib3.connectionpool.HTTPSConnectionPool": URLLIB3,
+    "http.client.HTTPConnection": HTTP_CLIENT,
+    "http.client.HTTPSConnection": HTTP_CLIENT,
+}
+
+HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
+REQUEST_METHODS = HTTP_VERBS | {"request"}
+
+# Module-level request functions -> library.
+MODULE_REQUEST_FUNCTIONS: dict[str, str] = {
+    **{f"requests.{m}": REQUESTS for m in REQUEST_METHODS},
+    **{f"requests.api.{m}": REQUESTS for m in REQUEST_METHODS},
+    **{f"httpx.{m}": HTTPX for m in REQUEST_METHODS},
+    "httpx.stream": HTTPX,
+    "urllib.request.urlopen": URLLIB,
+    "urllib3.request": URLLIB3,
+}
+
+# Methods of a client that send a request, per library. Other methods (mount,
+# headers, cookies...) are neither requests nor uses that count towards reuse.
+CLIENT_REQUEST_METHODS: dict[str, frozenset[str]] = {
+    REQUESTS: REQUEST_METHODS | {"send"},
+    HTTPX: REQUEST_METHODS | {"send", "stream"},
+    AIOHTTP: REQUEST_METHODS | {"ws_connect"},
+    URLLIB3: frozenset({"request", "urlopen", "request_encode_url", "request_encode_body"}),
+    HTTP_CLIENT: frozenset({"request", "getresponse", "putrequest"}),
+    USER: REQUEST_METHODS | {"send", "stream", "urlopen"},
+}
+
+# Methods that release a client's pool.
+CLIENT_CLOSERS = frozenset({"close", "aclose", "clear"})
+# Methods and attributes that release a response's connection (close, or read to EOF
+# where the library then gives the connection back).
+RESPONSE_CLOSERS = frozenset({"close", "aclose", "release", "release_conn", "drain_conn"})
+RESPONSE_READERS: dict[str, frozenset[str]] = {
+    REQUESTS: frozenset({"content", "text", "json", "iter_content", "iter_lines"}),
+    HTTPX: frozenset({"read", "aread", "content", "text", "json", "iter_bytes", "aiter_bytes",
+                      "iter_text", "aiter_text", "iter_lines", "aiter_lines"}),
+    AIOHTTP: frozenset({"read", "text", "json"}),
+    URLLIB3: frozenset({"data", "read", "json", "stream"}),
+    URLLIB: frozenset({"read", "readlines"}),
+    HTTP_CLIENT: frozenset({"read", "readlines"}),
+    USER: frozenset(),
+}
+
+# Timeouts. requests and urlopen/http.client have none by default: the call must pass
+# one. httpx and aiohttp have defaults: only an explicit disabling counts.
+NEEDS_TIMEOUT = frozenset({REQUESTS, URLLIB, HTTP_CLIENT})
+# Positional index of `timeout` where the signature allows it positionally.
+TIMEOUT_POSITION: dict[str, int] = {
+    "urllib.request.urlopen": 2,
+    "http.client.HTTPConnection": 2,
+    "http.client.HTTPSConnection": 4,  # (host, port, key_file, cert_file, timeout) pre-3.12
+}
+HTTPX_TIMEOUT = frozenset({"httpx.Timeout"})
+AIOHTTP_TIMEOUT = frozenset({"aiohttp.ClientTimeout", "aiohttp.client.ClientTimeout"})
+AIOHTTP_TIMEOUT_FIELDS = ("total", "connect", "sock_read", "sock_connect")
+
+# Idle expiry (LL401).
+HTTPX_LIMITS = frozenset({"httpx.Limits"})
+AIOHTTP_CONNECTORS = frozenset({"aiohttp.TCPConnector", "aiohttp.connector.TCPConnector"})
+
+PARTIAL = frozenset({"functools.partial"})
+CLOSING = frozenset({"contextlib.closing", "contextlib.aclosing"})
+EXIT_STACK_ENTER = frozenset({"enter_context", "enter_async_context", "push", "callback",
+                              "push_async_callback"})
+
+
+@dataclass(frozen=True)
+class Client:
+    """A client type: its library and whether it sets a default timeout itself
+    (a subclass overriding request())."""
+
+    library: str
+    name: str
+    has_default_timeout: bool = False

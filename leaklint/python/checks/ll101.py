@@ -1,0 +1,58 @@
+"""LL101 unclosed-response-body (Python).
+
+Responses that hold a pooled connection until released: requests with stream=True,
+urlopen, HTTPConnection.getresponse, httpx send(stream=True), aiohttp responses outside
+`async with`, urllib3 with preload_content=False, user response functions.
+"""
+
+from __future__ import annotations
+
+from leaklint.python import api
+from leaklint.python.checks.args import is_false, is_true, keyword
+from leaklint.python.checks.owner import fate, leaks, related, where
+from leaklint.python.names import Request, code
+
+RULES = ("LL101",)
+
+
+def holds_connection(analysis, site) -> bool:
+    request: Request | None = site.request
+    if request is None:
+        return False
+    call, extra = site.call, request.keywords
+    library, method = request.library, request.method
+    if library == api.REQUESTS:
+        return method in api.REQUEST_METHODS | {"send"} and is_true(
+            keyword(call, "stream", extra))
+    if library in (api.URLLIB, api.USER):
+        return method != "stream"
+    if library == api.HTTP_CLIENT:
+        return method == "getresponse"
+    if library == api.HTTPX:
+        return method == "send" and is_true(keyword(call, "stream", extra))
+    if library == api.AIOHTTP:
+        return method in api.REQUEST_METHODS | {"ws_connect"}
+    if library == api.URLLIB3:
+        return method in ("request", "urlopen") and is_false(
+            keyword(call, "preload_content", extra))
+    return False
+
+
+def check(analysis) -> None:
+    for site in analysis.sites:
+        if not holds_connection(analysis, site):
+            continue
+        readers = api.RESPONSE_READERS[site.request.library]
+        result = fate(analysis, site.call, site.fn, api.RESPONSE_CLOSERS, readers)
+        if result.kind == "discarded":
+            analysis.report.report("LL101", analysis.span(site.call),
+                                   scope=analysis.scope(site.fn),
+                                   callee=code(site.call.func), where="")
+        elif result.kind == "local":
+            flow = leaks(analysis, site.fn, result, api.RESPONSE_CLOSERS, readers)
+            if flow is not None:
+                analysis.report.report(
+                    "LL101", analysis.span(site.call), scope=analysis.scope(site.fn),
+                    related=related(analysis, site.fn, flow),
+                    callee=code(site.call.func), where=where(analysis, flow),
+                )

@@ -1,0 +1,38 @@
+"""LL102 unclosed-client (Python): a Session / Client / ClientSession / PoolManager /
+HTTPConnection built in a function and neither closed nor handed over."""
+
+from __future__ import annotations
+
+from leaklint.python import api
+from leaklint.python.checks.owner import fate, leaks, related, where
+from leaklint.python.names import code
+
+RULES = ("LL102",)
+
+_KIND = {
+    api.REQUESTS: "session",
+    api.HTTPX: "client",
+    api.AIOHTTP: "client session",
+    api.URLLIB3: "connection pool",
+    api.HTTP_CLIENT: "connection",
+    api.USER: "client",
+}
+
+
+def check(analysis) -> None:
+    for site in analysis.sites:
+        if site.client is None or site.fn is None or id(site.call) in analysis.per_call:
+            continue
+        result = fate(analysis, site.call, site.fn, api.CLIENT_CLOSERS, frozenset())
+        args = {"kind": _KIND[site.client.library], "callee": code(site.call.func)}
+        if result.kind == "discarded":
+            analysis.report.report("LL102", analysis.span(site.call),
+                                   scope=analysis.scope(site.fn), where="", **args)
+        elif result.kind == "local":
+            flow = leaks(analysis, site.fn, result, api.CLIENT_CLOSERS, frozenset())
+            if flow is not None:
+                analysis.report.report(
+                    "LL102", analysis.span(site.call), scope=analysis.scope(site.fn),
+                    related=related(analysis, site.fn, flow), where=where(analysis, flow),
+                    **args,
+                )

@@ -1,0 +1,99 @@
+"""LL201 close-before-error-check (Python): cleanup in `except`/`finally` of a name bound
+inside the `try` by an acquisition that may have raised. If it raised, the name is
+unbound (UnboundLocalError) or still None (AttributeError), and that new exception
+hides the original one. A guard (`if resp is not None:`, `if resp:`) makes it fine."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from leaklint.python.checks.ll101 import holds_connection
+from leaklint.python.engine import unit_nodes
+from leaklint.python.names import code, walk
+
+RULES = ("LL201",)
+
+
+def check(analysis) -> None:
+    acquiring: dict[int, object] = {}
+    for site in analysis.sites:
+        if site.fn is not None and (site.client is not None or holds_connection(analysis, site)):
+            acquiring[id(site.call)] = site
+    if not acquiring:
+        return
+    for fn in analysis.facts.functions:
+        for node in unit_nodes(fn.body):
+            if isinstance(node, (cst.Try, cst.TryStar)):
+                _check_try(analysis, fn, node, acquiring)
+
+
+def _acquisitions(analysis, stmt, acquiring) -> dict[str, cst.Call]:
+    found: dict[str, cst.Call] = {}
+    for node in unit_nodes(stmt.body):
+        if not isinstance(node, cst.Assign) or len(node.targets) != 1:
+            continue
+        target = node.targets[0].target
+        value = node.value.expression if isinstance(node.value, cst.Await) else node.value
+        if isinstance(target, cst.Name) and isinstance(value, cst.Call) \
+                and id(value) in acquiring:
+            found.setdefault(target.value, value)
+    return found
+
+
+def _check_try(analysis, fn, stmt, acquiring) -> None:
+    names = _acquisitions(analysis, stmt, acquiring)
+    if not names:
+        return
+    cleanups = [h.body for h in stmt.handlers]
+    if stmt.finalbody is not None:
+        cleanups.append(stmt.finalbody.body)
+    for name, call in names.items():
+        for block in cleanups:
+            use = _unguarded_use(analysis, block, name)
+            if use is not None:
+                analysis.report.report("LL201", analysis.span(use), scope=analysis.scope(fn),
+                                       var=name, callee=code(call.func))
+                break
+
+
+def _unguarded_use(analysis, block: cst.CSTNode, name: str) -> cst.CSTNode | None:
+    for node in unit_nodes(block):
+        if not (isinstance(node, cst.Name) and node.value == name):
+            continue
+        parent = analysis.parent(node)
+        is_member = isinstance(parent, cst.Attribute) and parent.value is node
+        is_closed = isinstance(parent, (cst.WithItem, cst.Arg)) and not (
+            isinstance(parent, cst.Arg) and parent.keyword is node)
+        if not (is_member or is_closed):
+            continue
+        if isinstance(parent, cst.AssignTarget) or _guarded(analysis, node, block, name):
+            continue
+        return parent if is_member else node
+    return None
+
+
+def _guarded(analysis, node: cst.CSTNode, block: cst.CSTNode, name: str) -> bool:
+    """Inside an `if`/`and`/conditional testing the name, or a nested try."""
+    current = analysis.parent(node)
+    while current is not None and current is not block:
+        if isinstance(current, (cst.If, cst.While, cst.IfExp)) and _mentions(current.test, name):
+            return True
+        if isinstance(current, cst.BooleanOperation) and _mentions(current.left, name):
+            return True
+        if isinstance(current, (cst.Try, cst.TryStar)) and current.handlers:
+            return True
+        if isinstance(current, cst.With) and any(
+            "suppress" in code(item.item) for item in current.items
+        ):
+            return True
+        current = analysis.parent(current)
+    return False
+
+
+def _mentions(test: cst.CSTNode, name: str) -> bool:
+    for node in walk(test):
+        if isinstance(node, cst.Name) and node.value == name:
+            return True
+        if isinstance(node, cst.SimpleString) and node.evaluated_value == name:
+            return True  # `if "resp" in locals():`
+    return False

@@ -1,0 +1,130 @@
+"""LL301 client-per-call (Python): a client built inside a function that makes a single
+request with it, so every call of the function opens (and throws away) a new pool.
+
+A client that the function returns, stores or passes on, one used for several requests
+or for a batch in a loop, and one built in a constructor-like function are fine.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from leaklint.python import api
+from leaklint.python.engine import unit_nodes
+from leaklint.python.flow import _HARMLESS_CALLS
+
+RULES = ("LL301",)
+
+# Functions whose job is to build long-lived state.
+_BUILDERS = frozenset({"__init__", "__post_init__", "__enter__", "__aenter__", "__new__",
+                       "main", "setUp", "setUpClass", "asyncSetUp", "setup", "setup_method",
+                       "setup_class", "__call__"})
+_LOOPS = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+
+
+def check(analysis) -> None:
+    for site in analysis.sites:
+        if site.client is None or site.fn is None or site.fn.name.value in _BUILDERS:
+            continue
+        if single_use(analysis, site):
+            analysis.per_call.add(id(site.call))
+            analysis.report.report(
+                "LL301", analysis.span(site.call), scope=analysis.scope(site.fn),
+                what=f"{_short(site.call)}", function=site.fn.name.value,
+            )
+
+
+def _short(call: cst.Call) -> str:
+    from leaklint.python.names import code
+
+    return f"{code(call.func)}()"
+
+
+def _binding(analysis, call: cst.Call) -> tuple[str | None, cst.CSTNode | None]:
+    """The local name the new client is bound to, or the inline member call on it."""
+    node: cst.CSTNode = call
+    parent = analysis.parent(node)
+    while isinstance(parent, cst.Await):
+        node, parent = parent, analysis.parent(parent)
+    if isinstance(parent, cst.WithItem) and parent.asname is not None:
+        target = parent.asname.name
+        return (target.value, None) if isinstance(target, cst.Name) else (None, None)
+    if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+        target = parent.targets[0].target
+        return (target.value, None) if isinstance(target, cst.Name) else (None, None)
+    if isinstance(parent, cst.Attribute) and parent.value is node:
+        return None, parent
+    return None, None
+
+
+def single_use(analysis, site) -> bool:
+    fn, call, client = site.fn, site.call, site.client
+    methods = api.CLIENT_REQUEST_METHODS[client.library]
+    name, inline = _binding(analysis, call)
+    if inline is not None:
+        grand = analysis.parent(inline)
+        return (isinstance(grand, cst.Call) and inline.attr.value in methods
+                and not _in_new_loop(analysis, grand, call, fn))
+    if name is None or name in analysis.facts.globals_of.get(fn, ()):
+        return False
+    requests = 0
+    for node in unit_nodes(fn.body):
+        if isinstance(node, cst.FunctionDef):
+            if any(isinstance(n, cst.Name) and n.value == name for n in _all(node)):
+                return False  # captured by a nested function
+            continue
+        if not (isinstance(node, cst.Name) and node.value == name):
+            continue
+        parent = analysis.parent(node)
+        if isinstance(parent, cst.Attribute) and parent.value is node:
+            grand = analysis.parent(parent)
+            if isinstance(grand, cst.Call) and grand.func is parent \
+                    and parent.attr.value in methods:
+                if _in_new_loop(analysis, grand, call, fn):
+                    return False
+                requests += 1
+            continue
+        if _passive(analysis, node, parent):
+            continue
+        return False  # returned, stored, passed on: someone else may reuse it
+    return requests == 1
+
+
+def _passive(analysis, node: cst.Name, parent) -> bool:
+    if isinstance(parent, (cst.AssignTarget, cst.AsName, cst.Comparison, cst.ComparisonTarget,
+                           cst.If, cst.UnaryOperation, cst.Param, cst.Del)):
+        return True
+    if isinstance(parent, cst.Attribute):
+        return parent.attr is node
+    if isinstance(parent, cst.WithItem):
+        return True  # `with client:` closes it
+    if isinstance(parent, cst.Arg):
+        if parent.keyword is node:
+            return True
+        call = analysis.parent(parent)
+        if isinstance(call, cst.Call):
+            if analysis.facts.names(call.func) & api.CLOSING:
+                return True
+            return isinstance(call.func, cst.Name) and call.func.value in _HARMLESS_CALLS
+    return False
+
+
+def _in_new_loop(analysis, use: cst.CSTNode, construction: cst.CSTNode, fn) -> bool:
+    """Is `use` inside a loop that does not also enclose the construction?"""
+    enclosing = set()
+    node = analysis.parent(construction)
+    while node is not None and node is not fn:
+        enclosing.add(id(node))
+        node = analysis.parent(node)
+    node = analysis.parent(use)
+    while node is not None and node is not fn:
+        if isinstance(node, _LOOPS) and id(node) not in enclosing:
+            return True
+        node = analysis.parent(node)
+    return False
+
+
+def _all(node: cst.CSTNode):
+    from leaklint.python.names import walk
+
+    return walk(node)

@@ -1,0 +1,74 @@
+"""Where the object a call returns goes, and whether its owner releases it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from leaklint.python.flow import Ownership
+
+
+@dataclass
+class Fate:
+    """kind: 'closed' (with / closer / reader), 'handed' (returned, stored, passed on),
+    'discarded' (expression statement or non-releasing member access), 'local' (bound
+    to a local name: see var and statement), 'other' (unknown: not reported)."""
+
+    kind: str
+    var: str | None = None
+    statement: cst.CSTNode | None = None
+
+
+def fate(analysis, call: cst.Call, fn, closers: frozenset[str],
+         readers: frozenset[str]) -> Fate:
+    node: cst.CSTNode = call
+    parent = analysis.parent(node)
+    while isinstance(parent, cst.Await):
+        node, parent = parent, analysis.parent(parent)
+    if isinstance(parent, cst.WithItem):
+        return Fate("closed")
+    if isinstance(parent, cst.Attribute) and parent.value is node:
+        member = parent.attr.value
+        return Fate("closed" if member in closers or member in readers else "discarded")
+    if isinstance(parent, cst.Expr):
+        return Fate("discarded")
+    if isinstance(parent, (cst.Arg, cst.Return, cst.Yield, cst.Element, cst.DictElement)):
+        return Fate("handed")
+    if isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is node:
+        if fn is None:
+            return Fate("handed")  # a module global: lives as long as the program
+        targets = parent.targets if isinstance(parent, cst.Assign) else [parent]
+        if len(targets) == 1 and isinstance(targets[0].target, cst.Name):
+            name = targets[0].target.value
+            if name in analysis.facts.globals_of.get(fn, ()):
+                return Fate("handed")
+            return Fate("local", name, parent)
+        return Fate("handed")  # self.x = ..., d[k] = ..., a, b = ...
+    return Fate("other")
+
+
+def leaks(analysis, fn, result: Fate, closers, readers) -> Ownership | None:
+    """Run the ownership flow for a local binding; the Ownership when it leaks."""
+    flow = Ownership(result.var or "", result.statement, closers, readers)  # type: ignore[arg-type]
+    flow.run(fn.body.body)
+    if flow.leaks or flow.leaks_at_end:
+        return flow
+    return None
+
+
+def where(analysis, flow: Ownership) -> str:
+    if flow.leaks:
+        return f" (leaks at the return on line {analysis.line(flow.leaks[0])})"
+    return ""
+
+
+def related(analysis, fn, flow: Ownership):
+    from leaklint.model import Related
+
+    out = [Related(analysis.span(r), "leaks at this return") for r in flow.leaks]
+    if flow.leaks_at_end:
+        end = analysis.facts.positions[fn].end
+        span = analysis.file.lines.span_from_chars(end.line, 0, end.line, 0)
+        out.append(Related(span, "leaks at the end of the function"))
+    return tuple(out)

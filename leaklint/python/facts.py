@@ -1,0 +1,109 @@
+"""One metadata traversal per file: what the checks need, collected once.
+
+Qualified names come from libcst's QualifiedNameProvider (imports, aliases, scopes);
+they are recorded only for the few node kinds the checks ask about.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import (
+    CodeRange,
+    MetadataWrapper,
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+    QualifiedNameSource,
+)
+
+Function = cst.FunctionDef
+
+
+@dataclass
+class Facts:
+    module: cst.Module
+    positions: dict[cst.CSTNode, CodeRange]
+    parents: dict[cst.CSTNode, cst.CSTNode]
+    # Import- or definition-qualified names of call targets, class bases, annotations.
+    qnames: dict[cst.CSTNode, frozenset[str]] = field(default_factory=dict)
+    functions: list[Function] = field(default_factory=list)
+    classes: list[cst.ClassDef] = field(default_factory=list)
+    # Names declared `global` inside a function.
+    globals_of: dict[Function, set[str]] = field(default_factory=dict)
+
+    def names(self, node: cst.CSTNode) -> frozenset[str]:
+        return self.qnames.get(node, frozenset())
+
+    def enclosing(self, node: cst.CSTNode, kinds: tuple[type, ...]) -> cst.CSTNode | None:
+        current = self.parents.get(node)
+        while current is not None and not isinstance(current, kinds):
+            current = self.parents.get(current)
+        return current
+
+
+class _Collector(cst.CSTVisitor):
+    METADATA_DEPENDENCIES = (QualifiedNameProvider,)
+
+    def __init__(self, facts: Facts) -> None:
+        super().__init__()
+        self.facts = facts
+        self._annotation_depth = 0
+        self._functions: list[Function] = []
+
+    def _record(self, node: cst.CSTNode) -> None:
+        found = self.get_metadata(QualifiedNameProvider, node, None)
+        if found:
+            self.facts.qnames[node] = frozenset(
+                q.name for q in found
+                if q.source in (QualifiedNameSource.IMPORT, QualifiedNameSource.LOCAL)
+            )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self._record(node.func)
+        for arg in node.args:  # partial(requests.get, ...), closing(...), Depends(...)
+            if isinstance(arg.value, (cst.Name, cst.Attribute)):
+                self._record(arg.value)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.facts.classes.append(node)
+        for base in node.bases:
+            self._record(base.value)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.facts.functions.append(node)
+        self._functions.append(node)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._functions.pop()
+
+    def visit_Global(self, node: cst.Global) -> None:
+        if self._functions:
+            names = self.facts.globals_of.setdefault(self._functions[-1], set())
+            names.update(item.name.value for item in node.names)
+
+    def visit_Annotation(self, node: cst.Annotation) -> None:
+        self._annotation_depth += 1
+
+    def leave_Annotation(self, original_node: cst.Annotation) -> None:
+        self._annotation_depth -= 1
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if self._annotation_depth:
+            self._record(node)
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        if self._annotation_depth:
+            self._record(node)
+            return False
+        return True
+
+
+def collect(module: cst.Module) -> Facts:
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+    parents = wrapper.resolve(ParentNodeProvider)
+    facts = Facts(wrapper.module, positions, parents)  # type: ignore[arg-type]
+    wrapper.visit(_Collector(facts))
+    return facts

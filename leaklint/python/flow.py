@@ -1,0 +1,265 @@
+"""Ownership of one local variable through a function body.
+
+A small abstract interpretation over libcst statements. The state is the set of
+possibilities for the variable: U (not holding the resource), O (holding it, open),
+C (closed or handed over). A path that reaches a `return` or the end of the function
+with O possible leaks. Closing: `with`/`async with`, contextlib.closing, the library's
+close/release methods, reading the whole body where that releases the connection.
+Hand-over (not a leak): returned, yielded, stored anywhere, passed to a call,
+entered into an ExitStack, captured by a nested function or lambda.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from leaklint.python.names import targets, unwrap, walk
+
+State = frozenset[str]
+OPEN: State = frozenset({"O"})
+UNSET: State = frozenset({"U"})
+
+# Calls that look at a value without taking it over.
+_HARMLESS_CALLS = frozenset({
+    "print", "len", "isinstance", "str", "repr", "bool", "id", "type", "hasattr",
+    "getattr", "callable", "format", "vars", "dir", "hash",
+})
+
+
+def _close(state: State) -> State:
+    return frozenset("C" if s == "O" else s for s in state)
+
+
+def _unset(state: State) -> State:
+    return frozenset("U" if s == "O" else s for s in state)
+
+
+@dataclass
+class Ownership:
+    var: str
+    acquire: cst.CSTNode  # the statement (Assign / AnnAssign) that binds the resource
+    closers: frozenset[str]  # methods that close or release it
+    readers: frozenset[str]  # attributes/methods that read it to the end
+    leaks: list[cst.CSTNode] = field(default_factory=list)  # Return nodes
+    leaks_at_end: bool = False
+    handed_over: bool = False
+    _protected: int = 0  # depth of try blocks whose finally closes the variable
+
+    # -- events in expressions ------------------------------------------------------
+    def _is_var(self, node: cst.CSTNode) -> bool:
+        return isinstance(node, cst.Name) and node.value == self.var
+
+    def releases(self, node: cst.CSTNode) -> bool:
+        """Does this expression or statement close, read out or hand over the variable?"""
+        parents: dict[int, cst.CSTNode] = {}
+        for current in walk(node):
+            for child in current.children:
+                parents[id(child)] = current
+            if not self._is_var(current):
+                continue
+            if self._releasing_use(current, parents):
+                return True
+        return False
+
+    def _releasing_use(self, name: cst.Name, parents: dict[int, cst.CSTNode]) -> bool:
+        parent = parents.get(id(name))
+        if isinstance(parent, cst.Attribute) and parent.attr is name:
+            return False  # `x.r` is another object's member, not the variable
+        if isinstance(parent, cst.Arg) and parent.keyword is name:
+            return False
+        if isinstance(parent, (cst.Param, cst.ImportAlias, cst.AsName)):
+            return False
+        if isinstance(parent, cst.Attribute) and parent.value is name:
+            member = parent.attr.value
+            return member in self.closers or member in self.readers
+        if parent is None or isinstance(parent, (cst.Comparison, cst.ComparisonTarget,
+                                                 cst.UnaryOperation, cst.Del,
+                                                 cst.AssignTarget, cst.If, cst.While,
+                                                 cst.BooleanOperation, cst.IfExp)):
+            return isinstance(parent, cst.IfExp) and parent.test is not name
+        if isinstance(parent, cst.Arg):
+            call = parents.get(id(parent))
+            if isinstance(call, cst.Call) and isinstance(call.func, cst.Name):
+                return call.func.value not in _HARMLESS_CALLS
+            return True
+        # Otherwise: returned, yielded, stored, aliased, captured, with-item...
+        return not isinstance(parent, (cst.FormattedStringExpression, cst.Subscript))
+
+    def _apply(self, node: cst.CSTNode, state: State) -> State:
+        if "O" in state and self.releases(node):
+            self.handed_over = True
+            return _close(state)
+        return state
+
+    # -- statements -------------------------------------------------------------------
+    def run(self, body: Sequence[cst.CSTNode]) -> None:
+        end = self._block(body, UNSET)
+        if end is not None and "O" in end:
+            self.leaks_at_end = True
+
+    def _block(self, stmts: Sequence[cst.CSTNode], state: State) -> State | None:
+        for stmt in stmts:
+            after = self._stmt(stmt, state)
+            if after is None:
+                return None
+            state = after
+        return state
+
+    def _suite(self, suite: cst.BaseSuite, state: State) -> State | None:
+        return self._block(suite.body, state)
+
+    def _stmt(self, stmt: cst.CSTNode, state: State) -> State | None:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                after = self._small(small, state)
+                if after is None:
+                    return None
+                state = after
+            return state
+        if isinstance(stmt, cst.If):
+            state = self._apply(stmt.test, state)
+            then_state, else_state = self._guard(stmt.test, state)
+            a = self._suite(stmt.body, then_state)
+            if stmt.orelse is None:
+                b: State | None = else_state
+            elif isinstance(stmt.orelse, cst.If):
+                b = self._stmt(stmt.orelse, else_state)
+            else:
+                b = self._suite(stmt.orelse.body, else_state)
+            return _merge(a, b)
+        if isinstance(stmt, (cst.For, cst.While)):
+            head = stmt.iter if isinstance(stmt, cst.For) else stmt.test
+            state = self._apply(head, state)
+            loop_state = state
+            for _ in range(2):
+                end = self._suite(stmt.body, loop_state)
+                loop_state = _merge(loop_state, end) or loop_state
+            if stmt.orelse is not None:
+                return self._suite(stmt.orelse.body, loop_state)
+            return loop_state
+        if isinstance(stmt, (cst.Try, cst.TryStar)):
+            return self._try(stmt, state)
+        if isinstance(stmt, cst.With):
+            for item in stmt.items:
+                if self._acquires(item):
+                    state = OPEN
+                elif self._is_var(unwrap(item.item)) or self.releases(item.item):
+                    self.handed_over = True
+                    state = _close(state)
+            return self._suite(stmt.body, state)
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            if any(self._is_var(n) for n in walk(stmt)):  # captured
+                self.handed_over = True
+                return _close(state)
+            return state
+        if isinstance(stmt, cst.Match):
+            result: State | None = None
+            state = self._apply(stmt.subject, state)
+            for case in stmt.cases:
+                result = _merge(result, self._suite(case.body, state))
+            return _merge(result, state)
+        return self._apply(stmt, state)
+
+    def _small(self, small: cst.CSTNode, state: State) -> State | None:
+        if isinstance(small, cst.Return):
+            if small.value is not None:
+                state = self._apply(small.value, state)
+            if "O" in state and not self._protected:
+                self.leaks.append(small)
+            return None
+        if isinstance(small, cst.Raise):
+            return None  # an exception ends the path; the caller never sees the object
+        if small is self.acquire:
+            return OPEN
+        if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+            value = small.value
+            if value is not None:
+                state = self._apply(value, state)
+            rebinds = any(self._is_var(t) for t in _assign_targets(small))
+            if rebinds:
+                return _unset(state) if "O" not in state else UNSET | (state - OPEN)
+            return self._apply_targets(small, state)
+        return self._apply(small, state)
+
+    def _apply_targets(self, small: cst.CSTNode, state: State) -> State:
+        # `self.x = v` and `d[k] = v` are stores; the target side never releases.
+        return state
+
+    def _acquires(self, item: cst.WithItem) -> bool:
+        return item is self.acquire
+
+    def _guard(self, test: cst.BaseExpression, state: State) -> tuple[State, State]:
+        """Refine on `if v`, `if v is not None`, `if v is None`, `if not v`."""
+        none_in_then = None
+        if self._is_var(test):
+            none_in_then = False
+        elif isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) \
+                and self._is_var(test.expression):
+            none_in_then = True
+        elif isinstance(test, cst.Comparison) and self._is_var(test.left) \
+                and len(test.comparisons) == 1:
+            comp = test.comparisons[0]
+            if isinstance(comp.comparator, cst.Name) and comp.comparator.value == "None":
+                if isinstance(comp.operator, cst.IsNot):
+                    none_in_then = False
+                elif isinstance(comp.operator, cst.Is):
+                    none_in_then = True
+        if none_in_then is None:
+            return state, state
+        if none_in_then:
+            return _unset(state), state
+        return state, _unset(state)
+
+    def _try(self, stmt: cst.Try | cst.TryStar, state: State) -> State | None:
+        final_closes = stmt.finalbody is not None and self.releases(stmt.finalbody)
+        if final_closes:
+            self._protected += 1
+        body_end = self._suite(stmt.body, state)
+        entry = _merge(state, body_end) or state
+        # A handler runs after part of the body: the variable may hold anything the
+        # body bound so far.
+        inner_states = [entry]
+        ends: list[State | None] = []
+        for handler in stmt.handlers:
+            ends.append(self._suite(handler.body, entry))
+        if stmt.orelse is not None and body_end is not None:
+            ends.append(self._suite(stmt.orelse.body, body_end))
+        elif body_end is not None:
+            ends.append(body_end)
+        if final_closes:
+            self._protected -= 1
+        result: State | None = None
+        for end in ends:
+            result = _merge(result, end)
+        del inner_states
+        if stmt.finalbody is not None:
+            if final_closes:
+                self.handed_over = True
+                return _close(result) if result is not None else None
+            if result is None:
+                self._suite(stmt.finalbody, entry)
+                return None
+            return self._suite(stmt.finalbody, result)
+        return result
+
+
+def _assign_targets(small: cst.CSTNode) -> list[cst.CSTNode]:
+    if isinstance(small, cst.Assign):
+        out: list[cst.CSTNode] = []
+        for target in small.targets:
+            out.extend(targets(target.target))
+        return out
+    if isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+        return [small.target]
+    return []
+
+
+def _merge(a: State | None, b: State | None) -> State | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a | b

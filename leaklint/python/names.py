@@ -1,0 +1,287 @@
+"""What a name or call denotes: import resolution plus light local typing.
+
+A receiver is a client only when the analysis saw where it came from: a constructor
+(through imports, aliases, subclasses, local wrappers or user models), an annotation,
+`with ... as`, an attribute of `self` set to one, or an alias of such a name.
+A bare method name (`x.get(...)` on an unknown `x`) never matches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from leaklint.config import PythonModels
+from leaklint.python import api
+from leaklint.python.api import Client
+from leaklint.python.facts import Facts, Function
+
+
+@dataclass(frozen=True)
+class Partial:
+    target: cst.BaseExpression
+    keywords: frozenset[str]
+    keyword_values: tuple[tuple[str, cst.BaseExpression], ...]
+
+
+@dataclass(frozen=True)
+class Request:
+    """A call that sends a request: a module function, a client method or a wrapper."""
+
+    library: str
+    method: str  # "get", "urlopen", "stream", "send", ...
+    qname: str  # "requests.get" or "requests.Session.get"
+    client: Client | None
+    keywords: tuple[tuple[str, cst.BaseExpression], ...] = ()  # carried by a partial
+    user: bool = False  # a user-configured response function
+
+
+@dataclass
+class Env:
+    """Names bound to clients, and partials, in one scope (flow-insensitive)."""
+
+    clients: dict[str, Client] = field(default_factory=dict)
+    partials: dict[str, Partial] = field(default_factory=dict)
+    dicts: dict[str, cst.Dict] = field(default_factory=dict)
+    assigned: set[str] = field(default_factory=set)
+
+
+def dotted(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
+
+
+def code(node: cst.CSTNode, limit: int = 60) -> str:
+    text = cst.Module([]).code_for_node(node)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def targets(node: cst.BaseAssignTargetExpression | cst.BaseExpression) -> list[cst.BaseExpression]:
+    if isinstance(node, (cst.Tuple, cst.List)):
+        out: list[cst.BaseExpression] = []
+        for el in node.elements:
+            out.extend(targets(el.value))
+        return out
+    return [node]
+
+
+class Resolver:
+    def __init__(self, facts: Facts, models: PythonModels) -> None:
+        self.facts = facts
+        self.user_clients = frozenset(models.client_constructors)
+        self.user_responses = frozenset(models.response_functions)
+        self.client_classes: dict[str, Client] = {}
+        self.wrappers: dict[str, Client] = {}  # local functions returning a new client
+        self.response_wrappers: set[str] = set()
+        self.module_env = Env()
+        self.class_env: dict[cst.ClassDef, Env] = {}
+        self.envs: dict[Function, Env] = {}
+        self._subclasses()
+        self._build_env(facts.module.body, self.module_env, None)
+        for fn in facts.functions:
+            self.envs[fn] = Env()
+        for fn in facts.functions:
+            self._build_env(fn.body.body, self.envs[fn], fn)
+        self._wrappers()
+
+    # -- constructors ------------------------------------------------------------
+    def _subclasses(self) -> None:
+        """`class MySession(requests.Session)` builds sessions too; one overriding
+        request()/send() is assumed to add its own default timeout."""
+        for _ in range(2):  # subclasses of local subclasses
+            for cls in self.facts.classes:
+                for base in cls.bases:
+                    client = self._ctor_by_names(self.facts.names(base.value))
+                    if client is None:
+                        continue
+                    overrides = any(
+                        isinstance(s, cst.FunctionDef) and s.name.value in ("request", "send")
+                        for s in cls.body.body
+                    )
+                    self.client_classes[cls.name.value] = Client(
+                        client.library, client.name,
+                        client.has_default_timeout or overrides,
+                    )
+
+    def _ctor_by_names(self, names: frozenset[str]) -> Client | None:
+        for name in names:
+            if name in api.CLIENT_CONSTRUCTORS:
+                return Client(api.CLIENT_CONSTRUCTORS[name], name)
+            if name in self.user_clients:
+                return Client(api.USER, name, has_default_timeout=True)
+            if name in self.client_classes:
+                return self.client_classes[name]
+            if name in self.wrappers:
+                return self.wrappers[name]
+        return None
+
+    def constructor(self, call: cst.Call) -> Client | None:
+        return self._ctor_by_names(self.facts.names(call.func))
+
+    def _wrappers(self) -> None:
+        """Module-level functions that return a freshly built client (or a response
+        from a user response function) are constructors themselves."""
+        for _ in range(2):
+            for fn in self.facts.functions:
+                if not isinstance(self.facts.parents.get(fn), cst.Module):
+                    continue
+                for node in walk(fn.body):
+                    if isinstance(node, cst.Return) and isinstance(node.value, cst.Call):
+                        client = self.constructor(node.value)
+                        if client is not None:
+                            self.wrappers.setdefault(fn.name.value, client)
+
+    # -- environments ------------------------------------------------------------
+    def _build_env(self, body: object, env: Env, fn: Function | None) -> None:
+        if fn is not None:
+            for param in (*fn.params.params, *fn.params.kwonly_params, *fn.params.posonly_params):
+                if param.annotation is not None:
+                    client = self._annotated(param.annotation)
+                    if client is not None:
+                        env.clients[param.name.value] = client
+        for _ in range(2):  # aliases of aliases
+            for node in walk_body(body):
+                if isinstance(node, cst.Assign):
+                    for target in node.targets:
+                        self._bind(target.target, node.value, env, fn)
+                elif isinstance(node, cst.AnnAssign):
+                    client = self._annotated(node.annotation)
+                    if client is not None and isinstance(node.target, cst.Name):
+                        env.clients[node.target.value] = client
+                    if node.value is not None:
+                        self._bind(node.target, node.value, env, fn)
+                elif isinstance(node, cst.WithItem) and node.asname is not None:
+                    self._bind(node.asname.name, node.item, env, fn)
+
+    def _annotated(self, annotation: cst.Annotation) -> Client | None:
+        for node in walk(annotation):
+            client = self._ctor_by_names(self.facts.names(node))
+            if client is not None:
+                return client
+        return None
+
+    def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression, env: Env,
+              fn: Function | None) -> None:
+        if isinstance(target, cst.Name):
+            env.assigned.add(target.value)
+        value = unwrap(value)
+        if isinstance(target, cst.Name):
+            name = target.value
+            if isinstance(value, cst.Dict):
+                env.dicts[name] = value
+            client = self.client_of(value, fn)
+            if client is not None:
+                env.clients[name] = client
+            elif isinstance(value, cst.Call) and self.facts.names(value.func) & api.PARTIAL:
+                partial = self._partial(value)
+                if partial is not None:
+                    env.partials[name] = partial
+        elif (isinstance(target, cst.Attribute) and fn is not None
+              and isinstance(target.value, cst.Name) and target.value.value in ("self", "cls")):
+                client = self.client_of(value, fn)
+                cls = self.facts.enclosing(fn, (cst.ClassDef,))
+                if client is not None and isinstance(cls, cst.ClassDef):
+                    self.class_env.setdefault(cls, Env()).clients[target.attr.value] = client
+
+    def _partial(self, call: cst.Call) -> Partial | None:
+        if not call.args or call.args[0].keyword is not None:
+            return None
+        values = tuple(
+            (a.keyword.value, a.value) for a in call.args[1:] if a.keyword is not None
+        )
+        return Partial(call.args[0].value, frozenset(k for k, _ in values), values)
+
+    # -- queries -----------------------------------------------------------------
+    def env(self, fn: Function | None) -> Env:
+        return self.module_env if fn is None else self.envs.setdefault(fn, Env())
+
+    def client_of(self, expr: cst.BaseExpression, fn: Function | None) -> Client | None:
+        """The client an expression denotes, if the analysis knows it."""
+        expr = unwrap(expr)
+        if isinstance(expr, cst.Call):
+            return self.constructor(expr)
+        if isinstance(expr, cst.Name):
+            return self._lookup(expr.value, fn, "clients")
+        if (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)
+                and expr.value.value in ("self", "cls") and fn is not None):
+                cls = self.facts.enclosing(fn, (cst.ClassDef,))
+                env = self.class_env.get(cls) if isinstance(cls, cst.ClassDef) else None
+                return env.clients.get(expr.attr.value) if env else None
+        return None
+
+    def _lookup(self, name: str, fn: Function | None, table: str):
+        scope: Function | None = fn
+        while scope is not None:
+            env = self.env(scope)
+            found = getattr(env, table).get(name)
+            if found is not None or name in env.assigned:
+                return found
+            outer = self.facts.enclosing(scope, (cst.FunctionDef,))
+            scope = outer if isinstance(outer, cst.FunctionDef) else None
+        return getattr(self.module_env, table).get(name)
+
+    def dict_literal(self, name: str, fn: Function | None) -> cst.Dict | None:
+        return self._lookup(name, fn, "dicts")
+
+    def request(self, call: cst.Call, fn: Function | None) -> Request | None:
+        """Classify a call that sends a request (or returns a response to release)."""
+        func = call.func
+        if isinstance(func, cst.Name):
+            partial = self._lookup(func.value, fn, "partials")
+            if partial is not None:
+                inner = cst.Call(func=partial.target, args=())
+                base = self._request_target(inner, partial.target, fn)
+                if base is not None:
+                    return Request(base.library, base.method, base.qname, base.client,
+                                   partial.keyword_values, base.user)
+        return self._request_target(call, func, fn)
+
+    def _request_target(self, call: cst.Call, func: cst.BaseExpression,
+                        fn: Function | None) -> Request | None:
+        names = self.facts.names(func)
+        for name in names:
+            if name in api.MODULE_REQUEST_FUNCTIONS:
+                return Request(api.MODULE_REQUEST_FUNCTIONS[name], name.rsplit(".", 1)[1],
+                               name, None)
+            if name in self.user_responses:
+                return Request(api.USER, name.rsplit(".", 1)[1], name, None, user=True)
+        if isinstance(func, cst.Attribute):
+            client = self.client_of(func.value, fn)
+            method = func.attr.value
+            if client is not None and method in api.CLIENT_REQUEST_METHODS[client.library]:
+                return Request(client.library, method, f"{client.name}.{method}", client)
+        return None
+
+
+def unwrap(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """`await x` and `(x)` denote x for ownership purposes."""
+    while isinstance(expr, cst.Await):
+        expr = expr.expression
+    return expr
+
+
+def walk(node: cst.CSTNode):
+    """Every descendant of node (pre-order), node included."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(current.children))
+
+
+def walk_body(body: object):
+    """Descendants of a function or module body, not entering nested defs/classes."""
+    roots = list(body) if isinstance(body, (list, tuple)) else [body]
+    stack = list(reversed(roots))
+    while stack:
+        current = stack.pop()
+        yield current
+        if isinstance(current, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        stack.extend(reversed(current.children))
