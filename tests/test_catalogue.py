@@ -253,3 +253,72 @@ def test_metadata_scan_catches_a_message_written_in_code(tmp_path):
     found = [text for _, text in _literal_fragments(module)
              if any(piece in text for piece in _message_pieces())]
     assert found == [" is not closed on every path"]
+
+
+# --- the examples are what the analysis really does -----------------------------------------
+
+GO_IMPORTS = {"http": "net/http", "io": "io", "net": "net", "time": "time", "tls": "crypto/tls",
+              "context": "context", "json": "encoding/json", "fmt": "fmt", "sync": "sync"}
+
+
+def _go_file(code: str) -> tuple[str, int]:
+    """A snippet made a Go file: package clause and the imports it uses."""
+    used = sorted({GO_IMPORTS[q] for q in re.findall(r"\b([a-z]+)\.[A-Z]", code)
+                   if q in GO_IMPORTS})
+    header = "package example\n\nimport (\n" + "".join(f'\t"{p}"\n' for p in used) + ")\n\n"
+    return header + code, header.count("\n")
+
+
+def _wants(code: str, offset: int) -> set[tuple[int, str]]:
+    return {(offset + n, m.group(1)) for n, line in enumerate(code.splitlines(), 1)
+            for m in WANT.finditer(line)}
+
+
+@pytest.fixture(scope="module")
+def example_run(tmp_path_factory) -> tuple[dict[str, tuple[str, set]], list[dict]]:
+    root = tmp_path_factory.mktemp("examples")
+    expected: dict[str, tuple[str, set]] = {}  # path -> (rule id, {(line, rule)})
+    for rule in rules():
+        for n, ex in enumerate(rule.examples):
+            name = f"{rule.id.lower()}_{ex.kind}_{n}"
+            if ex.language == "go":  # one directory each: Go analyses per package
+                text, offset = _go_file(ex.code)
+                path = Path(name) / "example.go"
+            else:
+                text, offset, path = ex.code, 0, Path(f"{name}.py")
+            (root / path).parent.mkdir(parents=True, exist_ok=True)
+            (root / path).write_text(text, encoding="utf-8")
+            expected[path.as_posix()] = (rule.id, _wants(ex.code, offset))
+    out = subprocess.run([sys.executable, "-m", "leaklint", "check", ".", "--format", "json",
+                          "--extend-select", "LL103", "--no-cache"],
+                         capture_output=True, text=True, cwd=root)
+    assert out.returncode in (0, 1), out.stderr
+    return expected, json.loads(out.stdout)
+
+
+EXAMPLE_CASES = [(r, lang) for r in IDS for lang in CONTRACT[r]]
+
+
+@pytest.mark.parametrize(("rule_id", "language"), EXAMPLE_CASES)
+def test_examples_are_reported_exactly_as_marked(example_run, rule_id, language):
+    """Across every example of a language, this rule fires exactly on its `want` lines.
+
+    A rule that fires on no example at all is not implemented yet for that language:
+    skipped with that reason, and enforced as soon as it reports anything."""
+    expected, findings = example_run
+    suffix = ".go" if language == "go" else ".py"
+    mine = [f for f in findings if f["rule"] == rule_id and f["path"].endswith(suffix)]
+    if not mine:
+        pytest.skip(f"{rule_id} reports nothing on the {language} examples yet")
+    enabled_here = catalogue.rule(rule_id).enabled
+    mismatches = []
+    for path, (owner, wants) in sorted(expected.items()):
+        if not path.endswith(suffix) or not (enabled_here or owner == rule_id):
+            continue  # an opt-in rule is judged on its own examples only
+        want = {w for w in wants if w[1] == rule_id}
+        got = {(f["line"], f["rule"]) for f in mine
+               if Path(f["path"]).as_posix().endswith(path)}
+        if got != want:
+            mismatches.append(f"{path} ({owner} example): expected {sorted(want)}, "
+                              f"got {sorted(got)}")
+    assert not mismatches, "\n".join(mismatches)

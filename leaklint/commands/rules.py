@@ -25,8 +25,9 @@ def run_rules(args) -> int:
             return EXIT_USAGE
         if args.format == "json":
             sys.stdout.write(json.dumps(rule_dict(rule), indent=2) + "\n")
-        else:  # the markdown page reads well as plain text too
-            sys.stdout.write(render_rule_markdown(rule))
+        else:  # the markdown page reads well as plain text too; drop its generator note
+            page = render_rule_markdown(rule)
+            sys.stdout.write(page.split("\n", 1)[1] if page.startswith("<!--") else page)
         return EXIT_OK
     if args.format == "json":
         sys.stdout.write(json.dumps([rule_dict(r) for r in rules.values()], indent=2) + "\n")
