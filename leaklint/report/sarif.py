@@ -23,10 +23,22 @@ INFORMATION_URI = "https://github.com/leaklint/leaklint"
 SRCROOT = "%SRCROOT%"
 _PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "note": "recommendation"}
 _LEVEL_RANK = {"error": 0, "warning": 1, "note": 2}
+# Descriptors of toolExecutionNotifications: (id, name, short text, what to do).
 NOTIFICATIONS = {
-    "unreadable": ("LLN001", "file-unreadable", "A file could not be read and was not analysed."),
-    "unparsable": ("LLN002", "file-unparsable", "A file could not be parsed completely."),
-    "skipped": ("LLN003", "file-skipped", "A file was skipped."),
+    "unreadable": (
+        "LLN001", "file-unreadable", "A file could not be read and was not analysed.",
+        "The file is binary, not valid UTF-8 or UTF-16, too large, or not readable. "
+        "Fix its encoding or permissions, or exclude it with `exclude` in the configuration.",
+    ),
+    "unparsable": (
+        "LLN002", "file-unparsable", "A file could not be parsed completely.",
+        "Parts of the file were not analysed; the LL000 finding names the first syntax "
+        "error. Fix it, or exclude the file if it is not source code.",
+    ),
+    "skipped": (
+        "LLN003", "file-skipped", "A file was skipped.",
+        "leaklint did not analyse this file; the message gives the reason.",
+    ),
 }
 
 # GitHub code scanning rejects uploads above these (docs/ecosystem.md §1.8).
@@ -43,10 +55,14 @@ def _stderr(message: str) -> None:
 
 def artifact_location(path: str, base: Path) -> dict:
     """Relative to the repository root under %SRCROOT%, `/` separators, no `./`.
-    A file outside the root keeps an absolute file URI (and no base id)."""
+    A file outside the root (--path-base below it) gets a `../` reference: GitHub
+    rejects absolute file URIs it cannot relate to the checkout."""
     rel = repo_path(path, base)
     if rel is None:
-        return {"uri": Path(os.path.realpath(path)).as_uri()}
+        try:
+            rel = Path(os.path.relpath(os.path.realpath(path), base)).as_posix()
+        except ValueError:  # another drive on Windows: nothing relative exists
+            return {"uri": Path(os.path.realpath(path)).as_uri()}
     return {"uri": quote(rel, safe="/"), "uriBaseId": SRCROOT}
 
 
@@ -224,11 +240,6 @@ def build(
     ]
     notes = [_notification(p, base) for p in problems]
     invocation: dict = {"executionSuccessful": True, "toolExecutionNotifications": notes}
-    absolute = any("uriBaseId" not in r["locations"][0]["physicalLocation"]["artifactLocation"]
-                   for r in results)
-    if absolute:
-        # GitHub relativises absolute file URIs against the working directory.
-        invocation["workingDirectory"] = {"uri": _base_uri(Path.cwd())}
     run: dict = {
         "tool": {
             "driver": {
@@ -237,8 +248,12 @@ def build(
                 "informationUri": INFORMATION_URI,
                 "rules": [rule_descriptor(r) for r in rules],
                 "notifications": [
-                    {"id": i, "name": n, "shortDescription": {"text": t}}
-                    for i, n, t in NOTIFICATIONS.values()
+                    {"id": i, "name": n, "shortDescription": {"text": short},
+                     "fullDescription": {"text": f"{short} {advice}"},
+                     "help": {"text": advice},
+                     "defaultConfiguration": {"level": "error" if i == "LLN001"
+                                              else "warning"}}
+                    for i, n, short, advice in NOTIFICATIONS.values()
                 ],
             }
         },
