@@ -1,11 +1,76 @@
-"""Go analysis (tree-sitter-go). Entry point: analyse_package."""
+"""Go analysis (tree-sitter-go). Entry point: analyse_package, one directory at a time."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from leaklint.context import RunContext
-from leaklint.model import FileResult
-from leaklint.sources import SourceFile
+from leaklint.emit import FileReport
+from leaklint.golang import module
+from leaklint.golang.checks import ALL as CHECKS
+from leaklint.golang.context import GoCheckContext
+from leaklint.golang.index import GoFile, build_index, load_file
+from leaklint.golang.parse import walk
+from leaklint.golang.resolve import FUNCTION_NODES, Resolver
+from leaklint.model import FileProblem, FileResult
+from leaklint.sources import SourceFile, UnreadableSource, decode
+
+GO_RULES = frozenset().union(*(c.RULES for c in CHECKS))
+_MAX_SIBLING_BYTES = 8 * 1024 * 1024
+
+
+def _siblings(directory: Path, selected: set[Path]) -> list[GoFile]:
+    """Files of the same package that the run does not report on but the index needs."""
+    out = []
+    budget = _MAX_SIBLING_BYTES
+    for path in module.go_files(directory):
+        try:
+            if path.resolve() in selected:
+                continue
+            raw = path.read_bytes()
+        except OSError:
+            continue
+        budget -= len(raw)
+        if budget < 0:
+            break
+        try:
+            out.append(load_file(None, path, decode(raw)))
+        except UnreadableSource:
+            continue
+    return out
 
 
 def analyse_package(files: list[SourceFile], ctx: RunContext) -> list[FileResult]:
-    return [FileResult(f.display) for f in files]
+    if not ctx.any_enabled(GO_RULES):
+        return [FileResult(f.display) for f in files]
+    directory = files[0].path.parent.resolve()
+    loaded = [load_file(f, f.path, f.source) for f in files]
+    selected = {f.path.resolve() for f in files}
+    index = build_index(module.import_path_of(directory), loaded + _siblings(directory, selected))
+    resolver = Resolver(index, directory, ctx.settings.go)
+    results = []
+    for gofile in loaded:
+        assert gofile.source is not None
+        report = FileReport(gofile.source, "go", ctx.enabled)
+        result = FileResult(gofile.source.display)
+        check_ctx = GoCheckContext(
+            gofile, resolver, report,
+            functions=[n for n in walk(gofile.root) if n.type in FUNCTION_NODES],
+        )
+        for check in CHECKS:
+            if not ctx.any_enabled(check.RULES):
+                continue
+            try:
+                check.run(check_ctx)
+            except RecursionError:
+                result.problems.append(FileProblem(
+                    gofile.source.display, "code nested too deeply to analyse", "skipped"))
+                break
+            except Exception as exc:  # one rule's bug must not hide the others' findings
+                result.problems.append(FileProblem(
+                    gofile.source.display,
+                    f"internal error in the Go analysis ({check.__name__.rsplit('.', 1)[-1]}): "
+                    f"{type(exc).__name__}: {exc}", "skipped"))
+        result.findings = report.findings
+        results.append(result)
+    return results

@@ -1,0 +1,72 @@
+"""LL202: a deferred Close inside a loop body runs only when the function returns.
+
+Scoping follows go-critic's deferInLoop: a func literal inside the loop starts a new
+scope (its defers run when it returns); only Close-like defers count."""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from leaklint.golang.context import GoCheckContext, enclosing_function
+from leaklint.golang.flow import consumes
+from leaklint.golang.parse import field, named_children, text, unparen, walk
+from leaklint.golang.resolve import FUNCTION_NODES
+
+RULES = frozenset({"LL202"})
+
+
+def run(ctx: GoCheckContext) -> None:
+    for node in walk(ctx.file.root):
+        if node.type != "defer_statement" or not _in_loop(node):
+            continue
+        call = next((c for c in node.named_children if c.type == "call_expression"), None)
+        if call is None or not _closes(ctx, call):
+            continue
+        ctx.report.report("LL202", ctx.span(node), scope=ctx.scope(node),
+                          call=_describe(call))
+
+
+def _in_loop(defer: Node) -> bool:
+    child, parent = defer, defer.parent
+    while parent is not None and parent.type not in FUNCTION_NODES:
+        if parent.type == "for_statement" and field(parent, "body") == child:
+            return True
+        child, parent = parent, parent.parent
+    return False
+
+
+def _closes(ctx: GoCheckContext, call: Node) -> bool:
+    func = unparen(field(call, "function"))
+    if func is None:
+        return False
+    if func.type == "selector_expression" and text(field(func, "field")) == "Close":
+        return True
+    if func.type == "func_literal":
+        body = field(func, "body")
+        for n in walk(body) if body is not None else ():
+            if n.type == "call_expression":
+                inner = unparen(field(n, "function"))
+                if inner is not None and inner.type == "selector_expression" and text(
+                        field(inner, "field")) == "Close":
+                    return True
+        return False
+    owner = enclosing_function(call)
+    if owner is None:
+        return False
+    callee = ctx.resolver.callee(call, ctx.env(owner), ctx.file)
+    if ctx.resolver.closes_body(callee):
+        return True
+    if callee.info is None:
+        return False
+    return any(
+        consumes(ctx.resolver, callee, i, "conn")
+        for i, _ in enumerate(named_children(field(call, "arguments")))
+    )
+
+
+def _describe(call: Node) -> str:
+    func = unparen(field(call, "function"))
+    if func is not None and func.type == "func_literal":
+        return "a closing func literal"
+    name = text(func)
+    return (name if len(name) <= 60 else name[:57] + "...") + "()"

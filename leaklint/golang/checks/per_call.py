@@ -1,0 +1,291 @@
+"""LL301: a Transport (or a client constructor that builds one) made on every call.
+
+A function that keeps what it builds (returns it, stores it in a field or package
+variable, sends it), closes its idle connections before returning, or uses it across a
+loop is a constructor or a batch, not a per-call leak. init, main, package-level
+initialisers and sync.Once bodies are fine. A package factory (a function that returns a
+new Transport) called from a per-call function without keeping the result is reported
+at that call."""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from leaklint.golang.context import GoCheckContext, enclosing_function, named_function
+from leaklint.golang.index import FuncInfo, PackageIndex
+from leaklint.golang.parse import field, named_children, text, unparen, walk
+from leaklint.golang.resolve import FUNCTION_NODES, Callee, Resolver
+from leaklint.golang.types import TRANSPORT, TypeRef, type_from_node
+
+RULES = frozenset({"LL301"})
+CONSTRUCTORS = {
+    "github.com/hashicorp/go-cleanhttp.DefaultClient",
+    "github.com/hashicorp/go-cleanhttp.DefaultPooledClient",
+    "github.com/hashicorp/go-cleanhttp.DefaultTransport",
+    "github.com/hashicorp/go-cleanhttp.DefaultPooledTransport",
+    "github.com/hashicorp/go-retryablehttp.NewClient",
+    "github.com/go-resty/resty/v2.New",
+    "github.com/go-resty/resty/v2.NewWithClient",
+    "resty.dev/v3.New",
+}
+_MAX_FLOW_STEPS = 400
+
+
+def run(ctx: GoCheckContext) -> None:
+    for node, what in sites(ctx.resolver, ctx.file, ctx.env):
+        func = named_function(node)
+        if func is None or _exempt_function(func):
+            continue
+        if _in_once(ctx, node) or kept(node, func):
+            continue
+        ctx.report.report("LL301", ctx.span(node), scope=ctx.scope(node), what=what,
+                          function=text(field(func, "name")))
+
+
+def sites(resolver: Resolver, file, env_of) -> list[tuple[Node, str]]:
+    """Every place in a file that builds a new Transport or a client that owns one."""
+    out: list[tuple[Node, str]] = []
+    for node in walk(file.root):
+        if node.type == "composite_literal":
+            if type_from_node(field(node, "type"), file.imports, resolver.index.key) == TRANSPORT:
+                out.append((node, "http.Transport"))
+        elif node.type == "call_expression":
+            owner = enclosing_function(node)
+            if owner is None:
+                continue
+            env = env_of(owner)
+            callee = resolver.callee(node, env, file)
+            what = _constructed(resolver, callee, node, file)
+            if what:
+                out.append((node, what))
+    return out
+
+
+def _constructed(resolver: Resolver, callee: Callee, call: Node, file) -> str | None:
+    qualified = callee.qualified()
+    if qualified in CONSTRUCTORS or qualified in resolver.models.client_constructors:
+        return text(field(call, "function")) + "()"
+    if callee.kind == "builtin" and callee.name == "new":
+        args = named_children(field(call, "arguments"))
+        if args and type_from_node(args[0], file.imports, resolver.index.key) == TRANSPORT:
+            return "http.Transport"
+        return None
+    if callee.receiver == TRANSPORT and callee.name == "Clone":
+        return "http.Transport (a clone)"
+    if callee.info is not None and callee.index is not None and is_factory(
+            resolver, callee.info, callee.index):
+        return text(field(call, "function")) + "()"
+    return None
+
+
+def is_factory(resolver: Resolver, info: FuncInfo, index: PackageIndex) -> bool:
+    """Does a package function return a Transport (or client) it builds itself?"""
+    key = f"factory:{info.key}"
+    if key in index.summaries:
+        return bool(index.summaries[key])
+    index.summaries[key] = False
+    sub = resolver if index is resolver.index else Resolver(index, resolver.directory,
+                                                            resolver.models)
+    envs: dict[int, object] = {}
+
+    def env_of(func: Node):
+        if func.id not in envs:
+            envs[func.id] = sub.env_for(func, info.file)
+        return envs[func.id]
+
+    result = False
+    body = field(info.node, "body")
+    if body is not None and _returns_client_type(info):
+        for node, _what in sites(sub, _FileView(info.file, body), env_of):
+            if _flows_to_return(node, info.node):
+                result = True
+                break
+    index.summaries[key] = result
+    return result
+
+
+def _returns_client_type(info: FuncInfo) -> bool:
+    return any(t is not None and t.pkg for t in info.results)
+
+
+class _FileView:
+    """A file seen through one subtree (so sites() scans only one function)."""
+
+    def __init__(self, file, root: Node) -> None:
+        self.imports = file.imports
+        self.root = root
+        self._file = file
+
+    def __getattr__(self, name):
+        return getattr(self._file, name)
+
+
+def _exempt_function(func: Node) -> bool:
+    if func.type != "function_declaration":
+        return False
+    return text(field(func, "name")) in ("init", "main")
+
+
+def _in_once(ctx: GoCheckContext, node: Node) -> bool:
+    """Inside a func literal given to sync.Once's Do (or a similarly named once)."""
+    current = node.parent
+    while current is not None and current.type not in ("function_declaration",
+                                                       "method_declaration"):
+        if current.type == "func_literal":
+            args = current.parent
+            call = args.parent if args is not None else None
+            if call is not None and call.type == "call_expression":
+                func = unparen(field(call, "function"))
+                if func is not None and func.type == "selector_expression" and text(
+                        field(func, "field")) == "Do":
+                    operand = field(func, "operand")
+                    owner = enclosing_function(call)
+                    t = None
+                    if owner is not None:
+                        t = ctx.resolver.type_of(operand, ctx.env(owner), ctx.file)
+                    if t == TypeRef("sync", "Once") or "once" in text(operand).lower():
+                        return True
+        current = current.parent
+    return False
+
+
+def kept(site: Node, func: Node) -> bool:
+    """Does the value built at site outlive the call (returned, stored, sent, closed
+    idle, used across a loop)?"""
+    return _flow(site, func, returns_only=False)
+
+
+def _flows_to_return(site: Node, func: Node) -> bool:
+    return _flow(site, func, returns_only=True)
+
+
+def _flow(site: Node, func: Node, returns_only: bool) -> bool:
+    body = field(func, "body")
+    work = [site]
+    seen_names: set[str] = set()
+    steps = 0
+    while work and steps < _MAX_FLOW_STEPS:
+        steps += 1
+        expr = work.pop()
+        child, parent = expr, expr.parent
+        while parent is not None:
+            kind = parent.type
+            if kind in ("parenthesized_expression", "unary_expression", "literal_element",
+                        "literal_value", "composite_literal", "argument_list",
+                        "type_assertion_expression"):
+                if kind == "literal_element" and field(parent.parent, "key") == parent:
+                    break
+                child, parent = parent, parent.parent
+                continue
+            if kind == "call_expression":
+                if field(parent, "function") == child:
+                    break
+                child, parent = parent, parent.parent
+                continue
+            break
+        if parent is None:
+            continue
+        kind = parent.type
+        if kind == "keyed_element":  # an element of a composite literal: follow the literal
+            work.append(parent)
+            continue
+        if kind in ("return_statement",) or (
+                kind == "expression_list" and parent.parent is not None
+                and parent.parent.type == "return_statement"):
+            return True
+        if returns_only:
+            target = _assigned_name(parent, child)
+            if target is not None and target not in seen_names and body is not None:
+                seen_names.add(target)
+                work.extend(_references(body, target, exclude=parent))
+            continue
+        if kind == "send_statement":
+            return True
+        if kind == "selector_expression" and field(parent, "operand") == child:
+            if text(field(parent, "field")) == "CloseIdleConnections":
+                return True
+            continue
+        target_node = _assignment_target(parent, child)
+        if target_node is not None:
+            if target_node.type != "identifier":
+                return True  # a field, map or slice element
+            name = text(target_node)
+            if name == "_":
+                continue
+            if not _is_local(func, name):
+                return True  # a package variable
+            if name not in seen_names and body is not None:
+                seen_names.add(name)
+                refs = _references(body, name, exclude=parent)
+                if any(_loop_between(ref, site) for ref in refs):
+                    return True  # built once, used across a loop: a batch
+                work.extend(refs)
+    return False
+
+
+def _assignment_target(stmt: Node, child: Node) -> Node | None:
+    holder = stmt
+    if holder.type == "expression_list":
+        holder = stmt.parent
+        if holder is None:
+            return None
+    if holder.type not in ("short_var_declaration", "assignment_statement", "var_spec"):
+        return None
+    if holder.type == "var_spec":
+        values = named_children(field(holder, "value"))
+        names = holder.children_by_field_name("name")
+        for i, v in enumerate(values):
+            if v == child and i < len(names):
+                return names[i]
+        return names[0] if names else None
+    rhs = named_children(field(holder, "right"))
+    lhs = named_children(field(holder, "left"))
+    if child not in rhs:
+        return None
+    i = rhs.index(child)
+    if i < len(lhs):
+        return lhs[i]
+    return lhs[0] if lhs else None
+
+
+def _assigned_name(stmt: Node, child: Node) -> str | None:
+    target = _assignment_target(stmt, child)
+    if target is None or target.type != "identifier":
+        return None
+    return text(target)
+
+
+def _is_local(func: Node, name: str) -> bool:
+    for node in walk(func):
+        if node.type in ("short_var_declaration",):
+            if any(text(n) == name for n in named_children(field(node, "left"))):
+                return True
+        elif node.type in ("var_spec", "parameter_declaration"):
+            if any(text(n) == name for n in node.children_by_field_name("name")):
+                return True
+        elif node.type == "range_clause":
+            if any(text(n) == name for n in named_children(field(node, "left"))):
+                return True
+    return False
+
+
+def _references(body: Node, name: str, exclude: Node) -> list[Node]:
+    refs = []
+    for node in walk(body):
+        if node.type == "identifier" and text(node) == name:
+            parent = node.parent
+            if parent is not None and parent.parent is not None and (
+                    parent.parent == exclude or parent == exclude):
+                continue
+            refs.append(node)
+    return refs
+
+
+def _loop_between(ref: Node, site: Node) -> bool:
+    """ref sits in a loop body that does not also contain the construction site."""
+    current = ref.parent
+    while current is not None and current.type not in FUNCTION_NODES:
+        if current.type == "for_statement":
+            return not (current.start_byte <= site.start_byte < current.end_byte)
+        current = current.parent
+    return False

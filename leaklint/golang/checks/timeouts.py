@@ -1,0 +1,180 @@
+"""LL401 (no idle timeout) and LL402 (no request timeout) on net/http values.
+
+A field counts as set when the literal has it (and it is not the literal 0) or when the
+function (or file, for package-level values) assigns it to the same variable later."""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from leaklint.golang.context import GoCheckContext, enclosing_function
+from leaklint.golang.parse import field, named_children, text, unparen, walk
+from leaklint.golang.types import CLIENT, HTTP, SERVER, TRANSPORT, type_from_node
+
+RULES = frozenset({"LL401", "LL402"})
+_DEFAULT_CLIENT_CALLS = ("Get", "Head", "Post", "PostForm")
+_SERVE_CALLS = ("ListenAndServe", "ListenAndServeTLS", "Serve", "ServeTLS")
+
+
+def run(ctx: GoCheckContext) -> None:
+    http_aliases = {alias for alias, path in ctx.file.imports.items() if path == HTTP}
+    dot_http = HTTP in ctx.file.dot_imports
+    if not http_aliases and not dot_http:
+        return
+    default_client_lines: set[int] = set()
+    for node in walk(ctx.file.root):
+        kind = node.type
+        if kind == "composite_literal":
+            t = type_from_node(field(node, "type"), ctx.file.imports, ctx.resolver.index.key)
+            if t in (TRANSPORT, CLIENT, SERVER):
+                _check_value(ctx, node, t, _literal_fields(node))
+        elif kind == "call_expression":
+            _check_call(ctx, node, http_aliases)
+        elif kind == "selector_expression":
+            operand = field(node, "operand")
+            if (operand is not None and operand.type == "identifier"
+                    and text(operand) in http_aliases
+                    and text(field(node, "field")) == "DefaultClient"
+                    and not _configures(node)):
+                line = node.start_point[0]
+                if line not in default_client_lines:
+                    default_client_lines.add(line)
+                    ctx.report.report("LL402", ctx.span(node), scope=ctx.scope(node),
+                                      what="http.DefaultClient", missing="Timeout")
+        elif kind == "var_spec" and field(node, "value") is None:
+            t = type_from_node(field(node, "type"), ctx.file.imports, ctx.resolver.index.key)
+            type_node = field(node, "type")
+            if t == CLIENT and type_node is not None and type_node.type != "pointer_type":
+                _check_value(ctx, node, t, {})
+
+
+def _check_call(ctx: GoCheckContext, call: Node, http_aliases: set[str]) -> None:
+    func = unparen(field(call, "function"))
+    if func is None:
+        return
+    if func.type == "identifier" and text(func) == "new":
+        args = named_children(field(call, "arguments"))
+        if args:
+            t = type_from_node(args[0], ctx.file.imports, ctx.resolver.index.key)
+            if t in (TRANSPORT, CLIENT, SERVER):
+                _check_value(ctx, call, t, {})
+        return
+    if func.type != "selector_expression":
+        return
+    operand = field(func, "operand")
+    if operand is None or operand.type != "identifier" or text(operand) not in http_aliases:
+        return
+    name = text(field(func, "field"))
+    if name in _DEFAULT_CLIENT_CALLS:
+        ctx.report.report("LL402", ctx.span(call), scope=ctx.scope(call),
+                          what=f"http.{name}", missing="Timeout (it uses http.DefaultClient)")
+    elif name in _SERVE_CALLS:
+        ctx.report.report("LL402", ctx.span(call), scope=ctx.scope(call),
+                          what=f"http.{name}",
+                          missing="ReadHeaderTimeout (it runs an http.Server with no timeouts)")
+
+
+def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) -> None:
+    assigned = _assigned_fields(node)
+    present = {k for k, v in fields.items() if not _is_zero(v)} | assigned
+    scope = ctx.scope(node)
+    if t == TRANSPORT:
+        keepalives_off = "DisableKeepAlives" in fields and text(
+            fields["DisableKeepAlives"]) == "true"
+        if "IdleConnTimeout" not in present and not keepalives_off and (
+                "DisableKeepAlives" not in assigned):
+            ctx.report.report("LL401", ctx.span(node), scope=scope,
+                              what="http.Transport", missing="IdleConnTimeout")
+    elif t == CLIENT:
+        if "Timeout" not in present:
+            ctx.report.report("LL402", ctx.span(node), scope=scope,
+                              what="http.Client", missing="Timeout")
+    elif t == SERVER:
+        if not present & {"IdleTimeout", "ReadTimeout"}:
+            ctx.report.report("LL401", ctx.span(node), scope=scope,
+                              what="http.Server", missing="IdleTimeout or ReadTimeout")
+        if not present & {"ReadHeaderTimeout", "ReadTimeout"}:
+            ctx.report.report("LL402", ctx.span(node), scope=scope,
+                              what="http.Server", missing="ReadHeaderTimeout or ReadTimeout")
+
+
+def _literal_fields(literal: Node) -> dict[str, Node]:
+    out: dict[str, Node] = {}
+    body = field(literal, "body")
+    for element in named_children(body):
+        if element.type != "keyed_element":
+            continue
+        key = field(element, "key")
+        value = field(element, "value")
+        if key is None:
+            children = element.named_children
+            key, value = (children[0], children[1]) if len(children) == 2 else (None, None)
+        if key is not None and value is not None:
+            out[text(key).strip()] = value
+    return out
+
+
+def _is_zero(value: Node) -> bool:
+    return text(value).strip() in ("0", "0 * time.Second", "time.Duration(0)")
+
+
+def _variable_of(node: Node) -> str | None:
+    """The local or package variable a constructed value is assigned to."""
+    child, parent = node, node.parent
+    while parent is not None and parent.type in ("unary_expression", "parenthesized_expression"):
+        child, parent = parent, parent.parent
+    if node.type == "var_spec":
+        names = node.children_by_field_name("name")
+        return text(names[0]) if names else None
+    if parent is None:
+        return None
+    if parent.type == "expression_list":
+        holder = parent.parent
+        if holder is not None and holder.type in ("short_var_declaration",
+                                                  "assignment_statement"):
+            rhs = named_children(field(holder, "right"))
+            lhs = named_children(field(holder, "left"))
+            if child in rhs:
+                i = rhs.index(child)
+                if i < len(lhs):
+                    return text(lhs[i])
+        if holder is not None and holder.type == "var_spec":
+            names = holder.children_by_field_name("name")
+            values = named_children(field(holder, "value"))
+            if child in values and values.index(child) < len(names):
+                return text(names[values.index(child)])
+    return None
+
+
+def _assigned_fields(node: Node) -> set[str]:
+    """Fields set later as `v.Field = ...` on the variable holding the value."""
+    name = _variable_of(node)
+    if not name:
+        return set()
+    scope = enclosing_function(node)
+    root = field(scope, "body") if scope is not None else None
+    if root is None:
+        root = node
+        while root.parent is not None:
+            root = root.parent
+    out = set()
+    for stmt in walk(root):
+        if stmt.type != "assignment_statement":
+            continue
+        for target in named_children(field(stmt, "left")):
+            if target.type == "selector_expression" and text(field(target, "operand")) == name:
+                out.add(text(field(target, "field")))
+    return out
+
+
+def _configures(selector: Node) -> bool:
+    """http.DefaultClient.Timeout = ... and similar writes configure, not use, it."""
+    parent = selector.parent
+    if parent is not None and parent.type == "selector_expression":
+        holder = parent.parent
+        if holder is not None and holder.type == "expression_list":
+            stmt = holder.parent
+            if stmt is not None and stmt.type == "assignment_statement" and field(
+                    stmt, "left") == holder:
+                return True
+    return False

@@ -1,0 +1,790 @@
+"""Path-aware ownership of responses and connections inside one function.
+
+A structured walk over the function body (the Go analogue of a CFG search, after
+x/tools' lostcancel): each path carries, per acquired resource, the set of states it
+may be in. The `if err != nil` branch makes a resource nil; a close, a defer of a close,
+or a hand-over (returned, stored, sent, captured by a closing closure, passed to a
+function that closes it or that leaklint cannot see) makes it done. A resource that may
+still be open or unchecked when a path leaves the function, ends a loop iteration or is
+overwritten is a leak at that exit. A use before the error check is LL201.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tree_sitter import Node
+
+from leaklint.golang.index import GoFile
+from leaklint.golang.parse import field as fld
+from leaklint.golang.parse import named_children, statements, text, unparen, walk
+from leaklint.golang.resolve import Callee, Env, Resolver, display_callee
+from leaklint.golang.types import RESPONSE, TypeRef
+
+UNCHECKED, OPEN, NIL, DONE = "unchecked", "open", "nil", "done"
+LIVE = frozenset({UNCHECKED, OPEN})
+
+TERMINATORS = {"Fatal", "Fatalf", "Fatalln", "Panic", "Panicf", "Panicln", "Exit",
+               "FailNow", "SkipNow", "Skip", "Skipf", "Goexit"}
+# Standard functions that read a body only partially: closing after them is LL103.
+NON_DRAINING = {("encoding/json", "NewDecoder"), ("encoding/xml", "NewDecoder")}
+
+
+@dataclass
+class Resource:
+    id: int
+    kind: str  # response | conn
+    var: str
+    err: str | None
+    call: Node
+    callee: str
+    leaks: list[tuple[Node, str]] = field(default_factory=list)
+    closes: list[Node] = field(default_factory=list)
+    drained: bool = False
+    handed_over: bool = False
+    premature: Node | None = None
+
+
+Binding = frozenset[tuple[int, str]]  # {(resource id, via)}: via is "whole" or "body"
+
+
+@dataclass
+class State:
+    status: dict[int, frozenset[str]] = field(default_factory=dict)
+    binds: dict[str, Binding] = field(default_factory=dict)
+    reachable: bool = True
+
+    def copy(self) -> State:
+        return State(dict(self.status), dict(self.binds), self.reachable)
+
+    def set(self, res: int, value: str) -> None:
+        self.status[res] = frozenset({value})
+
+    def live(self, res: int) -> bool:
+        return bool(self.status.get(res, frozenset()) & LIVE)
+
+
+DEAD = State(reachable=False)
+
+
+def merge(*states: State) -> State:
+    alive = [s for s in states if s.reachable]
+    if not alive:
+        return State(reachable=False)
+    out = alive[0].copy()
+    for other in alive[1:]:
+        for res, values in other.status.items():
+            out.status[res] = out.status.get(res, frozenset()) | values
+        for name, binding in other.binds.items():
+            out.binds[name] = out.binds.get(name, frozenset()) | binding
+    return out
+
+
+@dataclass
+class Frame:
+    kind: str  # loop | switch
+    label: str | None
+    breaks: list[State] = field(default_factory=list)
+    continues: list[tuple[State, Node]] = field(default_factory=list)
+    first_resource: int = 0
+
+
+@dataclass
+class FlowResult:
+    resources: list[Resource]
+
+
+class FunctionFlow:
+    def __init__(self, resolver: Resolver, file: GoFile, func: Node, env: Env) -> None:
+        self.r = resolver
+        self.file = file
+        self.func = func
+        self.env = env
+        self.resources: list[Resource] = []
+        self.frames: list[Frame] = []
+        self.result_names = self._result_names()
+
+    # ---- entry --------------------------------------------------------------------
+
+    def run(self) -> FlowResult:
+        body = fld(self.func, "body")
+        if body is None:
+            return FlowResult([])
+        state = self.block(body, State())
+        if state.reachable:
+            self.exit(state, body, "end of function", returned=())
+        return FlowResult(self.resources)
+
+    def _result_names(self) -> list[str]:
+        result = fld(self.func, "result")
+        names: list[str] = []
+        if result is not None and result.type == "parameter_list":
+            for decl in result.named_children:
+                names.extend(text(n) for n in decl.children_by_field_name("name"))
+        return names
+
+    # ---- exits --------------------------------------------------------------------
+
+    def exit(self, state: State, node: Node, label: str, returned: tuple[int, ...]) -> None:
+        for res in self.resources:
+            if res.id in returned:
+                continue
+            if state.live(res.id):
+                res.leaks.append((node, label))
+
+    def leak_loop_resources(self, state: State, first: int, node: Node, label: str) -> None:
+        for res in self.resources[first:]:
+            if state.live(res.id):
+                res.leaks.append((node, label))
+                state.set(res.id, DONE)
+
+    # ---- blocks and statements ----------------------------------------------------
+
+    def block(self, node: Node, state: State) -> State:
+        declared: dict[str, Binding | None] = {}
+        for stmt in statements(node):
+            if not state.reachable:
+                break
+            state = self.statement(stmt, state, declared)
+        return self._restore(state, declared)
+
+    @staticmethod
+    def _restore(state: State, declared: dict[str, Binding | None]) -> State:
+        if not state.reachable:
+            return state
+        for name, previous in declared.items():
+            if previous is None:
+                state.binds.pop(name, None)
+            else:
+                state.binds[name] = previous
+        return state
+
+    def statement(self, stmt: Node, state: State, declared: dict) -> State:
+        kind = stmt.type
+        if kind in ("short_var_declaration", "assignment_statement"):
+            return self.assignment(stmt, state, declared, define=kind == "short_var_declaration")
+        if kind == "var_declaration":
+            for spec in walk(stmt):
+                if spec.type == "var_spec":
+                    state = self.var_spec(spec, state, declared)
+            return state
+        if kind == "expression_statement":
+            expr = unparen(stmt.named_children[0]) if stmt.named_children else None
+            return self.expression_statement(expr, stmt, state)
+        if kind == "return_statement":
+            return self.return_statement(stmt, state)
+        if kind == "if_statement":
+            return self.if_statement(stmt, state)
+        if kind == "block":
+            return self.block(stmt, state)
+        if kind == "for_statement":
+            return self.for_statement(stmt, state, None)
+        if kind in ("expression_switch_statement", "type_switch_statement", "select_statement"):
+            return self.switch_statement(stmt, state, None)
+        if kind == "labeled_statement":
+            label = text(fld(stmt, "label"))
+            inner = [c for c in stmt.named_children if c.type != "label_name"]
+            if not inner:
+                return state
+            target = inner[-1]
+            if target.type == "for_statement":
+                return self.for_statement(target, state, label)
+            if target.type in ("expression_switch_statement", "type_switch_statement",
+                               "select_statement"):
+                return self.switch_statement(target, state, label)
+            return self.statement(target, state, declared)
+        if kind == "defer_statement" or kind == "go_statement":
+            for child in stmt.named_children:
+                state = self.scan(child, state)
+            return state
+        if kind == "send_statement":
+            return self.scan(stmt, state)
+        if kind == "break_statement":
+            frame = self._frame(stmt, loops_only=False)
+            if frame is not None:
+                frame.breaks.append(state)
+            return State(reachable=False)
+        if kind == "continue_statement":
+            frame = self._frame(stmt, loops_only=True)
+            if frame is not None:
+                frame.continues.append((state, stmt))
+            return State(reachable=False)
+        if kind == "goto_statement":
+            return State(reachable=False)  # unstructured: stay silent rather than guess
+        if kind == "fallthrough_statement":
+            return state
+        return self.scan(stmt, state)
+
+    def _frame(self, stmt: Node, loops_only: bool) -> Frame | None:
+        label_node = next((c for c in stmt.named_children if c.type == "label_name"), None)
+        label = text(label_node) if label_node is not None else None
+        for frame in reversed(self.frames):
+            if label is not None:
+                if frame.label == label:
+                    return frame
+                continue
+            if loops_only and frame.kind != "loop":
+                continue
+            return frame
+        return None
+
+    # ---- assignments and acquisitions ---------------------------------------------
+
+    def acquisition(self, expr: Node | None) -> tuple[str, str] | None:
+        expr = unparen(expr)
+        if expr is None or expr.type != "call_expression":
+            return None
+        callee = self.r.callee(expr, self.env, self.file)
+        kind = self.r.acquired_kind(callee, expr)
+        if kind is None:
+            return None
+        return kind, display_callee(expr)
+
+    def assignment(self, stmt: Node, state: State, declared: dict, define: bool) -> State:
+        lhs = named_children(fld(stmt, "left"))
+        rhs = named_children(fld(stmt, "right"))
+        op = fld(stmt, "operator")
+        if op is not None and text(op) not in ("=", ":="):
+            return self.scan(stmt, state)  # x += ...
+        acquired = self.acquisition(rhs[0]) if len(rhs) == 1 else None
+        # Everything on the right is evaluated first.
+        for expr in rhs:
+            state = self.scan(expr, state)
+        self._forget_error_checks(lhs, state)
+        if acquired is not None:
+            return self.bind_acquisition(lhs, rhs[0], acquired, state, declared, define)
+        # Aliases: x := resp / body := resp.Body; stores: s.f = resp.
+        for i, target in enumerate(lhs):
+            value = rhs[i] if len(rhs) == len(lhs) else None
+            binding = self.value_binding(value, state)
+            if target.type != "identifier":
+                if binding:
+                    self._hand_over(binding, state)  # stored in a field, map, slice
+                continue
+            name = text(target)
+            if name == "_":
+                continue
+            local = define or self._is_local(name, state, declared)
+            if define and name not in declared:
+                declared[name] = state.binds.get(name)
+            if binding and not local:
+                self._hand_over(binding, state)  # stored in a package variable
+            elif binding:
+                state.binds[name] = binding
+            else:
+                state.binds.pop(name, None)  # the name holds something else now
+        return state
+
+    def var_spec(self, spec: Node, state: State, declared: dict) -> State:
+        names = spec.children_by_field_name("name")
+        values = named_children(fld(spec, "value"))
+        if len(values) == 1 and len(names) >= 1:
+            acquired = self.acquisition(values[0])
+            if acquired is not None:
+                state = self.scan(values[0], state)
+                return self.bind_acquisition(names, values[0], acquired, state, declared, True)
+        for i, name_node in enumerate(names):
+            name = text(name_node)
+            declared.setdefault(name, state.binds.get(name))
+            value = values[i] if i < len(values) else None
+            if value is not None:
+                state = self.scan(value, state)
+            binding = self.value_binding(value, state)
+            if binding:
+                state.binds[name] = binding
+            else:
+                state.binds.pop(name, None)
+        return state
+
+    def bind_acquisition(self, lhs: list[Node], call: Node, acquired: tuple[str, str],
+                         state: State, declared: dict, define: bool) -> State:
+        kind, callee = acquired
+        target = lhs[0] if lhs else None
+        err_node = lhs[1] if len(lhs) > 1 else None
+        # err is the error variable's name, "_" when discarded, None when there is none.
+        err = text(err_node) if err_node is not None and err_node.type == "identifier" else None
+        res = Resource(len(self.resources), kind, "", err, unparen(call) or call, callee)
+        if target is None or target.type != "identifier":
+            return state  # stored straight into a field, map or slice: handed over
+        name = text(target)
+        if name == "_":
+            self.resources.append(res)
+            res.leaks.append((call, "result discarded"))
+            return state
+        res.var = name
+        if not define and not self._is_local(name, state, declared):
+            return state  # assigned to a package variable: handed over
+        if not define or name in declared:  # the same variable gets a new value
+            for old, _via in state.binds.get(name, frozenset()):
+                if state.live(old):
+                    self.resources[old].leaks.append((call, "overwritten"))
+                    state.set(old, DONE)
+        if define and name not in declared:
+            declared[name] = state.binds.get(name)
+        self.resources.append(res)
+        state.set(res.id, UNCHECKED if err is not None else OPEN)
+        state.binds[name] = frozenset({(res.id, "whole")})
+        return state
+
+    def _is_local(self, name: str, state: State, declared: dict) -> bool:
+        if name in declared or name in state.binds:
+            return True
+        return self.env.has(name)
+
+    def _forget_error_checks(self, lhs: list[Node], state: State) -> None:
+        # A reassigned error variable no longer tells whether an older resource is nil.
+        names = {text(n) for n in lhs if n.type == "identifier"}
+        for res in self.resources:
+            if res.err in names and UNCHECKED in state.status.get(res.id, frozenset()):
+                state.status[res.id] = (state.status[res.id] - {UNCHECKED}) | {OPEN}
+
+    def value_binding(self, value: Node | None, state: State) -> Binding:
+        """The resources a value expression denotes as a whole: resp, resp.Body, conn."""
+        value = unparen(value)
+        if value is None:
+            return frozenset()
+        if value.type == "identifier":
+            return state.binds.get(text(value), frozenset())
+        if value.type == "selector_expression" and text(fld(value, "field")) == "Body":
+            operand = unparen(fld(value, "operand"))
+            if operand is not None and operand.type == "identifier":
+                binding = state.binds.get(text(operand), frozenset())
+                return frozenset((res, "body") for res, via in binding if via == "whole"
+                                 and self.resources[res].kind == "response")
+        return frozenset()
+
+    def _hand_over(self, binding: Binding, state: State) -> None:
+        for res, _via in binding:
+            self.resources[res].handed_over = True
+            state.set(res, DONE)
+
+    # ---- other statements ---------------------------------------------------------
+
+    def expression_statement(self, expr: Node | None, stmt: Node, state: State) -> State:
+        if expr is None:
+            return state
+        acquired = self.acquisition(expr)
+        state = self.scan(expr, state)
+        if acquired is not None:
+            kind, callee = acquired
+            res = Resource(len(self.resources), kind, "", None, expr, callee)
+            res.leaks.append((expr, "result discarded"))
+            self.resources.append(res)
+            return state
+        if expr.type == "call_expression" and self._terminates(expr):
+            return State(reachable=False)
+        if expr.type == "call_expression":
+            self._error_passed(expr, state)
+        return state
+
+    def _terminates(self, call: Node) -> bool:
+        func = unparen(fld(call, "function"))
+        if func is None:
+            return False
+        if func.type == "identifier":
+            return text(func) == "panic"
+        if func.type == "selector_expression":
+            return text(fld(func, "field")) in TERMINATORS
+        return False
+
+    def _error_passed(self, call: Node, state: State) -> None:
+        """checkErr(err), require.NoError(t, err): treat as the error check."""
+        args = named_children(fld(call, "arguments"))
+        names = {text(a) for a in args if a.type == "identifier"}
+        for res in self.resources:
+            if res.err in names and UNCHECKED in state.status.get(res.id, frozenset()):
+                state.status[res.id] = (state.status[res.id] - {UNCHECKED}) | {OPEN}
+
+    def return_statement(self, stmt: Node, state: State) -> State:
+        returned: set[int] = set()
+        values = [c for c in stmt.named_children if c.type != "comment"]
+        exprs: list[Node] = []
+        for v in values:
+            exprs.extend(v.named_children if v.type == "expression_list" else [v])
+        for expr in exprs:
+            state = self.scan(expr, state)
+        if not exprs:  # a bare return hands over the named results
+            for name in self.result_names:
+                returned.update(res for res, _ in state.binds.get(name, frozenset()))
+        self.exit(state, stmt, "return", tuple(returned))
+        return State(reachable=False)
+
+    def if_statement(self, stmt: Node, state: State) -> State:
+        declared: dict[str, Binding | None] = {}
+        init = fld(stmt, "initializer")
+        if init is not None:
+            state = self.statement(init, state, declared)
+        cond = fld(stmt, "condition")
+        then_state, else_state = self.condition(cond, state)
+        then_out = self.block(fld(stmt, "consequence"), then_state) if fld(
+            stmt, "consequence") is not None else then_state
+        alt = fld(stmt, "alternative")
+        if alt is None:
+            else_out = else_state
+        elif alt.type == "if_statement":
+            else_out = self.if_statement(alt, else_state)
+        else:
+            else_out = self.block(alt, else_state)
+        return self._restore(merge(then_out, else_out), declared)
+
+    def for_statement(self, stmt: Node, state: State, label: str | None) -> State:
+        declared: dict[str, Binding | None] = {}
+        clause = next((c for c in stmt.named_children
+                       if c.type in ("for_clause", "range_clause")), None)
+        cond = None
+        infinite = True
+        if clause is not None and clause.type == "for_clause":
+            init = fld(clause, "initializer")
+            if init is not None:
+                state = self.statement(init, state, declared)
+            cond = fld(clause, "condition")
+            infinite = cond is None
+        elif clause is not None:
+            state = self.scan(fld(clause, "right"), state)
+            infinite = False
+        else:
+            conds = [c for c in stmt.named_children if c.type not in ("block", "comment")]
+            if conds:
+                cond = conds[0]
+                infinite = False
+        if cond is not None:
+            body_entry, exit_state = self.condition(cond, state)
+        else:
+            body_entry, exit_state = state.copy(), (DEAD if infinite else state.copy())
+        frame = Frame("loop", label, first_resource=len(self.resources))
+        self.frames.append(frame)
+        body = fld(stmt, "body")
+        end = self.block(body, body_entry.copy()) if body is not None else body_entry
+        self.frames.pop()
+        closing = body.children[-1] if body is not None and body.children else stmt
+        for cont_state, cont_node in frame.continues:
+            self.leak_loop_resources(cont_state, frame.first_resource, cont_node, "continue")
+        if end.reachable:
+            self.leak_loop_resources(end, frame.first_resource, closing, "end of loop iteration")
+        loop_back = merge(end, *[s for s, _ in frame.continues])
+        after = merge(exit_state, *frame.breaks) if infinite else merge(
+            exit_state, loop_back, *frame.breaks)
+        return self._restore(after, declared)
+
+    def switch_statement(self, stmt: Node, state: State, label: str | None) -> State:
+        declared: dict[str, Binding | None] = {}
+        init = fld(stmt, "initializer")
+        if init is not None:
+            state = self.statement(init, state, declared)
+        value = fld(stmt, "value")
+        if value is not None:
+            state = self.scan(value, state)
+        frame = Frame("switch", label)
+        self.frames.append(frame)
+        outs: list[State] = []
+        remaining = state
+        has_default = False
+        tagless = stmt.type == "expression_switch_statement" and value is None
+        for case in stmt.named_children:
+            if case.type not in ("expression_case", "default_case", "type_case",
+                                 "communication_case"):
+                continue
+            entry = remaining.copy()
+            if case.type == "default_case":
+                has_default = True
+            elif case.type == "expression_case" and tagless:
+                values = named_children(fld(case, "value"))
+                matched: list[State] = []
+                for cond in values:
+                    t, remaining = self.condition(cond, remaining)
+                    matched.append(t)
+                entry = merge(*matched) if matched else entry
+            elif case.type == "expression_case":
+                entry = self.scan(fld(case, "value"), entry)
+            elif case.type == "communication_case":
+                comm = fld(case, "communication")
+                if comm is not None:
+                    entry = self.statement(comm, entry, {})
+            outs.append(self.case_body(case, entry))
+        self.frames.pop()
+        if not has_default and stmt.type != "select_statement":
+            outs.append(remaining)
+        if stmt.type == "select_statement" and not outs:
+            outs.append(DEAD)  # select {} blocks forever
+        return self._restore(merge(*outs, *frame.breaks), declared)
+
+    def case_body(self, case: Node, state: State) -> State:
+        declared: dict[str, Binding | None] = {}
+        for stmt in statements(case):
+            if stmt.type in ("expression_list",) or stmt == fld(case, "value"):
+                continue
+            if stmt == fld(case, "communication"):
+                continue
+            if not state.reachable:
+                break
+            state = self.statement(stmt, state, declared)
+        return self._restore(state, declared)
+
+    # ---- conditions ---------------------------------------------------------------
+
+    def condition(self, cond: Node | None, state: State) -> tuple[State, State]:
+        cond = unparen(cond)
+        if cond is None:
+            return state, state.copy()
+        if cond.type == "unary_expression" and text(fld(cond, "operator")) == "!":
+            t, f = self.condition(fld(cond, "operand"), state)
+            return f, t
+        if cond.type == "binary_expression":
+            op = text(fld(cond, "operator"))
+            if op == "&&":
+                t1, f1 = self.condition(fld(cond, "left"), state)
+                t2, f2 = self.condition(fld(cond, "right"), t1)
+                return t2, merge(f1, f2)
+            if op == "||":
+                t1, f1 = self.condition(fld(cond, "left"), state)
+                t2, f2 = self.condition(fld(cond, "right"), f1)
+                return merge(t1, t2), f2
+            if op in ("==", "!="):
+                split = self.nil_check(cond, op, state)
+                if split is not None:
+                    return split
+        state = self.scan(cond, state)
+        return state, state.copy()
+
+    def nil_check(self, cond: Node, op: str, state: State) -> tuple[State, State] | None:
+        left, right = unparen(fld(cond, "left")), unparen(fld(cond, "right"))
+        if left is None or right is None:
+            return None
+        if right.type != "nil":
+            left, right = right, left
+        if right.type != "nil" or left.type != "identifier":
+            return None
+        name = text(left)
+        is_nil, not_nil = state.copy(), state.copy()
+        touched = False
+        for res, via in state.binds.get(name, frozenset()):
+            if via != "whole":
+                continue
+            touched = True
+            current = state.status.get(res, frozenset())
+            is_nil.status[res] = frozenset({NIL}) if current & LIVE else current
+            not_nil.status[res] = (current - {UNCHECKED}) | ({OPEN} if current & LIVE else set())
+        for res in self.resources:
+            if res.err == name and UNCHECKED in state.status.get(res.id, frozenset()):
+                touched = True
+                current = state.status[res.id]
+                # err != nil: the response is nil; err == nil: it is open.
+                not_nil.status[res.id] = frozenset({NIL}) | (current - LIVE)
+                is_nil.status[res.id] = (current - {UNCHECKED}) | {OPEN}
+        if not touched:
+            return None
+        return (is_nil, not_nil) if op == "==" else (not_nil, is_nil)
+
+    # ---- occurrences of resources inside expressions --------------------------------
+
+    def scan(self, node: Node | None, state: State) -> State:
+        """Apply every occurrence of a bound resource inside node to state."""
+        if node is None or not state.reachable or not state.binds:
+            return state
+        for occ in self._occurrences(node, state):
+            self.apply(occ, state, closure=None)
+        for lit in _func_literals(node):
+            self.closure(lit, state)
+        return state
+
+    def _occurrences(self, node: Node, state: State) -> list[Node]:
+        out = []
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            if n.type == "func_literal":
+                continue
+            if n.type == "identifier" and text(n) in state.binds and not _is_key(n):
+                out.append(n)
+                continue
+            stack.extend(reversed(n.named_children))
+        return out
+
+    def closure(self, lit: Node, state: State) -> None:
+        """A func literal capturing a resource: a close or hand-over inside counts now."""
+        params = {text(n) for decl in named_children(fld(lit, "parameters"))
+                  for n in decl.children_by_field_name("name")}
+        body = fld(lit, "body")
+        if body is None:
+            return
+        names = {n for n in state.binds if n not in params}
+        if not names:
+            return
+        sub = State(dict(state.status), {n: state.binds[n] for n in names})
+        stack = [body]
+        while stack:
+            n = stack.pop()
+            if n.type == "identifier" and text(n) in names and not _is_key(n):
+                self.apply(n, state, closure=sub)
+                continue
+            stack.extend(reversed(n.named_children))
+
+    def apply(self, ident: Node, state: State, closure: State | None) -> None:
+        binding = state.binds.get(text(ident), frozenset())
+        for res_id, via in binding:
+            res = self.resources[res_id]
+            effect, where = self.classify(ident, via, res)
+            current = state.status.get(res_id, frozenset())
+            if effect == "compare":
+                continue
+            premature = effect in ("use", "close", "drain")
+            if premature and UNCHECKED in current and res.err is not None and (
+                    res.premature is None):
+                res.premature = where
+                state.status[res_id] = (current - {UNCHECKED}) | {OPEN}
+                current = state.status[res_id]
+            if effect == "close":
+                res.closes.append(where)
+                state.set(res_id, DONE)
+            elif effect == "handover":
+                res.handed_over = True
+                res.drained = True
+                state.set(res_id, DONE)
+            elif effect == "drain":
+                res.drained = True
+
+    def classify(self, ident: Node, via: str, res: Resource) -> tuple[str, Node]:
+        """What an occurrence does: close, handover, drain, compare or use."""
+        node = ident
+        parent = node.parent
+        if via == "whole" and res.kind == "response":
+            if parent is not None and parent.type == "selector_expression" and fld(
+                    parent, "operand") == node:
+                if text(fld(parent, "field")) != "Body":
+                    return "use", _statement_of(parent)
+                node, via = parent, "body"
+                parent = node.parent
+            else:
+                return self.whole_value(node, res, body=False)
+        # node is now a body (or a connection) value
+        if parent is not None and parent.type == "selector_expression" and fld(
+                parent, "operand") == node:
+            member = text(fld(parent, "field"))
+            call = parent.parent
+            is_call = call is not None and call.type == "call_expression" and fld(
+                call, "function") == parent
+            if member == "Close" and is_call:
+                return "close", call
+            if member in ("Read", "WriteTo") and is_call:
+                return "drain", call
+            return "use", _statement_of(parent)
+        return self.whole_value(node, res, body=via == "body" or res.kind == "conn")
+
+    def whole_value(self, node: Node, res: Resource, body: bool) -> tuple[str, Node]:
+        child, parent = node, node.parent
+        while parent is not None and parent.type in ("parenthesized_expression",
+                                                      "unary_expression"):
+            child, parent = parent, parent.parent
+        if parent is None:
+            return "use", node
+        kind = parent.type
+        if kind == "argument_list":
+            call = parent.parent
+            if call is None or call.type != "call_expression":
+                return "use", node
+            index = [c for c in parent.named_children].index(child)
+            return self.argument(call, index, res, body), call
+        if kind in ("literal_element", "keyed_element", "literal_value", "send_statement"):
+            return "handover", node
+        if kind == "expression_list" and parent.parent is not None and (
+                parent.parent.type == "return_statement"):
+            return "handover", node
+        if kind == "return_statement":
+            return "handover", node
+        if kind == "binary_expression":
+            return "compare", node
+        if kind == "call_expression" and fld(parent, "function") == child:
+            return "use", node
+        return "use", _statement_of(node)
+
+    def argument(self, call: Node, index: int, res: Resource, body: bool) -> str:
+        callee = self.r.callee(call, self.env, self.file)
+        if self.r.closes_body(callee):
+            return "close"
+        if callee.kind == "builtin":
+            return "handover" if callee.name == "append" else "use"
+        if callee.kind == "std":
+            if body and (callee.pkg, callee.name) not in NON_DRAINING:
+                return "drain"
+            return "use"
+        if callee.info is not None and callee.index is not None:
+            if consumes(self.r, callee, index, res.kind if not body else "body"):
+                return "close"
+            return "drain" if body else "use"
+        return "handover"  # outside the package and not the standard library: its job now
+
+
+def consumes(resolver: Resolver, callee: Callee, index: int, kind: str, depth: int = 0) -> bool:
+    """Does a same-module function close or hand over its index-th parameter?"""
+    info = callee.info
+    if info is None or callee.index is None or depth > 3:
+        return False
+    key = f"consumes:{info.key}:{index}:{kind}"
+    cache = callee.index.summaries
+    if key in cache:
+        return bool(cache[key])
+    cache[key] = False  # recursion guard
+    params = info.params
+    if index >= len(params):
+        if params and fld(info.node, "parameters") is not None:
+            index = len(params) - 1  # variadic
+        else:
+            return False
+    name, ptype = params[index]
+    if not name or name == "_":
+        return False
+    res_kind = "response" if ptype == RESPONSE or kind == "response" else "conn"
+    if kind == "body":
+        res_kind = "conn"  # an io.ReadCloser parameter: Close() on it closes the body
+    sub_resolver = resolver if callee.index is resolver.index else Resolver(
+        callee.index, resolver.directory, resolver.models)
+    env = sub_resolver.env_for(info.node, info.file)
+    flow = FunctionFlow(sub_resolver, info.file, info.node, env)
+    probe = Resource(0, res_kind, name, None, info.node, "")
+    flow.resources.append(probe)
+    state = State(status={0: frozenset({OPEN})}, binds={name: frozenset({(0, "whole")})})
+    body = fld(info.node, "body")
+    result = False
+    if body is not None:
+        stack = [body]
+        while stack and not result:
+            n = stack.pop()
+            if n.type == "identifier" and text(n) == name and not _is_key(n):
+                effect, _ = flow.classify(n, "whole", probe)
+                if effect in ("close", "handover"):
+                    result = True
+                continue
+            stack.extend(reversed(n.named_children))
+    del state
+    cache[key] = result
+    return result
+
+
+def _is_key(ident: Node) -> bool:
+    parent = ident.parent
+    if parent is None:
+        return False
+    if parent.type == "literal_element":
+        grand = parent.parent
+        return grand is not None and grand.type == "keyed_element" and fld(grand, "key") == parent
+    return parent.type == "keyed_element" and fld(parent, "key") == ident
+
+
+def _statement_of(node: Node) -> Node:
+    return node
+
+
+def _func_literals(node: Node) -> list[Node]:
+    out = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type == "func_literal":
+            out.append(n)
+            continue
+        stack.extend(n.named_children)
+    return out
+
+
+def type_is_response(t: TypeRef | None) -> bool:
+    return t == RESPONSE

@@ -1,0 +1,274 @@
+"""The light per-package index the Go rules share (SPEC §1 "Go semantics").
+
+No type checker: imports and their aliases, struct field types, function and method
+signatures, package variables, and per-function summaries computed on demand
+(returns a response? closes or hands over its parameter? builds a new transport?).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tree_sitter import Node, Tree
+
+from leaklint.golang.parse import named_children, parse, text
+from leaklint.golang.types import TypeRef, type_from_node
+from leaklint.sources import SourceFile
+
+_MAJOR_SUFFIX = re.compile(r"^v[0-9]+$")
+
+
+def default_alias(import_path: str) -> str:
+    """The package name Go code uses for an import without an explicit name."""
+    parts = import_path.split("/")
+    last = parts[-1]
+    if _MAJOR_SUFFIX.match(last) and len(parts) > 1:
+        last = parts[-2]
+    if last.startswith("gopkg.in") or ".v" in last:  # gopkg.in/yaml.v3 -> yaml
+        last = last.split(".v")[0]
+    return last.replace("go-", "").replace("-go", "").replace("-", "_")
+
+
+@dataclass
+class GoFile:
+    source: SourceFile | None  # None for files indexed from disk only (not reported)
+    path: Path
+    data: bytes
+    tree: Tree
+    imports: dict[str, str] = field(default_factory=dict)  # alias -> import path
+    dot_imports: list[str] = field(default_factory=list)
+
+    @property
+    def root(self) -> Node:
+        return self.tree.root_node
+
+    def package_name(self) -> str:
+        for child in self.root.named_children:
+            if child.type == "package_clause":
+                for c in child.named_children:
+                    return text(c)
+        return ""
+
+    def import_path(self, alias: str) -> str | None:
+        return self.imports.get(alias)
+
+
+@dataclass
+class FuncInfo:
+    name: str
+    receiver: str | None  # receiver type name without pointer
+    node: Node
+    file: GoFile
+    params: list[tuple[str, TypeRef | None]]
+    results: list[TypeRef | None]
+
+    @property
+    def key(self) -> str:
+        return f"{self.receiver}.{self.name}" if self.receiver else self.name
+
+    def param_index(self, name: str) -> int | None:
+        for i, (pname, _) in enumerate(self.params):
+            if pname == name:
+                return i
+        return None
+
+
+@dataclass
+class StructInfo:
+    fields: dict[str, TypeRef | None] = field(default_factory=dict)
+    embedded: list[TypeRef] = field(default_factory=list)
+
+
+@dataclass
+class PackageIndex:
+    key: str  # import path when known, else the directory
+    files: list[GoFile] = field(default_factory=list)
+    funcs: dict[str, FuncInfo] = field(default_factory=dict)  # "Name" or "Recv.Name"
+    structs: dict[str, StructInfo] = field(default_factory=dict)
+    aliases: dict[str, TypeRef | None] = field(default_factory=dict)  # type T U / type T = U
+    vars: dict[str, TypeRef | None] = field(default_factory=dict)
+    var_values: dict[str, Node] = field(default_factory=dict)
+    summaries: dict[str, object] = field(default_factory=dict)  # cache for flow summaries
+
+    def method(self, type_name: str, name: str, _depth: int = 0) -> FuncInfo | None:
+        info = self.funcs.get(f"{type_name}.{name}")
+        if info is not None or _depth > 3:
+            return info
+        struct = self.structs.get(type_name)
+        if struct is not None:
+            for emb in struct.embedded:
+                if emb.pkg == self.key:
+                    found = self.method(emb.name, name, _depth + 1)
+                    if found is not None:
+                        return found
+        return None
+
+    def field_type(self, type_name: str, name: str, _depth: int = 0) -> TypeRef | None:
+        struct = self.structs.get(type_name)
+        if struct is None:
+            target = self.aliases.get(type_name)
+            if target is not None and target.pkg == self.key and _depth < 3:
+                return self.field_type(target.name, name, _depth + 1)
+            return None
+        if name in struct.fields:
+            return struct.fields[name]
+        for emb in struct.embedded:
+            if emb.name == name:
+                return emb
+            if emb.pkg == self.key and _depth < 3:
+                found = self.field_type(emb.name, name, _depth + 1)
+                if found is not None:
+                    return found
+        return None
+
+    def embeds(self, type_name: str) -> list[TypeRef]:
+        struct = self.structs.get(type_name)
+        return list(struct.embedded) if struct else []
+
+
+def _imports(file: GoFile) -> None:
+    for decl in file.root.named_children:
+        if decl.type != "import_declaration":
+            continue
+        specs = []
+        for child in decl.named_children:
+            if child.type == "import_spec":
+                specs.append(child)
+            elif child.type == "import_spec_list":
+                specs.extend(c for c in child.named_children if c.type == "import_spec")
+        for spec in specs:
+            path_node = spec.child_by_field_name("path")
+            if path_node is None:
+                continue
+            path = text(path_node).strip('"`')
+            name_node = spec.child_by_field_name("name")
+            name = text(name_node) if name_node is not None else default_alias(path)
+            if name == ".":
+                file.dot_imports.append(path)
+            elif name != "_":
+                file.imports[name] = path
+
+
+def _params(node: Node | None, file: GoFile, pkg: str) -> list[tuple[str, TypeRef | None]]:
+    out: list[tuple[str, TypeRef | None]] = []
+    for decl in named_children(node):
+        if decl.type not in ("parameter_declaration", "variadic_parameter_declaration"):
+            continue
+        type_node = decl.child_by_field_name("type")
+        tref = type_from_node(type_node, file.imports, pkg)
+        names = [text(c) for c in decl.children_by_field_name("name")]
+        if not names:
+            out.append(("", tref))
+        for name in names:
+            out.append((name, tref))
+    return out
+
+
+def _results(node: Node | None, file: GoFile, pkg: str) -> list[TypeRef | None]:
+    if node is None:
+        return []
+    if node.type == "parameter_list":
+        return [t for _, t in _params(node, file, pkg)]
+    return [type_from_node(node, file.imports, pkg)]
+
+
+def _receiver_type(node: Node | None) -> str | None:
+    for decl in named_children(node):
+        type_node = decl.child_by_field_name("type")
+        while type_node is not None and type_node.type in ("pointer_type", "generic_type"):
+            inner = type_node.child_by_field_name("type") or (
+                type_node.named_children[0] if type_node.named_children else None
+            )
+            type_node = inner
+        if type_node is not None:
+            return text(type_node).split("[")[0]
+    return None
+
+
+def _index_file(file: GoFile, index: PackageIndex) -> None:
+    pkg = index.key
+    for decl in file.root.named_children:
+        kind = decl.type
+        if kind == "function_declaration":
+            name = text(decl.child_by_field_name("name"))
+            index.funcs[name] = FuncInfo(
+                name, None, decl, file,
+                _params(decl.child_by_field_name("parameters"), file, pkg),
+                _results(decl.child_by_field_name("result"), file, pkg),
+            )
+        elif kind == "method_declaration":
+            name = text(decl.child_by_field_name("name"))
+            recv = _receiver_type(decl.child_by_field_name("receiver"))
+            info = FuncInfo(
+                name, recv, decl, file,
+                _params(decl.child_by_field_name("parameters"), file, pkg),
+                _results(decl.child_by_field_name("result"), file, pkg),
+            )
+            index.funcs[info.key] = info
+        elif kind == "type_declaration":
+            for spec in decl.named_children:
+                if spec.type not in ("type_spec", "type_alias"):
+                    continue
+                name = text(spec.child_by_field_name("name"))
+                type_node = spec.child_by_field_name("type")
+                if type_node is not None and type_node.type == "struct_type":
+                    index.structs[name] = _struct(type_node, file, pkg)
+                else:
+                    index.aliases[name] = type_from_node(type_node, file.imports, pkg)
+        elif kind == "var_declaration":
+            for spec in _var_specs(decl):
+                type_node = spec.child_by_field_name("type")
+                tref = type_from_node(type_node, file.imports, pkg) if type_node else None
+                names = spec.children_by_field_name("name")
+                value = spec.child_by_field_name("value")
+                values = named_children(value)
+                for i, name_node in enumerate(names):
+                    name = text(name_node)
+                    index.vars[name] = tref
+                    if i < len(values):
+                        index.var_values[name] = values[i]
+
+
+def _var_specs(decl: Node) -> list[Node]:
+    specs: list[Node] = []
+    for child in decl.named_children:
+        if child.type == "var_spec":
+            specs.append(child)
+        elif child.type == "var_spec_list":
+            specs.extend(c for c in child.named_children if c.type == "var_spec")
+    return specs
+
+
+def _struct(node: Node, file: GoFile, pkg: str) -> StructInfo:
+    info = StructInfo()
+    for child in node.named_children:
+        if child.type != "field_declaration_list":
+            continue
+        for fdecl in child.named_children:
+            if fdecl.type != "field_declaration":
+                continue
+            type_node = fdecl.child_by_field_name("type")
+            tref = type_from_node(type_node, file.imports, pkg)
+            names = fdecl.children_by_field_name("name")
+            if names:
+                for n in names:
+                    info.fields[text(n)] = tref
+            elif tref is not None:
+                info.embedded.append(tref)
+    return info
+
+
+def load_file(source: SourceFile | None, path: Path, data: bytes) -> GoFile:
+    file = GoFile(source, path, data, parse(data))
+    _imports(file)
+    return file
+
+
+def build_index(key: str, files: list[GoFile]) -> PackageIndex:
+    index = PackageIndex(key=key, files=files)
+    for file in files:
+        _index_file(file, index)
+    # Package variables initialised without an explicit type: infer from the value later.
+    return index

@@ -1,0 +1,93 @@
+"""tree-sitter-go parsing: one parser per process, trees never shared across processes."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+
+import tree_sitter_go
+from tree_sitter import Language, Node, Parser, Tree
+
+
+@functools.cache
+def language() -> Language:
+    return Language(tree_sitter_go.language())
+
+
+@functools.cache
+def _parser() -> Parser:
+    return Parser(language())
+
+
+def parse(source: bytes) -> Tree:
+    return _parser().parse(source)
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Pre-order walk of named descendants (and the node itself), iteratively."""
+    cursor = node.walk()
+    reached_root = False
+    while not reached_root:
+        current = cursor.node
+        if current is not None and current.is_named:
+            yield current
+        if cursor.goto_first_child():
+            continue
+        if cursor.goto_next_sibling():
+            continue
+        while True:
+            if not cursor.goto_parent() or cursor.node == node:
+                reached_root = True
+                break
+            if cursor.goto_next_sibling():
+                break
+
+
+def first_error(root: Node) -> Node | None:
+    """The first ERROR or MISSING node in source order, found without recursion."""
+    if not root.has_error:
+        return None
+    node = root
+    while True:
+        if node.is_error or node.is_missing:
+            return node
+        for child in node.children:
+            if child.has_error or child.is_missing or child.is_error:
+                node = child
+                break
+        else:
+            return node
+
+
+def text(node: Node | None) -> str:
+    if node is None or node.text is None:
+        return ""
+    return node.text.decode("utf-8", "replace")
+
+
+def field(node: Node, name: str) -> Node | None:
+    return node.child_by_field_name(name)
+
+
+def named_children(node: Node | None) -> list[Node]:
+    return [] if node is None else node.named_children
+
+
+def statements(block: Node | None) -> list[Node]:
+    """Statements of a block or case clause (tree-sitter-go wraps them in statement_list)."""
+    if block is None:
+        return []
+    out: list[Node] = []
+    for child in block.named_children:
+        if child.type == "statement_list":
+            out.extend(c for c in child.named_children if c.type != "comment")
+        elif child.type != "comment":
+            out.append(child)
+    return out
+
+
+def unparen(node: Node | None) -> Node | None:
+    while node is not None and node.type == "parenthesized_expression":
+        inner = [c for c in node.named_children if c.type != "comment"]
+        node = inner[0] if inner else None
+    return node

@@ -1,0 +1,297 @@
+"""Name and callee resolution inside one package: what a call is, what an expression's
+type is, and what a function called with a resource does with it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tree_sitter import Node
+
+from leaklint.config import GoModels
+from leaklint.golang import module
+from leaklint.golang.index import FuncInfo, GoFile, PackageIndex
+from leaklint.golang.parse import field, named_children, text, unparen, walk
+from leaklint.golang.types import (
+    CONN_TYPES,
+    FUNC,
+    RESPONSE,
+    STD_METHODS,
+    STD_RESULTS,
+    STD_VALUES,
+    TypeRef,
+    is_std,
+    type_from_node,
+)
+
+FUNCTION_NODES = ("function_declaration", "method_declaration", "func_literal")
+# Builtins that neither close nor keep what they are given.
+NEUTRAL_BUILTINS = {"len", "cap", "print", "println", "panic", "close", "delete", "copy",
+                    "min", "max", "clear", "recover", "new", "make", "complex", "real", "imag"}
+
+
+@dataclass(frozen=True)
+class Callee:
+    kind: str  # std | local | module | third | unknown | builtin | closure
+    pkg: str = ""
+    name: str = ""
+    info: FuncInfo | None = None
+    index: PackageIndex | None = None
+    receiver: TypeRef | None = None
+
+    def qualified(self) -> str:
+        return f"{self.pkg}.{self.name}" if self.pkg else self.name
+
+
+class Env:
+    """Types of a function's local names (flat: shadowing rarely changes a type)."""
+
+    def __init__(self, parent: Env | None = None) -> None:
+        self.types: dict[str, TypeRef | None] = {}
+        self.parent = parent
+
+    def get(self, name: str) -> TypeRef | None:
+        env: Env | None = self
+        while env is not None:
+            if name in env.types:
+                return env.types[name]
+            env = env.parent
+        return None
+
+    def has(self, name: str) -> bool:
+        env: Env | None = self
+        while env is not None:
+            if name in env.types:
+                return True
+            env = env.parent
+        return False
+
+
+class Resolver:
+    def __init__(self, index: PackageIndex, directory: Path, models: GoModels) -> None:
+        self.index = index
+        self.directory = directory
+        self.models = models
+        self._envs: dict[int, Env] = {}
+
+    # ---- environments -------------------------------------------------------------
+
+    def env_for(self, func: Node, file: GoFile, outer: Env | None = None) -> Env:
+        cached = self._envs.get(func.id)
+        if cached is not None:
+            return cached
+        env = Env(outer)
+        pkg = self.index.key
+        for part in ("receiver", "parameters", "result"):
+            plist = field(func, part)
+            if plist is None or plist.type != "parameter_list":
+                continue
+            for decl in plist.named_children:
+                tref = type_from_node(field(decl, "type"), file.imports, pkg)
+                for name in decl.children_by_field_name("name"):
+                    env.types[text(name)] = tref
+        body = field(func, "body")
+        if body is not None:
+            for node in walk(body):
+                kind = node.type
+                if kind == "func_literal":
+                    continue
+                if kind in ("short_var_declaration", "assignment_statement"):
+                    self._bind(env, field(node, "left"), field(node, "right"), file,
+                               define=kind == "short_var_declaration")
+                elif kind == "var_spec":
+                    type_node = field(node, "type")
+                    tref = type_from_node(type_node, file.imports, pkg) if type_node else None
+                    names = node.children_by_field_name("name")
+                    values = named_children(field(node, "value"))
+                    for i, name in enumerate(names):
+                        if tref is None and len(values) == len(names):
+                            env.types.setdefault(text(name), self.type_of(values[i], env, file))
+                        else:
+                            env.types.setdefault(text(name), tref)
+        self._envs[func.id] = env
+        return env
+
+    def _bind(self, env: Env, left: Node | None, right: Node | None, file: GoFile,
+              define: bool) -> None:
+        lhs = named_children(left)
+        rhs = named_children(right)
+        if len(rhs) == 1 and len(lhs) > 1:
+            first = self.type_of(rhs[0], env, file)
+            targets = [(lhs[0], first)] + [(n, None) for n in lhs[1:]]
+        else:
+            targets = [(n, self.type_of(r, env, file)) for n, r in zip(lhs, rhs, strict=False)]
+        for node, tref in targets:
+            if node.type != "identifier":
+                continue
+            name = text(node)
+            if name == "_":
+                continue
+            if name not in env.types or (env.types[name] is None and tref is not None):
+                env.types[name] = tref
+
+    # ---- expression types ---------------------------------------------------------
+
+    def package_of_alias(self, name: str, env: Env, file: GoFile) -> str | None:
+        """The import path an identifier names, unless a local name shadows it."""
+        if env.has(name):
+            return None
+        return file.imports.get(name)
+
+    def type_of(self, expr: Node | None, env: Env, file: GoFile, depth: int = 0) -> TypeRef | None:
+        expr = unparen(expr)
+        if expr is None or depth > 12:
+            return None
+        kind = expr.type
+        if kind == "identifier":
+            name = text(expr)
+            if env.has(name):
+                return env.get(name)
+            if name in self.index.vars:
+                declared = self.index.vars[name]
+                if declared is not None:
+                    return declared
+                value = self.index.var_values.get(name)
+                if value is not None:
+                    return self.type_of(value, Env(), file, depth + 1)
+            return None
+        if kind == "unary_expression":
+            return self.type_of(field(expr, "operand"), env, file, depth + 1)
+        if kind == "composite_literal":
+            return type_from_node(field(expr, "type"), file.imports, self.index.key)
+        if kind == "type_assertion_expression":
+            return type_from_node(field(expr, "type"), file.imports, self.index.key)
+        if kind == "func_literal":
+            return FUNC
+        if kind == "selector_expression":
+            operand = field(expr, "operand")
+            name = text(field(expr, "field"))
+            if operand is not None and operand.type == "identifier":
+                path = self.package_of_alias(text(operand), env, file)
+                if path is not None:
+                    return self._package_value(path, name)
+            owner = self.type_of(operand, env, file, depth + 1)
+            return self._field(owner, name) if owner else None
+        if kind == "call_expression":
+            callee = self.callee(expr, env, file)
+            return self.result_type(callee, expr)
+        return None
+
+    def _package_value(self, path: str, name: str) -> TypeRef | None:
+        if (path, name) in STD_VALUES:
+            return STD_VALUES[(path, name)]
+        other = module.sibling_package(path, self.directory)
+        if other is not None:
+            return other.vars.get(name)
+        return None
+
+    def _field(self, owner: TypeRef, name: str) -> TypeRef | None:
+        index = self._index_for(owner.pkg)
+        if index is None:
+            return None
+        return index.field_type(owner.name, name)
+
+    def _index_for(self, pkg: str) -> PackageIndex | None:
+        if pkg == self.index.key:
+            return self.index
+        if is_std(pkg):
+            return None
+        return module.sibling_package(pkg, self.directory)
+
+    def result_type(self, callee: Callee, call: Node) -> TypeRef | None:
+        if callee.info is not None:
+            return callee.info.results[0] if callee.info.results else None
+        if callee.kind == "builtin" and callee.name == "new":
+            args = named_children(field(call, "arguments"))
+            if args:
+                file_imports = {}
+                for f in self.index.files:
+                    if f.root.start_byte <= call.start_byte < f.root.end_byte:
+                        file_imports = f.imports
+                return type_from_node(args[0], file_imports, self.index.key)
+        if callee.receiver is not None:
+            return STD_METHODS.get((callee.receiver, callee.name))
+        if callee.kind in ("std", "third"):
+            return STD_RESULTS.get((callee.pkg, callee.name))
+        return None
+
+    # ---- callees ------------------------------------------------------------------
+
+    def callee(self, call: Node, env: Env, file: GoFile) -> Callee:
+        func = unparen(field(call, "function"))
+        if func is None:
+            return Callee("unknown")
+        if func.type == "identifier":
+            name = text(func)
+            if env.has(name):
+                return Callee("closure", name=name)
+            info = self.index.funcs.get(name)
+            if info is not None:
+                return Callee("local", self.index.key, name, info, self.index)
+            if name in NEUTRAL_BUILTINS or name == "append":
+                return Callee("builtin", name=name)
+            return Callee("unknown", name=name)
+        if func.type == "selector_expression":
+            operand = unparen(field(func, "operand"))
+            name = text(field(func, "field"))
+            if operand is not None and operand.type == "identifier":
+                path = self.package_of_alias(text(operand), env, file)
+                if path is not None:
+                    return self._package_callee(path, name)
+            owner = self.type_of(operand, env, file)
+            if owner is None:
+                return Callee("unknown", name=name)
+            index = self._index_for(owner.pkg)
+            if index is not None:
+                info = index.method(owner.name, name)
+                if info is not None:
+                    kind = "local" if index is self.index else "module"
+                    return Callee(kind, owner.pkg, name, info, index, owner)
+                # A struct embedding a standard type gets its methods.
+                for emb in index.embeds(owner.name):
+                    if (emb, name) in STD_METHODS:
+                        return Callee("std", emb.pkg, name, receiver=emb)
+                return Callee("unknown", owner.pkg, name, receiver=owner)
+            kind = "std" if is_std(owner.pkg) else "third"
+            return Callee(kind, owner.pkg, name, receiver=owner)
+        if func.type == "func_literal":
+            return Callee("closure")
+        return Callee("unknown")
+
+    def _package_callee(self, path: str, name: str) -> Callee:
+        if is_std(path):
+            return Callee("std", path, name)
+        other = module.sibling_package(path, self.directory)
+        if other is not None:
+            info = other.funcs.get(name)
+            if info is not None:
+                return Callee("module", path, name, info, other)
+        return Callee("third", path, name)
+
+    # ---- resources ----------------------------------------------------------------
+
+    def acquired_kind(self, callee: Callee, call: Node) -> str | None:
+        """'response' or 'conn' when the call hands its caller something to close."""
+        qualified = callee.qualified()
+        if qualified in self.models.response_functions:
+            return "response"
+        if callee.receiver is not None and callee.receiver.name == "ResponseRecorder":
+            return None
+        result = self.result_type(callee, call)
+        if result == RESPONSE:
+            return "response"
+        if result in CONN_TYPES:
+            return "conn"
+        return None
+
+    def closes_body(self, callee: Callee) -> bool:
+        return callee.qualified() in self.models.body_closers
+
+    def is_std_like(self, callee: Callee) -> bool:
+        return callee.kind in ("std", "builtin") and callee.name != "append"
+
+
+def display_callee(call: Node) -> str:
+    func = field(call, "function")
+    name = text(func)
+    return name if len(name) <= 60 else name[:57] + "..."
