@@ -31,6 +31,15 @@ class Clone:
             return self._git("show", f"{self.rev}:{rel}")
         return (self.path / rel).read_text(encoding="utf-8")
 
+    def show(self, rev: str, rel: str) -> str:
+        return self._git("show", f"{rev}:{rel}")
+
+    def siblings(self, rev: str, rel: str) -> list[str]:
+        """Files in the same directory as `rel` at `rev` (not recursive)."""
+        folder = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
+        out = self._git("ls-tree", "--name-only", rev, folder or ".")
+        return [line for line in out.splitlines() if line]
+
     def list(self, folder: str) -> list[str]:
         out = self._git("ls-tree", "-r", "--name-only", self.rev, folder)
         return [line for line in out.splitlines() if line]
@@ -124,6 +133,22 @@ def enclosing(lines: list[str], index: int, pattern: re.Pattern[str]) -> str:
         m = pattern.match(lines[i])
         if m:
             return m.group(1)
+    return "<module>"
+
+
+def py_enclosing(lines: list[str], index: int) -> str:
+    """Nearest `def` whose body contains line `index` (by indentation), else <module>."""
+    indent = len(lines[index]) - len(lines[index].lstrip())
+    for i in range(index - 1, -1, -1):
+        text = lines[i]
+        if not text.strip() or text.lstrip().startswith("#"):
+            continue
+        level = len(text) - len(text.lstrip())
+        if level < indent:
+            m = PY_DEF.match(text)
+            if m:
+                return m.group(1)
+            indent = level
     return "<module>"
 
 
