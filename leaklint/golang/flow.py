@@ -103,6 +103,7 @@ class FunctionFlow:
         self.resources: list[Resource] = []
         self.frames: list[Frame] = []
         self.result_names = self._result_names()
+        self._body_users: set[str] | None = None
 
     # ---- entry --------------------------------------------------------------------
 
@@ -230,15 +231,39 @@ class FunctionFlow:
 
     # ---- assignments and acquisitions ---------------------------------------------
 
-    def acquisition(self, expr: Node | None) -> tuple[str, str] | None:
+    def acquisition(self, expr: Node | None, target: str | None = None
+                    ) -> tuple[str, str] | None:
         expr = unparen(expr)
         if expr is None or expr.type != "call_expression":
             return None
         callee = self.r.callee(expr, self.env, self.file)
         kind = self.r.acquired_kind(callee, expr)
+        if kind is None and target and callee.kind in ("unknown", "third") and (
+                callee.info is None and target in self.body_users()):
+            # No type for the receiver, but the result's Body is read: a response.
+            kind = "response"
         if kind is None:
             return None
         return kind, display_callee(expr)
+
+    def body_users(self) -> set[str]:
+        """Names whose .Body field the function reads (not calls: resty's Body())."""
+        if self._body_users is None:
+            names: set[str] = set()
+            body = fld(self.func, "body")
+            for node in walk(body) if body is not None else ():
+                if node.type != "selector_expression" or text(fld(node, "field")) != "Body":
+                    continue
+                operand = fld(node, "operand")
+                parent = node.parent
+                if operand is None or operand.type != "identifier":
+                    continue
+                if parent is not None and parent.type == "call_expression" and fld(
+                        parent, "function") == node:
+                    continue
+                names.add(text(operand))
+            self._body_users = names
+        return self._body_users
 
     def assignment(self, stmt: Node, state: State, declared: dict, define: bool) -> State:
         lhs = named_children(fld(stmt, "left"))
@@ -246,7 +271,9 @@ class FunctionFlow:
         op = fld(stmt, "operator")
         if op is not None and text(op) not in ("=", ":="):
             return self.scan(stmt, state)  # x += ...
-        acquired = self.acquisition(rhs[0]) if len(rhs) == 1 else None
+        first = lhs[0] if lhs and lhs[0].type == "identifier" else None
+        acquired = self.acquisition(rhs[0], text(first) if first is not None and len(
+            lhs) == 2 else None) if len(rhs) == 1 else None
         # Everything on the right is evaluated first.
         for expr in rhs:
             state = self.scan(expr, state)
@@ -279,7 +306,7 @@ class FunctionFlow:
         names = spec.children_by_field_name("name")
         values = named_children(fld(spec, "value"))
         if len(values) == 1 and len(names) >= 1:
-            acquired = self.acquisition(values[0])
+            acquired = self.acquisition(values[0], text(names[0]) if len(names) == 2 else None)
             if acquired is not None:
                 state = self.scan(values[0], state)
                 return self.bind_acquisition(names, values[0], acquired, state, declared, True)
@@ -627,14 +654,15 @@ class FunctionFlow:
             current = state.status.get(res_id, frozenset())
             if effect == "compare":
                 continue
-            premature = effect in ("use", "close", "drain")
+            premature = effect in ("use", "close", "drain", "helper")
             if premature and UNCHECKED in current and res.err is not None and (
                     res.premature is None):
-                res.premature = where
-                state.status[res_id] = (current - {UNCHECKED}) | {OPEN}
-                current = state.status[res_id]
+                res.premature = where  # reported once; the err check still applies
             if effect == "close":
                 res.closes.append(where)
+                state.set(res_id, DONE)
+            elif effect == "helper":  # a function that closes it (and may drain it first)
+                res.drained = True
                 state.set(res_id, DONE)
             elif effect == "handover":
                 res.handed_over = True
@@ -700,7 +728,7 @@ class FunctionFlow:
     def argument(self, call: Node, index: int, res: Resource, body: bool) -> str:
         callee = self.r.callee(call, self.env, self.file)
         if self.r.closes_body(callee):
-            return "close"
+            return "helper"
         if callee.kind == "builtin":
             return "handover" if callee.name == "append" else "use"
         if callee.kind == "std":
@@ -709,7 +737,7 @@ class FunctionFlow:
             return "use"
         if callee.info is not None and callee.index is not None:
             if consumes(self.r, callee, index, res.kind if not body else "body"):
-                return "close"
+                return "helper"
             return "drain" if body else "use"
         return "handover"  # outside the package and not the standard library: its job now
 
@@ -751,7 +779,7 @@ def consumes(resolver: Resolver, callee: Callee, index: int, kind: str, depth: i
             n = stack.pop()
             if n.type == "identifier" and text(n) == name and not _is_key(n):
                 effect, _ = flow.classify(n, "whole", probe)
-                if effect in ("close", "handover"):
+                if effect in ("close", "handover", "helper"):
                     result = True
                 continue
             stack.extend(reversed(n.named_children))

@@ -215,6 +215,8 @@ def _index_file(file: GoFile, index: PackageIndex) -> None:
                 type_node = spec.child_by_field_name("type")
                 if type_node is not None and type_node.type == "struct_type":
                     index.structs[name] = _struct(type_node, file, pkg)
+                elif type_node is not None and type_node.type == "interface_type":
+                    _interface(type_node, name, file, index)
                 else:
                     index.aliases[name] = type_from_node(type_node, file.imports, pkg)
         elif kind == "var_declaration":
@@ -229,6 +231,22 @@ def _index_file(file: GoFile, index: PackageIndex) -> None:
                     index.vars[name] = tref
                     if i < len(values):
                         index.var_values[name] = values[i]
+
+
+def _interface(node: Node, name: str, file: GoFile, index: PackageIndex) -> None:
+    """Interface methods have signatures (no body): `g.Get(u)` on a getter returns a
+    response even though no concrete type is known."""
+    pkg = index.key
+    for elem in node.named_children:
+        if elem.type not in ("method_elem", "method_spec"):
+            continue
+        mname = text(elem.child_by_field_name("name"))
+        info = FuncInfo(
+            mname, name, elem, file,
+            _params(elem.child_by_field_name("parameters"), file, pkg),
+            _results(elem.child_by_field_name("result"), file, pkg),
+        )
+        index.funcs.setdefault(info.key, info)
 
 
 def _var_specs(decl: Node) -> list[Node]:

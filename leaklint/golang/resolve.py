@@ -96,9 +96,12 @@ class Resolver:
                 kind = node.type
                 if kind == "func_literal":
                     continue
-                if kind in ("short_var_declaration", "assignment_statement"):
+                if kind == "short_var_declaration":
                     self._bind(env, field(node, "left"), field(node, "right"), file,
-                               define=kind == "short_var_declaration")
+                               define=True)
+                elif kind == "range_clause" and text(node).find(":=") >= 0:
+                    for name in named_children(field(node, "left")):
+                        env.types.setdefault(text(name), None)
                 elif kind == "var_spec":
                     type_node = field(node, "type")
                     tref = type_from_node(type_node, file.imports, pkg) if type_node else None

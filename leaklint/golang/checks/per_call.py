@@ -36,7 +36,7 @@ def run(ctx: GoCheckContext) -> None:
         func = named_function(node)
         if func is None or _exempt_function(func):
             continue
-        if _in_once(ctx, node) or kept(node, func):
+        if _in_once(ctx, node) or kept(node, func, _Carriers(ctx.resolver, ctx.file, ctx.env)):
             continue
         ctx.report.report("LL301", ctx.span(node), scope=ctx.scope(node), what=what,
                           function=text(field(func, "name")))
@@ -97,7 +97,7 @@ def is_factory(resolver: Resolver, info: FuncInfo, index: PackageIndex) -> bool:
     body = field(info.node, "body")
     if body is not None and _returns_client_type(info):
         for node, _what in sites(sub, _FileView(info.file, body), env_of):
-            if _flows_to_return(node, info.node):
+            if _flows_to_return(node, info.node, _Carriers(sub, info.file, env_of)):
                 result = True
                 break
     index.summaries[key] = result
@@ -149,17 +149,54 @@ def _in_once(ctx: GoCheckContext, node: Node) -> bool:
     return False
 
 
-def kept(site: Node, func: Node) -> bool:
+_BASIC = {"error", "bool", "string", "byte", "rune", "int", "int8", "int16", "int32", "int64",
+          "uint", "uint8", "uint16", "uint32", "uint64", "uintptr", "float32", "float64",
+          "complex64", "complex128"}
+_BUILDER_PREFIXES = ("Set", "With", "Enable", "Disable", "Add", "Use")
+
+
+class _Carriers:
+    """Which calls pass a value they are given on to their result."""
+
+    def __init__(self, resolver: Resolver, file, env_of) -> None:
+        self.resolver, self.file, self.env_of = resolver, file, env_of
+
+    def _callee(self, call: Node) -> Callee | None:
+        owner = enclosing_function(call)
+        if owner is None:
+            return None
+        return self.resolver.callee(call, self.env_of(owner), self.file)
+
+    def wraps_argument(self, call: Node) -> bool:
+        """f(x): does the result hold x? Known signatures that return only errors and
+        basic values do not; the standard library does not wrap transports."""
+        callee = self._callee(call)
+        if callee is None:
+            return True
+        if callee.kind in ("std", "builtin"):
+            return callee.name == "append"
+        if callee.info is not None:
+            return any(t is not None and t.name not in _BASIC for t in callee.info.results)
+        return True
+
+    def builder(self, call: Node) -> bool:
+        """x.SetBaseURL(...): a fluent method returning the receiver."""
+        func = unparen(field(call, "function"))
+        name = text(field(func, "field")) if func is not None else ""
+        return name.startswith(_BUILDER_PREFIXES)
+
+
+def kept(site: Node, func: Node, carriers: _Carriers) -> bool:
     """Does the value built at site outlive the call (returned, stored, sent, closed
     idle, used across a loop)?"""
-    return _flow(site, func, returns_only=False)
+    return _flow(site, func, carriers, returns_only=False)
 
 
-def _flows_to_return(site: Node, func: Node) -> bool:
-    return _flow(site, func, returns_only=True)
+def _flows_to_return(site: Node, func: Node, carriers: _Carriers) -> bool:
+    return _flow(site, func, carriers, returns_only=True)
 
 
-def _flow(site: Node, func: Node, returns_only: bool) -> bool:
+def _flow(site: Node, func: Node, carriers: _Carriers, returns_only: bool) -> bool:
     body = field(func, "body")
     work = [site]
     seen_names: set[str] = set()
@@ -178,10 +215,16 @@ def _flow(site: Node, func: Node, returns_only: bool) -> bool:
                 child, parent = parent, parent.parent
                 continue
             if kind == "call_expression":
-                if field(parent, "function") == child:
+                if field(parent, "function") == child or not carriers.wraps_argument(parent):
                     break
                 child, parent = parent, parent.parent
                 continue
+            if kind == "selector_expression" and field(parent, "operand") == child:
+                call = parent.parent
+                if call is not None and call.type == "call_expression" and field(
+                        call, "function") == parent and carriers.builder(call):
+                    child, parent = call, call.parent
+                    continue
             break
         if parent is None:
             continue
