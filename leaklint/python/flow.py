@@ -88,8 +88,10 @@ class Ownership:
         # Otherwise: returned, yielded, stored, aliased, captured, with-item...
         return not isinstance(parent, (cst.FormattedStringExpression, cst.Subscript))
 
-    def _apply(self, node: cst.CSTNode, state: State) -> State:
-        if "O" in state and self.releases(node):
+    def _apply(self, node: cst.CSTNode, state: State, *, value: bool = False) -> State:
+        """Apply the events of node. value: node is a value that goes somewhere
+        (returned, assigned, iterated), so the bare variable there is handed over."""
+        if "O" in state and ((value and self._is_var(unwrap(node))) or self.releases(node)):
             self.handed_over = True
             return _close(state)
         return state
@@ -132,7 +134,7 @@ class Ownership:
             return _merge(a, b)
         if isinstance(stmt, (cst.For, cst.While)):
             head = stmt.iter if isinstance(stmt, cst.For) else stmt.test
-            state = self._apply(head, state)
+            state = self._apply(head, state, value=isinstance(stmt, cst.For))
             loop_state = state
             for _ in range(2):
                 end = self._suite(stmt.body, loop_state)
@@ -166,7 +168,7 @@ class Ownership:
     def _small(self, small: cst.CSTNode, state: State) -> State | None:
         if isinstance(small, cst.Return):
             if small.value is not None:
-                state = self._apply(small.value, state)
+                state = self._apply(small.value, state, value=True)
             if "O" in state and not self._protected:
                 self.leaks.append(small)
             return None
@@ -177,7 +179,7 @@ class Ownership:
         if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
             value = small.value
             if value is not None:
-                state = self._apply(value, state)
+                state = self._apply(value, state, value=True)
             rebinds = any(self._is_var(t) for t in _assign_targets(small))
             if rebinds:
                 return _unset(state) if "O" not in state else UNSET | (state - OPEN)
@@ -240,9 +242,9 @@ class Ownership:
                 self.handed_over = True
                 return _close(result) if result is not None else None
             if result is None:
-                self._suite(stmt.finalbody, entry)
+                self._suite(stmt.finalbody.body, entry)
                 return None
-            return self._suite(stmt.finalbody, result)
+            return self._suite(stmt.finalbody.body, result)
         return result
 
 

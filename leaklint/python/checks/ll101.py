@@ -7,10 +7,12 @@ urlopen, HTTPConnection.getresponse, httpx send(stream=True), aiohttp responses 
 
 from __future__ import annotations
 
+import libcst as cst
+
 from leaklint.python import api
 from leaklint.python.checks.args import is_false, is_true, keyword
 from leaklint.python.checks.owner import fate, leaks, related, where
-from leaklint.python.names import Request, code
+from leaklint.python.names import Request, code, walk
 
 RULES = ("LL101",)
 
@@ -27,7 +29,7 @@ def holds_connection(analysis, site) -> bool:
     if library in (api.URLLIB, api.USER):
         return method != "stream"
     if library == api.HTTP_CLIENT:
-        return method == "getresponse"
+        return method == "getresponse" and not _connection_closed(site)
     if library == api.HTTPX:
         return method == "send" and is_true(keyword(call, "stream", extra))
     if library == api.AIOHTTP:
@@ -35,6 +37,21 @@ def holds_connection(analysis, site) -> bool:
     if library == api.URLLIB3:
         return method in ("request", "urlopen") and is_false(
             keyword(call, "preload_content", extra))
+    return False
+
+
+def _connection_closed(site) -> bool:
+    """Closing an http.client connection closes its current response too."""
+    receiver = site.call.func.value if isinstance(site.call.func, cst.Attribute) else None
+    if site.fn is None or not isinstance(receiver, cst.Name):
+        return False
+    for node in walk(site.fn.body):
+        if isinstance(node, cst.Attribute) and node.attr.value == "close" \
+                and isinstance(node.value, cst.Name) and node.value.value == receiver.value:
+            return True
+        if isinstance(node, cst.WithItem) and isinstance(node.item, cst.Name) \
+                and node.item.value == receiver.value:
+            return True
     return False
 
 
