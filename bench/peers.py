@@ -38,7 +38,8 @@ def load_disagreements(path: Path) -> dict[str, dict]:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     out: dict[str, dict] = {}
     for d in data.get("disagreement", []):
-        out.setdefault(d["suite"], {})[(d["path"], d["function"], d["rule"])] = d["reason"]
+        key = (d["path"], d["function"], d["rule"])
+        out.setdefault(d["suite"], {})[key] = (d["reason"], d.get("match", ""))
     return out
 
 

@@ -29,11 +29,13 @@ class Suite:
 
 def run_suite(suite: Suite, clone: Clone, disagreements: dict, expect_only: bool = False
               ) -> Score:
-    """`disagreements`: {(path, function, rule): reason} for this suite."""
+    """`disagreements`: {(path, function, rule): (reason, line substring or "")}."""
     with tempfile.TemporaryDirectory(prefix="leaklint-peer-") as tmp:
         root = Path(tmp)
         built = suite.build(clone, root)
         findings = [] if expect_only else run_leaklint(root, extend=built.extend)
+        texts = {str(f.relative_to(root)): f.read_text(encoding="utf-8").splitlines()
+                 for f in root.rglob("*") if f.is_file()}
     score = Score(suite.name, expected=built.expected)
     for f in findings:
         key = built.scope(f)
@@ -43,7 +45,14 @@ def run_suite(suite: Suite, clone: Clone, disagreements: dict, expect_only: bool
     for key in set(score.expected) | set(score.found):
         if len(key) == 3:
             path, line, rule = key
-            reason = disagreements.get((path, built.functions.get((path, line)), rule))
-            if reason:
-                score.disagreements[key] = reason
+            func = line if isinstance(line, str) else built.functions.get((path, line))
+            entry = disagreements.get((path, func, rule))
+            if entry is None:
+                continue
+            reason, match = entry
+            lines = texts.get(path, [])
+            if match and not (isinstance(line, int) and 0 < line <= len(lines)
+                              and match in lines[line - 1]):
+                continue
+            score.disagreements[key] = reason
     return score
