@@ -21,7 +21,7 @@ from leaklint import catalogue
 from leaklint.config import Settings
 from leaklint.context import RunContext
 from leaklint.discovery import Candidate, discover
-from leaklint.model import FileProblem, Finding
+from leaklint.model import FileProblem, Finding, Span
 from leaklint.runner import run
 from leaklint.selection import enabled_rules
 
@@ -84,11 +84,33 @@ def _files(language: str) -> list[Candidate]:
     return [c for c in _candidates() if c.language == language]
 
 
-def _source_line(path: Path, line: int) -> str:
-    try:
-        return path.read_text("utf-8").splitlines()[line - 1].strip()
-    except (OSError, IndexError, UnicodeDecodeError):
-        return ""
+def differences(
+    display: str, text: str, expected: Counter[tuple[int, str]], findings: list[Finding],
+    problems: list[FileProblem],
+) -> list[str]:
+    """One line per missing or unexpected (line, rule) and per file problem, with the
+    source line and, for unexpected findings, the message the user would see."""
+    source = text.splitlines()
+
+    def shown(line: int) -> str:
+        return source[line - 1].strip() if 0 < line <= len(source) else ""
+
+    actual = Counter((f.span.line, f.rule_id) for f in findings)
+    out = [
+        f"  missing    {display}:{line}: {rule_id}    | {shown(line)}"
+        for line, rule_id in sorted((expected - actual).elements())
+    ]
+    for line, rule_id in sorted((actual - expected).elements()):
+        messages = sorted({f.message for f in findings if (f.span.line, f.rule_id) ==
+                           (line, rule_id)})
+        out.append(f"  unexpected {display}:{line}: {rule_id} {' / '.join(messages)}    | "
+                   f"{shown(line)}")
+    wants_ll000 = any(rule_id == "LL000" for _, rule_id in expected)
+    out += [
+        f"  problem    {display}: {p.kind}: {p.reason}"
+        for p in problems if not (p.kind == "unparsable" and wants_ll000)
+    ]
+    return out
 
 
 def _compare(candidate: Candidate) -> None:
@@ -96,29 +118,10 @@ def _compare(candidate: Candidate) -> None:
     if engine.error is not None:
         raise AssertionError(f"the {candidate.language} analysis crashed") from engine.error
     text = candidate.path.read_text("utf-8")
-    expected = wants_of(text, candidate.language)
-    findings = engine.findings.get(candidate.display, [])
-    actual = Counter((f.span.line, f.rule_id) for f in findings)
-    missing = expected - actual
-    unexpected = actual - expected
-    lines = []
-    for line, rule_id in sorted(missing.elements()):
-        lines.append(
-            f"  missing    {candidate.display}:{line}: {rule_id}    | "
-            f"{_source_line(candidate.path, line)}"
-        )
-    for line, rule_id in sorted(unexpected.elements()):
-        messages = sorted({f.message for f in findings if (f.span.line, f.rule_id) ==
-                           (line, rule_id)})
-        lines.append(
-            f"  unexpected {candidate.display}:{line}: {rule_id} {' / '.join(messages)}    | "
-            f"{_source_line(candidate.path, line)}"
-        )
-    problems = engine.problems.get(candidate.display, [])
-    wants_ll000 = any(rule_id == "LL000" for _, rule_id in expected)
-    for problem in problems:
-        if not (problem.kind == "unparsable" and wants_ll000):
-            lines.append(f"  problem    {candidate.display}: {problem.kind}: {problem.reason}")
+    lines = differences(
+        candidate.display, text, wants_of(text, candidate.language),
+        engine.findings.get(candidate.display, []), engine.problems.get(candidate.display, []),
+    )
     if lines:  # the listing says it all; a traceback of this helper would only add noise
         pytest.fail("findings differ from the want annotations:\n" + "\n".join(lines),
                     pytrace=False)
@@ -155,6 +158,35 @@ def test_want_annotations_name_known_rules() -> None:
             elif candidate.language not in catalogue.load()[rule_id].languages:
                 bad.append(f"{candidate.display}:{line}: {rule_id} has no {candidate.language}")
     assert not bad, f"want annotations naming no such rule: {bad}"
+
+
+def _finding(line: int, rule_id: str, message: str = "msg") -> Finding:
+    return Finding(rule_id, "f.go", Span(line, 1, line, 2), message)
+
+
+def test_differences_go_both_ways() -> None:
+    text = "a\nb // want LL101\nc // want LL101 LL402\nd\n"
+    expected = wants_of(text, "go")
+    exact = [_finding(2, "LL101"), _finding(3, "LL402"), _finding(3, "LL101")]
+    assert differences("f.go", text, expected, exact, []) == []
+    found = [_finding(2, "LL101"), _finding(2, "LL101"), _finding(4, "LL202", "defer in loop")]
+    report = differences("f.go", text, expected, found, [])
+    assert "  missing    f.go:3: LL101    | c // want LL101 LL402" in report
+    assert "  missing    f.go:3: LL402    | c // want LL101 LL402" in report
+    assert "  unexpected f.go:2: LL101 msg    | b // want LL101" in report  # reported twice
+    assert "  unexpected f.go:4: LL202 defer in loop    | d" in report
+    assert len(report) == 4
+
+
+def test_differences_problems() -> None:
+    broken = FileProblem("f.go", "syntax error", "unparsable")
+    unreadable = FileProblem("f.go", "binary", "unreadable")
+    assert differences("f.go", "x // want LL000\n", Counter({(1, "LL000"): 1}),
+                       [_finding(1, "LL000")], [broken]) == []
+    assert differences("f.go", "x\n", Counter(), [], [broken]) == [
+        "  problem    f.go: unparsable: syntax error"]
+    assert differences("f.go", "x\n", Counter(), [], [unreadable]) == [
+        "  problem    f.go: unreadable: binary"]
 
 
 def test_want_annotation_parser() -> None:
