@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -72,6 +73,7 @@ class Cache:
     def __init__(self, root: Path, salt: str) -> None:
         self.directory = root / DIRNAME
         self._entries = self.directory / LAYOUT
+        self.salt = salt
         self._salt = salt.encode()
         self._prepared = False
         self.hits = 0
@@ -187,3 +189,63 @@ def decode_outcome(data: dict) -> dict:
         "suppressed": int(data["suppressed"]),
         "files": int(data["files"]),
     }
+
+
+class StatMemo:
+    """What planning learnt about each file (content hash, Go imports), remembered by
+    (size, mtime, inode) so a warm run stats files instead of reading them.
+
+    A file modified in the last few seconds is never remembered: its timestamp may not
+    have moved yet on a coarse clock, and a same-size edit would go unnoticed ("racy"
+    entries, as git calls them). The memo is a cache too: unreadable means empty."""
+
+    RACY_NS = 3_000_000_000
+
+    def __init__(self, cache: Cache) -> None:
+        self._path = cache.directory / LAYOUT / "stat-memo.json"
+        self._cache = cache
+        self._entries: dict[str, list] = {}
+        self._dirty = False
+        self._now = time.time_ns()
+        try:
+            data = json.loads(self._path.read_bytes())
+            if isinstance(data, dict) and data.get("salt") == cache.salt:
+                self._entries = data["files"]
+        except (OSError, ValueError, KeyError, TypeError):
+            self._entries = {}
+
+    def lookup(
+        self, path: str, st: os.stat_result
+    ) -> tuple[bytes, list[str] | None, bool] | None:
+        """(content hash, Go imports, may defer a Close in a loop), or None."""
+        entry = self._entries.get(path)
+        if not isinstance(entry, list) or len(entry) != 6:
+            return None
+        size, mtime, ino, hexdigest, imports, loop_defer = entry
+        if (size, mtime, ino) != (st.st_size, st.st_mtime_ns, st.st_ino):
+            return None
+        if not (imports is None or isinstance(imports, list)):
+            return None
+        try:
+            return bytes.fromhex(hexdigest), imports, bool(loop_defer)
+        except (TypeError, ValueError):
+            return None
+
+    def remember(self, path: str, st: os.stat_result, file_digest: bytes,
+                 imports: list[str] | None, loop_defer: bool) -> None:
+        if st.st_mtime_ns > self._now - self.RACY_NS:
+            return
+        self._entries[path] = [st.st_size, st.st_mtime_ns, st.st_ino, file_digest.hex(),
+                               imports, loop_defer]
+        self._dirty = True
+
+    def save(self) -> None:
+        if not self._dirty:
+            return
+        try:
+            self._cache._prepare()
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            data = {"salt": self._cache.salt, "files": self._entries}
+            _write_atomic(self._path, json.dumps(data, separators=(",", ":")).encode())
+        except OSError:
+            pass

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from leaklint.cache import Cache, digest
+from leaklint.cache import Cache, StatMemo, digest
 from leaklint.context import RunContext
 from leaklint.discovery import Candidate
-from leaklint.prefilter import GoIndex, GoPackageInfo, go_imports
+from leaklint.prefilter import GoIndex, GoPackageInfo, go_imports, may_defer_close_in_loop
 from leaklint.sources import MAX_FILE_BYTES
 
 
@@ -35,19 +35,32 @@ class _Scanned:
     size: int
     digest: bytes | None  # None: unreadable (process_unit will say why)
     imports: list[str] | None = None  # Go only; None: header not understood
+    loop_defer: bool = True  # Go only: may defer a Close in a loop
 
 
-def _scan_file(path: Path, *, want_digest: bool, go: bool) -> _Scanned:
+def _scan_file(
+    path: Path, *, want_digest: bool, go: bool, memo: StatMemo | None = None
+) -> _Scanned:
     try:
-        size = os.stat(path).st_size
-        if size > MAX_FILE_BYTES or not (want_digest or go):
-            return _Scanned(size, None)
+        st = os.stat(path)
+        if st.st_size > MAX_FILE_BYTES or not (want_digest or go):
+            return _Scanned(st.st_size, None)
+        key = os.path.abspath(path) if memo is not None else ""
+        if memo is not None:
+            known = memo.lookup(key, st)
+            if known is not None and (known[1] is not None or not go):
+                return _Scanned(st.st_size, *known)
         with open(path, "rb") as fh:
             data = fh.read()
     except OSError:
         return _Scanned(0, None)
-    return _Scanned(len(data), digest(data) if want_digest else None,
-                    go_imports(data) if go else None)
+    scanned = _Scanned(len(data), digest(data) if want_digest else None)
+    if go:
+        scanned.imports = go_imports(data)
+        scanned.loop_defer = may_defer_close_in_loop(data)
+    if memo is not None and scanned.digest is not None and len(data) == st.st_size:
+        memo.remember(key, st, scanned.digest, scanned.imports, scanned.loop_defer)
+    return scanned
 
 
 def context_fingerprint(ctx: RunContext) -> bytes:
@@ -62,21 +75,48 @@ def context_fingerprint(ctx: RunContext) -> bytes:
     return "\n".join(parts).encode()
 
 
-def _other_package(directory: Path) -> GoPackageInfo | None:
-    """A same-module package outside the run, scanned on demand."""
+def _go_names(directory: Path) -> list[str]:
     try:
-        names = sorted(e.name for e in os.scandir(directory)
-                       if e.name.endswith(".go") and e.is_file())
+        return sorted(e.name for e in os.scandir(directory)
+                      if e.name.endswith(".go") and e.is_file())
     except OSError:
-        return None
-    info = GoPackageInfo(directory)
-    for name in names:
-        scanned = _scan_file(directory / name, want_digest=True, go=True)
-        info.digests.append(name.encode() + b"\0" + (scanned.digest or b"?"))
-        if scanned.imports is None or scanned.digest is None:
+        return []
+
+
+def _package_info(
+    directory: Path, memo: StatMemo | None, *, want_digest: bool,
+    candidates: list[Candidate] = (),  # type: ignore[assignment]
+) -> tuple[GoPackageInfo, int, bool]:
+    """Scan a package: the run's files plus the directory's other .go files (the Go
+    analysis indexes those too). Returns the info, the run files' size and whether
+    every run file could be read."""
+    absolute = Path(os.path.abspath(directory))
+    info = GoPackageInfo(absolute)
+    named = {c.path.name: c for c in candidates}
+    size, readable = 0, True
+    for name in sorted(set(_go_names(directory)) | set(named)):
+        candidate = named.get(name)
+        scanned = _scan_file(candidate.path if candidate else directory / name,
+                             want_digest=want_digest, go=True, memo=memo)
+        if candidate is not None:
+            size += scanned.size
+            readable = readable and scanned.digest is not None
+        if scanned.imports is None:
             info.understood = False
         else:
             info.imports.update(scanned.imports)
+        info.loop_defer = info.loop_defer or scanned.loop_defer
+        info.digests.append(name.encode() + b"\0" + (scanned.digest or b"?"))
+    return info, size, readable
+
+
+def _other_package(directory: Path, memo: StatMemo | None) -> GoPackageInfo | None:
+    """A same-module package outside the run, scanned on demand."""
+    if not directory.is_dir():
+        return None
+    info, _, _ = _package_info(directory, memo, want_digest=True)
+    if any(d.endswith(b"?") for d in info.digests):
+        info.understood = False
     return info
 
 
@@ -86,6 +126,7 @@ def plan(
     """Python units in candidate order, then Go packages by directory."""
     want_digest = cache is not None
     context = context_fingerprint(ctx) if cache is not None else b""
+    memo = StatMemo(cache) if cache is not None else None
     go_groups: dict[Path, list[Candidate]] = defaultdict(list)
     for candidate in candidates:
         if candidate.language == "go":
@@ -93,14 +134,15 @@ def plan(
             continue
         if candidate.language != "python":
             continue
-        scanned = _scan_file(candidate.path, want_digest=want_digest, go=False)
+        scanned = _scan_file(candidate.path, want_digest=want_digest, go=False, memo=memo)
         key = None
         if cache is not None and scanned.digest is not None:
             key = cache.key([b"python", context, candidate.display.encode(), scanned.digest])
         yield WorkUnit("python", (candidate,), size=scanned.size, key=key)
-    if not go_groups:
-        return
-    yield from _plan_go(go_groups, ctx, cache, prefilter, context)
+    if go_groups:
+        yield from _plan_go(go_groups, ctx, cache, prefilter, context, memo)
+    if memo is not None:
+        memo.save()
 
 
 def _plan_go(
@@ -109,45 +151,40 @@ def _plan_go(
     cache: Cache | None,
     prefilter: bool,
     context: bytes,
+    memo: StatMemo | None,
 ) -> Iterator[WorkUnit]:
     want_digest = cache is not None
-    index = GoIndex(ctx.settings.go, _other_package)
-    packages: list[tuple[Path, Path, list[Candidate], int, bool]] = []
+    index = GoIndex(ctx.settings.go, lambda d: _other_package(d, memo),
+                    defer_in_loop="LL202" in ctx.enabled)
+    packages: list[tuple[Path, list[Candidate], int, bool]] = []
     for directory in sorted(go_groups):
         files = go_groups[directory]
-        absolute = Path(os.path.abspath(directory))
-        info = GoPackageInfo(absolute)
-        size, readable = 0, True
         if prefilter or want_digest:
-            for candidate in files:
-                scanned = _scan_file(candidate.path, want_digest=want_digest, go=True)
-                size += scanned.size
-                if scanned.imports is None:
-                    info.understood = False
-                else:
-                    info.imports.update(scanned.imports)
-                if want_digest:
-                    readable = readable and scanned.digest is not None
-                    info.digests.append(candidate.display.encode() + b"\0"
-                                        + (scanned.digest or b"?"))
+            info, size, readable = _package_info(directory, memo, want_digest=want_digest,
+                                                 candidates=files)
+            index.add(info)
+            absolute = info.directory
         else:
+            absolute = Path(os.path.abspath(directory))
             size = sum(_scan_file(c.path, want_digest=False, go=False).size for c in files)
-        index.add(info)
-        packages.append((directory, absolute, files, size, readable))
-    for _directory, absolute, files, size, readable in packages:
+            readable = False
+        packages.append((absolute, files, size, readable))
+    for absolute, files, size, readable in packages:
         analyse = index.wanted(absolute) if prefilter else True
         key = None
         if cache is not None and readable:
-            key = _go_key(cache, index, absolute, context, prefilter)
+            key = _go_key(cache, index, absolute, files, context, prefilter)
         yield WorkUnit("go", tuple(files), analyse=analyse, size=size, key=key)
 
 
 def _go_key(
-    cache: Cache, index: GoIndex, directory: Path, context: bytes, prefilter: bool
+    cache: Cache, index: GoIndex, directory: Path, files: list[Candidate], context: bytes,
+    prefilter: bool,
 ) -> str | None:
     """Hash of the package's files, go.mod and every same-module package it imports
     (transitively): a change to any of them can change this package's results."""
     parts = [b"go", context, b"prefilter" if prefilter else b"all"]
+    parts += [c.display.encode() for c in files]  # findings carry these paths
     module = index.module(directory)
     if module is not None:
         parts += [str(module.root).encode(), digest(module.go_mod)]

@@ -65,6 +65,47 @@ def go_imports(source: bytes) -> list[str] | None:
     return imports
 
 
+# What decides whether a `defer` may sit in a loop body: strings and comments (skipped),
+# braces and three keywords.
+_LEX = re.compile(
+    rb'"(?:[^"\\\n]|\\.)*"|`[^`]*`|\'(?:[^\'\\\n]|\\.)*\'|//[^\n]*|/\*.*?\*/'
+    rb"|[{}]|\b(?:for|func|defer)\b",
+    re.DOTALL,
+)
+
+
+def may_defer_close_in_loop(source: bytes) -> bool:
+    """Whether a file may hold a deferred Close inside a loop (LL202 applies to any
+    Close, network or not). Over-approximates: true when a function body has a `defer`
+    after a `for` of the same function, whether or not the loop is still open."""
+    if b"Close" not in source:
+        return False
+    last_defer = source.rfind(b"defer")
+    first_for = source.find(b"for")
+    if last_defer < 0 or first_for < 0 or first_for > last_defer:
+        return False
+    saw_for = [False]  # one flag per open function body (index 0: file level)
+    opens_function: list[bool] = []  # per open brace
+    pending_func = False
+    for match in _LEX.finditer(source):
+        tok = match.group()
+        if tok == b"{":
+            opens_function.append(pending_func)
+            if pending_func:
+                saw_for.append(False)
+                pending_func = False
+        elif tok == b"}":
+            if opens_function and opens_function.pop() and len(saw_for) > 1:
+                saw_for.pop()
+        elif tok == b"for":
+            saw_for[-1] = True
+        elif tok == b"func":
+            pending_func = True
+        elif tok == b"defer" and saw_for[-1]:
+            return True
+    return False
+
+
 def _tokens(source: bytes) -> Iterable[bytes]:
     for match in _TOKEN.finditer(source):
         tok = match.group()
@@ -136,6 +177,7 @@ class GoPackageInfo:
     directory: Path
     imports: set[str] = field(default_factory=set)
     understood: bool = True  # False: some file's header could not be scanned
+    loop_defer: bool = False  # some file may defer a Close inside a loop (LL202)
     digests: list[bytes] = field(default_factory=list)  # content hashes, file-name order
 
 
@@ -145,12 +187,17 @@ class GoIndex:
     `scan(directory)` must return the package's info; packages outside the run (a
     same-module dependency of an analysed package) are scanned on demand."""
 
-    def __init__(self, models: GoModels, scan: Callable[[Path], GoPackageInfo | None]) -> None:
+    def __init__(
+        self, models: GoModels, scan: Callable[[Path], GoPackageInfo | None], *,
+        defer_in_loop: bool = True,
+    ) -> None:
         self._models = model_packages(models)
+        self._defer_in_loop = defer_in_loop
         self._scan = scan
         self._packages: dict[Path, GoPackageInfo | None] = {}
         self._modules: dict[Path, GoModule | None] = {}
         self._closures: dict[Path, frozenset[Path]] = {}
+        self._deps: dict[Path, tuple[list[Path], bool]] = {}
 
     def add(self, info: GoPackageInfo) -> None:
         self._packages[info.directory] = info
@@ -166,17 +213,21 @@ class GoIndex:
     def _same_module_dirs(self, info: GoPackageInfo) -> tuple[list[Path], bool]:
         """Directories of the same-module packages `info` imports; the flag says some
         import of the module could not be mapped to a directory."""
+        if info.directory in self._deps:
+            return self._deps[info.directory]
         module = self.module(info.directory)
-        if module is None:
-            return [], False
         dirs, missing = [], False
-        for imp in info.imports:
-            if imp == module.path or imp.startswith(module.path + "/"):
-                target = module.root / imp[len(module.path):].lstrip("/")
-                if target.is_dir():
-                    dirs.append(target)
-                else:
-                    missing = True
+        if module is not None:
+            prefix = module.path + "/"
+            for imp in sorted(info.imports):
+                if imp == module.path or imp.startswith(prefix):
+                    target = module.root / imp[len(prefix):] if imp != module.path \
+                        else module.root
+                    if target in self._packages or target.is_dir():
+                        dirs.append(target)
+                    else:
+                        missing = True
+        self._deps[info.directory] = (dirs, missing)
         return dirs, missing
 
     def closure(self, directory: Path) -> frozenset[Path]:
@@ -198,7 +249,11 @@ class GoIndex:
         return result
 
     def wanted(self, directory: Path) -> bool:
-        """False only when no package in the closure imports anything relevant."""
+        """False only when no package in the closure imports anything relevant and,
+        with LL202 on, the package has no deferred Close that may sit in a loop."""
+        own = self.info(directory)
+        if self._defer_in_loop and (own is None or own.loop_defer):
+            return True
         for member in self.closure(directory):
             info = self.info(member)
             if info is None or not info.understood:
