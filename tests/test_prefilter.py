@@ -77,14 +77,14 @@ def test_a_binary_file_in_a_skipped_package_is_still_reported(tmp_path):
     assert [p.path for p in result.problems] == ["p/b.go"]
 
 
-def _index(tmp_path: Path, files: dict[str, str], models: GoModels = GoModels(), **kw):
+def _index(tmp_path: Path, files: dict[str, str], models: GoModels | None = None, **kw):
     for rel, text in files.items():
         path = tmp_path / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     from leaklint.plan import _other_package
 
-    return GoIndex(models, lambda d: _other_package(d, None), **kw)
+    return GoIndex(models or GoModels(), lambda d: _other_package(d, None), **kw)
 
 
 def test_a_package_calling_a_same_module_http_helper_is_kept(tmp_path):
