@@ -86,3 +86,13 @@ def test_every_requirement_is_replaced_by_a_local_stub() -> None:
         stub_mod = (stub / "go.mod").read_text("utf-8")
         assert f"module {module_path}\n" in stub_mod, f"{local}/go.mod is not {module_path}"
         assert "require" not in stub_mod, f"{local} must have no dependencies of its own"
+
+
+def test_fixtures_are_gofmt_clean() -> None:
+    go = _go()
+    gofmt = shutil.which("gofmt") or str(Path(go).with_name("gofmt"))
+    files = [str(p) for p in sorted(GO_FIXTURES.rglob("*.go"))
+             if not any(part.startswith("_") for part in p.relative_to(GO_FIXTURES).parts)]
+    proc = subprocess.run([gofmt, "-l", *files], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "", f"fixtures not gofmt-formatted:\n{proc.stdout}"
