@@ -113,7 +113,8 @@ class FunctionFlow:
             return FlowResult([])
         state = self.block(body, State())
         if state.reachable:
-            self.exit(state, body, "end of function", returned=())
+            closing = body.children[-1] if body.children else body
+            self.exit(state, closing, "end of function", returned=())
         return FlowResult(self.resources)
 
     def _result_names(self) -> list[str]:
@@ -327,7 +328,7 @@ class FunctionFlow:
                          state: State, declared: dict, define: bool) -> State:
         kind, callee = acquired
         target = lhs[0] if lhs else None
-        err_node = lhs[1] if len(lhs) > 1 else None
+        err_node = lhs[-1] if len(lhs) > 1 and self._returns_error(call) else None
         # err is the error variable's name, "_" when discarded, None when there is none.
         err = text(err_node) if err_node is not None and err_node.type == "identifier" else None
         res = Resource(len(self.resources), kind, "", err, unparen(call) or call, callee)
@@ -352,6 +353,15 @@ class FunctionFlow:
         state.set(res.id, UNCHECKED if err is not None else OPEN)
         state.binds[name] = frozenset({(res.id, "whole")})
         return state
+
+    def _returns_error(self, call: Node) -> bool:
+        """Is the callee's last result an error? Unknown signatures are assumed to be."""
+        call = unparen(call) or call
+        callee = self.r.callee(call, self.env, self.file)
+        if callee.info is None:
+            return True
+        results = callee.info.results
+        return len(results) >= 2 and results[-1] is not None and results[-1].name == "error"
 
     def _is_local(self, name: str, state: State, declared: dict) -> bool:
         if name in declared or name in state.binds:
@@ -654,7 +664,8 @@ class FunctionFlow:
             current = state.status.get(res_id, frozenset())
             if effect == "compare":
                 continue
-            premature = effect in ("use", "close", "drain", "helper")
+            premature = effect in ("use", "close", "drain", "helper") and not (
+                res.err and _passes_name(where, res.err))
             if premature and UNCHECKED in current and res.err is not None and (
                     res.premature is None):
                 res.premature = where  # reported once; the err check still applies
@@ -786,6 +797,14 @@ def consumes(resolver: Resolver, callee: Callee, index: int, kind: str, depth: i
     del state
     cache[key] = result
     return result
+
+
+def _passes_name(call: Node, name: str) -> bool:
+    """wantBody(res, err): the callee gets the error with the value and checks it."""
+    if call.type != "call_expression":
+        return False
+    return any(a.type == "identifier" and text(a) == name
+               for a in named_children(fld(call, "arguments")))
 
 
 def _is_key(ident: Node) -> bool:

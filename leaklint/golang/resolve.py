@@ -281,17 +281,53 @@ class Resolver:
         if callee.receiver is not None and callee.receiver.name == "ResponseRecorder":
             return None
         result = self.result_type(callee, call)
-        if result == RESPONSE:
-            return "response"
-        if result in CONN_TYPES:
-            return "conn"
-        return None
+        if result != RESPONSE and result not in CONN_TYPES:
+            return None
+        if callee.info is not None and not returns_fresh(callee):
+            return None  # a getter such as `func (c *T) Conn() net.Conn { return c.conn }`
+        return "response" if result == RESPONSE else "conn"
 
     def closes_body(self, callee: Callee) -> bool:
         return callee.qualified() in self.models.body_closers
 
     def is_std_like(self, callee: Callee) -> bool:
         return callee.kind in ("std", "builtin") and callee.name != "append"
+
+
+def returns_fresh(callee: Callee) -> bool:
+    """Does a package function hand its caller a resource it obtained itself (from a
+    call), rather than one it keeps (a field, a parameter, a package variable)?"""
+    info, index = callee.info, callee.index
+    if info is None or index is None:
+        return True
+    key = f"fresh:{info.key}"
+    if key in index.summaries:
+        return bool(index.summaries[key])
+    body = field(info.node, "body")
+    if body is None:  # an interface method: the implementation decides; assume fresh
+        index.summaries[key] = True
+        return True
+    from_calls: set[str] = set()
+    fresh = False
+    for node in walk(body):
+        if node.type in ("short_var_declaration", "assignment_statement"):
+            rhs = named_children(field(node, "right"))
+            lhs = named_children(field(node, "left"))
+            if len(rhs) == 1 and unparen(rhs[0]) is not None and unparen(
+                    rhs[0]).type == "call_expression" and lhs:
+                from_calls.add(text(lhs[0]))
+        elif node.type == "return_statement":
+            values = [c for c in node.named_children if c.type != "comment"]
+            exprs = values[0].named_children if values and values[0].type == (
+                "expression_list") else values
+            first = unparen(exprs[0]) if exprs else None
+            if first is None:
+                fresh = True  # bare return of named results: assume obtained here
+            elif first.type == "call_expression" or (
+                    first.type == "identifier" and text(first) in from_calls):
+                fresh = True
+    index.summaries[key] = fresh
+    return fresh
 
 
 def display_callee(call: Node) -> str:

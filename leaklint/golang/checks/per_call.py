@@ -306,9 +306,9 @@ def _is_local(func: Node, name: str) -> bool:
         elif node.type in ("var_spec", "parameter_declaration"):
             if any(text(n) == name for n in node.children_by_field_name("name")):
                 return True
-        elif node.type == "range_clause":
-            if any(text(n) == name for n in named_children(field(node, "left"))):
-                return True
+        elif node.type == "range_clause" and any(
+                text(n) == name for n in named_children(field(node, "left"))):
+            return True
     return False
 
 
