@@ -28,6 +28,10 @@ TERMINATORS = {"Fatal", "Fatalf", "Fatalln", "Panic", "Panicf", "Panicln", "Exit
                "FailNow", "SkipNow", "Skip", "Skipf", "Goexit"}
 # Standard functions that read a body only partially: closing after them is LL103.
 NON_DRAINING = {("encoding/json", "NewDecoder"), ("encoding/xml", "NewDecoder")}
+# Standard functions whose result takes ownership of the connection passed first.
+OWNERSHIP_WRAPPERS = {("crypto/tls", "Client"), ("crypto/tls", "Server"),
+                      ("net/http/httputil", "NewClientConn"),
+                      ("net/http/httputil", "NewServerConn")}
 
 
 @dataclass
@@ -382,6 +386,9 @@ class FunctionFlow:
             return frozenset()
         if value.type == "identifier":
             return state.binds.get(text(value), frozenset())
+        if value.type == "call_expression" and self._wraps(value):
+            args = named_children(fld(value, "arguments"))
+            return self.value_binding(args[0], state) if args else frozenset()
         if value.type == "selector_expression" and text(fld(value, "field")) == "Body":
             operand = unparen(fld(value, "operand"))
             if operand is not None and operand.type == "identifier":
@@ -722,6 +729,8 @@ class FunctionFlow:
             if call is None or call.type != "call_expression":
                 return "use", node
             index = [c for c in parent.named_children].index(child)
+            if index == 0 and self._wraps(call):
+                return self.whole_value(call, res, body)  # tls.Client(conn, cfg) owns conn
             return self.argument(call, index, res, body), call
         if kind in ("literal_element", "keyed_element", "literal_value", "send_statement"):
             return "handover", node
@@ -735,6 +744,10 @@ class FunctionFlow:
         if kind == "call_expression" and fld(parent, "function") == child:
             return "use", node
         return "use", _statement_of(node)
+
+    def _wraps(self, call: Node) -> bool:
+        callee = self.r.callee(call, self.env, self.file)
+        return callee.kind == "std" and (callee.pkg, callee.name) in OWNERSHIP_WRAPPERS
 
     def argument(self, call: Node, index: int, res: Resource, body: bool) -> str:
         callee = self.r.callee(call, self.env, self.file)

@@ -25,9 +25,15 @@ def run(ctx: GoCheckContext) -> None:
     for node in walk(ctx.file.root):
         kind = node.type
         if kind == "composite_literal":
-            t = type_from_node(field(node, "type"), ctx.file.imports, ctx.resolver.index.key)
+            t = type_from_node(_literal_type(node), ctx.file.imports, ctx.resolver.index.key)
             if t in (TRANSPORT, CLIENT, SERVER):
                 _check_value(ctx, node, t, _literal_fields(node))
+        elif kind == "literal_value" and node.parent is not None and (
+                node.parent.type == "literal_element"):
+            # An elided element literal: []*http.Server{{Addr: ":80"}}.
+            t = type_from_node(_literal_type(node), ctx.file.imports, ctx.resolver.index.key)
+            if t in (TRANSPORT, CLIENT, SERVER):
+                _check_value(ctx, node, t, _value_fields(node))
         elif kind == "call_expression":
             _check_call(ctx, node, http_aliases)
         elif kind == "selector_expression":
@@ -98,9 +104,38 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
                               what="http.Server", missing="ReadHeaderTimeout or ReadTimeout")
 
 
+def _literal_type(literal: Node) -> Node | None:
+    """The literal's type, or for an elided element ([]*http.Server{{...}}) the
+    element type of the enclosing slice, array or map literal."""
+    own = field(literal, "type") if literal.type == "composite_literal" else None
+    if own is not None:
+        return own
+    parent = literal.parent
+    if parent is not None and parent.type == "literal_element":
+        parent = parent.parent
+        if parent is not None and parent.type == "keyed_element":
+            parent = parent.parent
+    if parent is None or parent.type != "literal_value":
+        return None
+    outer = parent.parent
+    if outer is None or outer.type != "composite_literal":
+        return None
+    outer_type = _literal_type(outer)
+    if outer_type is None:
+        return None
+    if outer_type.type in ("slice_type", "array_type", "implicit_length_array_type"):
+        return field(outer_type, "element")
+    if outer_type.type == "map_type":
+        return field(outer_type, "value")
+    return None
+
+
 def _literal_fields(literal: Node) -> dict[str, Node]:
+    return _value_fields(field(literal, "body"))
+
+
+def _value_fields(body: Node | None) -> dict[str, Node]:
     out: dict[str, Node] = {}
-    body = field(literal, "body")
     for element in named_children(body):
         if element.type != "keyed_element":
             continue
