@@ -20,11 +20,16 @@ _SPACE = re.compile(r"\s+")
 
 
 def repository_root(start: Path) -> Path:
-    """The git top level above `start` (a file or directory), or `start` itself."""
+    """The git top level above `start` (a file or directory). Outside git: the
+    working directory when `start` is below it (paths then read as typed), else
+    `start` itself."""
     start = start.resolve()
     for directory in (start, *start.parents):
         if (directory / ".git").exists():  # a directory, or a file in worktrees
             return directory
+    cwd = Path.cwd().resolve()
+    if start == cwd or cwd in start.parents:
+        return cwd
     return start if start.is_dir() else start.parent
 
 

@@ -213,3 +213,15 @@ def test_path_base_changes_uris(repo: Path):
     log = _build([_leak(str(repo / "pkg" / "fetch.go"))], base=(repo / "pkg").resolve())
     art = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert art["uri"] == "fetch.go"
+
+
+def test_repository_root_is_the_git_top_level_or_the_working_directory(tmp_path, monkeypatch):
+    from leaklint.fingerprint import repository_root
+
+    (tmp_path / "top" / ".git").mkdir(parents=True)
+    (tmp_path / "top" / "a" / "b").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "top" / "a")
+    assert repository_root(Path("b")) == (tmp_path / "top").resolve()
+    (tmp_path / "plain" / "src").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "plain")
+    assert repository_root(Path("src")) == (tmp_path / "plain").resolve()
