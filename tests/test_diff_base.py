@@ -241,12 +241,12 @@ def test_keeps_uses_scope_then_line(tmp_path: Path):
 def test_diff_only_sarif_keeps_the_full_run_fingerprints(repo: Path):
     (repo / "fetch.go").write_text(HEADER + LEGACY_LEAK + FETCH_LEAK, encoding="utf-8")
 
-    def prints(*args: str) -> dict[int, str]:
+    def prints(*args: str) -> dict[tuple[int, str], str]:
         out = leaklint(repo, "--format", "sarif", *args)
         results = json.loads(out.stdout)["runs"][0]["results"]
-        return {r["locations"][0]["physicalLocation"]["region"]["startLine"]:
+        return {(r["locations"][0]["physicalLocation"]["region"]["startLine"], r["ruleId"]):
                 r["partialFingerprints"]["leaklint/v1"] for r in results}
 
     full, diff_only = prints(), prints("--diff-base", "main")
     assert diff_only and len(diff_only) < len(full)
-    assert all(full[line] == fp for line, fp in diff_only.items())
+    assert all(full[key] == fp for key, fp in diff_only.items())
