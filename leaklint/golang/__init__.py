@@ -10,7 +10,6 @@ from leaklint.golang import module
 from leaklint.golang.checks import ALL as CHECKS
 from leaklint.golang.context import GoCheckContext
 from leaklint.golang.index import GoFile, build_index, load_file
-from leaklint.golang.parse import walk
 from leaklint.golang.resolve import FUNCTION_NODES, Resolver
 from leaklint.model import FileProblem, FileResult
 from leaklint.sources import SourceFile, UnreadableSource, decode
@@ -55,7 +54,8 @@ def analyse_package(files: list[SourceFile], ctx: RunContext) -> list[FileResult
         result = FileResult(gofile.source.display)
         check_ctx = GoCheckContext(
             gofile, resolver, report,
-            functions=[n for n in walk(gofile.root) if n.type in FUNCTION_NODES],
+            functions=sorted((n for kind in FUNCTION_NODES for n in gofile.nodes(kind)),
+                             key=lambda n: n.start_byte),
         )
         for check in CHECKS:
             if not ctx.any_enabled(check.RULES):

@@ -256,8 +256,8 @@ class FunctionFlow:
         if self._body_users is None:
             names: set[str] = set()
             body = fld(self.func, "body")
-            for node in walk(body) if body is not None else ():
-                if node.type != "selector_expression" or text(fld(node, "field")) != "Body":
+            for node in self.file.within("selector_expression", body) if body else ():
+                if text(fld(node, "field")) != "Body":
                     continue
                 operand = fld(node, "operand")
                 parent = node.parent
@@ -798,15 +798,12 @@ def consumes(resolver: Resolver, callee: Callee, index: int, kind: str, depth: i
     body = fld(info.node, "body")
     result = False
     if body is not None:
-        stack = [body]
-        while stack and not result:
-            n = stack.pop()
-            if n.type == "identifier" and text(n) == name and not _is_key(n):
+        for n in info.file.within("identifier", body):
+            if text(n) == name and not _is_key(n):
                 effect, _ = flow.classify(n, "whole", probe)
                 if effect in ("close", "handover", "helper"):
                     result = True
-                continue
-            stack.extend(reversed(n.named_children))
+                    break
     del state
     cache[key] = result
     return result

@@ -7,13 +7,15 @@ signatures, package variables, and per-function summaries computed on demand
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tree_sitter import Node, Tree
+from tree_sitter import Node, Query, QueryCursor, Tree
 
-from leaklint.golang.parse import named_children, parse, text
+from leaklint.golang.parse import language, named_children, parse, text
 from leaklint.golang.types import TypeRef, type_from_node
 from leaklint.sources import SourceFile
 
@@ -31,6 +33,20 @@ def default_alias(import_path: str) -> str:
     return last.replace("go-", "").replace("-go", "").replace("-", "_")
 
 
+# Node kinds the checks look up; one query collects them all in C, once per file.
+INDEXED_KINDS = (
+    "function_declaration", "method_declaration", "func_literal", "defer_statement",
+    "composite_literal", "literal_value", "call_expression", "selector_expression",
+    "var_spec", "short_var_declaration", "assignment_statement", "range_clause",
+    "return_statement", "identifier", "parameter_declaration",
+)
+
+
+@functools.cache
+def _kinds_query() -> Query:
+    return Query(language(), " ".join(f"({k}) @{k}" for k in INDEXED_KINDS))
+
+
 @dataclass
 class GoFile:
     source: SourceFile | None  # None for files indexed from disk only (not reported)
@@ -40,9 +56,30 @@ class GoFile:
     imports: dict[str, str] = field(default_factory=dict)  # alias -> import path
     dot_imports: list[str] = field(default_factory=list)
 
+    _nodes: dict[str, list[Node]] | None = None
+    _starts: dict[str, list[int]] = field(default_factory=dict)
+
     @property
     def root(self) -> Node:
         return self.tree.root_node
+
+    def nodes(self, kind: str) -> list[Node]:
+        """Every node of a kind in the file, in source order."""
+        if self._nodes is None:
+            captured = QueryCursor(_kinds_query()).captures(self.root)
+            self._nodes = {k: sorted(v, key=lambda n: (n.start_byte, -n.end_byte))
+                           for k, v in captured.items()}
+        return self._nodes.get(kind, [])
+
+    def within(self, kind: str, node: Node) -> list[Node]:
+        """Nodes of a kind inside node (node included), in source order."""
+        all_nodes = self.nodes(kind)
+        starts = self._starts.get(kind)
+        if starts is None:
+            starts = self._starts[kind] = [n.start_byte for n in all_nodes]
+        lo = bisect.bisect_left(starts, node.start_byte)
+        hi = bisect.bisect_left(starts, node.end_byte, lo)
+        return [n for n in all_nodes[lo:hi] if n.end_byte <= node.end_byte]
 
     def package_name(self) -> str:
         for child in self.root.named_children:

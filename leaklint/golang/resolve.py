@@ -11,7 +11,7 @@ from tree_sitter import Node
 from leaklint.config import GoModels
 from leaklint.golang import module
 from leaklint.golang.index import FuncInfo, GoFile, PackageIndex
-from leaklint.golang.parse import field, named_children, text, unparen, walk
+from leaklint.golang.parse import field, named_children, text, unparen
 from leaklint.golang.types import (
     CONN_TYPES,
     FUNC,
@@ -92,10 +92,10 @@ class Resolver:
                     env.types[text(name)] = tref
         body = field(func, "body")
         if body is not None:
-            for node in walk(body):
+            kinds = ("short_var_declaration", "range_clause", "var_spec")
+            for node in sorted((n for k in kinds for n in file.within(k, body)),
+                               key=lambda n: n.start_byte):
                 kind = node.type
-                if kind == "func_literal":
-                    continue
                 if kind == "short_var_declaration":
                     self._bind(env, field(node, "left"), field(node, "right"), file,
                                define=True)
@@ -309,7 +309,9 @@ def returns_fresh(callee: Callee) -> bool:
         return True
     from_calls: set[str] = set()
     fresh = False
-    for node in walk(body):
+    kinds = ("short_var_declaration", "assignment_statement", "return_statement")
+    for node in sorted((n for k in kinds for n in info.file.within(k, body)),
+                       key=lambda n: n.start_byte):
         if node.type in ("short_var_declaration", "assignment_statement"):
             rhs = named_children(field(node, "right"))
             lhs = named_children(field(node, "left"))

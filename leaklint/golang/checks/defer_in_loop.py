@@ -16,8 +16,8 @@ RULES = frozenset({"LL202"})
 
 
 def run(ctx: GoCheckContext) -> None:
-    for node in walk(ctx.file.root):
-        if node.type != "defer_statement" or not _in_loop(node):
+    for node in ctx.file.nodes("defer_statement"):
+        if not _in_loop(node):
             continue
         call = next((c for c in node.named_children if c.type == "call_expression"), None)
         if call is None or not _closes(ctx, call):

@@ -13,7 +13,7 @@ from tree_sitter import Node
 
 from leaklint.golang.context import GoCheckContext, enclosing_function, named_function
 from leaklint.golang.index import FuncInfo, PackageIndex
-from leaklint.golang.parse import field, named_children, text, unparen, walk
+from leaklint.golang.parse import field, named_children, text, unparen
 from leaklint.golang.resolve import FUNCTION_NODES, Callee, Resolver
 from leaklint.golang.types import TRANSPORT, TypeRef, type_from_node
 
@@ -45,7 +45,14 @@ def run(ctx: GoCheckContext) -> None:
 def sites(resolver: Resolver, file, env_of) -> list[tuple[Node, str]]:
     """Every place in a file that builds a new Transport or a client that owns one."""
     out: list[tuple[Node, str]] = []
-    for node in walk(file.root):
+    root = file.root
+    candidates = sorted(file.within("composite_literal", root) + file.within(
+        "call_expression", root), key=lambda n: n.start_byte)
+    names = _interesting_names(resolver)
+    for node in candidates:
+        if node.type == "call_expression" and _last_name(node) not in names and not (
+                _module_call(node, file)):
+            continue  # cheap: only constructors and package functions can build one
         if node.type == "composite_literal":
             if type_from_node(field(node, "type"), file.imports, resolver.index.key) == TRANSPORT:
                 out.append((node, "http.Transport"))
@@ -59,6 +66,40 @@ def sites(resolver: Resolver, file, env_of) -> list[tuple[Node, str]]:
             if what:
                 out.append((node, what))
     return out
+
+
+def _module_call(call: Node, file) -> bool:
+    """pkg.Func(...) where pkg is an import that is not the standard library."""
+    func = unparen(field(call, "function"))
+    if func is None or func.type != "selector_expression":
+        return False
+    operand = field(func, "operand")
+    if operand is None or operand.type != "identifier":
+        return False
+    path = file.imports.get(text(operand))
+    return bool(path) and "." in path.split("/", 1)[0]
+
+
+def _last_name(call: Node) -> str:
+    func = unparen(field(call, "function"))
+    if func is None:
+        return ""
+    if func.type == "selector_expression":
+        return text(field(func, "field"))
+    return text(func)
+
+
+def _interesting_names(resolver: Resolver) -> set[str]:
+    cached = resolver.index.summaries.get("ll301:names")
+    if isinstance(cached, set):
+        return cached
+    names = {q.rsplit(".", 1)[-1] for q in CONSTRUCTORS}
+    names |= {q.rsplit(".", 1)[-1] for q in resolver.models.client_constructors}
+    names |= {"new", "Clone"}
+    names |= {key.rsplit(".", 1)[-1] for key in resolver.index.funcs}
+    names.add("*module*")
+    resolver.index.summaries["ll301:names"] = names
+    return names
 
 
 def _constructed(resolver: Resolver, callee: Callee, call: Node, file) -> str | None:
@@ -95,13 +136,21 @@ def is_factory(resolver: Resolver, info: FuncInfo, index: PackageIndex) -> bool:
 
     result = False
     body = field(info.node, "body")
-    if body is not None and _returns_client_type(info):
+    if body is not None and _returns_client_type(info) and _mentions_constructor(body):
         for node, _what in sites(sub, _FileView(info.file, body), env_of):
+            if node.start_byte < body.start_byte:
+                continue
             if _flows_to_return(node, info.node, _Carriers(sub, info.file, env_of)):
                 result = True
                 break
     index.summaries[key] = result
     return result
+
+
+def _mentions_constructor(body: Node) -> bool:
+    source = body.text or b""
+    return b"Transport" in source or any(
+        q.rsplit(".", 1)[-1].encode() in source for q in CONSTRUCTORS)
 
 
 def _returns_client_type(info: FuncInfo) -> bool:
@@ -115,6 +164,9 @@ class _FileView:
         self.imports = file.imports
         self.root = root
         self._file = file
+
+    def within(self, kind: str, node: Node) -> list[Node]:
+        return self._file.within(kind, node)
 
     def __getattr__(self, name):
         return getattr(self._file, name)
@@ -255,11 +307,11 @@ def _flow(site: Node, func: Node, carriers: _Carriers, returns_only: bool) -> bo
             name = text(target_node)
             if name == "_":
                 continue
-            if not _is_local(func, name):
+            if not _is_local(carriers.file, func, name):
                 return True  # a package variable
             if name not in seen_names and body is not None:
                 seen_names.add(name)
-                refs = _references(body, name, exclude=parent)
+                refs = _references(carriers.file, body, name, exclude=parent)
                 if any(_loop_between(ref, site) for ref in refs):
                     return True  # built once, used across a loop: a batch
                 work.extend(refs)
@@ -298,8 +350,9 @@ def _assigned_name(stmt: Node, child: Node) -> str | None:
     return text(target)
 
 
-def _is_local(func: Node, name: str) -> bool:
-    for node in walk(func):
+def _is_local(file, func: Node, name: str) -> bool:
+    kinds = ("short_var_declaration", "var_spec", "parameter_declaration", "range_clause")
+    for node in (n for k in kinds for n in file.within(k, func)):
         if node.type in ("short_var_declaration",):
             if any(text(n) == name for n in named_children(field(node, "left"))):
                 return True
@@ -312,10 +365,10 @@ def _is_local(func: Node, name: str) -> bool:
     return False
 
 
-def _references(body: Node, name: str, exclude: Node) -> list[Node]:
+def _references(file, body: Node, name: str, exclude: Node) -> list[Node]:
     refs = []
-    for node in walk(body):
-        if node.type == "identifier" and text(node) == name:
+    for node in file.within("identifier", body):
+        if text(node) == name:
             parent = node.parent
             if parent is not None and parent.parent is not None and (
                     parent.parent == exclude or parent == exclude):

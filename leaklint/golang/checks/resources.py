@@ -3,8 +3,12 @@ the error check), all from one path-aware walk of each function."""
 
 from __future__ import annotations
 
+from tree_sitter import Node
+
 from leaklint.golang.context import GoCheckContext
 from leaklint.golang.flow import FunctionFlow, Resource
+from leaklint.golang.parse import field, text, unparen
+from leaklint.golang.types import CONN_TYPES, RESPONSE
 
 RULES = frozenset({"LL101", "LL102", "LL103", "LL201"})
 _EXIT_TEXT = {
@@ -17,11 +21,59 @@ _EXIT_TEXT = {
 }
 
 
+# Names of standard and well-known calls that hand out a response or a connection.
+_ACQUIRING_NAMES = {"Get", "Head", "Post", "PostForm", "Do", "RoundTrip", "ReadResponse",
+                    "Dial", "DialTimeout", "DialTCP", "DialUDP", "DialUnix", "DialIP",
+                    "DialWithDialer", "DialContext", "NewClient"}
+
+
 def run(ctx: GoCheckContext) -> None:
+    names = _acquiring_names(ctx)
     for func in ctx.functions:
+        if not _may_acquire(ctx, func, names):
+            continue  # cheap: no call in it can hand out anything to close
         flow = FunctionFlow(ctx.resolver, ctx.file, func, ctx.env(func))
         for res in flow.run().resources:
             _report(ctx, res)
+
+
+def _acquiring_names(ctx: GoCheckContext) -> set[str]:
+    index = ctx.resolver.index
+    cached = index.summaries.get("ll101:names")
+    if isinstance(cached, set):
+        return cached
+    names = set(_ACQUIRING_NAMES)
+    names |= {q.rsplit(".", 1)[-1] for q in ctx.resolver.models.response_functions}
+    for key, info in index.funcs.items():
+        first = info.results[0] if info.results else None
+        if first == RESPONSE or first in CONN_TYPES:
+            names.add(key.rsplit(".", 1)[-1])
+    index.summaries["ll101:names"] = names
+    return names
+
+
+def _may_acquire(ctx: GoCheckContext, func: Node, names: set[str]) -> bool:
+    body = field(func, "body")
+    if body is None:
+        return False
+    file = ctx.file
+    for call in file.within("call_expression", body):
+        callee = unparen(field(call, "function"))
+        if callee is None:
+            continue
+        if callee.type == "selector_expression":
+            if text(field(callee, "field")) in names:
+                return True
+            operand = field(callee, "operand")
+            if operand is not None and operand.type == "identifier":
+                path = file.imports.get(text(operand))
+                if path and "." in path.split("/", 1)[0]:
+                    return True  # another package of the module, or a third-party one
+        elif text(callee) in names:
+            return True
+    # An untyped receiver whose result's .Body is read is a response too (see flow).
+    return any(text(field(sel, "field")) == "Body"
+               for sel in file.within("selector_expression", body))
 
 
 def _report(ctx: GoCheckContext, res: Resource) -> None:

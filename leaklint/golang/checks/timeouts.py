@@ -8,7 +8,7 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from leaklint.golang.context import GoCheckContext, enclosing_function
-from leaklint.golang.parse import field, named_children, text, unparen, walk
+from leaklint.golang.parse import field, named_children, text, unparen
 from leaklint.golang.types import CLIENT, HTTP, SERVER, TRANSPORT, type_from_node
 
 RULES = frozenset({"LL401", "LL402"})
@@ -22,7 +22,9 @@ def run(ctx: GoCheckContext) -> None:
     if not http_aliases and not dot_http:
         return
     default_client_lines: set[int] = set()
-    for node in walk(ctx.file.root):
+    candidates = [n for k in ("composite_literal", "literal_value", "call_expression",
+                              "selector_expression", "var_spec") for n in ctx.file.nodes(k)]
+    for node in candidates:
         kind = node.type
         if kind == "composite_literal":
             t = type_from_node(_literal_type(node), ctx.file.imports, ctx.resolver.index.key)
@@ -81,7 +83,7 @@ def _check_call(ctx: GoCheckContext, call: Node, http_aliases: set[str]) -> None
 
 
 def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) -> None:
-    assigned = _assigned_fields(node)
+    assigned = _assigned_fields(ctx, node)
     present = {k for k, v in fields.items() if not _is_zero(v)} | assigned
     scope = ctx.scope(node)
     if t == TRANSPORT:
@@ -181,7 +183,7 @@ def _variable_of(node: Node) -> str | None:
     return None
 
 
-def _assigned_fields(node: Node) -> set[str]:
+def _assigned_fields(ctx: GoCheckContext, node: Node) -> set[str]:
     """Fields set later as `v.Field = ...` on the variable holding the value."""
     name = _variable_of(node)
     if not name:
@@ -193,9 +195,7 @@ def _assigned_fields(node: Node) -> set[str]:
         while root.parent is not None:
             root = root.parent
     out = set()
-    for stmt in walk(root):
-        if stmt.type != "assignment_statement":
-            continue
+    for stmt in ctx.file.within("assignment_statement", root):
         for target in named_children(field(stmt, "left")):
             if target.type == "selector_expression" and text(field(target, "operand")) == name:
                 out.add(text(field(target, "field")))
