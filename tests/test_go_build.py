@@ -52,6 +52,12 @@ def test_fixture_module_builds(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=600,
     )
     assert proc.returncode == 0, f"go build ./... failed:\n{proc.stdout}{proc.stderr}"
+    # go build skips _test.go files; compiling the tests (running none) covers them too.
+    proc = subprocess.run(
+        [go, "test", "-count=1", "-run", "^$", "./..."], cwd=module, env=_env(tmp_path),
+        capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, f"go test -run '^$' ./... failed:\n{proc.stdout}{proc.stderr}"
     assert (module / "go.mod").read_text("utf-8") == before, "go build had to change go.mod"
     assert not (module / "go.sum").exists(), "the fixture module must need no go.sum"
 
