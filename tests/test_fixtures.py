@@ -303,6 +303,16 @@ def test_go_case_names_match_their_annotations() -> None:
     assert not wrong, "badXxx must expect a finding, goodXxx none:\n" + "\n".join(wrong)
 
 
+def test_go_cases_say_why() -> None:
+    undocumented = []
+    for case in _go_cases():
+        lines = (REPO_ROOT / case.path).read_text("utf-8").splitlines()
+        above = lines[case.start - 2].strip() if case.start >= 2 else ""
+        if not above.startswith("//"):
+            undocumented.append(f"{case.path}:{case.start}: {case.name}")
+    assert not undocumented, "cases without a comment saying why:\n" + "\n".join(undocumented)
+
+
 def test_go_fixtures_cover_every_go_rule() -> None:
     go_rules = {r.id for r in catalogue.load().values() if "go" in r.languages}
     seen = set()
