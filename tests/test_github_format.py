@@ -76,3 +76,11 @@ def test_percent_is_escaped_first():
 
 def test_no_findings_no_output():
     assert github.render([]) == ""
+
+
+def test_paths_are_relative_to_the_repository_root(tmp_path, monkeypatch):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "a.go").write_text("")
+    monkeypatch.chdir(tmp_path / "pkg")  # run from a sub-directory
+    (line,) = github.render([_finding("LL101", "a.go", "m")], tmp_path.resolve()).splitlines()
+    assert _parse(line)[1]["file"] == "pkg/a.go"

@@ -137,7 +137,7 @@ def _render(args, result, base: Path, prints: list[str]) -> str:
     if args.format == "github":
         from leaklint.report.github import render
 
-        return render(result.findings)
+        return render(result.findings, base)
     from leaklint.report.text import render
 
     color = args.color == "always" or (

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from leaklint import catalogue
+from leaklint.fingerprint import stable_path
 from leaklint.model import Finding
 
 _COMMAND = {"error": "error", "warning": "warning", "note": "notice"}
@@ -16,14 +19,17 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render(findings: list[Finding]) -> str:
+def render(findings: list[Finding], base: Path | None = None) -> str:
+    """`base` (the repository root) makes `file=` repository-relative: GitHub matches
+    annotations against paths from the checkout root, whatever directory ran leaklint."""
     lines = []
     for f in findings:
         rule = catalogue.rule(f.rule_id)
+        path = stable_path(f.path, base) if base is not None else f.path
         props = ",".join(
             f"{k}={escape_property(str(v))}"
             for k, v in (
-                ("file", f.path),
+                ("file", path),
                 ("line", f.span.line),
                 ("endLine", f.span.end_line),
                 ("col", f.span.column),
