@@ -101,5 +101,6 @@ def test_bad_configuration_exits_two_naming_file_and_key(app: Path, content, exp
 def test_explicit_config_file(app: Path, tmp_path_factory):
     other = tmp_path_factory.mktemp("cfg") / "custom.toml"
     other.write_text('ignore = ["LL"]\n')
-    (app / "leaklint.toml").write_text('[go]\nresponse-functions = ["example.com/acme/httpx.Fetch"]\n')
+    (app / "leaklint.toml").write_text(
+        '[go]\nresponse-functions = ["example.com/acme/httpx.Fetch"]\n')
     assert rules(check(app, "--config", str(other))) == []
