@@ -82,6 +82,32 @@ def render_index() -> str:
     return "\n".join(lines) + "\n"
 
 
+README_START = "<!-- rules table: generated from rules/*.toml by `python -m leaklint.docs` -->"
+README_END = "<!-- end of rules table -->"
+
+
+def render_readme_table() -> str:
+    lines = [README_START, "| id | name | Go | Python | level | default | what it finds |",
+             "|---|---|---|---|---|---|---|"]
+    for r in catalogue.load().values():
+        go = "yes" if "go" in r.languages else ""
+        py = "yes" if "python" in r.languages else ""
+        default = "on" if r.enabled else "opt-in"
+        lines.append(f"| [{r.id}](docs/rules/{r.id}.md) | {r.name} | {go} | {py} | "
+                     f"{r.level.value} | {default} | {_cell(r.summary)} |")
+    lines.append(README_END)
+    return "\n".join(lines)
+
+
+def readme_with_table(readme: str) -> str:
+    """README text with its generated rules table replaced by the current one."""
+    start = readme.find(README_START)
+    end = readme.find(README_END)
+    if start < 0 or end < start:
+        return readme
+    return readme[:start] + render_readme_table() + readme[end + len(README_END):]
+
+
 def expected_files() -> dict[str, str]:
     files = {f"{r.id}.md": render_rule_markdown(r) for r in catalogue.load().values()}
     files["README.md"] = render_index()
@@ -109,9 +135,19 @@ def write(directory: Path) -> None:
             page.unlink()
 
 
+def _readme_path() -> Path:
+    return DOCS_DIR.parent.parent / "README.md"
+
+
 def main(argv: list[str]) -> int:
+    readme = _readme_path()
     if argv == ["--check"]:
         stale = stale_files(DOCS_DIR)
+        if readme.is_file():
+            text = readme.read_text(encoding="utf-8")
+            if readme_with_table(text) != text:
+                sys.stderr.write(f"README.md rules table is out of date; run `{REGENERATE}`\n")
+                stale.append("README.md (rules table)")
         for name in stale:
             sys.stderr.write(f"docs/rules/{name} is out of date; run `{REGENERATE}`\n")
         return 1 if stale else 0
@@ -119,6 +155,9 @@ def main(argv: list[str]) -> int:
         sys.stderr.write("usage: python -m leaklint.docs [--check]\n")
         return 2
     write(DOCS_DIR)
+    if readme.is_file():
+        text = readme.read_text(encoding="utf-8")
+        readme.write_text(readme_with_table(text), encoding="utf-8", newline="\n")
     return 0
 
 

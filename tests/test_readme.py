@@ -1,0 +1,44 @@
+"""README promises that must stay true: the rules table matches the catalogue, the
+config example parses, and .ci/run runs the README's test command."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from leaklint import catalogue
+from leaklint.config import parse_table
+from leaklint.docs import readme_with_table
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_rules_table_is_generated_from_the_catalogue():
+    assert readme_with_table(README) == README, "run `python -m leaklint.docs`"
+    for rule_id in catalogue.load():
+        assert f"[{rule_id}](docs/rules/{rule_id}.md)" in README
+
+
+def test_configuration_example_is_valid():
+    block = re.search(r"## Configuration.*?```toml\n(.*?)```", README, re.S)
+    assert block is not None
+    settings = parse_table(tomllib.loads(block.group(1)), "README", None)
+    assert settings.go.response_functions == ("example.com/acme/httpx.Fetch",)
+    assert settings.extend_select == ("LL103",)
+
+
+def test_ci_runs_the_readme_test_command():
+    command = re.search(r"Install the test extras and run the tests:\n\n    (.+)\n", README)
+    assert command is not None
+    assert command.group(1) in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_readme_shows_the_check_command():
+    assert "leaklint check" in README
