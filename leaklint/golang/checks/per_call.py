@@ -292,7 +292,7 @@ def _flow(site: Node, func: Node, carriers: _Carriers, returns_only: bool) -> bo
             target = _assigned_name(parent, child)
             if target is not None and target not in seen_names and body is not None:
                 seen_names.add(target)
-                work.extend(_references(body, target, exclude=parent))
+                work.extend(_references(carriers.file, body, target, exclude=parent))
             continue
         if kind == "send_statement":
             return True
