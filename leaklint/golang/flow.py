@@ -386,6 +386,8 @@ class FunctionFlow:
             return frozenset()
         if value.type == "identifier":
             return state.binds.get(text(value), frozenset())
+        if value.type == "type_assertion_expression":  # tlsConn := conn.(*tls.Conn)
+            return self.value_binding(fld(value, "operand"), state)
         if value.type == "call_expression" and self._wraps(value):
             args = named_children(fld(value, "arguments"))
             return self.value_binding(args[0], state) if args else frozenset()
@@ -719,7 +721,8 @@ class FunctionFlow:
     def whole_value(self, node: Node, res: Resource, body: bool) -> tuple[str, Node]:
         child, parent = node, node.parent
         while parent is not None and parent.type in ("parenthesized_expression",
-                                                      "unary_expression"):
+                                                      "unary_expression",
+                                                      "type_assertion_expression"):
             child, parent = parent, parent.parent
         if parent is None:
             return "use", node
@@ -766,12 +769,14 @@ class FunctionFlow:
         return "handover"  # outside the package and not the standard library: its job now
 
 
-def consumes(resolver: Resolver, callee: Callee, index: int, kind: str, depth: int = 0) -> bool:
-    """Does a same-module function close or hand over its index-th parameter?"""
+def consumes(resolver: Resolver, callee: Callee, index: int, kind: str, depth: int = 0,
+             closes_only: bool = False) -> bool:
+    """Does a same-module function close or hand over its index-th parameter?
+    With closes_only, only a close counts (a deferred helper in a loop, LL202)."""
     info = callee.info
     if info is None or callee.index is None or depth > 3:
         return False
-    key = f"consumes:{info.key}:{index}:{kind}"
+    key = f"consumes:{info.key}:{index}:{kind}:{closes_only}"
     cache = callee.index.summaries
     if key in cache:
         return bool(cache[key])
@@ -801,7 +806,8 @@ def consumes(resolver: Resolver, callee: Callee, index: int, kind: str, depth: i
         for n in info.file.within("identifier", body):
             if text(n) == name and not _is_key(n):
                 effect, _ = flow.classify(n, "whole", probe)
-                if effect in ("close", "handover", "helper"):
+                if effect in (("close", "helper") if closes_only else (
+                        "close", "handover", "helper")):
                     result = True
                     break
     del state

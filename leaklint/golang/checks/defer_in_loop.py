@@ -17,13 +17,21 @@ RULES = frozenset({"LL202"})
 
 def run(ctx: GoCheckContext) -> None:
     for node in ctx.file.nodes("defer_statement"):
-        if not _in_loop(node):
+        if not _in_loop(node) or _leaves_loop_next(node):
             continue
         call = next((c for c in node.named_children if c.type == "call_expression"), None)
         if call is None or not _closes(ctx, call):
             continue
         ctx.report.report("LL202", ctx.span(node), scope=ctx.scope(node),
                           call=_describe(call))
+
+
+def _leaves_loop_next(defer: Node) -> bool:
+    """`defer f.Close(); break` (or return) in the same block: it runs once, no pile-up."""
+    sibling = defer.next_named_sibling
+    while sibling is not None and sibling.type == "comment":
+        sibling = sibling.next_named_sibling
+    return sibling is not None and sibling.type in ("break_statement", "return_statement")
 
 
 def _in_loop(defer: Node) -> bool:
@@ -59,7 +67,7 @@ def _closes(ctx: GoCheckContext, call: Node) -> bool:
     if callee.info is None:
         return False
     return any(
-        consumes(ctx.resolver, callee, i, "conn")
+        consumes(ctx.resolver, callee, i, "conn", closes_only=True)
         for i, _ in enumerate(named_children(field(call, "arguments")))
     )
 
