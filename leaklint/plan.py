@@ -9,6 +9,7 @@ through (`analyse`). Bytes are dropped at once, so memory does not grow with the
 from __future__ import annotations
 
 import os
+import stat
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
@@ -26,6 +27,7 @@ class WorkUnit:
     language: str  # "go" | "python"
     files: tuple[Candidate, ...]
     analyse: bool = True  # False: the prefilter ruled the package out; only read it
+    only: frozenset[str] | None = None  # Go: names of the files to analyse; None: all
     size: int = 0  # bytes, to start the largest units first
     key: str | None = None  # cache key; None: not cacheable (a file could not be read)
 
@@ -43,6 +45,8 @@ def _scan_file(
 ) -> _Scanned:
     try:
         st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):  # opening a FIFO would block the run forever
+            return _Scanned(0, None)
         if st.st_size > MAX_FILE_BYTES or not (want_digest or go):
             return _Scanned(st.st_size, None)
         key = os.path.abspath(path) if memo is not None else ""
@@ -101,11 +105,7 @@ def _package_info(
         if candidate is not None:
             size += scanned.size
             readable = readable and scanned.digest is not None
-        if scanned.imports is None:
-            info.understood = False
-        else:
-            info.imports.update(scanned.imports)
-        info.loop_defer = info.loop_defer or scanned.loop_defer
+        info.add_file(name, scanned.imports, scanned.loop_defer)
         info.digests.append(name.encode() + b"\0" + (scanned.digest or b"?"))
     return info, size, readable
 
@@ -170,11 +170,17 @@ def _plan_go(
             readable = False
         packages.append((absolute, files, size, readable))
     for absolute, files, size, readable in packages:
-        analyse = index.wanted(absolute) if prefilter else True
+        only = index.select(absolute) if prefilter else None
+        if only is not None and {c.path.name for c in files} <= only:
+            only = None
+        analyse = only is None or any(c.path.name in only for c in files)
         key = None
         if cache is not None and readable:
             key = _go_key(cache, index, absolute, files, context, prefilter)
-        yield WorkUnit("go", tuple(files), analyse=analyse, size=size, key=key)
+        if only is not None:
+            size = sum(_scan_file(c.path, want_digest=False, go=False).size
+                       for c in files if c.path.name in only)
+        yield WorkUnit("go", tuple(files), analyse=analyse, only=only, size=size, key=key)
 
 
 def _go_key(

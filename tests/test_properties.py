@@ -1,0 +1,301 @@
+"""Property-based tests (hypothesis) of the whole engine on arbitrary and mutated input.
+
+(a) No input makes any rule raise, and the SARIF of any run is schema-valid.
+(b) A file's findings are deterministic and do not depend on the other files of the run.
+(c) Blank lines or comments above a finding move its line and nothing else.
+
+The analyses are called directly, without the runner's guard, so that an exception in a
+check fails here instead of being turned into a notification. tests/fuzz/ runs the same
+properties with far more examples.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+from functools import cache
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from leaklint import catalogue
+from leaklint.config import Settings
+from leaklint.context import RunContext
+from leaklint.discovery import Candidate
+from leaklint.model import Finding
+from leaklint.sources import SourceFile, UnreadableSource, decode
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "fixtures"
+SETTINGS = dict(max_examples=60, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
+LANGUAGE = {".go": "go", ".py": "python"}
+
+
+def all_rules_context() -> RunContext:
+    # Every rule, opt-in ones included, so every check runs.
+    return RunContext(settings=Settings(), enabled=frozenset(catalogue.load()))
+
+
+def fixture_files() -> list[Path]:
+    return sorted(p for p in FIXTURES.rglob("*") if p.suffix in LANGUAGE and p.is_file())
+
+
+# Fragments that stress parsers and checks where they are fragile: unbalanced brackets,
+# strings and comments left open, keywords out of place, the APIs the rules look for.
+TOKENS = [
+    "{", "}", "(", ")", "[", "]", ":", ";", ",", ".", "\n", "\t", "    ", "\r\n", "\\",
+    '"', "'", "`", '"""', "/*", "*/", "//", "#", "# noqa", "//nolint:LL101",
+    "defer ", "go ", "return ", "return\n", "func() {", "for {", "if err != nil {", "else",
+    "resp, err := http.Get(u)", "defer resp.Body.Close()", "resp.Body.Close()", "nil",
+    "panic(err)", "select {", "case <-ch:", "switch x {", "goto L", "L:", "break", "...",
+    "&http.Transport{}", "http.Client{Timeout: 0}", "client.Do(req)", "tr.CloseIdleConnections()",
+    "def ", "async ", "await ", "with ", "as ", "lambda: ", "yield ", "class C:", "try:",
+    "except Exception:", "finally:", "import requests", "from httpx import AsyncClient as C",
+    "requests.get(url)", "requests.Session()", "s.close()", "urlopen(url)", "**kw", "*args",
+    "r = requests.get(u, stream=True)", "with closing(r):", "@decorator", "match x:",
+    "\u00e9", "\U0001F600", "\u200b", "\ufeff",
+]
+
+
+def analyse(files: dict[Path, bytes]) -> tuple[list[Finding], list]:
+    """Analyse files (path -> raw bytes) straight through the analyses; any exception
+    propagates. Unreadable (undecodable) files are left out, as the runner does."""
+    from leaklint.golang import analyse_package
+    from leaklint.python import analyse_file
+
+    ctx = all_rules_context()
+    findings: list[Finding] = []
+    problems: list = []
+    go: dict[Path, list[SourceFile]] = {}
+    for path, raw in files.items():
+        try:
+            source = SourceFile(path, path.name, decode(raw))
+        except UnreadableSource:
+            continue
+        if LANGUAGE[path.suffix] == "python":
+            result = analyse_file(source, ctx)
+            findings += result.findings
+            problems += result.problems
+        else:
+            go.setdefault(path.parent, []).append(source)
+    for sources in go.values():
+        for result in analyse_package(sources, ctx):
+            findings += result.findings
+            problems += result.problems
+    return findings, problems
+
+
+@cache
+def _validator():
+    from test_sarif_schema import schema_validator  # the project's shared SARIF helper
+
+    return schema_validator()
+
+
+def assert_sarif_valid(findings: list[Finding], problems: list) -> None:
+    from leaklint.report.sarif import build
+
+    log = build(findings, problems, base=REPO, warn=lambda _msg: None)
+    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}"
+              for e in _validator().iter_errors(log)]
+    assert not errors, "\n".join(errors)
+
+
+def assert_spans_sane(findings: list[Finding], text: str) -> None:
+    lines = text.split("\n")
+    for f in findings:
+        assert 1 <= f.span.line <= f.span.end_line <= max(1, len(lines)), f
+        assert f.span.column >= 1 and f.span.end_column >= 1, f
+        assert f.rule_id in catalogue.load()
+        assert f.message and "{" not in f.message.replace("{}", ""), f.message
+
+
+# --- (a) nothing raises, SARIF stays valid -----------------------------------------------
+
+
+@st.composite
+def mutated(draw, files: list[Path]) -> tuple[Path, bytes]:
+    """A fixture with lines deleted, duplicated, swapped and tokens inserted."""
+    path = draw(st.sampled_from(files))
+    lines = path.read_text(encoding="utf-8").split("\n")
+    for _ in range(draw(st.integers(1, 8))):
+        op = draw(st.sampled_from(["delete", "duplicate", "swap", "insert", "truncate"]))
+        i = draw(st.integers(0, max(0, len(lines) - 1)))
+        if op == "delete" and len(lines) > 1:
+            del lines[i]
+        elif op == "duplicate":
+            lines.insert(i, lines[i])
+        elif op == "swap":
+            j = draw(st.integers(0, max(0, len(lines) - 1)))
+            lines[i], lines[j] = lines[j], lines[i]
+        elif op == "insert":
+            line = lines[i]
+            k = draw(st.integers(0, len(line)))
+            lines[i] = line[:k] + draw(st.sampled_from(TOKENS)) + line[k:]
+        elif op == "truncate":  # a file cut off mid-way, as an editor might save it
+            lines = lines[: i + 1]
+            lines[-1] = lines[-1][: draw(st.integers(0, len(lines[-1])))]
+    return path, "\n".join(lines).encode("utf-8")
+
+
+@pytest.mark.parametrize("suffix", [".go", ".py"])
+@settings(**SETTINGS)
+@given(text=st.text(alphabet=st.one_of(st.sampled_from(TOKENS), st.characters()), max_size=400))
+def test_arbitrary_text_never_raises(suffix: str, text: str, tmp_path: Path) -> None:
+    path = tmp_path / f"arbitrary{suffix}"
+    findings, problems = analyse({path: text.encode("utf-8", "surrogatepass")})
+    assert_sarif_valid(findings, problems)
+
+
+@settings(**SETTINGS)
+@given(data=st.data())
+def test_mutated_fixtures_never_raise(data) -> None:
+    files = fixture_files()
+    if not files:
+        pytest.skip("no fixtures yet")
+    path, raw = data.draw(mutated(files))
+    # The mutated file replaces the original inside its own package.
+    package = {p: p.read_bytes() for p in path.parent.glob(f"*{path.suffix}")
+               if path.suffix == ".go"}
+    package[path] = raw
+    findings, problems = analyse(package)
+    assert_spans_sane([f for f in findings if f.path == path.name],
+                      raw.decode("utf-8"))
+    assert_sarif_valid(findings, problems)
+
+
+def test_every_fixture_analyses_cleanly_as_is() -> None:
+    # The unmutated starting points must pass too (and there must be some).
+    files = fixture_files()
+    assert files, "fixtures/ holds no Go or Python files"
+    for path in files:
+        findings, problems = analyse({path: path.read_bytes()})
+        assert_sarif_valid(findings, problems)
+
+
+# --- (b) deterministic, independent of the other files -----------------------------------
+
+
+def _units() -> list[list[Path]]:
+    """Units of analysis: one Python file, or one Go package (a directory's .go files)."""
+    units: dict[Path, list[Path]] = {}
+    out: list[list[Path]] = []
+    for p in fixture_files():
+        if p.suffix == ".go":
+            units.setdefault(p.parent, []).append(p)
+        else:
+            out.append([p])
+    return out + list(units.values())
+
+
+def _run(paths: list[Path]) -> list[tuple]:
+    from leaklint.runner import run
+
+    candidates = [Candidate(p, p.relative_to(REPO).as_posix(), LANGUAGE[p.suffix])
+                  for p in paths]
+    result = run(candidates, all_rules_context(), jobs=1, cache=None)
+    return sorted((f.path, f.span, f.rule_id, f.message, f.related) for f in result.findings)
+
+
+@settings(**{**SETTINGS, "max_examples": 40})
+@given(data=st.data())
+def test_findings_do_not_depend_on_the_rest_of_the_run(data) -> None:
+    units = _units()
+    assume(len(units) >= 2)
+    target = data.draw(st.sampled_from(units))
+    others = data.draw(st.lists(st.sampled_from([u for u in units if u != target]),
+                                max_size=6, unique_by=lambda u: tuple(u)))
+    combined = [p for unit in [*others, target] for p in unit]
+    random.Random(data.draw(st.integers(0, 2**32 - 1))).shuffle(combined)
+    own = {p.relative_to(REPO).as_posix() for p in target}
+
+    alone = _run(list(target))
+    together = [f for f in _run(combined) if f[0] in own]
+    assert together == alone
+    assert _run(list(target)) == alone  # and the same run twice gives the same answer
+
+
+# --- (c) blank lines and comments above a finding move only its line ----------------------
+
+_LINE_REF = re.compile(r"\bline (\d+)")
+
+
+def _shift_message(message: str, at: int, by: int) -> str:
+    return _LINE_REF.sub(
+        lambda m: f"line {int(m.group(1)) + by if int(m.group(1)) >= at else m.group(1)}",
+        message)
+
+
+def _shape(findings, at: int = 0, by: int = 0) -> list[tuple]:
+    def move(line: int) -> int:
+        return line + by if line >= at else line
+
+    out = []
+    for f in findings:
+        s = f.span
+        out.append((
+            f.rule_id, move(s.line), s.column, move(s.end_line), s.end_column,
+            _shift_message(f.message, at, by),
+            tuple((move(r.span.line), r.span.column, _shift_message(r.message, at, by))
+                  for r in f.related),
+        ))
+    return sorted(out)
+
+
+@cache
+def _with_findings() -> list[Path]:
+    return [p for p in fixture_files() if analyse({p: p.read_bytes()})[0]]
+
+
+@settings(**{**SETTINGS, "max_examples": 50})
+@given(data=st.data())
+def test_lines_above_a_finding_move_only_its_line(data, tmp_path_factory) -> None:
+    candidates = _with_findings()
+    if not candidates:
+        pytest.skip("no fixture has a finding yet")
+    path = data.draw(st.sampled_from(candidates))
+    directory = tmp_path_factory.mktemp("moved") / path.parent.name
+    shutil.copytree(path.parent, directory)
+    copy = directory / path.name
+    original = copy.read_text(encoding="utf-8")
+    before, _ = _analyse_package_of(copy)
+
+    lines = original.split("\n")
+    target = data.draw(st.sampled_from(sorted({f.span.line for f in before})))
+    # Insert at the top of the file, or right above the finding's line (in its indent).
+    at = data.draw(st.sampled_from([1, target]))
+    indent = re.match(r"[ \t]*", lines[at - 1]).group(0)
+    comment = "//" if copy.suffix == ".go" else "#"
+    extra = data.draw(st.lists(
+        st.sampled_from(["", indent, f"{indent}{comment} a note about the code below",
+                         f"{comment} unrelated"]), min_size=1, max_size=5))
+    lines[at - 1:at - 1] = extra
+    copy.write_text("\n".join(lines), encoding="utf-8")
+    after, _ = _analyse_package_of(copy)
+
+    own = [f for f in before if f.path == copy.name]
+    moved = [f for f in after if f.path == copy.name]
+    assert _shape(moved) == _shape(own, at, len(extra))
+    others_before = [f for f in before if f.path != copy.name]
+    others_after = [f for f in after if f.path != copy.name]
+    assert _shape(others_after) == _shape(others_before)
+    # SARIF fingerprints do not change when only the line moves.
+    assert _prints(moved) == _prints(own)
+
+
+def _analyse_package_of(path: Path):
+    files = ({p: p.read_bytes() for p in path.parent.glob("*.go")} if path.suffix == ".go"
+             else {path: path.read_bytes()})
+    return analyse(files)
+
+
+def _prints(findings: list[Finding]) -> list[str]:
+    from leaklint.fingerprint import fingerprints
+
+    ordered = sorted(findings, key=Finding.sort_key)  # source order, as fingerprints need
+    return sorted(fingerprints(ordered, [f.path for f in ordered]))
