@@ -171,6 +171,13 @@ def find_module(directory: Path, memo: dict[Path, GoModule | None]) -> GoModule 
 
 
 @dataclass
+@dataclass(frozen=True)
+class GoFileFacts:
+    imports: list[str] | None  # None: the header could not be scanned
+    loop_defer: bool  # may defer a Close inside a loop (LL202)
+
+
+@dataclass
 class GoPackageInfo:
     """What the prefilter and the cache know about one package directory."""
 
@@ -179,6 +186,15 @@ class GoPackageInfo:
     understood: bool = True  # False: some file's header could not be scanned
     loop_defer: bool = False  # some file may defer a Close inside a loop (LL202)
     digests: list[bytes] = field(default_factory=list)  # content hashes, file-name order
+    files: dict[str, GoFileFacts] = field(default_factory=dict)  # by file name
+
+    def add_file(self, name: str, imports: list[str] | None, loop_defer: bool) -> None:
+        self.files[name] = GoFileFacts(imports, loop_defer)
+        if imports is None:
+            self.understood = False
+        else:
+            self.imports.update(imports)
+        self.loop_defer = self.loop_defer or loop_defer
 
 
 class GoIndex:
@@ -198,6 +214,8 @@ class GoIndex:
         self._modules: dict[Path, GoModule | None] = {}
         self._closures: dict[Path, frozenset[Path]] = {}
         self._deps: dict[Path, tuple[list[Path], bool]] = {}
+        self._api: dict[Path, bool] = {}
+        self._targets: dict[tuple[Path, str], Path | bool] = {}
 
     def add(self, info: GoPackageInfo) -> None:
         self._packages[info.directory] = info
@@ -249,17 +267,77 @@ class GoIndex:
         return result
 
     def wanted(self, directory: Path) -> bool:
-        """False only when no package in the closure imports anything relevant and,
-        with LL202 on, the package has no deferred Close that may sit in a loop."""
-        own = self.info(directory)
-        if self._defer_in_loop and (own is None or own.loop_defer):
+        """Whether any file of the package needs the analysis."""
+        return self.select(directory) != frozenset()
+
+    def _api_relevant(self, directory: Path) -> bool:
+        """Whether importing this same-module package can hand its importer something
+        the rules look at: some non-test file of it, or of a same-module package it
+        imports (transitively), imports a relevant API or cannot be read."""
+        if directory in self._api:
+            return self._api[directory]
+        self._api[directory] = True  # an import cycle (broken code): assume relevant
+        result = False
+        info = self.info(directory)
+        if info is None or not info.files:
+            result = True
+        else:
+            for name, facts in info.files.items():
+                if name.endswith("_test.go"):
+                    continue  # importers never see a package's tests
+                if facts.imports is None:
+                    result = True
+                    break
+                if any(self._import_relevant(directory, imp) for imp in facts.imports):
+                    result = True
+                    break
+        self._api[directory] = result
+        return result
+
+    def _import_relevant(self, directory: Path, imp: str) -> bool:
+        if relevant_import(imp, self._models):
             return True
-        for member in self.closure(directory):
-            info = self.info(member)
-            if info is None or not info.understood:
-                return True
-            if self._same_module_dirs(info)[1]:
-                return True  # an import of the module we cannot see: assume it matters
-            if any(relevant_import(imp, self._models) for imp in info.imports):
-                return True
-        return False
+        target = self._module_dir(directory, imp)
+        return target is False or (target is not None and self._api_relevant(target))
+
+    def _module_dir(self, directory: Path, imp: str) -> Path | bool | None:
+        """The directory of a same-module import; None: another module; False: a
+        package of this module that does not exist on disk."""
+        module = self.module(directory)
+        if module is None or not (imp == module.path or imp.startswith(module.path + "/")):
+            return None
+        found = self._targets.get((module.root, imp))
+        if found is None:
+            target = module.root / imp[len(module.path):].lstrip("/")
+            known = target in self._packages and self._packages[target] is not None
+            found = target if known or target.is_dir() else False
+            self._targets[(module.root, imp)] = found
+        return found
+
+    def _file_relevant(self, directory: Path, facts: GoFileFacts) -> bool:
+        if facts.imports is None:
+            return True
+        return any(self._import_relevant(directory, imp) for imp in facts.imports)
+
+    def select(self, directory: Path) -> frozenset[str] | None:
+        """The file names of the package that need the analysis; None: all of them.
+
+        Go imports are per file, so a file can only reach HTTP, net or gRPC values
+        through its own imports or through package-level names of files it can see.
+        Non-test files see only non-test files: when none of those imports anything
+        relevant (directly or through same-module packages), only the test files that
+        can reach something relevant (all of them, when one does) and the files that
+        may defer a Close in a loop (LL202, any Close) can have findings."""
+        info = self.info(directory)
+        if info is None:
+            return None
+        tests = {n for n in info.files if n.endswith("_test.go")}
+        plain = set(info.files) - tests
+        if any(self._file_relevant(directory, info.files[n]) for n in plain):
+            return None
+        chosen: set[str] = set()
+        if any(self._file_relevant(directory, info.files[n]) for n in tests):
+            chosen |= tests
+        if self._defer_in_loop:
+            chosen |= {n for n, facts in info.files.items() if facts.loop_defer}
+        return None if chosen == set(info.files) else frozenset(chosen)

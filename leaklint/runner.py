@@ -147,6 +147,8 @@ def process_unit(unit: WorkUnit, ctx: RunContext) -> dict:
     else:
         sources = [s for c in unit.files if (s := _load(c, out.problems)) is not None]
         out.files_analysed += len(sources)
+        if unit.only is not None:  # the prefilter proved the other files finding-free
+            sources = [s for s in sources if s.path.name in unit.only]
         if sources and unit.analyse:
             by_display = {s.display: s for s in sources}
             for result in _safe_go(sources, ctx):
