@@ -41,10 +41,11 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 TOOLS = HERE / ".tools"
 VENV = HERE / ".venv"
-GO_PEERS = {
-    "staticcheck": "honnef.co/go/tools/cmd/staticcheck@latest",
-    "bodyclose": "github.com/timakin/bodyclose@latest",
-    "gosec": "github.com/securego/gosec/v2/cmd/gosec@latest",
+GO_PEERS = {  # newest first; an older pin when @latest cannot be fetched
+    "staticcheck": ("honnef.co/go/tools/cmd/staticcheck@latest",),
+    "bodyclose": ("github.com/timakin/bodyclose@latest",),
+    "gosec": ("github.com/securego/gosec/v2/cmd/gosec@latest",
+              "github.com/securego/gosec/v2/cmd/gosec@v2.22.4"),
 }
 PY_PEERS = ("ruff", "flake8", "bandit", "pylint", "semgrep")
 SEMGREP_GO_RULE = """rules:
@@ -180,9 +181,11 @@ def install(skip: bool) -> dict[str, str]:
     """Paths of the tools, installing what is missing unless `skip`."""
     tools: dict[str, str] = {}
     gobin = TOOLS / "bin"
-    for name, module in GO_PEERS.items():
+    for name, modules in GO_PEERS.items():
         exe = gobin / name
-        if not exe.exists() and not skip:
+        for module in modules:
+            if exe.exists() or skip:
+                break
             print(f"installing {module} ...", flush=True)
             subprocess.run([go(), "install", module], check=False,
                            env={**os.environ, "GOBIN": str(gobin)})
@@ -202,6 +205,8 @@ def install(skip: bool) -> dict[str, str]:
         exe = VENV / "bin" / name
         if exe.exists():
             tools[name] = str(exe)
+        elif name != "leaklint" and shutil.which(name):  # already installed system-wide
+            tools[name] = shutil.which(name) or name
     if "leaklint" not in tools:  # no venv: the leaklint of this interpreter
         tools["leaklint"] = f"{sys.executable} -m leaklint"
     return tools
