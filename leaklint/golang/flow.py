@@ -740,6 +740,8 @@ class FunctionFlow:
         if kind == "expression_list" and parent.parent is not None and (
                 parent.parent.type == "return_statement"):
             return "handover", node
+        if kind == "expression_list" and _stored_in_field(parent, child):
+            return "handover", node
         if kind == "return_statement":
             return "handover", node
         if kind == "binary_expression":
@@ -788,6 +790,9 @@ def consumes(resolver: Resolver, callee: Callee, index: int, kind: str, depth: i
         else:
             return False
     name, ptype = params[index]
+    if fld(info.node, "body") is None:
+        cache[key] = True  # an interface method: the implementation may keep or close it
+        return True
     if not name or name == "_":
         return False
     res_kind = "response" if ptype == RESPONSE or kind == "response" else "conn"
@@ -813,6 +818,20 @@ def consumes(resolver: Resolver, callee: Callee, index: int, kind: str, depth: i
     del state
     cache[key] = result
     return result
+
+
+def _stored_in_field(rhs: Node, value: Node) -> bool:
+    """`s.conn = value` / `m[k] = value`: the right-hand side lands in a field or element."""
+    stmt = rhs.parent
+    if stmt is None or stmt.type != "assignment_statement" or fld(stmt, "right") != rhs:
+        return False
+    values = named_children(rhs)
+    targets = named_children(fld(stmt, "left"))
+    if value not in values:
+        return False
+    i = values.index(value)
+    target = targets[i] if i < len(targets) else None
+    return target is not None and target.type in ("selector_expression", "index_expression")
 
 
 def _passes_name(call: Node, name: str) -> bool:

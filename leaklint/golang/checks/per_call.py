@@ -12,6 +12,7 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from leaklint.golang.context import GoCheckContext, enclosing_function, named_function
+from leaklint.golang.flow import consumes
 from leaklint.golang.index import FuncInfo, PackageIndex
 from leaklint.golang.parse import field, named_children, text, unparen
 from leaklint.golang.resolve import FUNCTION_NODES, Callee, Resolver
@@ -54,7 +55,8 @@ def sites(resolver: Resolver, file, env_of) -> list[tuple[Node, str]]:
                 _module_call(node, file)):
             continue  # cheap: only constructors and package functions can build one
         if node.type == "composite_literal":
-            if type_from_node(field(node, "type"), file.imports, resolver.index.key) == TRANSPORT:
+            if type_from_node(field(node, "type"), file.imports, resolver.index.key) == (
+                    TRANSPORT) and not _keepalives_disabled(node):
                 out.append((node, "http.Transport"))
         elif node.type == "call_expression":
             owner = enclosing_function(node)
@@ -100,6 +102,17 @@ def _interesting_names(resolver: Resolver) -> set[str]:
     names.add("*module*")
     resolver.index.summaries["ll301:names"] = names
     return names
+
+
+def _keepalives_disabled(literal: Node) -> bool:
+    """A Transport with DisableKeepAlives: true pools nothing: building it per call is fine."""
+    for element in named_children(field(literal, "body")):
+        if element.type == "keyed_element":
+            key = field(element, "key")
+            value = field(element, "value")
+            if text(key).strip() == "DisableKeepAlives" and text(value).strip() == "true":
+                return True
+    return False
 
 
 def _constructed(resolver: Resolver, callee: Callee, call: Node, file) -> str | None:
@@ -231,6 +244,16 @@ class _Carriers:
             return any(t is not None and t.name not in _BASIC for t in callee.info.results)
         return True
 
+    def keeps_argument(self, call: Node, arg: Node) -> bool:
+        """Does a same-module function store (or close) the argument it is given?"""
+        callee = self._callee(call)
+        if callee is None or callee.info is None:
+            return False
+        args = named_children(field(call, "arguments"))
+        if arg not in args:
+            return False
+        return consumes(self.resolver, callee, args.index(arg), "conn")
+
     def builder(self, call: Node) -> bool:
         """x.SetBaseURL(...): a fluent method returning the receiver."""
         func = unparen(field(call, "function"))
@@ -257,17 +280,24 @@ def _flow(site: Node, func: Node, carriers: _Carriers, returns_only: bool) -> bo
         steps += 1
         expr = work.pop()
         child, parent = expr, expr.parent
+        arg = expr
         while parent is not None:
             kind = parent.type
+            if kind == "argument_list":
+                arg = child
             if kind in ("parenthesized_expression", "unary_expression", "literal_element",
                         "literal_value", "composite_literal", "argument_list",
-                        "type_assertion_expression"):
+                        "type_assertion_expression", "variadic_argument"):
                 if kind == "literal_element" and field(parent.parent, "key") == parent:
                     break
                 child, parent = parent, parent.parent
                 continue
             if kind == "call_expression":
-                if field(parent, "function") == child or not carriers.wraps_argument(parent):
+                if field(parent, "function") == child:
+                    break
+                if not returns_only and carriers.keeps_argument(parent, arg):
+                    return True  # h.client.setHTTPClient(c): a same-module setter keeps it
+                if not carriers.wraps_argument(parent):
                     break
                 child, parent = parent, parent.parent
                 continue
