@@ -144,6 +144,10 @@ def load_file(path: Path) -> Settings | None:
         raise ConfigError(f"{path}: cannot read configuration: {exc.strerror or exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:  # tomllib reads bytes but raises this itself
+        raise ConfigError(f"{path}: invalid TOML: not valid UTF-8 (byte {exc.start})") from exc
+    except RecursionError as exc:  # tomllib recurses into nested arrays and tables
+        raise ConfigError(f"{path}: invalid TOML: arrays or tables nested too deeply") from exc
     if path.name == "pyproject.toml":
         table = data.get("tool", {}).get("leaklint")
         if table is None:
