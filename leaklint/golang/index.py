@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import operator
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,8 +68,8 @@ class GoFile:
         """Every node of a kind in the file, in source order."""
         if self._nodes is None:
             captured = QueryCursor(_kinds_query()).captures(self.root)
-            self._nodes = {k: sorted(v, key=lambda n: (n.start_byte, -n.end_byte))
-                           for k, v in captured.items()}
+            by_start = operator.attrgetter("start_byte")
+            self._nodes = {k: sorted(v, key=by_start) for k, v in captured.items()}
         return self._nodes.get(kind, [])
 
     def within(self, kind: str, node: Node) -> list[Node]:

@@ -98,8 +98,10 @@ def _interesting_names(resolver: Resolver) -> set[str]:
     names = {q.rsplit(".", 1)[-1] for q in CONSTRUCTORS}
     names |= {q.rsplit(".", 1)[-1] for q in resolver.models.client_constructors}
     names |= {"new", "Clone"}
-    names |= {key.rsplit(".", 1)[-1] for key in resolver.index.funcs}
-    names.add("*module*")
+    for key, info in resolver.index.funcs.items():  # possible factories of this package
+        body = field(info.node, "body")
+        if body is not None and _returns_client_type(info) and _mentions_constructor(body):
+            names.add(key.rsplit(".", 1)[-1])
     resolver.index.summaries["ll301:names"] = names
     return names
 
