@@ -16,10 +16,6 @@ HTTP_CLIENT = "http.client"
 URLLIB = "urllib"
 USER = "user"
 
-# Every library the byte-level prefilter looks for (plus user-configured modules);
-# `urllib` also covers urllib3, and `from http import client` is matched separately.
-PREFILTER_NEEDLES = (b"requests", b"httpx", b"aiohttp", b"urllib", b"http.client")
-
 # Client (connection pool) constructors -> library.
 CLIENT_CONSTRUCTORS: dict[str, str] = {
     "requests.Session": REQUESTS,

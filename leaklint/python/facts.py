@@ -12,7 +12,6 @@ import libcst as cst
 from libcst.metadata import (
     CodeRange,
     MetadataWrapper,
-    ParentNodeProvider,
     PositionProvider,
     QualifiedNameProvider,
     QualifiedNameSource,
@@ -49,8 +48,20 @@ class _Collector(cst.CSTVisitor):
     def __init__(self, facts: Facts) -> None:
         super().__init__()
         self.facts = facts
+        self._stack: list[cst.CSTNode] = []
         self._annotation_depth = 0
         self._functions: list[Function] = []
+
+    # Parents are recorded here rather than by ParentNodeProvider: one traversal fewer.
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self._stack:
+            self.facts.parents[node] = self._stack[-1]
+        self._stack.append(node)
+        return super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        super().on_leave(original_node)
+        self._stack.pop()
 
     def _record(self, node: cst.CSTNode) -> None:
         found = self.get_metadata(QualifiedNameProvider, node, None)
@@ -93,17 +104,14 @@ class _Collector(cst.CSTVisitor):
         if self._annotation_depth:
             self._record(node)
 
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
+    def visit_Attribute(self, node: cst.Attribute) -> None:
         if self._annotation_depth:
             self._record(node)
-            return False
-        return True
 
 
 def collect(module: cst.Module) -> Facts:
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = wrapper.resolve(PositionProvider)
-    parents = wrapper.resolve(ParentNodeProvider)
-    facts = Facts(wrapper.module, positions, parents)  # type: ignore[arg-type]
+    facts = Facts(wrapper.module, positions, {})  # type: ignore[arg-type]
     wrapper.visit(_Collector(facts))
     return facts
