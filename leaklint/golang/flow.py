@@ -47,6 +47,7 @@ class Resource:
     drained: bool = False
     handed_over: bool = False
     premature: Node | None = None
+    err_live: bool = True  # the error variable still holds this acquisition's error
 
 
 Binding = frozenset[tuple[int, str]]  # {(resource id, via)}: via is "whole" or "body"
@@ -376,8 +377,10 @@ class FunctionFlow:
         # A reassigned error variable no longer tells whether an older resource is nil.
         names = {text(n) for n in lhs if n.type == "identifier"}
         for res in self.resources:
-            if res.err in names and UNCHECKED in state.status.get(res.id, frozenset()):
-                state.status[res.id] = (state.status[res.id] - {UNCHECKED}) | {OPEN}
+            if res.err in names:
+                res.err_live = False
+                if UNCHECKED in state.status.get(res.id, frozenset()):
+                    state.status[res.id] = (state.status[res.id] - {UNCHECKED}) | {OPEN}
 
     def value_binding(self, value: Node | None, state: State) -> Binding:
         """The resources a value expression denotes as a whole: resp, resp.Body, conn."""
@@ -611,12 +614,17 @@ class FunctionFlow:
             is_nil.status[res] = frozenset({NIL}) if current & LIVE else current
             not_nil.status[res] = (current - {UNCHECKED}) | ({OPEN} if current & LIVE else set())
         for res in self.resources:
-            if res.err == name and UNCHECKED in state.status.get(res.id, frozenset()):
+            current = state.status.get(res.id, frozenset())
+            if res.err == name and res.err_live and current & (LIVE | {NIL}):
                 touched = True
-                current = state.status[res.id]
-                # err != nil: the response is nil; err == nil: it is open.
-                not_nil.status[res.id] = frozenset({NIL}) | (current - LIVE)
-                is_nil.status[res.id] = (current - {UNCHECKED}) | {OPEN}
+                # err != nil: the response is nil; err == nil: it is open. The error
+                # still holds this acquisition's result, so a re-check (after a retry
+                # loop, say) splits the paths again.
+                not_nil.status[res.id] = (current - LIVE) | {NIL}
+                if current & LIVE:
+                    is_nil.status[res.id] = (current - {UNCHECKED, NIL}) | {OPEN}
+                else:
+                    is_nil.status[res.id] = current - {NIL} or frozenset({DONE})
         if not touched:
             return None
         return (is_nil, not_nil) if op == "==" else (not_nil, is_nil)
