@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -59,31 +58,14 @@ class Analysis:
         return self.facts.parents.get(node)
 
 
-def unit_nodes(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """Nodes of one function (or of the module), not entering nested functions."""
-    stack = list(reversed(root.children))
-    while stack:
-        current = stack.pop()
-        yield current
-        if isinstance(current, cst.FunctionDef):
-            continue
-        stack.extend(reversed(current.children))
-
-
 def classify(analysis: Analysis) -> None:
-    facts, resolver = analysis.facts, analysis.resolver
-    units: list[tuple[cst.CSTNode, Function | None]] = [(facts.module, None)]
-    units.extend((fn, fn) for fn in facts.functions)
-    for root, fn in units:
-        nodes = unit_nodes(root.body) if fn is not None else unit_nodes(root)  # type: ignore[union-attr]
-        for node in nodes:
-            if not isinstance(node, cst.Call):
-                continue
-            site = Site(node, fn)
-            site.client = resolver.constructor(node)
-            if site.client is None:
-                site.request = resolver.request(node, fn)
-            analysis.sites.append(site)
+    resolver = analysis.resolver
+    for node, fn in analysis.facts.calls:
+        site = Site(node, fn)
+        site.client = resolver.constructor(node)
+        if site.client is None:
+            site.request = resolver.request(node, fn)
+        analysis.sites.append(site)
 
 
 def analyse(file: SourceFile, module: cst.Module, report: FileReport, models) -> None:

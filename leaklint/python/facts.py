@@ -1,11 +1,15 @@
 """One metadata traversal per file: what the checks need, collected once.
 
 Qualified names come from libcst's QualifiedNameProvider (imports, aliases, scopes);
-they are recorded only for the few node kinds the checks ask about.
+they are recorded only for the few node kinds the checks ask about. The traversal also
+records parents and indexes the nodes the checks look at by their innermost function
+(None: module or class level), so no check walks the tree again: in libcst, reading a
+node's children rebuilds them, which costs as much as a traversal.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -18,28 +22,49 @@ from libcst.metadata import (
 )
 
 Function = cst.FunctionDef
+Owner = Function | None
+_BINDS = (cst.Assign, cst.AnnAssign, cst.WithItem)
 
 
 @dataclass
 class Facts:
     module: cst.Module
     positions: dict[cst.CSTNode, CodeRange]
-    parents: dict[cst.CSTNode, cst.CSTNode]
+    parents: dict[cst.CSTNode, cst.CSTNode] = field(default_factory=dict)
     # Import- or definition-qualified names of call targets, class bases, annotations.
     qnames: dict[cst.CSTNode, frozenset[str]] = field(default_factory=dict)
     functions: list[Function] = field(default_factory=list)
     classes: list[cst.ClassDef] = field(default_factory=list)
     # Names declared `global` inside a function.
     globals_of: dict[Function, set[str]] = field(default_factory=dict)
+    # Per innermost function: calls, bindings (Assign/AnnAssign/WithItem), try
+    # statements, returns, and every Name node (by its text).
+    calls: list[tuple[cst.Call, Owner]] = field(default_factory=list)
+    binds: dict[Owner, list[cst.CSTNode]] = field(default_factory=lambda: defaultdict(list))
+    tries: list[tuple[cst.Try | cst.TryStar, Owner]] = field(default_factory=list)
+    returns: dict[Owner, list[cst.Return]] = field(default_factory=lambda: defaultdict(list))
+    name_nodes: dict[tuple[Owner, str], list[cst.Name]] = field(
+        default_factory=lambda: defaultdict(list))
 
     def names(self, node: cst.CSTNode) -> frozenset[str]:
         return self.qnames.get(node, frozenset())
+
+    def uses(self, fn: Owner, name: str) -> list[cst.Name]:
+        return self.name_nodes.get((fn, name), [])
 
     def enclosing(self, node: cst.CSTNode, kinds: tuple[type, ...]) -> cst.CSTNode | None:
         current = self.parents.get(node)
         while current is not None and not isinstance(current, kinds):
             current = self.parents.get(current)
         return current
+
+    def inside(self, node: cst.CSTNode, ancestor: cst.CSTNode) -> bool:
+        current = self.parents.get(node)
+        while current is not None:
+            if current is ancestor:
+                return True
+            current = self.parents.get(current)
+        return False
 
 
 class _Collector(cst.CSTVisitor):
@@ -52,11 +77,17 @@ class _Collector(cst.CSTVisitor):
         self._annotation_depth = 0
         self._functions: list[Function] = []
 
+    @property
+    def _owner(self) -> Owner:
+        return self._functions[-1] if self._functions else None
+
     # Parents are recorded here rather than by ParentNodeProvider: one traversal fewer.
     def on_visit(self, node: cst.CSTNode) -> bool:
         if self._stack:
             self.facts.parents[node] = self._stack[-1]
         self._stack.append(node)
+        if isinstance(node, _BINDS):
+            self.facts.binds[self._owner].append(node)
         return super().on_visit(node)
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
@@ -72,10 +103,20 @@ class _Collector(cst.CSTVisitor):
             )
 
     def visit_Call(self, node: cst.Call) -> None:
+        self.facts.calls.append((node, self._owner))
         self._record(node.func)
-        for arg in node.args:  # partial(requests.get, ...), closing(...), Depends(...)
+        for arg in node.args:  # partial(requests.get, ...), closing(...)
             if isinstance(arg.value, (cst.Name, cst.Attribute)):
                 self._record(arg.value)
+
+    def visit_Try(self, node: cst.Try) -> None:
+        self.facts.tries.append((node, self._owner))
+
+    def visit_TryStar(self, node: cst.TryStar) -> None:
+        self.facts.tries.append((node, self._owner))
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self.facts.returns[self._owner].append(node)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.facts.classes.append(node)
@@ -101,6 +142,7 @@ class _Collector(cst.CSTVisitor):
         self._annotation_depth -= 1
 
     def visit_Name(self, node: cst.Name) -> None:
+        self.facts.name_nodes[(self._owner, node.value)].append(node)
         if self._annotation_depth:
             self._record(node)
 
@@ -112,6 +154,6 @@ class _Collector(cst.CSTVisitor):
 def collect(module: cst.Module) -> Facts:
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = wrapper.resolve(PositionProvider)
-    facts = Facts(wrapper.module, positions, {})  # type: ignore[arg-type]
+    facts = Facts(wrapper.module, positions)  # type: ignore[arg-type]
     wrapper.visit(_Collector(facts))
     return facts

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from leaklint.python.names import targets, unwrap, walk
+from leaklint.python.facts import Facts, Function
+from leaklint.python.names import targets, unwrap
 
 State = frozenset[str]
 OPEN: State = frozenset({"O"})
@@ -43,6 +44,8 @@ class Ownership:
     acquire: cst.CSTNode  # the statement (Assign / AnnAssign) that binds the resource
     closers: frozenset[str]  # methods that close or release it
     readers: frozenset[str]  # attributes/methods that read it to the end
+    facts: Facts
+    fn: Function
     leaks: list[cst.CSTNode] = field(default_factory=list)  # Return nodes
     leaks_at_end: bool = False
     handed_over: bool = False
@@ -53,19 +56,16 @@ class Ownership:
         return isinstance(node, cst.Name) and node.value == self.var
 
     def releases(self, node: cst.CSTNode) -> bool:
-        """Does this expression or statement close, read out or hand over the variable?"""
-        parents: dict[int, cst.CSTNode] = {}
-        for current in walk(node):
-            for child in current.children:
-                parents[id(child)] = current
-            if not self._is_var(current):
-                continue
-            if self._releasing_use(current, parents):
+        """Does this expression or statement close, read out or hand over the variable?
+        Only the variable's own Name nodes are looked at (indexed by the collector)."""
+        for name in self.facts.uses(self.fn, self.var):
+            if (name is node or self.facts.inside(name, node)) and self._releasing_use(name):
                 return True
         return False
 
-    def _releasing_use(self, name: cst.Name, parents: dict[int, cst.CSTNode]) -> bool:
-        parent = parents.get(id(name))
+    def _releasing_use(self, name: cst.Name) -> bool:
+        parents = self.facts.parents
+        parent = parents.get(name)
         if isinstance(parent, cst.Attribute) and parent.attr is name:
             return False  # `x.r` is another object's member, not the variable
         if isinstance(parent, cst.Arg) and parent.keyword is name:
@@ -81,7 +81,7 @@ class Ownership:
                                                  cst.BooleanOperation, cst.IfExp)):
             return isinstance(parent, cst.IfExp) and parent.test is not name
         if isinstance(parent, cst.Arg):
-            call = parents.get(id(parent))
+            call = parents.get(parent)
             if isinstance(call, cst.Call) and isinstance(call.func, cst.Name):
                 return call.func.value not in _HARMLESS_CALLS
             return True
@@ -153,7 +153,7 @@ class Ownership:
                     state = _close(state)
             return self._suite(stmt.body, state)
         if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
-            if any(self._is_var(n) for n in walk(stmt)):  # captured
+            if self._captured(stmt):
                 self.handed_over = True
                 return _close(state)
             return state
@@ -164,6 +164,13 @@ class Ownership:
                 result = _merge(result, self._suite(case.body, state))
             return _merge(result, state)
         return self._apply(stmt, state)
+
+    def _captured(self, definition: cst.CSTNode) -> bool:
+        return any(
+            self.facts.uses(fn, self.var)
+            for fn in self.facts.functions
+            if fn is definition or self.facts.inside(fn, definition)
+        )
 
     def _small(self, small: cst.CSTNode, state: State) -> State | None:
         if isinstance(small, cst.Return):

@@ -83,11 +83,11 @@ class Resolver:
         self.class_env: dict[cst.ClassDef, Env] = {}
         self.envs: dict[Function, Env] = {}
         self._subclasses()
-        self._build_env(facts.module.body, self.module_env, None)
+        self._build_env(self.module_env, None)
         for fn in facts.functions:
             self.envs[fn] = Env()
         for fn in facts.functions:
-            self._build_env(fn.body.body, self.envs[fn], fn)
+            self._build_env(self.envs[fn], fn)
         self._wrappers()
 
     # -- constructors ------------------------------------------------------------
@@ -131,22 +131,25 @@ class Resolver:
             for fn in self.facts.functions:
                 if not isinstance(self.facts.parents.get(fn), cst.Module):
                     continue
-                for node in walk(fn.body):
-                    if isinstance(node, cst.Return) and isinstance(node.value, cst.Call):
+                for node in self.facts.returns.get(fn, ()):
+                    if isinstance(node.value, cst.Call):
                         client = self.constructor(node.value)
                         if client is not None:
                             self.wrappers.setdefault(fn.name.value, client)
 
     # -- environments ------------------------------------------------------------
-    def _build_env(self, body: object, env: Env, fn: Function | None) -> None:
+    def _build_env(self, env: Env, fn: Function | None) -> None:
         if fn is not None:
             for param in (*fn.params.params, *fn.params.kwonly_params, *fn.params.posonly_params):
                 if param.annotation is not None:
                     client = self._annotated(param.annotation)
                     if client is not None:
                         env.clients[param.name.value] = client
+        binds = self.facts.binds.get(fn, [])
+        if fn is None:  # module globals, not class attributes
+            binds = [b for b in binds if self.facts.enclosing(b, (cst.ClassDef,)) is None]
         for _ in range(2):  # aliases of aliases
-            for node in walk_body(body):
+            for node in binds:
                 if isinstance(node, cst.Assign):
                     for target in node.targets:
                         self._bind(target.target, node.value, env, fn)
@@ -274,14 +277,3 @@ def walk(node: cst.CSTNode):
         yield current
         stack.extend(reversed(current.children))
 
-
-def walk_body(body: object):
-    """Descendants of a function or module body, not entering nested defs/classes."""
-    roots = list(body) if isinstance(body, (list, tuple)) else [body]
-    stack = list(reversed(roots))
-    while stack:
-        current = stack.pop()
-        yield current
-        if isinstance(current, (cst.FunctionDef, cst.ClassDef)):
-            continue
-        stack.extend(reversed(current.children))

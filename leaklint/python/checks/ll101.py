@@ -12,7 +12,7 @@ import libcst as cst
 from leaklint.python import api
 from leaklint.python.checks.args import is_false, is_true, keyword
 from leaklint.python.checks.owner import fate, leaks, related, where
-from leaklint.python.names import Request, code, walk
+from leaklint.python.names import Request, code
 
 RULES = ("LL101",)
 
@@ -29,7 +29,7 @@ def holds_connection(analysis, site) -> bool:
     if library in (api.URLLIB, api.USER):
         return method != "stream"
     if library == api.HTTP_CLIENT:
-        return method == "getresponse" and not _connection_closed(site)
+        return method == "getresponse" and not _connection_closed(analysis, site)
     if library == api.HTTPX:
         return method == "send" and is_true(keyword(call, "stream", extra))
     if library == api.AIOHTTP:
@@ -40,17 +40,17 @@ def holds_connection(analysis, site) -> bool:
     return False
 
 
-def _connection_closed(site) -> bool:
+def _connection_closed(analysis, site) -> bool:
     """Closing an http.client connection closes its current response too."""
     receiver = site.call.func.value if isinstance(site.call.func, cst.Attribute) else None
     if site.fn is None or not isinstance(receiver, cst.Name):
         return False
-    for node in walk(site.fn.body):
-        if isinstance(node, cst.Attribute) and node.attr.value == "close" \
-                and isinstance(node.value, cst.Name) and node.value.value == receiver.value:
+    for name in analysis.facts.uses(site.fn, receiver.value):
+        parent = analysis.parent(name)
+        if isinstance(parent, cst.Attribute) and parent.value is name \
+                and parent.attr.value == "close":
             return True
-        if isinstance(node, cst.WithItem) and isinstance(node.item, cst.Name) \
-                and node.item.value == receiver.value:
+        if isinstance(parent, cst.WithItem) and parent.item is name:
             return True
     return False
 

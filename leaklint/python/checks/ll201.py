@@ -8,7 +8,6 @@ from __future__ import annotations
 import libcst as cst
 
 from leaklint.python.checks.ll101 import holds_connection
-from leaklint.python.engine import unit_nodes
 from leaklint.python.names import code, walk
 
 RULES = ("LL201",)
@@ -21,16 +20,17 @@ def check(analysis) -> None:
             acquiring[id(site.call)] = site
     if not acquiring:
         return
-    for fn in analysis.facts.functions:
-        for node in unit_nodes(fn.body):
-            if isinstance(node, (cst.Try, cst.TryStar)):
-                _check_try(analysis, fn, node, acquiring)
+    for node, fn in analysis.facts.tries:
+        if fn is not None:
+            _check_try(analysis, fn, node, acquiring)
 
 
-def _acquisitions(analysis, stmt, acquiring) -> dict[str, cst.Call]:
+def _acquisitions(analysis, fn, stmt, acquiring) -> dict[str, cst.Call]:
     found: dict[str, cst.Call] = {}
-    for node in unit_nodes(stmt.body):
+    for node in analysis.facts.binds.get(fn, ()):
         if not isinstance(node, cst.Assign) or len(node.targets) != 1:
+            continue
+        if not analysis.facts.inside(node, stmt.body):
             continue
         target = node.targets[0].target
         value = node.value.expression if isinstance(node.value, cst.Await) else node.value
@@ -41,24 +41,24 @@ def _acquisitions(analysis, stmt, acquiring) -> dict[str, cst.Call]:
 
 
 def _check_try(analysis, fn, stmt, acquiring) -> None:
-    names = _acquisitions(analysis, stmt, acquiring)
+    names = _acquisitions(analysis, fn, stmt, acquiring)
     if not names:
         return
-    cleanups = [h.body for h in stmt.handlers]
+    cleanups: list[cst.CSTNode] = [h.body for h in stmt.handlers]
     if stmt.finalbody is not None:
         cleanups.append(stmt.finalbody.body)
     for name, call in names.items():
         for block in cleanups:
-            use = _unguarded_use(analysis, block, name)
+            use = _unguarded_use(analysis, fn, block, name)
             if use is not None:
                 analysis.report.report("LL201", analysis.span(use), scope=analysis.scope(fn),
                                        var=name, callee=code(call.func))
                 break
 
 
-def _unguarded_use(analysis, block: cst.CSTNode, name: str) -> cst.CSTNode | None:
-    for node in unit_nodes(block):
-        if not (isinstance(node, cst.Name) and node.value == name):
+def _unguarded_use(analysis, fn, block: cst.CSTNode, name: str) -> cst.CSTNode | None:
+    for node in analysis.facts.uses(fn, name):
+        if not analysis.facts.inside(node, block):
             continue
         parent = analysis.parent(node)
         is_member = isinstance(parent, cst.Attribute) and parent.value is node

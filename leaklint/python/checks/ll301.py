@@ -10,7 +10,6 @@ from __future__ import annotations
 import libcst as cst
 
 from leaklint.python import api
-from leaklint.python.engine import unit_nodes
 from leaklint.python.flow import _HARMLESS_CALLS
 
 RULES = ("LL301",)
@@ -67,14 +66,12 @@ def single_use(analysis, site) -> bool:
                 and not _in_new_loop(analysis, grand, call, fn))
     if name is None or name in analysis.facts.globals_of.get(fn, ()):
         return False
+    facts = analysis.facts
+    if any(facts.uses(inner, name) for inner in facts.functions
+           if inner is not fn and facts.inside(inner, fn)):
+        return False  # captured by a nested function
     requests = 0
-    for node in unit_nodes(fn.body):
-        if isinstance(node, cst.FunctionDef):
-            if any(isinstance(n, cst.Name) and n.value == name for n in _all(node)):
-                return False  # captured by a nested function
-            continue
-        if not (isinstance(node, cst.Name) and node.value == name):
-            continue
+    for node in facts.uses(fn, name):
         parent = analysis.parent(node)
         if isinstance(parent, cst.Attribute) and parent.value is node:
             grand = analysis.parent(parent)
@@ -123,8 +120,3 @@ def _in_new_loop(analysis, use: cst.CSTNode, construction: cst.CSTNode, fn) -> b
         node = analysis.parent(node)
     return False
 
-
-def _all(node: cst.CSTNode):
-    from leaklint.python.names import walk
-
-    return walk(node)

@@ -50,7 +50,8 @@ def fate(analysis, call: cst.Call, fn, closers: frozenset[str],
 
 def leaks(analysis, fn, result: Fate, closers, readers) -> Ownership | None:
     """Run the ownership flow for a local binding; the Ownership when it leaks."""
-    flow = Ownership(result.var or "", result.statement, closers, readers)  # type: ignore[arg-type]
+    flow = Ownership(result.var or "", result.statement, closers, readers,  # type: ignore[arg-type]
+                     analysis.facts, fn)
     flow.run(fn.body.body)
     if flow.leaks or flow.leaks_at_end:
         return flow
