@@ -83,12 +83,10 @@ class Resolver:
         self.class_env: dict[cst.ClassDef, Env] = {}
         self.envs: dict[Function, Env] = {}
         self._subclasses()
-        self._build_env(self.module_env, None)
-        for fn in facts.functions:
-            self.envs[fn] = Env()
-        for fn in facts.functions:
-            self._build_env(self.envs[fn], fn)
         self._wrappers()
+        self._build_envs()
+        if self._wrappers():  # functions returning a local bound to a new client
+            self._build_envs()
 
     # -- constructors ------------------------------------------------------------
     def _subclasses(self) -> None:
@@ -124,18 +122,33 @@ class Resolver:
     def constructor(self, call: cst.Call) -> Client | None:
         return self._ctor_by_names(self.facts.names(call.func))
 
-    def _wrappers(self) -> None:
-        """Module-level functions that return a freshly built client (or a response
-        from a user response function) are constructors themselves."""
+    def _wrappers(self) -> bool:
+        """Module-level functions that return a freshly built client are constructors
+        themselves: `return requests.Session()`, or a local bound to one. True when
+        new wrappers were found."""
+        before = len(self.wrappers)
         for _ in range(2):
             for fn in self.facts.functions:
                 if not isinstance(self.facts.parents.get(fn), cst.Module):
                     continue
+                local = self.envs.get(fn)
                 for node in self.facts.returns.get(fn, ()):
+                    client = None
                     if isinstance(node.value, cst.Call):
                         client = self.constructor(node.value)
-                        if client is not None:
-                            self.wrappers.setdefault(fn.name.value, client)
+                    elif isinstance(node.value, cst.Name) and local is not None:
+                        client = local.clients.get(node.value.value)
+                    if client is not None:
+                        self.wrappers.setdefault(fn.name.value, client)
+        return len(self.wrappers) > before
+
+    def _build_envs(self) -> None:
+        self.module_env = Env()
+        self.class_env = {}
+        self.envs = {fn: Env() for fn in self.facts.functions}
+        self._build_env(self.module_env, None)
+        for fn in self.facts.functions:
+            self._build_env(self.envs[fn], fn)
 
     # -- environments ------------------------------------------------------------
     def _build_env(self, env: Env, fn: Function | None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
 import libcst as cst
@@ -28,11 +29,31 @@ def _where(exc: cst.ParserSyntaxError) -> tuple[int, int, str]:
     return max(1, line), max(0, column), message or "invalid syntax"
 
 
+def _cpython_syntax_error(text: str) -> tuple[int, int, str] | None:
+    """Where CPython's own parser (ast.parse: parsing only, nothing runs) places the
+    error, as flake8's E999 does; None when CPython accepts the file."""
+    try:
+        ast.parse(text)
+    except SyntaxError as exc:
+        column = max(0, (exc.offset or 1) - 1)
+        return exc.lineno or 0, column, exc.msg or "invalid syntax"
+    except (ValueError, RecursionError, MemoryError):
+        return 0, 0, ""
+    return None
+
+
 def parse(file: SourceFile, report: FileReport, result: FileResult) -> cst.Module | None:
     try:
         return cst.parse_module(file.text)
     except cst.ParserSyntaxError as exc:
-        line, column, reason = _where(exc)
+        cpython = _cpython_syntax_error(file.text)
+        if cpython is None:  # valid Python that libcst cannot read: not the user's error
+            result.problems.append(FileProblem(
+                file.display, f"not analysed: the parser does not support this syntax "
+                f"({_where(exc)[2]})", "skipped"))
+            return None
+        line, column, reason = cpython if cpython[0] > 0 else _where(exc)
+        line = min(max(1, line), max(1, file.source.count(b"\n") + 1))
         column = min(column, len(file.lines.line_text(line)))
         span = file.lines.span_from_chars(line, column, line, column)
         report.report("LL000", span, reason=reason)

@@ -26,8 +26,10 @@ def holds_connection(analysis, site) -> bool:
     if library == api.REQUESTS:
         return method in api.REQUEST_METHODS | {"send"} and is_true(
             keyword(call, "stream", extra))
-    if library in (api.URLLIB, api.USER):
-        return method != "stream"
+    if library == api.USER:
+        return request.user  # a user response function, not a method of a user client
+    if library == api.URLLIB:
+        return method == "urlopen"
     if library == api.HTTP_CLIENT:
         return method == "getresponse" and not _connection_closed(analysis, site)
     if library == api.HTTPX:
