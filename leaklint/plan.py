@@ -122,8 +122,9 @@ def _other_package(directory: Path, memo: StatMemo | None) -> GoPackageInfo | No
 
 def plan(
     candidates: list[Candidate], ctx: RunContext, *, cache: Cache | None, prefilter: bool
-) -> Iterator[WorkUnit]:
-    """Python units in candidate order, then Go packages by directory."""
+) -> Iterator[tuple[WorkUnit, dict | None]]:
+    """(unit, cached outcome or None): Python units in candidate order, then Go
+    packages by directory. A cached unit is not looked at any further."""
     want_digest = cache is not None
     context = context_fingerprint(ctx) if cache is not None else b""
     memo = StatMemo(cache) if cache is not None else None
@@ -138,7 +139,8 @@ def plan(
         key = None
         if cache is not None and scanned.digest is not None:
             key = cache.key([b"python", context, candidate.display.encode(), scanned.digest])
-        yield WorkUnit("python", (candidate,), size=scanned.size, key=key)
+        cached = cache.get(key) if cache is not None and key else None
+        yield WorkUnit("python", (candidate,), size=scanned.size, key=key), cached
     if go_groups:
         yield from _plan_go(go_groups, ctx, cache, prefilter, context, memo)
     if memo is not None:
@@ -152,7 +154,7 @@ def _plan_go(
     prefilter: bool,
     context: bytes,
     memo: StatMemo | None,
-) -> Iterator[WorkUnit]:
+) -> Iterator[tuple[WorkUnit, dict | None]]:
     want_digest = cache is not None
     index = GoIndex(ctx.settings.go, lambda d: _other_package(d, memo),
                     defer_in_loop="LL202" in ctx.enabled)
@@ -169,23 +171,28 @@ def _plan_go(
             size = sum(_scan_file(c.path, want_digest=False, go=False).size for c in files)
             readable = False
         packages.append((absolute, files, size, readable))
+    package_digests: dict[Path, tuple[bytes, bool] | None] = {}
     for absolute, files, size, readable in packages:
+        key = None
+        if cache is not None and readable:
+            key = _go_key(cache, index, absolute, files, context, prefilter, package_digests)
+            cached = cache.get(key) if key else None
+            if cached is not None:
+                yield WorkUnit("go", tuple(files), size=size, key=key), cached
+                continue
         only = index.select(absolute) if prefilter else None
         if only is not None and {c.path.name for c in files} <= only:
             only = None
         analyse = only is None or any(c.path.name in only for c in files)
-        key = None
-        if cache is not None and readable:
-            key = _go_key(cache, index, absolute, files, context, prefilter)
         if only is not None:
             size = sum(_scan_file(c.path, want_digest=False, go=False).size
                        for c in files if c.path.name in only)
-        yield WorkUnit("go", tuple(files), analyse=analyse, only=only, size=size, key=key)
+        yield WorkUnit("go", tuple(files), analyse=analyse, only=only, size=size, key=key), None
 
 
 def _go_key(
     cache: Cache, index: GoIndex, directory: Path, files: list[Candidate], context: bytes,
-    prefilter: bool,
+    prefilter: bool, package_digests: dict[Path, tuple[bytes, bool] | None],
 ) -> str | None:
     """Hash of the package's files, go.mod and every same-module package it imports
     (transitively): a change to any of them can change this package's results."""
@@ -193,13 +200,16 @@ def _go_key(
     parts += [c.display.encode() for c in files]  # findings carry these paths
     module = index.module(directory)
     if module is not None:
-        parts += [str(module.root).encode(), digest(module.go_mod)]
-    for member in sorted(index.closure(directory)):
-        info = index.info(member)
-        if info is None:
-            return None
-        if member != directory and not info.understood:
-            return None
-        parts.append(str(member).encode())
-        parts.extend(info.digests)
+        parts += [str(module.root).encode(), module.go_mod]
+    members = []
+    for member in index.closure(directory):
+        if member not in package_digests:
+            info = index.info(member)
+            package_digests[member] = None if info is None else (digest(
+                b"\0".join([str(member).encode(), *info.digests])), info.understood)
+        found = package_digests[member]
+        if found is None or (member != directory and not found[1]):
+            return None  # a dependency we cannot read: never cached
+        members.append(found[0])
+    parts.extend(sorted(members))
     return cache.key(parts)

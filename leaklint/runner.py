@@ -177,8 +177,7 @@ def run(
     The result does not depend on jobs, cache or prefilter: only the time does."""
     out = RunResult()
     todo: list[WorkUnit] = []
-    for unit in plan(candidates, ctx, cache=cache, prefilter=prefilter):
-        cached = cache.get(unit.key) if cache is not None and unit.key else None
+    for unit, cached in plan(candidates, ctx, cache=cache, prefilter=prefilter):
         if cached is not None:
             _merge(cached, out)
         else:
