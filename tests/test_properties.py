@@ -30,7 +30,7 @@ from leaklint.sources import SourceFile, UnreadableSource, decode
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures"
-SETTINGS = dict(max_examples=60, deadline=None, derandomize=True,
+SETTINGS = dict(max_examples=40, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 LANGUAGE = {".go": "go", ".py": "python"}
@@ -106,13 +106,17 @@ def assert_sarif_valid(findings: list[Finding], problems: list) -> None:
     assert not errors, "\n".join(errors)
 
 
+# A catalogue placeholder left unfilled in a message.
+_PLACEHOLDER = re.compile(r"\{(reason|callee|where|kind|var|call|what|function|missing|detail)\}")
+
+
 def assert_spans_sane(findings: list[Finding], text: str) -> None:
     lines = text.split("\n")
     for f in findings:
         assert 1 <= f.span.line <= f.span.end_line <= max(1, len(lines)), f
         assert f.span.column >= 1 and f.span.end_column >= 1, f
         assert f.rule_id in catalogue.load()
-        assert f.message and "{" not in f.message.replace("{}", ""), f.message
+        assert f.message and not _PLACEHOLDER.search(f.message), f.message
 
 
 # --- (a) nothing raises, SARIF stays valid -----------------------------------------------
@@ -143,12 +147,29 @@ def mutated(draw, files: list[Path]) -> tuple[Path, bytes]:
     return path, "\n".join(lines).encode("utf-8")
 
 
+# A header naming the APIs, so the prefilters let the text through to the parsers.
+HEADERS = {
+    ".go": ["", 'package p\n\nimport "net/http"\n\n',
+            'package p\n\nimport (\n\th "net/http"\n\t"net"\n)\n\n'],
+    ".py": ["", "import requests\n\n", "import httpx, aiohttp, urllib3\n"
+                                        "from urllib.request import urlopen\n\n"],
+}
+
+
+def arbitrary_text(suffix: str) -> st.SearchStrategy[str]:
+    pieces = st.lists(st.one_of(st.sampled_from(TOKENS), st.text(max_size=6)), max_size=80)
+    return st.tuples(st.sampled_from(HEADERS[suffix]), pieces).map(
+        lambda t: t[0] + "".join(t[1]))
+
+
 @pytest.mark.parametrize("suffix", [".go", ".py"])
 @settings(**SETTINGS)
-@given(text=st.text(alphabet=st.one_of(st.sampled_from(TOKENS), st.characters()), max_size=400))
-def test_arbitrary_text_never_raises(suffix: str, text: str, tmp_path: Path) -> None:
+@given(data=st.data())
+def test_arbitrary_text_never_raises(suffix: str, data, tmp_path: Path) -> None:
+    text = data.draw(arbitrary_text(suffix))
     path = tmp_path / f"arbitrary{suffix}"
     findings, problems = analyse({path: text.encode("utf-8", "surrogatepass")})
+    assert_spans_sane(findings, text)
     assert_sarif_valid(findings, problems)
 
 
@@ -202,14 +223,16 @@ def _run(paths: list[Path]) -> list[tuple]:
     return sorted((f.path, f.span, f.rule_id, f.message, f.related) for f in result.findings)
 
 
-@settings(**{**SETTINGS, "max_examples": 40})
+@settings(**{**SETTINGS, "max_examples": 25})
 @given(data=st.data())
 def test_findings_do_not_depend_on_the_rest_of_the_run(data) -> None:
     units = _units()
     assume(len(units) >= 2)
-    target = data.draw(st.sampled_from(units))
-    others = data.draw(st.lists(st.sampled_from([u for u in units if u != target]),
-                                max_size=6, unique_by=lambda u: tuple(u)))
+    # Indices, not sampled_from: fixtures may be added while the tests run.
+    picks = data.draw(st.lists(st.integers(0, 10**6), min_size=1, max_size=7))
+    target = units[picks[0] % len(units)]
+    others = [units[i % len(units)] for i in picks[1:]]
+    others = [u for i, u in enumerate(others) if u != target and u not in others[:i]]
     combined = [p for unit in [*others, target] for p in unit]
     random.Random(data.draw(st.integers(0, 2**32 - 1))).shuffle(combined)
     own = {p.relative_to(REPO).as_posix() for p in target}
@@ -252,13 +275,14 @@ def _with_findings() -> list[Path]:
     return [p for p in fixture_files() if analyse({p: p.read_bytes()})[0]]
 
 
-@settings(**{**SETTINGS, "max_examples": 50})
+@settings(**{**SETTINGS, "max_examples": 30})
 @given(data=st.data())
 def test_lines_above_a_finding_move_only_its_line(data, tmp_path_factory) -> None:
     candidates = _with_findings()
     if not candidates:
         pytest.skip("no fixture has a finding yet")
-    path = data.draw(st.sampled_from(candidates))
+    # Indices, not sampled_from: the choices must not depend on what the analysis finds.
+    path = candidates[data.draw(st.integers(0, 10**6)) % len(candidates)]
     directory = tmp_path_factory.mktemp("moved") / path.parent.name
     shutil.copytree(path.parent, directory)
     copy = directory / path.name
@@ -266,7 +290,8 @@ def test_lines_above_a_finding_move_only_its_line(data, tmp_path_factory) -> Non
     before, _ = _analyse_package_of(copy)
 
     lines = original.split("\n")
-    target = data.draw(st.sampled_from(sorted({f.span.line for f in before})))
+    finding_lines = sorted({f.span.line for f in before if f.path == copy.name})
+    target = finding_lines[data.draw(st.integers(0, 10**6)) % len(finding_lines)]
     # Insert at the top of the file, or right above the finding's line (in its indent).
     at = data.draw(st.sampled_from([1, target]))
     indent = re.match(r"[ \t]*", lines[at - 1]).group(0)
