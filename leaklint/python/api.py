@@ -68,15 +68,23 @@ CLIENT_CLOSERS = frozenset({"close", "aclose", "clear"})
 # where the library then gives the connection back).
 RESPONSE_CLOSERS = frozenset({"close", "aclose", "release", "release_conn", "drain_conn"})
 RESPONSE_READERS: dict[str, frozenset[str]] = {
-    REQUESTS: frozenset({"content", "text", "json", "iter_content", "iter_lines"}),
-    HTTPX: frozenset({"read", "aread", "content", "text", "json", "iter_bytes", "aiter_bytes",
-                      "iter_text", "aiter_text", "iter_lines", "aiter_lines"}),
+    REQUESTS: frozenset({"content", "text", "json"}),
+    HTTPX: frozenset({"read", "aread", "content", "text", "json"}),
     AIOHTTP: frozenset({"read", "text", "json"}),
     URLLIB3: frozenset({"data", "read", "json", "stream"}),
     URLLIB: frozenset({"read", "readlines"}),
     HTTP_CLIENT: frozenset({"read", "readlines"}),
     USER: frozenset(),
 }
+
+# Iterators over a body: they read it to the end only when a loop consumes them
+# (`next(resp.iter_lines())` reads one line and leaves the connection held).
+RESPONSE_ITERATORS = frozenset({
+    "iter_content", "iter_lines", "iter_bytes", "iter_text", "iter_raw", "aiter_bytes",
+    "aiter_text", "aiter_lines", "aiter_raw", "stream",
+})
+# Calls that consume an iterator passed to them.
+CONSUMERS = frozenset({"list", "tuple", "bytes", "join", "writelines", "sum", "set"})
 
 # Timeouts. requests and urlopen/http.client have none by default: the call must pass
 # one. httpx and aiohttp have defaults: only an explicit disabling counts.

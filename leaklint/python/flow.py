@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from leaklint.python import api
 from leaklint.python.facts import Facts, Function
 from leaklint.python.names import targets, unwrap
 
@@ -74,6 +75,8 @@ class Ownership:
             return False
         if isinstance(parent, cst.Attribute) and parent.value is name:
             member = parent.attr.value
+            if member in api.RESPONSE_ITERATORS:
+                return consumed(self.facts, parent)
             return member in self.closers or member in self.readers
         if parent is None or isinstance(parent, (cst.Comparison, cst.ComparisonTarget,
                                                  cst.UnaryOperation, cst.Del,
@@ -253,6 +256,25 @@ class Ownership:
                 return None
             return self._suite(stmt.finalbody.body, result)
         return result
+
+
+def consumed(facts: Facts, member: cst.Attribute) -> bool:
+    """Is `x.iter_lines()` (the call of this member) iterated to the end: a `for` loop's
+    iterable, a comprehension's, or passed to list()/b"".join()...?"""
+    call = facts.parents.get(member)
+    if not isinstance(call, cst.Call) or call.func is not member:
+        return False
+    holder = facts.parents.get(call)
+    if isinstance(holder, (cst.For, cst.CompFor)):
+        return holder.iter is call
+    if isinstance(holder, cst.Arg):
+        outer = facts.parents.get(holder)
+        if isinstance(outer, cst.Call):
+            func = outer.func
+            name = func.value if isinstance(func, cst.Name) else (
+                func.attr.value if isinstance(func, cst.Attribute) else "")
+            return name in api.CONSUMERS
+    return False
 
 
 def _assign_targets(small: cst.CSTNode) -> list[cst.CSTNode]:

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from leaklint.python.flow import Ownership
+from leaklint.python import api
+from leaklint.python.flow import Ownership, consumed
 
 
 @dataclass
@@ -30,6 +31,8 @@ def fate(analysis, call: cst.Call, fn, closers: frozenset[str],
         return Fate("closed")
     if isinstance(parent, cst.Attribute) and parent.value is node:
         member = parent.attr.value
+        if member in api.RESPONSE_ITERATORS:
+            return Fate("closed" if consumed(analysis.facts, parent) else "discarded")
         return Fate("closed" if member in closers or member in readers else "discarded")
     if isinstance(parent, cst.Expr):
         return Fate("discarded")
