@@ -229,11 +229,15 @@ class Ownership:
         final_closes = stmt.finalbody is not None and self.releases(stmt.finalbody)
         if final_closes:
             self._protected += 1
-        body_end = self._suite(stmt.body, state)
-        entry = _merge(state, body_end) or state
-        # A handler runs after part of the body: the variable may hold anything the
-        # body bound so far.
-        inner_states = [entry]
+        # A handler runs when a statement of the body raised: the variable holds what
+        # it held before that statement (an acquisition that raised bound nothing).
+        entry: State = state
+        body_end: State | None = state
+        for inner in stmt.body.body:
+            entry = entry | body_end
+            body_end = self._stmt(inner, body_end)
+            if body_end is None:
+                break
         ends: list[State | None] = []
         for handler in stmt.handlers:
             ends.append(self._suite(handler.body, entry))
@@ -246,7 +250,6 @@ class Ownership:
         result: State | None = None
         for end in ends:
             result = _merge(result, end)
-        del inner_states
         if stmt.finalbody is not None:
             if final_closes:
                 self.handed_over = True
