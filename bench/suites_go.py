@@ -104,6 +104,7 @@ def build_defer_in_loop(clone: Clone, root: Path, close_variant: bool) -> Built:
     peer's cases (nested loops, closures, goroutines) measures our recall."""
     expected: Counter = Counter()
     functions = {}
+    disagreements = {}
     for rel in clone.list(CRITIC_DIR):
         if not rel.endswith(".go"):
             continue
@@ -118,8 +119,23 @@ def build_defer_in_loop(clone: Clone, root: Path, close_variant: bool) -> Built:
         for i, line in enumerate(lines):
             functions[(out, i + 1)] = enclosing(lines, i, GO_FUNC)
             if line.strip().startswith("/*!") and close_variant:
-                expected[(out, i + 2, "LL202")] += 1
-    return Built(expected, _line_scope({"LL202"}), functions)
+                key = (out, i + 2, "LL202")
+                expected[key] += 1
+                if _leaves_loop_next(lines, i + 1):
+                    disagreements[key] = (
+                        "the defer is followed at once by break/return: the loop body runs it "
+                        "once, so no Close piles up (go-critic flags every defer in a loop)")
+    return Built(expected, _line_scope({"LL202"}), functions,
+                 preset_disagreements=disagreements)
+
+
+def _leaves_loop_next(lines: list[str], index: int) -> bool:
+    """The statement after line `index` (skipping blanks) is a bare break or a return."""
+    for text in lines[index + 1:]:
+        stripped = text.strip()
+        if stripped:
+            return stripped == "break" or stripped.startswith("return")
+    return False
 
 
 # --- gosec: samples are Go raw strings with an expected issue count per sample.
