@@ -25,6 +25,7 @@ from leaklint import catalogue
 from leaklint.config import Settings
 from leaklint.context import RunContext
 from leaklint.discovery import Candidate
+from leaklint.guard import nesting
 from leaklint.model import Finding
 from leaklint.sources import SourceFile, UnreadableSource, decode
 
@@ -77,6 +78,8 @@ def analyse(files: dict[Path, bytes]) -> tuple[list[Finding], list]:
             source = SourceFile(path, path.name, decode(raw))
         except UnreadableSource:
             continue
+        if nesting(source.source, LANGUAGE[path.suffix]).line:
+            continue  # refused before parsing, as the runner does (libcst would crash)
         if LANGUAGE[path.suffix] == "python":
             result = analyse_file(source, ctx)
             findings += result.findings
