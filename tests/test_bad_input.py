@@ -18,6 +18,7 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -405,3 +406,108 @@ def test_unreadable_files_do_not_change_the_exit_status(tmp_path: Path) -> None:
     proc = run_cli(["check", "--no-cache", "."], tmp_path)
     assert proc.returncode == 0
     assert "blob.go: binary content" in proc.stderr
+
+
+# --- an analysis that raises is contained to its file --------------------------------------
+
+_CRASH_ON = textwrap.dedent('''
+    import sys
+    import leaklint.runner as runner
+
+    real_python, real_go = runner.analyse_python, runner.analyse_go_group
+
+    def python(source, ctx):
+        if source.display.endswith("boom.py"):
+            raise ValueError("injected failure")
+        if source.display.endswith("recurse.py"):
+            def down(n):
+                return down(n + 1)
+            down(0)
+        return real_python(source, ctx)
+
+    def go(sources, ctx):
+        if any(s.display.endswith("boom.go") for s in sources):
+            raise KeyError("injected")
+        return real_go(sources, ctx)
+
+    runner.analyse_python, runner.analyse_go_group = python, go
+    from leaklint.cli import main
+    sys.exit(main(sys.argv[1:]))
+''')
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_crashing_analysis_is_reported_for_that_file_only(fmt: str, tmp_path: Path,
+                                                             control) -> None:
+    _write(tmp_path / "control.go", CONTROL)
+    _write(tmp_path / "boom.go", CONTROL)  # same package as control.go
+    leaky = "import requests\n\n\ndef f(u):\n    return requests.get(u)\n"
+    for name in ("boom.py", "recurse.py", "fine.py"):
+        _write(tmp_path / name, leaky)
+    proc = subprocess.run(
+        [sys.executable, "-c", _CRASH_ON, "check", "--no-cache", "--jobs", "1",
+         "--format", fmt, "."],
+        cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 1, proc.stderr
+    errors = sorted(ln for ln in proc.stderr.splitlines() if ln)
+    assert errors == [
+        "leaklint: boom.go: internal error while analysing: KeyError: 'injected'",
+        "leaklint: boom.py: internal error while analysing: ValueError: injected failure",
+        "leaklint: recurse.py: nesting too deep to analyse (recursion limit)",
+    ], proc.stderr
+    found = parse_findings(fmt, proc.stdout)
+    # The package lost one file; the other is analysed on its own and keeps its findings.
+    assert findings_of(found, "control.go") == {(ln, c, r) for _, ln, c, r in control}
+    assert findings_of(found, "fine.py") == {(5, 12, "LL402")}
+    assert not findings_of(found, "boom.py") and not findings_of(found, "recurse.py")
+    if fmt == "sarif":
+        log = json.loads(proc.stdout)
+        assert_valid_sarif(log)
+        notes = notifications(log)
+        assert any("boom.py: internal error while analysing" in n for n in notes), notes
+        assert any("boom.go: internal error while analysing" in n for n in notes), notes
+
+
+# --- the nesting pre-check ------------------------------------------------------------------
+
+
+def test_nesting_ignores_brackets_in_strings_and_comments() -> None:
+    from leaklint.guard import nesting
+
+    py = b"s = '((((' + \"[[[[\" + '''{{{\n((('''  # ((((((\nx = (1)\n"
+    assert nesting(py, "python").depth == 1
+    go = b"s := `((((\n((` + \"((\\\"((\" + '(' // ((((\n/* ((((\n */ x := f(g(1))\n"
+    assert nesting(go, "go").depth == 2
+
+
+def test_nesting_reports_where_the_limit_is_passed() -> None:
+    from leaklint.guard import MAX_NESTING, nesting
+
+    limit = MAX_NESTING["python"]
+    ok = b"x = " + b"(" * limit + b")" * limit + b"\n"
+    assert nesting(ok, "python").line == 0
+    deep = b"a = 1\n\nx = " + b"[" * (limit + 1) + b"]" * (limit + 1) + b"\n"
+    found = nesting(deep, "python")
+    assert (found.line, found.column) == (3, 5 + limit)
+    # Unbalanced closers never make the depth negative.
+    assert nesting(b")))" + b"(" * 3, "go").depth == 3
+
+
+def test_call_guarded_contains_exceptions_and_deep_recursion() -> None:
+    import sys as _sys
+
+    from leaklint.guard import AnalysisCrashed, call_guarded
+
+    def fail():
+        raise RuntimeError("bad\nsecond line")
+
+    with pytest.raises(AnalysisCrashed, match=r"^RuntimeError: bad$"):
+        call_guarded(fail)
+
+    def depth(n: int) -> int:
+        return n if n == 0 else 1 + depth(n - 1)
+
+    limit = _sys.getrecursionlimit()
+    assert call_guarded(depth, 20_000) == 20_000  # deeper than the default limit allows
+    assert _sys.getrecursionlimit() == limit  # and the limit is put back
