@@ -335,7 +335,7 @@ class Bench:
                    "--recursive=y", "."], target, slow=True)
 
     def scaling(self, source: Path) -> list[tuple[int, float]]:
-        """leaklint cold on the Go corpus copied 1x, 2x, 4x."""
+        """leaklint cold on a corpus copied 1x, 2x, 4x."""
         out = []
         for factor in (1, 2, 4):
             root = self.scratch / f"scale{factor}"
@@ -421,6 +421,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="tool label prefixes to run (e.g. leaklint,go vet,ruff)")
     parser.add_argument("--skip-install", action="store_true")
     parser.add_argument("--no-scaling", action="store_true")
+    parser.add_argument("--scale-corpus", type=Path,
+                        help="corpus copied 1x/2x/4x (default: $(go env GOROOT)/src/net)")
     parser.add_argument("--no-go", action="store_true")
     parser.add_argument("--no-python", action="store_true")
     parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
@@ -442,7 +444,8 @@ def main(argv: list[str] | None = None) -> int:
                 bench.go_corpus(name, directory.resolve(), ["./..."])
             if has_files(directory, ".py"):
                 bench.python_corpus(name, directory.resolve())
-        scaling = [] if args.no_scaling else bench.scaling(goroot_src())
+        scale_corpus = args.scale_corpus or goroot_src() / "net"
+        scaling = [] if args.no_scaling else bench.scaling(scale_corpus)
     finally:
         shutil.rmtree(bench.scratch, ignore_errors=True)
 
@@ -451,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
              "## Machine", "", *machine(tools), "", "## Results", "", *table(bench.results)]
     if scaling:
         base = scaling[0][1]
-        lines += ["", "## Scaling (Go standard library copied k times, leaklint cold)", "",
+        lines += ["", f"## Scaling ({scale_corpus} copied k times, leaklint cold)", "",
                   "| copies | median wall (s) | per copy (s) | per copy / 1x |",
                   "|---:|---:|---:|---:|"]
         lines += [f"| {k}x | {w:.2f} | {w / k:.2f} | {w / k / base:.2f} |" for k, w in scaling]
