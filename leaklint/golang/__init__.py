@@ -9,32 +9,23 @@ from leaklint.emit import FileReport
 from leaklint.golang import module
 from leaklint.golang.checks import ALL as CHECKS
 from leaklint.golang.context import GoCheckContext
-from leaklint.golang.index import GoFile, build_index, load_file
+from leaklint.golang.index import build_index, load_file
 from leaklint.golang.resolve import FUNCTION_NODES, Resolver
 from leaklint.model import FileProblem, FileResult
-from leaklint.sources import SourceFile, UnreadableSource, decode
+from leaklint.sources import SourceFile
 
 GO_RULES = frozenset().union(*(c.RULES for c in CHECKS))
-_MAX_SIBLING_BYTES = 8 * 1024 * 1024
 
 
-def _siblings(directory: Path, selected: set[Path]) -> list[GoFile]:
-    """Files of the same package that the run does not report on but the index needs."""
+def _siblings(directory: Path, selected: set[Path]) -> list[Path]:
+    """Files of the same package the run does not report on; the index parses them
+    only when it needs a name they declare."""
     out = []
-    budget = _MAX_SIBLING_BYTES
     for path in module.go_files(directory):
         try:
-            if path.resolve() in selected:
-                continue
-            raw = path.read_bytes()
+            if path.resolve() not in selected:
+                out.append(path)
         except OSError:
-            continue
-        budget -= len(raw)
-        if budget < 0:
-            break
-        try:
-            out.append(load_file(None, path, decode(raw)))
-        except UnreadableSource:
             continue
     return out
 
@@ -45,7 +36,8 @@ def analyse_package(files: list[SourceFile], ctx: RunContext) -> list[FileResult
     directory = files[0].path.parent.resolve()
     loaded = [load_file(f, f.path, f.source) for f in files]
     selected = {f.path.resolve() for f in files}
-    index = build_index(module.import_path_of(directory), loaded + _siblings(directory, selected))
+    index = build_index(module.import_path_of(directory), loaded,
+                        pending=_siblings(directory, selected))
     resolver = Resolver(index, directory, ctx.settings.go)
     results = []
     for gofile in loaded:

@@ -17,7 +17,7 @@ from tree_sitter import Node
 
 from leaklint.golang.index import GoFile
 from leaklint.golang.parse import field as fld
-from leaklint.golang.parse import named_children, statements, text, unparen, walk
+from leaklint.golang.parse import identifiers, named_children, statements, text, unparen, walk
 from leaklint.golang.resolve import Callee, Env, Resolver, display_callee
 from leaklint.golang.types import RESPONSE, TypeRef
 
@@ -816,8 +816,8 @@ def consumes(resolver: Resolver, callee: Callee, index: int, kind: str, depth: i
     body = fld(info.node, "body")
     result = False
     if body is not None:
-        for n in info.file.within("identifier", body):
-            if text(n) == name and not _is_key(n):
+        for n in identifiers(body, name):
+            if not _is_key(n):
                 effect, _ = flow.classify(n, "whole", probe)
                 if effect in (("close", "helper") if closes_only else (
                         "close", "handover", "helper")):

@@ -11,6 +11,7 @@ import bisect
 import functools
 import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,7 +40,7 @@ INDEXED_KINDS = (
     "function_declaration", "method_declaration", "func_literal", "defer_statement",
     "composite_literal", "literal_value", "call_expression", "selector_expression",
     "var_spec", "short_var_declaration", "assignment_statement", "range_clause",
-    "return_statement", "identifier", "parameter_declaration",
+    "return_statement", "parameter_declaration",
 )
 
 
@@ -59,6 +60,7 @@ class GoFile:
 
     _nodes: dict[str, list[Node]] | None = None
     _starts: dict[str, list[int]] = field(default_factory=dict)
+    _calls: list[tuple[int, str, str | None]] | None = None
 
     @property
     def root(self) -> Node:
@@ -81,6 +83,29 @@ class GoFile:
         lo = bisect.bisect_left(starts, node.start_byte)
         hi = bisect.bisect_left(starts, node.end_byte, lo)
         return [n for n in all_nodes[lo:hi] if n.end_byte <= node.end_byte]
+
+    def call_names(self) -> list[tuple[int, str, str | None]]:
+        """(start byte, called name, import path of its qualifier or None) for every
+        call in the file, computed once: checks filter calls by name without resolving."""
+        if self._calls is None:
+            out = []
+            for call in self.nodes("call_expression"):
+                func = call.child_by_field_name("function")
+                while func is not None and func.type == "parenthesized_expression":
+                    func = func.named_children[0] if func.named_children else None
+                if func is None:
+                    continue
+                if func.type == "selector_expression":
+                    name_node = func.child_by_field_name("field")
+                    operand = func.child_by_field_name("operand")
+                    path = None
+                    if operand is not None and operand.type == "identifier":
+                        path = self.imports.get(text(operand))
+                    out.append((call.start_byte, text(name_node), path))
+                elif func.type == "identifier":
+                    out.append((call.start_byte, text(func), None))
+            self._calls = out
+        return self._calls
 
     def package_name(self) -> str:
         for child in self.root.named_children:
@@ -119,16 +144,104 @@ class StructInfo:
     embedded: list[TypeRef] = field(default_factory=list)
 
 
+_TOP_DECL = re.compile(
+    rb"^(?:func[ \t]*(?:\([^)]*?\*?[ \t]*(\w+)(?:\[[^\]]*\])?[ \t]*\)[ \t]*)?(\w+)"
+    rb"|type[ \t]+(\w+)|var[ \t]+(\w+)|const[ \t]+(\w+))",
+    re.MULTILINE,
+)
+_GROUP = re.compile(rb"^(?:type|var|const)[ \t]*\([ \t]*\r?$(.*?)^\)", re.MULTILINE | re.DOTALL)
+_GROUP_NAME = re.compile(rb"^[ \t]+(\w+)", re.MULTILINE)
+# A sibling whose functions may build a pool (LL301 factories) mentions one of these.
+FACTORY_HINTS = (b"Transport", b"DefaultClient", b"DefaultPooledClient", b"NewClient",
+                 b"resty")
+
+
+def declared_names(data: bytes) -> tuple[set[str], set[str], set[str]]:
+    """Top-level names a file declares, read without parsing: (every name, function
+    names whose signature mentions a response or connection, functions of a file that
+    may build a pool). Method names are keyed Recv.Name like FuncInfo.key."""
+    names: set[str] = set()
+    acquiring: set[str] = set()
+    for m in _TOP_DECL.finditer(data):
+        recv, func, typ, var, const = m.groups()
+        if func:
+            key = (recv + b"." + func if recv else func).decode("utf-8", "replace")
+            names.add(key)
+            line_end = data.find(b"{", m.end())
+            signature = data[m.end():line_end if line_end >= 0 else m.end() + 200]
+            if b"Response" in signature or b"Conn" in signature:
+                acquiring.add(key)
+        else:
+            names.add((typ or var or const).decode("utf-8", "replace"))
+    for group in _GROUP.finditer(data):
+        names.update(n.decode("utf-8", "replace") for n in _GROUP_NAME.findall(group.group(1)))
+    factories = {n for n in names if "." not in n} if any(
+        h in data for h in FACTORY_HINTS) else set()
+    return names, acquiring, factories
+
+
+class _LazyTable(dict):
+    """A dict that asks its index to parse a pending file declaring a missing key."""
+
+    def __init__(self, owner: PackageIndex) -> None:
+        super().__init__()
+        self._owner = owner
+
+    def get(self, key, default=None):
+        if not dict.__contains__(self, key):
+            self._owner.ensure(key)
+        return dict.get(self, key, default)
+
+    def __contains__(self, key) -> bool:
+        if not dict.__contains__(self, key):
+            self._owner.ensure(key)
+        return dict.__contains__(self, key)
+
+    def __getitem__(self, key):
+        if not dict.__contains__(self, key):
+            self._owner.ensure(key)
+        return dict.__getitem__(self, key)
+
+
 @dataclass
 class PackageIndex:
     key: str  # import path when known, else the directory
     files: list[GoFile] = field(default_factory=list)
-    funcs: dict[str, FuncInfo] = field(default_factory=dict)  # "Name" or "Recv.Name"
-    structs: dict[str, StructInfo] = field(default_factory=dict)
-    aliases: dict[str, TypeRef | None] = field(default_factory=dict)  # type T U / type T = U
-    vars: dict[str, TypeRef | None] = field(default_factory=dict)
-    var_values: dict[str, Node] = field(default_factory=dict)
     summaries: dict[str, object] = field(default_factory=dict)  # cache for flow summaries
+    # Files not parsed yet, by the names they declare; parsed on the first lookup.
+    pending: dict[str, list[Path]] = field(default_factory=dict)
+    pending_acquiring: set[str] = field(default_factory=set)
+    pending_factories: set[str] = field(default_factory=set)
+    loader: Callable[[Path], GoFile | None] | None = None
+    loaded_paths: set[Path] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.funcs: dict[str, FuncInfo] = _LazyTable(self)  # "Name" or "Recv.Name"
+        self.structs: dict[str, StructInfo] = _LazyTable(self)
+        self.aliases: dict[str, TypeRef | None] = _LazyTable(self)  # type T U / type T = U
+        self.vars: dict[str, TypeRef | None] = _LazyTable(self)
+        self.var_values: dict[str, Node] = _LazyTable(self)
+
+    def add_pending(self, path: Path, data: bytes) -> None:
+        names, acquiring, factories = declared_names(data)
+        for name in names:
+            self.pending.setdefault(name, []).append(path)
+        self.pending_acquiring |= acquiring
+        self.pending_factories |= factories
+
+    def ensure(self, name: str) -> None:
+        paths = self.pending.pop(name, None)
+        if not paths or self.loader is None:
+            return
+        for path in paths:
+            if path in self.loaded_paths:
+                continue
+            self.loaded_paths.add(path)
+            file = self.loader(path)
+            if file is None:
+                continue
+            self.files.append(file)
+            _index_file(file, self)
 
     def method(self, type_name: str, name: str, _depth: int = 0) -> FuncInfo | None:
         info = self.funcs.get(f"{type_name}.{name}")
@@ -322,9 +435,32 @@ def load_file(source: SourceFile | None, path: Path, data: bytes) -> GoFile:
     return file
 
 
-def build_index(key: str, files: list[GoFile]) -> PackageIndex:
-    index = PackageIndex(key=key, files=files)
+def load_path(path: Path, max_bytes: int = 4 * 1024 * 1024) -> GoFile | None:
+    """Parse a file the run does not report on (a sibling or another package's file)."""
+    from leaklint.sources import UnreadableSource, decode
+
+    try:
+        raw = path.read_bytes()
+        if len(raw) > max_bytes:
+            return None
+        return load_file(None, path, decode(raw))
+    except (OSError, UnreadableSource):
+        return None
+
+
+def build_index(key: str, files: list[GoFile], pending: list[Path] = ()) -> PackageIndex:
+    """An index of the parsed files; `pending` files are parsed only when a name they
+    declare is looked up."""
+    index = PackageIndex(key=key, files=list(files), loader=load_path)
     for file in files:
+        index.loaded_paths.add(file.path)
         _index_file(file, index)
+    for path in pending:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if len(data) <= 4 * 1024 * 1024:
+            index.add_pending(path, data)
     # Package variables initialised without an explicit type: infer from the value later.
     return index

@@ -7,12 +7,9 @@ import functools
 import re
 from pathlib import Path
 
-from leaklint.golang.index import PackageIndex, build_index, load_file
-from leaklint.sources import UnreadableSource, decode
+from leaklint.golang.index import PackageIndex, build_index
 
 _MODULE_LINE = re.compile(rb"^\s*module\s+\"?([^\s\"]+)\"?", re.MULTILINE)
-# Indexing a sibling package reads at most this many bytes of Go source.
-_MAX_SIBLING_BYTES = 4 * 1024 * 1024
 
 
 @functools.lru_cache(maxsize=1024)
@@ -56,19 +53,8 @@ def sibling_package(import_path: str, anchor: Path) -> PackageIndex | None:
         return None
     rel = import_path[len(module):].lstrip("/")
     directory = root / rel
-    files = []
-    budget = _MAX_SIBLING_BYTES
-    for path in go_files(directory):
-        if path.name.endswith("_test.go"):
-            continue  # tests are not part of the package callers import
-        try:
-            raw = path.read_bytes()
-            budget -= len(raw)
-            if budget < 0:
-                break
-            files.append(load_file(None, path, decode(raw)))
-        except (OSError, UnreadableSource):
-            continue
-    if not files:
+    paths = [p for p in go_files(directory) if not p.name.endswith("_test.go")]
+    if not paths:
         return None
-    return build_index(import_path, files)
+    # Tests are not part of the package callers import; every file is parsed lazily.
+    return build_index(import_path, [], pending=paths)

@@ -91,3 +91,18 @@ def unparen(node: Node | None) -> Node | None:
         inner = [c for c in node.named_children if c.type != "comment"]
         node = inner[0] if inner else None
     return node
+
+
+def identifiers(node: Node, name: str) -> list[Node]:
+    """Identifier nodes spelled `name` under node, in source order, without recursion."""
+    wanted = name.encode()
+    out: list[Node] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "identifier":
+            if current.text == wanted:
+                out.append(current)
+            continue
+        stack.extend(reversed(current.named_children))
+    return out

@@ -3,6 +3,7 @@ type is, and what a function called with a resource does with it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,24 +45,52 @@ class Callee:
 
 
 class Env:
-    """Types of a function's local names (flat: shadowing rarely changes a type)."""
+    """Types of a function's local names (flat: shadowing rarely changes a type).
 
-    def __init__(self, parent: Env | None = None) -> None:
+    Declarations are recorded cheaply; a name's type is worked out only when asked,
+    since most locals never matter to the rules."""
+
+    def __init__(self, parent: Env | None = None,
+                 evaluate: Callable[[Env, tuple], TypeRef | None] | None = None) -> None:
         self.types: dict[str, TypeRef | None] = {}
+        self.lazy: dict[str, list[tuple]] = {}
         self.parent = parent
+        self._evaluate = evaluate
+        self._busy: set[str] = set()
+
+    def declare(self, name: str, how: tuple) -> None:
+        if name != "_" and name not in self.types:
+            self.lazy.setdefault(name, []).append(how)
+
+    def _resolve(self, name: str) -> TypeRef | None:
+        if name in self._busy or self._evaluate is None:
+            return None  # x := x.Next(): the outer x is not known here
+        self._busy.add(name)
+        try:
+            result = None
+            for how in self.lazy.pop(name, []):
+                result = self._evaluate(self, how)
+                if result is not None:
+                    break
+            self.types[name] = result
+            return result
+        finally:
+            self._busy.discard(name)
 
     def get(self, name: str) -> TypeRef | None:
         env: Env | None = self
         while env is not None:
             if name in env.types:
                 return env.types[name]
+            if name in env.lazy:
+                return env._resolve(name)
             env = env.parent
         return None
 
     def has(self, name: str) -> bool:
         env: Env | None = self
         while env is not None:
-            if name in env.types:
+            if name in env.types or name in env.lazy:
                 return True
             env = env.parent
         return False
@@ -74,13 +103,23 @@ class Resolver:
         self.models = models
         self._envs: dict[int, Env] = {}
 
+    def in_module(self, import_path: str | None) -> bool:
+        """Is an import another package of the analysed package's module?"""
+        if not import_path:
+            return False
+        found = module.find_module(self.directory)
+        if found is None:
+            return False
+        mod = found[1]
+        return import_path == mod or import_path.startswith(mod + "/")
+
     # ---- environments -------------------------------------------------------------
 
     def env_for(self, func: Node, file: GoFile, outer: Env | None = None) -> Env:
         cached = self._envs.get(func.id)
         if cached is not None:
             return cached
-        env = Env(outer)
+        env = Env(outer, lambda e, how: self._evaluate(e, how, file))
         pkg = self.index.key
         for part in ("receiver", "parameters", "result"):
             plist = field(func, part)
@@ -92,46 +131,38 @@ class Resolver:
                     env.types[text(name)] = tref
         body = field(func, "body")
         if body is not None:
-            kinds = ("short_var_declaration", "range_clause", "var_spec")
-            for node in sorted((n for k in kinds for n in file.within(k, body)),
-                               key=lambda n: n.start_byte):
-                kind = node.type
-                if kind == "short_var_declaration":
-                    self._bind(env, field(node, "left"), field(node, "right"), file,
-                               define=True)
-                elif kind == "range_clause" and text(node).find(":=") >= 0:
+            for node in file.within("short_var_declaration", body):
+                lhs = named_children(field(node, "left"))
+                rhs = named_children(field(node, "right"))
+                for i, target in enumerate(lhs):
+                    if target.type == "identifier":
+                        env.declare(text(target), ("short", rhs, i, len(lhs)))
+            for node in file.within("range_clause", body):
+                if b":=" in (node.text or b""):
                     for name in named_children(field(node, "left")):
-                        env.types.setdefault(text(name), None)
-                elif kind == "var_spec":
-                    type_node = field(node, "type")
-                    tref = type_from_node(type_node, file.imports, pkg) if type_node else None
-                    names = node.children_by_field_name("name")
-                    values = named_children(field(node, "value"))
-                    for i, name in enumerate(names):
-                        if tref is None and len(values) == len(names):
-                            env.types.setdefault(text(name), self.type_of(values[i], env, file))
-                        else:
-                            env.types.setdefault(text(name), tref)
+                        env.declare(text(name), ("none",))
+            for node in file.within("var_spec", body):
+                names = node.children_by_field_name("name")
+                values = named_children(field(node, "value"))
+                for i, name in enumerate(names):
+                    value = values[i] if len(values) == len(names) else None
+                    env.declare(text(name), ("var", field(node, "type"), value))
         self._envs[func.id] = env
         return env
 
-    def _bind(self, env: Env, left: Node | None, right: Node | None, file: GoFile,
-              define: bool) -> None:
-        lhs = named_children(left)
-        rhs = named_children(right)
-        if len(rhs) == 1 and len(lhs) > 1:
-            first = self.type_of(rhs[0], env, file)
-            targets = [(lhs[0], first)] + [(n, None) for n in lhs[1:]]
-        else:
-            targets = [(n, self.type_of(r, env, file)) for n, r in zip(lhs, rhs, strict=False)]
-        for node, tref in targets:
-            if node.type != "identifier":
-                continue
-            name = text(node)
-            if name == "_":
-                continue
-            if name not in env.types or (env.types[name] is None and tref is not None):
-                env.types[name] = tref
+    def _evaluate(self, env: Env, how: tuple, file: GoFile) -> TypeRef | None:
+        kind = how[0]
+        if kind == "short":
+            _, rhs, i, count = how
+            if len(rhs) == 1 and count > 1:
+                return self.type_of(rhs[0], env, file) if i == 0 else None
+            return self.type_of(rhs[i], env, file) if i < len(rhs) else None
+        if kind == "var":
+            _, type_node, value = how
+            if type_node is not None:
+                return type_from_node(type_node, file.imports, self.index.key)
+            return self.type_of(value, env, file) if value is not None else None
+        return None
 
     # ---- expression types ---------------------------------------------------------
 

@@ -14,7 +14,7 @@ from tree_sitter import Node
 from leaklint.golang.context import GoCheckContext, enclosing_function, named_function
 from leaklint.golang.flow import consumes
 from leaklint.golang.index import FuncInfo, PackageIndex
-from leaklint.golang.parse import field, named_children, text, unparen
+from leaklint.golang.parse import field, identifiers, named_children, text, unparen
 from leaklint.golang.resolve import FUNCTION_NODES, Callee, Resolver
 from leaklint.golang.types import TRANSPORT, TypeRef, type_from_node
 
@@ -47,13 +47,14 @@ def sites(resolver: Resolver, file, env_of) -> list[tuple[Node, str]]:
     """Every place in a file that builds a new Transport or a client that owns one."""
     out: list[tuple[Node, str]] = []
     root = file.root
-    candidates = sorted(file.within("composite_literal", root) + file.within(
-        "call_expression", root), key=lambda n: n.start_byte)
     names = _interesting_names(resolver)
+    # Cheap: only constructors and package (or module) functions can build one.
+    wanted = {start for start, name, path in file.call_names()
+              if name in names or resolver.in_module(path)}
+    calls = [c for c in file.within("call_expression", root) if c.start_byte in wanted]
+    candidates = sorted(file.within("composite_literal", root) + calls,
+                        key=lambda n: n.start_byte)
     for node in candidates:
-        if node.type == "call_expression" and _last_name(node) not in names and not (
-                _module_call(node, file)):
-            continue  # cheap: only constructors and package functions can build one
         if node.type == "composite_literal":
             if type_from_node(field(node, "type"), file.imports, resolver.index.key) == (
                     TRANSPORT) and not _keepalives_disabled(node):
@@ -70,27 +71,6 @@ def sites(resolver: Resolver, file, env_of) -> list[tuple[Node, str]]:
     return out
 
 
-def _module_call(call: Node, file) -> bool:
-    """pkg.Func(...) where pkg is an import that is not the standard library."""
-    func = unparen(field(call, "function"))
-    if func is None or func.type != "selector_expression":
-        return False
-    operand = field(func, "operand")
-    if operand is None or operand.type != "identifier":
-        return False
-    path = file.imports.get(text(operand))
-    return bool(path) and "." in path.split("/", 1)[0]
-
-
-def _last_name(call: Node) -> str:
-    func = unparen(field(call, "function"))
-    if func is None:
-        return ""
-    if func.type == "selector_expression":
-        return text(field(func, "field"))
-    return text(func)
-
-
 def _interesting_names(resolver: Resolver) -> set[str]:
     cached = resolver.index.summaries.get("ll301:names")
     if isinstance(cached, set):
@@ -98,7 +78,8 @@ def _interesting_names(resolver: Resolver) -> set[str]:
     names = {q.rsplit(".", 1)[-1] for q in CONSTRUCTORS}
     names |= {q.rsplit(".", 1)[-1] for q in resolver.models.client_constructors}
     names |= {"new", "Clone"}
-    for key, info in resolver.index.funcs.items():  # possible factories of this package
+    names |= resolver.index.pending_factories  # not parsed yet: decided when called
+    for key, info in dict.items(resolver.index.funcs):  # possible factories of this package
         body = field(info.node, "body")
         if body is not None and _returns_client_type(info) and _mentions_constructor(body):
             names.add(key.rsplit(".", 1)[-1])
@@ -399,13 +380,12 @@ def _is_local(file, func: Node, name: str) -> bool:
 
 def _references(file, body: Node, name: str, exclude: Node) -> list[Node]:
     refs = []
-    for node in file.within("identifier", body):
-        if text(node) == name:
-            parent = node.parent
-            if parent is not None and parent.parent is not None and (
-                    parent.parent == exclude or parent == exclude):
-                continue
-            refs.append(node)
+    for node in identifiers(body, name):
+        parent = node.parent
+        if parent is not None and parent.parent is not None and (
+                parent.parent == exclude or parent == exclude):
+            continue
+        refs.append(node)
     return refs
 
 

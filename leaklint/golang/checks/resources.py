@@ -3,11 +3,13 @@ the error check), all from one path-aware walk of each function."""
 
 from __future__ import annotations
 
+import bisect
+
 from tree_sitter import Node
 
 from leaklint.golang.context import GoCheckContext
 from leaklint.golang.flow import FunctionFlow, Resource
-from leaklint.golang.parse import field, text, unparen
+from leaklint.golang.parse import field
 from leaklint.golang.types import CONN_TYPES, RESPONSE
 
 RULES = frozenset({"LL101", "LL102", "LL103", "LL201"})
@@ -28,9 +30,11 @@ _ACQUIRING_NAMES = {"Get", "Head", "Post", "PostForm", "Do", "RoundTrip", "ReadR
 
 
 def run(ctx: GoCheckContext) -> None:
-    names = _acquiring_names(ctx)
+    starts = _candidate_starts(ctx, _acquiring_names(ctx))
+    if not starts:
+        return
     for func in ctx.functions:
-        if not _may_acquire(ctx, func, names):
+        if not _may_acquire(ctx, func, starts):
             continue  # cheap: no call in it can hand out anything to close
         flow = FunctionFlow(ctx.resolver, ctx.file, func, ctx.env(func))
         for res in flow.run().resources:
@@ -44,36 +48,34 @@ def _acquiring_names(ctx: GoCheckContext) -> set[str]:
         return cached
     names = set(_ACQUIRING_NAMES)
     names |= {q.rsplit(".", 1)[-1] for q in ctx.resolver.models.response_functions}
-    for key, info in index.funcs.items():
+    for key, info in dict.items(index.funcs):
         first = info.results[0] if info.results else None
         if first == RESPONSE or first in CONN_TYPES:
             names.add(key.rsplit(".", 1)[-1])
+    names |= {key.rsplit(".", 1)[-1] for key in index.pending_acquiring}
     index.summaries["ll101:names"] = names
     return names
 
 
-def _may_acquire(ctx: GoCheckContext, func: Node, names: set[str]) -> bool:
+def _may_acquire(ctx: GoCheckContext, func: Node, starts: list[int]) -> bool:
+    """Does the function contain a call that can hand out something to close?"""
     body = field(func, "body")
     if body is None:
         return False
-    file = ctx.file
-    for call in file.within("call_expression", body):
-        callee = unparen(field(call, "function"))
-        if callee is None:
-            continue
-        if callee.type == "selector_expression":
-            if text(field(callee, "field")) in names:
-                return True
-            operand = field(callee, "operand")
-            if operand is not None and operand.type == "identifier":
-                path = file.imports.get(text(operand))
-                if path and "." in path.split("/", 1)[0]:
-                    return True  # another package of the module, or a third-party one
-        elif text(callee) in names:
-            return True
-    # An untyped receiver whose result's .Body is read is a response too (see flow).
-    return any(text(field(sel, "field")) == "Body"
-               for sel in file.within("selector_expression", body))
+    i = bisect.bisect_left(starts, body.start_byte)
+    return i < len(starts) and starts[i] < body.end_byte
+
+
+def _candidate_starts(ctx: GoCheckContext, names: set[str]) -> list[int]:
+    """Start bytes of calls that may acquire, and of .Body reads (an untyped receiver
+    whose result's Body is read is a response too: see flow)."""
+    r = ctx.resolver
+    starts = [start for start, name, path in ctx.file.call_names()
+              if name in names or r.in_module(path)]
+    if b".Body" in ctx.file.data:
+        starts += [sel.start_byte for sel in ctx.file.nodes("selector_expression")
+                   if (sel.child_by_field_name("field") or sel).text == b"Body"]
+    return sorted(starts)
 
 
 def _report(ctx: GoCheckContext, res: Resource) -> None:
