@@ -49,6 +49,14 @@ def dict_has(literal: cst.Dict, name: str) -> bool:
     return False
 
 
+def offline_url(call: cst.Call) -> bool:
+    """urlopen("data:...") or urlopen("file:..."): a literal URL that opens no socket."""
+    first = call.args[0].value if call.args and call.args[0].keyword is None else None
+    if isinstance(first, cst.SimpleString) and isinstance(first.evaluated_value, str):
+        return first.evaluated_value.lower().startswith(("data:", "file:"))
+    return False
+
+
 def is_none(node: object) -> bool:
     return isinstance(node, cst.Name) and node.value == "None"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import libcst as cst
 
 from leaklint.python import api
-from leaklint.python.checks.args import is_false, is_true, keyword
+from leaklint.python.checks.args import is_false, is_true, keyword, offline_url
 from leaklint.python.checks.owner import fate, leaks, related, where
 from leaklint.python.names import Request, code
 
@@ -29,7 +29,7 @@ def holds_connection(analysis, site) -> bool:
     if library == api.USER:
         return request.user  # a user response function, not a method of a user client
     if library == api.URLLIB:
-        return method == "urlopen"
+        return method == "urlopen" and not offline_url(call)
     if library == api.HTTP_CLIENT:
         return method == "getresponse" and not _connection_closed(analysis, site)
     if library == api.HTTPX:
@@ -57,13 +57,24 @@ def _connection_closed(analysis, site) -> bool:
     return False
 
 
+def _expected_to_raise(analysis, call: cst.Call) -> bool:
+    """A bare call inside `with self.assertRaises(...)` / `pytest.raises(...)` is there
+    to raise: it returns no response."""
+    statement = analysis.facts.enclosing(call, (cst.SimpleStatementLine,))
+    block = analysis.parent(statement) if statement is not None else None
+    holder = analysis.parent(block) if block is not None else None
+    if isinstance(holder, cst.With):
+        return any("raises" in code(item.item).lower() for item in holder.items)
+    return False
+
+
 def check(analysis) -> None:
     for site in analysis.sites:
         if not holds_connection(analysis, site):
             continue
         readers = api.RESPONSE_READERS[site.request.library]
         result = fate(analysis, site.call, site.fn, api.RESPONSE_CLOSERS, readers)
-        if result.kind == "discarded":
+        if result.kind == "discarded" and not _expected_to_raise(analysis, site.call):
             analysis.report.report("LL101", analysis.span(site.call),
                                    scope=analysis.scope(site.fn),
                                    callee=code(site.call.func), where="")

@@ -25,6 +25,8 @@ def check(analysis) -> None:
     for site in analysis.sites:
         if site.client is None or site.fn is None or site.fn.name.value in _BUILDERS:
             continue
+        if site.client.library == api.HTTP_CLIENT:
+            continue  # one connection, not a pool: nothing to reuse across calls
         if single_use(analysis, site):
             analysis.per_call.add(id(site.call))
             analysis.report.report(

@@ -11,7 +11,14 @@ from __future__ import annotations
 import libcst as cst
 
 from leaklint.python import api
-from leaklint.python.checks.args import MISSING, is_none, keyword, positional, star_kwargs
+from leaklint.python.checks.args import (
+    MISSING,
+    is_none,
+    keyword,
+    offline_url,
+    positional,
+    star_kwargs,
+)
 from leaklint.python.names import code
 
 RULES = ("LL402",)
@@ -68,7 +75,7 @@ def _request(analysis, site) -> None:
             return
         if _missing(analysis, call, site.fn, request.keywords):
             _report(analysis, call, site.fn, _what(call, request.keywords))
-    elif request.library == api.URLLIB:
+    elif request.library == api.URLLIB and not offline_url(call):
         position = api.TIMEOUT_POSITION.get(request.qname)
         if _missing(analysis, call, site.fn, request.keywords, position):
             _report(analysis, call, site.fn, _what(call, request.keywords))
