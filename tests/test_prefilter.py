@@ -186,3 +186,33 @@ def test_defer_close_in_loop_keeps_an_otherwise_unrelated_package(tmp_path):
     with_filter = runner.run(found.files, _ctx())
     assert _outcome(with_filter) == _outcome(runner.run(found.files, _ctx(), prefilter=False))
     assert [f.rule_id for f in with_filter.findings] == ["LL202"]
+
+
+def test_only_test_files_that_reach_an_api_are_analysed(tmp_path):
+    index = _index(tmp_path, {
+        "p/p.go": 'package p\nimport "strings"\nfunc F() string { return strings.ToUpper("") }\n',
+        "p/p_test.go": 'package p\nimport "net"\nfunc TestA() { net.Dial("tcp", "x") }\n',
+        "p/q_test.go": "package p\nfunc helper() {}\n",
+        "p/loop.go": "package p\nfunc G(cs []c) {\n\tfor _, c := range cs {\n"
+                     "\t\tdefer c.Close()\n\t}\n}\n",
+    })
+    assert index.select(tmp_path / "p") == {"p_test.go", "q_test.go", "loop.go"}
+    index = _index(tmp_path, {"r/r.go": 'package r\nimport "net/http"\n',
+                              "r/r_test.go": "package r\n"})
+    assert index.select(tmp_path / "r") is None  # a non-test file reaches net/http: all
+
+
+def test_a_test_only_selection_gives_the_same_findings(tmp_path):
+    pkg = tmp_path / "p"
+    pkg.mkdir()
+    (pkg / "p.go").write_text('package p\n\nimport "strings"\n\nvar X = strings.ToUpper\n')
+    (pkg / "p_test.go").write_text(
+        'package p\n\nimport "net/http"\n\nfunc get(u string) int {\n'
+        "\tresp, err := http.Get(u)\n\tif err != nil {\n\t\treturn 0\n\t}\n"
+        "\treturn resp.StatusCode\n}\n"
+    )
+    found = discover([str(pkg)], cwd=tmp_path)
+    a = runner.run(found.files, _ctx())
+    b = runner.run(found.files, _ctx(), prefilter=False)
+    assert _outcome(a) == _outcome(b)
+    assert {f.rule_id for f in a.findings} >= {"LL101", "LL402"}
