@@ -13,8 +13,10 @@ leaklint itself is installed (a snapshot of this checkout, not editable) into th
 venv, so editing the tree while the benchmark runs does not disturb it.
 
 Each command runs `--reps` times (`--slow-reps` for peers that take minutes); the table
-shows the median wall time, the peak RSS of the process tree (sampled every 50 ms from
-/proc; the largest single process from wait4 as a fallback), and the ratio to leaklint
+shows the median wall time, the peak memory of the process tree (the sum of the
+proportional set sizes, PSS, of the process and its descendants, sampled every 50 ms
+from /proc, so pages shared by forked workers count once; at least the peak RSS of the
+largest single process, from wait4), and the ratio to leaklint
 cold. "Cold" means no result or build cache (leaklint --no-cache; go tools with GOCACHE
 pointed at an empty directory); "warm" is a second run with the caches of the first.
 The scaling section copies the Go corpus 1x, 2x and 4x into a temporary directory.
@@ -102,12 +104,25 @@ def _tree_rss_kb(root: int) -> int:
     while stack:
         pid = stack.pop()
         stack.extend(tree.get(pid, ()))
-        try:
-            with open(f"/proc/{pid}/statm") as fh:
-                total += int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
-        except (OSError, ValueError, IndexError):
-            continue
+        total += _memory_kb(pid)
     return total
+
+
+def _memory_kb(pid: int) -> int:
+    """Proportional set size (shared pages split between the processes sharing them,
+    so forked workers are not counted twice); resident set size where PSS is missing."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        with open(f"/proc/{pid}/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def measure(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float
@@ -393,7 +408,8 @@ def machine(tools: dict[str, str]) -> list[str]:
 
 
 def table(results: list[Timing]) -> list[str]:
-    lines = ["| corpus | tool | median wall (s) | runs | peak RSS (MB) | ratio to leaklint cold |",
+    lines = ["| corpus | tool | median wall (s) | runs | peak memory (MB) "
+             "| ratio to leaklint cold |",
              "|---|---|---:|---:|---:|---:|"]
     base: dict[str, float] = {}
     for t in results:
