@@ -67,6 +67,13 @@ class Facts:
         return False
 
 
+def canonical(name: str) -> str:
+    """A vendored copy is the library: pip._vendor.requests.get is requests.get."""
+    if "_vendor." in name:
+        return name.rsplit("_vendor.", 1)[1]
+    return name
+
+
 class _Collector(cst.CSTVisitor):
     METADATA_DEPENDENCIES = (QualifiedNameProvider,)
 
@@ -98,7 +105,7 @@ class _Collector(cst.CSTVisitor):
         found = self.get_metadata(QualifiedNameProvider, node, None)
         if found:
             self.facts.qnames[node] = frozenset(
-                q.name for q in found
+                canonical(q.name) for q in found
                 if q.source in (QualifiedNameSource.IMPORT, QualifiedNameSource.LOCAL)
             )
 
