@@ -10,7 +10,7 @@ from leaklint.golang import module
 from leaklint.golang.checks import ALL as CHECKS
 from leaklint.golang.context import GoCheckContext
 from leaklint.golang.index import build_index, load_file
-from leaklint.golang.resolve import FUNCTION_NODES, Resolver
+from leaklint.golang.resolve import Resolver
 from leaklint.model import FileProblem, FileResult
 from leaklint.sources import SourceFile
 
@@ -44,11 +44,7 @@ def analyse_package(files: list[SourceFile], ctx: RunContext) -> list[FileResult
         assert gofile.source is not None
         report = FileReport(gofile.source, "go", ctx.enabled)
         result = FileResult(gofile.source.display)
-        check_ctx = GoCheckContext(
-            gofile, resolver, report,
-            functions=sorted((n for kind in FUNCTION_NODES for n in gofile.nodes(kind)),
-                             key=lambda n: n.start_byte),
-        )
+        check_ctx = GoCheckContext(gofile, resolver, report)
         for check in CHECKS:
             if not ctx.any_enabled(check.RULES):
                 continue

@@ -19,8 +19,17 @@ class GoCheckContext:
     file: GoFile
     resolver: Resolver
     report: FileReport
-    functions: list[Node] = field(default_factory=list)  # every function and func literal
     _envs: dict[int, Env] = field(default_factory=dict)
+    _functions: list[Node] | None = None
+
+    @property
+    def functions(self) -> list[Node]:
+        """Every function, method and func literal of the file, in source order."""
+        if self._functions is None:
+            self._functions = sorted(
+                (n for kind in FUNCTION_NODES for n in self.file.nodes(kind)),
+                key=lambda n: n.start_byte)
+        return self._functions
 
     def span(self, node: Node) -> Span:
         assert self.file.source is not None

@@ -35,18 +35,24 @@ def default_alias(import_path: str) -> str:
     return last.replace("go-", "").replace("-go", "").replace("-", "_")
 
 
-# Node kinds the checks look up; one query collects them all in C, once per file.
-INDEXED_KINDS = (
-    "function_declaration", "method_declaration", "func_literal", "defer_statement",
-    "composite_literal", "literal_value", "call_expression", "selector_expression",
-    "var_spec", "short_var_declaration", "assignment_statement", "range_clause",
-    "return_statement", "parameter_declaration",
+# Node kinds the checks look up, in groups that are usually needed together; each group
+# is collected by one query in C, the first time a check asks for one of its kinds.
+KIND_GROUPS = (
+    ("function_declaration", "method_declaration", "func_literal"),
+    ("call_expression",),
+    ("selector_expression",),
+    ("composite_literal", "literal_value"),
+    ("defer_statement",),
+    ("var_spec", "short_var_declaration", "assignment_statement", "range_clause",
+     "return_statement", "parameter_declaration"),
 )
+INDEXED_KINDS = tuple(k for group in KIND_GROUPS for k in group)
+_GROUP_OF = {k: group for group in KIND_GROUPS for k in group}
 
 
 @functools.cache
-def _kinds_query() -> Query:
-    return Query(language(), " ".join(f"({k}) @{k}" for k in INDEXED_KINDS))
+def _kinds_query(group: tuple[str, ...]) -> Query:
+    return Query(language(), " ".join(f"({k}) @{k}" for k in group))
 
 
 @dataclass
@@ -69,10 +75,14 @@ class GoFile:
     def nodes(self, kind: str) -> list[Node]:
         """Every node of a kind in the file, in source order."""
         if self._nodes is None:
-            captured = QueryCursor(_kinds_query()).captures(self.root)
+            self._nodes = {}
+        if kind not in self._nodes:
+            group = _GROUP_OF[kind]
+            captured = QueryCursor(_kinds_query(group)).captures(self.root)
             by_start = operator.attrgetter("start_byte")
-            self._nodes = {k: sorted(v, key=by_start) for k, v in captured.items()}
-        return self._nodes.get(kind, [])
+            for k in group:
+                self._nodes[k] = sorted(captured.get(k, []), key=by_start)
+        return self._nodes[kind]
 
     def within(self, kind: str, node: Node) -> list[Node]:
         """Nodes of a kind inside node (node included), in source order."""

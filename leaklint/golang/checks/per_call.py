@@ -13,7 +13,7 @@ from tree_sitter import Node
 
 from leaklint.golang.context import GoCheckContext, enclosing_function, named_function
 from leaklint.golang.flow import consumes
-from leaklint.golang.index import FuncInfo, PackageIndex
+from leaklint.golang.index import FACTORY_HINTS, FuncInfo, PackageIndex
 from leaklint.golang.parse import field, identifiers, named_children, text, unparen
 from leaklint.golang.resolve import FUNCTION_NODES, Callee, Resolver
 from leaklint.golang.types import TRANSPORT, TypeRef, type_from_node
@@ -33,6 +33,8 @@ _MAX_FLOW_STEPS = 400
 
 
 def run(ctx: GoCheckContext) -> None:
+    if not _may_build(ctx):
+        return
     for node, what in sites(ctx.resolver, ctx.file, ctx.env):
         func = named_function(node)
         if func is None or _exempt_function(func):
@@ -41,6 +43,18 @@ def run(ctx: GoCheckContext) -> None:
             continue
         ctx.report.report("LL301", ctx.span(node), scope=ctx.scope(node), what=what,
                           function=text(field(func, "name")))
+
+
+def _may_build(ctx: GoCheckContext) -> bool:
+    """Cheap: can this file build a pool at all? A Transport is spelled out, or a
+    constructor, a local factory or another package of the module is called."""
+    data = ctx.file.data
+    if any(h in data for h in FACTORY_HINTS):
+        return True
+    names = _interesting_names(ctx.resolver) - {"new", "Clone"}
+    if any(name.encode() in data for name in names):
+        return True
+    return any(ctx.resolver.in_module(path) for path in ctx.file.imports.values())
 
 
 def sites(resolver: Resolver, file, env_of) -> list[tuple[Node, str]]:
