@@ -12,7 +12,7 @@ from tree_sitter import Node
 from leaklint.config import GoModels
 from leaklint.golang import module
 from leaklint.golang.index import FuncInfo, GoFile, PackageIndex
-from leaklint.golang.parse import field, named_children, text, unparen
+from leaklint.golang.parse import NEW_RESPELLED, field, named_children, text, unparen
 from leaklint.golang.types import (
     CONN_TYPES,
     FUNC,
@@ -257,6 +257,8 @@ class Resolver:
             return Callee("unknown")
         if func.type == "identifier":
             name = text(func)
+            if name == NEW_RESPELLED:
+                name = "new"
             if env.has(name):
                 return Callee("closure", name=name)
             info = self.index.funcs.get(name)

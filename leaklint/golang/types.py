@@ -112,6 +112,13 @@ def type_from_node(node: Node | None, imports: dict[str, str], pkg: str) -> Type
             return TypeRef(path, name.text.decode()) if path else None
         if kind == "type_identifier":
             return TypeRef(pkg, node.text.decode()) if node.text else None
+        if kind == "selector_expression":  # a type in expression position: new(pkg.T)
+            operand = node.child_by_field_name("operand")
+            name = node.child_by_field_name("field")
+            if operand is None or name is None or operand.type != "identifier":
+                return None
+            path = imports.get((operand.text or b"").decode())
+            return TypeRef(path, (name.text or b"").decode()) if path else None
         if kind == "function_type":
             return FUNC
         return None

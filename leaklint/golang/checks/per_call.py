@@ -14,7 +14,14 @@ from tree_sitter import Node
 from leaklint.golang.context import GoCheckContext, enclosing_function, named_function
 from leaklint.golang.flow import consumes
 from leaklint.golang.index import FACTORY_HINTS, FuncInfo, PackageIndex
-from leaklint.golang.parse import field, identifiers, named_children, text, unparen
+from leaklint.golang.parse import (
+    NEW_RESPELLED,
+    field,
+    identifiers,
+    named_children,
+    text,
+    unparen,
+)
 from leaklint.golang.resolve import FUNCTION_NODES, Callee, Resolver
 from leaklint.golang.types import TRANSPORT, TypeRef, type_from_node
 
@@ -51,7 +58,7 @@ def _may_build(ctx: GoCheckContext) -> bool:
     data = ctx.file.data
     if any(h in data for h in FACTORY_HINTS):
         return True
-    names = _interesting_names(ctx.resolver) - {"new", "Clone"}
+    names = _interesting_names(ctx.resolver) - {"new", NEW_RESPELLED, "Clone"}
     if any(name.encode() in data for name in names):
         return True
     return any(ctx.resolver.in_module(path) for path in ctx.file.imports.values())
@@ -91,7 +98,7 @@ def _interesting_names(resolver: Resolver) -> set[str]:
         return cached
     names = {q.rsplit(".", 1)[-1] for q in CONSTRUCTORS}
     names |= {q.rsplit(".", 1)[-1] for q in resolver.models.client_constructors}
-    names |= {"new", "Clone"}
+    names |= {"new", NEW_RESPELLED, "Clone"}
     names |= resolver.index.pending_factories  # not parsed yet: decided when called
     for key, info in dict.items(resolver.index.funcs):  # possible factories of this package
         body = field(info.node, "body")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from leaklint.golang.context import GoCheckContext, enclosing_function
-from leaklint.golang.parse import field, named_children, text, unparen
+from leaklint.golang.parse import NEW_RESPELLED, field, named_children, text, unparen
 from leaklint.golang.types import CLIENT, HTTP, SERVER, TRANSPORT, type_from_node
 
 RULES = frozenset({"LL401", "LL402"})
@@ -60,7 +60,7 @@ def _check_call(ctx: GoCheckContext, call: Node, http_aliases: set[str]) -> None
     func = unparen(field(call, "function"))
     if func is None:
         return
-    if func.type == "identifier" and text(func) == "new":
+    if func.type == "identifier" and text(func) in ("new", NEW_RESPELLED):
         args = named_children(field(call, "arguments"))
         if args:
             t = type_from_node(args[0], ctx.file.imports, ctx.resolver.index.key)
