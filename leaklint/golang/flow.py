@@ -601,7 +601,14 @@ class FunctionFlow:
             return None
         if right.type != "nil":
             left, right = right, left
-        if right.type != "nil" or left.type != "identifier":
+        if right.type != "nil":
+            return None
+        want_via = "whole"
+        if left.type == "selector_expression" and text(fld(left, "field")) == "Body":
+            # if resp.Body != nil { defer resp.Body.Close() }: no body, nothing to close.
+            left = unparen(fld(left, "operand"))
+            want_via = "body-of"
+        if left is None or left.type != "identifier":
             return None
         name = text(left)
         is_nil, not_nil = state.copy(), state.copy()
@@ -609,12 +616,16 @@ class FunctionFlow:
         for res, via in state.binds.get(name, frozenset()):
             if via != "whole":
                 continue
+            if want_via == "body-of" and self.resources[res].kind != "response":
+                continue
             touched = True
             current = state.status.get(res, frozenset())
             is_nil.status[res] = frozenset({NIL}) if current & LIVE else current
             not_nil.status[res] = (current - {UNCHECKED}) | ({OPEN} if current & LIVE else set())
         for res in self.resources:
             current = state.status.get(res.id, frozenset())
+            if want_via != "whole":
+                break
             if res.err == name and res.err_live and current & (LIVE | {NIL}):
                 touched = True
                 # err != nil: the response is nil; err == nil: it is open. The error

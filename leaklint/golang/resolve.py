@@ -358,9 +358,16 @@ def returns_fresh(callee: Callee) -> bool:
             first = unparen(exprs[0]) if exprs else None
             if first is None:
                 fresh = True  # bare return of named results: assume obtained here
-            elif first.type == "call_expression" or (
-                    first.type == "identifier" and text(first) in from_calls):
+            elif first.type == "call_expression":
                 fresh = True
+            elif first.type == "identifier" and text(first) in from_calls:
+                # A function that closes what it returns (defer resp.Body.Close(), then
+                # return resp for its headers) hands out nothing left to close.
+                name = first.text or b""
+                body_text = body.text or b""
+                if name + b".Body.Close()" not in body_text and (
+                        name + b".Close()" not in body_text):
+                    fresh = True
     index.summaries[key] = fresh
     return fresh
 

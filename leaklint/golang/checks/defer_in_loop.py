@@ -17,7 +17,10 @@ RULES = frozenset({"LL202"})
 
 def run(ctx: GoCheckContext) -> None:
     for node in ctx.file.nodes("defer_statement"):
-        if not _in_loop(node) or _leaves_loop_next(node):
+        loop = _in_loop(node)
+        if loop is None or _leaves_loop_next(node):
+            continue
+        if _kept_past_the_loop(node, loop):
             continue
         call = next((c for c in node.named_children if c.type == "call_expression"), None)
         if call is None or not _closes(ctx, call):
@@ -34,12 +37,44 @@ def _leaves_loop_next(defer: Node) -> bool:
     return sibling is not None and sibling.type in ("break_statement", "return_statement")
 
 
-def _in_loop(defer: Node) -> bool:
+def _in_loop(defer: Node) -> Node | None:
+    """The loop whose body holds the defer, in the same function scope."""
     child, parent = defer, defer.parent
     while parent is not None and parent.type not in FUNCTION_NODES:
         if parent.type == "for_statement" and field(parent, "body") == child:
-            return True
+            return parent
         child, parent = parent, parent.parent
+    return None
+
+
+def _closed_name(defer: Node) -> str | None:
+    """x in `defer x.Close()` (also `defer x.Body.Close()`)."""
+    call = next((c for c in defer.named_children if c.type == "call_expression"), None)
+    func = unparen(field(call, "function")) if call is not None else None
+    if func is None or func.type != "selector_expression":
+        return None
+    operand = unparen(field(func, "operand"))
+    if operand is not None and operand.type == "selector_expression":
+        operand = unparen(field(operand, "operand"))
+    return text(operand) if operand is not None and operand.type == "identifier" else None
+
+
+def _kept_past_the_loop(defer: Node, loop: Node) -> bool:
+    """Closing at return is the intent when the loop does not open what it closes
+    (it ranges over existing values) or keeps each one for after the loop."""
+    name = _closed_name(defer)
+    if name is None:
+        return False
+    clause = next((c for c in loop.named_children if c.type == "range_clause"), None)
+    if clause is not None and any(text(n) == name for n in
+                                  named_children(field(clause, "left"))):
+        return True
+    body = field(loop, "body")
+    for call in walk(body) if body is not None else ():
+        if call.type != "call_expression" or text(field(call, "function")) != "append":
+            continue
+        if any(text(a) == name for a in named_children(field(call, "arguments"))[1:]):
+            return True
     return False
 
 

@@ -189,10 +189,20 @@ class _FileView:
         return getattr(self._file, name)
 
 
+_ENTRY_PREFIXES = ("Test", "Example", "Fuzz")
+
+
 def _exempt_function(func: Node) -> bool:
+    """Functions that run once per process: init, main, and test entry points."""
     if func.type != "function_declaration":
         return False
-    return text(field(func, "name")) in ("init", "main")
+    name = text(field(func, "name"))
+    if name in ("init", "main"):
+        return True
+    params = text(field(func, "parameters"))
+    return name.startswith(_ENTRY_PREFIXES) and (
+        "testing.T" in params or "testing.F" in params or "testing.M" in params
+        or name.startswith("Example"))
 
 
 def _in_once(ctx: GoCheckContext, node: Node) -> bool:

@@ -100,6 +100,7 @@ def _report(ctx: GoCheckContext, res: Resource) -> None:
         related = tuple(ctx.related(node, _EXIT_TEXT[label]) for node, label in exits[:50])
         ctx.report.report(rule, ctx.span(res.call), scope=scope, related=related,
                           callee=res.callee, where=where)
-    elif res.kind == "response" and res.closes and not res.drained and not res.handed_over:
+    elif res.kind == "response" and res.closes and not res.drained and not (
+            res.handed_over or res.callee.endswith("Head")):  # HEAD responses have no body
         ctx.report.report("LL103", ctx.span(res.closes[0]), scope=scope,
                           var=res.var or "the response")

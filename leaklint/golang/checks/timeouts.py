@@ -94,7 +94,7 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
             ctx.report.report("LL401", ctx.span(node), scope=scope,
                               what="http.Transport", missing="IdleConnTimeout")
     elif t == CLIENT:
-        if "Timeout" not in present:
+        if "Timeout" not in present and not _fake_transport(ctx, node, fields.get("Transport")):
             ctx.report.report("LL402", ctx.span(node), scope=scope,
                               what="http.Client", missing="Timeout")
     elif t == SERVER:
@@ -104,6 +104,35 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
         if not present & {"ReadHeaderTimeout", "ReadTimeout"}:
             ctx.report.report("LL402", ctx.span(node), scope=scope,
                               what="http.Server", missing="ReadHeaderTimeout or ReadTimeout")
+
+
+_NETWORK_TYPES = {"RoundTripper", "Transport", "Client"}
+
+
+def _fake_transport(ctx: GoCheckContext, literal: Node, value: Node | None) -> bool:
+    """&http.Client{Transport: reg} over an in-memory RoundTripper never dials: no peer
+    can stall it. A package type is a fake unless it wraps a net/http transport; another
+    package's type counts as a test double only in a _test.go file."""
+    if value is not None and value.type == "literal_element" and value.named_children:
+        value = value.named_children[0]
+    if value is None:
+        return False
+    owner = enclosing_function(literal)
+    env = ctx.env(owner) if owner is not None else None
+    if env is None:
+        return False
+    t = ctx.resolver.type_of(value, env, ctx.file)
+    if t is None or t.pkg == HTTP or t.pkg == "":
+        return False
+    index = ctx.resolver.index
+    if t.pkg == index.key:
+        struct = index.structs.get(t.name)
+        if struct is None:
+            return False
+        wrapped = [*struct.fields.values(), *struct.embedded]
+        return not any(f is not None and f.pkg == HTTP and f.name in _NETWORK_TYPES
+                       for f in wrapped)
+    return ctx.file.path.name.endswith("_test.go")
 
 
 def _literal_type(literal: Node) -> Node | None:
