@@ -283,14 +283,16 @@ class Bench:
                   self.scratch)
         # The cache goes to the corpus root (no config, no git): remove what we add.
         cache = target / ".leaklint_cache"
-        if cache.exists() or not os.access(target, os.W_OK):
+        ours = not cache.exists()
+        if ours and not os.access(target, os.W_OK):
             return
         try:
             if self.wanted("leaklint warm"):
                 subprocess.run([*cmd, str(target)], cwd=self.scratch, capture_output=True)
             self.time("leaklint warm", corpus, [*cmd, str(target)], self.scratch)
         finally:
-            shutil.rmtree(cache, ignore_errors=True)
+            if ours:
+                shutil.rmtree(cache, ignore_errors=True)
 
     def go_corpus(self, corpus: str, target: Path, patterns: list[str]) -> None:
         self.leaklint_pair(corpus, target)
