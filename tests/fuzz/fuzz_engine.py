@@ -71,7 +71,7 @@ def arbitrary(suffix: str):
 
 
 def mutated():
-    files = props.fixture_files()
+    files = props.fixture_snapshot()
 
     @given(case=props.mutated(files))
     def prop(case) -> None:
@@ -136,7 +136,7 @@ def _guarded_run(raw: bytes, suffix: str) -> None:
 
 
 def guarded():
-    files = props.fixture_files()
+    files = props.fixture_snapshot()
 
     @given(case=props.mutated(files))
     def prop(case) -> None:
@@ -186,8 +186,9 @@ def main() -> int:
                 test()
             except Exception as exc:  # a property failed: record it, keep fuzzing
                 failures[name] += 1
-                messages.setdefault(name, "".join(
-                    traceback.format_exception_only(type(exc), exc))[-2000:])
+                text = "".join(traceback.format_exception_only(type(exc), exc))
+                messages.setdefault(name, text if len(text) < 3000
+                                    else f"{text[:1500]}\n[...]\n{text[-1500:]}")
     print(f"rounds: {rounds}")
     for name in names:
         print(f"{name:14} examples {EXAMPLES[name]:>7}"
