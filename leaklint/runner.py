@@ -73,7 +73,11 @@ def _crashed(display: str, exc: AnalysisCrashed) -> FileProblem:
 
 
 def _safe_python(source: SourceFile, ctx: RunContext) -> FileResult:
-    refused = _too_deep(source, "python", ctx)
+    from leaklint.python.prefilter import mentions_api  # bytes only: no libcst import
+
+    # Only a file the prefilter lets through reaches libcst: only it needs the scan.
+    refused = (_too_deep(source, "python", ctx)
+               if mentions_api(source.source, ctx.settings.python) else None)
     if refused is not None:
         return refused
     try:
