@@ -75,13 +75,14 @@ def _crashed(display: str, exc: AnalysisCrashed) -> FileProblem:
 def _safe_python(source: SourceFile, ctx: RunContext) -> FileResult:
     from leaklint.python.prefilter import mentions_api  # bytes only: no libcst import
 
-    # Only a file the prefilter lets through reaches libcst: only it needs the scan.
-    refused = (_too_deep(source, "python", ctx)
-               if mentions_api(source.source, ctx.settings.python) else None)
+    # Only a file the prefilter lets through reaches libcst: only it needs the scan and
+    # the large-stack thread.
+    parsed = mentions_api(source.source, ctx.settings.python)
+    refused = _too_deep(source, "python", ctx) if parsed else None
     if refused is not None:
         return refused
     try:
-        return call_guarded(analyse_python, source, ctx)
+        return call_guarded(analyse_python, source, ctx, deep=parsed)
     except AnalysisCrashed as exc:
         return FileResult(source.display, problems=[_crashed(source.display, exc)])
 

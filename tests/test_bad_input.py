@@ -511,3 +511,11 @@ def test_call_guarded_contains_exceptions_and_deep_recursion() -> None:
     limit = _sys.getrecursionlimit()
     assert call_guarded(depth, 20_000) == 20_000  # deeper than the default limit allows
     assert _sys.getrecursionlimit() == limit  # and the limit is put back
+
+
+def test_call_guarded_inline_still_contains_exceptions() -> None:
+    from leaklint.guard import AnalysisCrashed, call_guarded
+
+    with pytest.raises(AnalysisCrashed, match=r"^ZeroDivisionError: "):
+        call_guarded(lambda: 1 / 0, deep=False)
+    assert call_guarded(lambda x: x + 1, 1, deep=False) == 2
