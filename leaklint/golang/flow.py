@@ -19,7 +19,7 @@ from leaklint.golang.index import GoFile
 from leaklint.golang.parse import field as fld
 from leaklint.golang.parse import identifiers, named_children, statements, text, unparen, walk
 from leaklint.golang.resolve import Callee, Env, Resolver, display_callee
-from leaklint.golang.types import RESPONSE, TypeRef
+from leaklint.golang.types import RESPONSE
 
 UNCHECKED, OPEN, NIL, DONE = "unchecked", "open", "nil", "done"
 LIVE = frozenset({UNCHECKED, OPEN})
@@ -647,7 +647,7 @@ class FunctionFlow:
         if node is None or not state.reachable or not state.binds:
             return state
         for occ in self._occurrences(node, state):
-            self.apply(occ, state, closure=None)
+            self.apply(occ, state)
         for lit in _func_literals(node):
             self.closure(lit, state)
         return state
@@ -675,16 +675,15 @@ class FunctionFlow:
         names = {n for n in state.binds if n not in params}
         if not names:
             return
-        sub = State(dict(state.status), {n: state.binds[n] for n in names})
         stack = [body]
         while stack:
             n = stack.pop()
             if n.type == "identifier" and text(n) in names and not _is_key(n):
-                self.apply(n, state, closure=sub)
+                self.apply(n, state)
                 continue
             stack.extend(reversed(n.named_children))
 
-    def apply(self, ident: Node, state: State, closure: State | None) -> None:
+    def apply(self, ident: Node, state: State) -> None:
         binding = state.binds.get(text(ident), frozenset())
         for res_id, via in binding:
             res = self.resources[res_id]
@@ -718,7 +717,7 @@ class FunctionFlow:
             if parent is not None and parent.type == "selector_expression" and fld(
                     parent, "operand") == node:
                 if text(fld(parent, "field")) != "Body":
-                    return "use", _statement_of(parent)
+                    return "use", parent
                 node, via = parent, "body"
                 parent = node.parent
             else:
@@ -734,7 +733,7 @@ class FunctionFlow:
                 return "close", call
             if member in ("Read", "WriteTo") and is_call:
                 return "drain", call
-            return "use", _statement_of(parent)
+            return "use", parent
         return self.whole_value(node, res, body=via == "body" or res.kind == "conn")
 
     def whole_value(self, node: Node, res: Resource, body: bool) -> tuple[str, Node]:
@@ -767,7 +766,7 @@ class FunctionFlow:
             return "compare", node
         if kind == "call_expression" and fld(parent, "function") == child:
             return "use", node
-        return "use", _statement_of(node)
+        return "use", node
 
     def _wraps(self, call: Node) -> bool:
         callee = self.r.callee(call, self.env, self.file)
@@ -871,10 +870,6 @@ def _is_key(ident: Node) -> bool:
     return parent.type == "keyed_element" and fld(parent, "key") == ident
 
 
-def _statement_of(node: Node) -> Node:
-    return node
-
-
 def _func_literals(node: Node) -> list[Node]:
     out = []
     stack = [node]
@@ -885,7 +880,3 @@ def _func_literals(node: Node) -> list[Node]:
             continue
         stack.extend(n.named_children)
     return out
-
-
-def type_is_response(t: TypeRef | None) -> bool:
-    return t == RESPONSE
