@@ -48,7 +48,7 @@ def _missing(analysis, call: cst.Call, fn, extra=(), position: int | None = None
         if value is None:
             return False
     if value is not MISSING:
-        return is_none(value)
+        return is_none(value) or _none_constant(analysis, value)
     for kwargs in star_kwargs(call):
         if isinstance(kwargs, cst.Name):
             literal = analysis.resolver.dict_literal(kwargs.value, fn)
@@ -58,6 +58,24 @@ def _missing(analysis, call: cst.Call, fn, extra=(), position: int | None = None
             continue  # keyword() already looked inside
         return False  # the timeout may be inside **kwargs
     return True
+
+
+def _none_constant(analysis, value) -> bool:
+    """`timeout=TIMEOUT` where the module binds TIMEOUT once, to None."""
+    if not isinstance(value, cst.Name):
+        return False
+    bound = [
+        node for node in analysis.facts.binds.get(None, ())
+        if isinstance(node, (cst.Assign, cst.AnnAssign))
+        and any(isinstance(t, cst.Name) and t.value == value.value for t in _targets(node))
+    ]
+    return len(bound) == 1 and is_none(bound[0].value)
+
+
+def _targets(node) -> list:
+    if isinstance(node, cst.Assign):
+        return [t.target for t in node.targets]
+    return [node.target]
 
 
 def _dict_sets(literal: cst.Dict, name: str) -> bool:
