@@ -454,7 +454,12 @@ def main(argv: list[str] | None = None) -> int:
             bench.go_corpus("go-std", goroot_src(), ["std", "cmd"])
         if not args.no_python:
             print("CPython standard library", flush=True)
-            bench.python_corpus("cpython-stdlib", python_stdlib())
+            # A copy outside any repository: an installation may sit in a git work tree
+            # whose .gitignore hides it, and no tool should write caches into it.
+            stdlib = bench.scratch / "cpython-stdlib"
+            shutil.copytree(python_stdlib(), stdlib, symlinks=True,
+                            ignore=shutil.ignore_patterns("site-packages", "__pycache__"))
+            bench.python_corpus("cpython-stdlib", stdlib)
         for directory in args.dirs:
             name = directory.resolve().name
             if has_files(directory, ".go"):
