@@ -304,19 +304,22 @@ class Bench:
             shutil.rmtree(self.scratch / "staticcheck-cold", ignore_errors=True)
 
         cold = {"GOCACHE": str(cold_cache)}
-        warm = {"GOCACHE": str(warm_cache)}
+        # --user-go-cache: "warm" uses the caches already on the machine, not primed here.
+        warm = {} if self.args.user_go_cache else {"GOCACHE": str(warm_cache)}
         vet = [go(), "vet", "-httpresponse", *patterns]
         self.time("go vet -httpresponse cold", corpus, vet, target, slow=True, env=cold,
                   before=fresh, ok=(0, 1))
-        if self.wanted("go vet -httpresponse warm"):
+        if self.wanted("go vet -httpresponse warm") and not self.args.user_go_cache:
             subprocess.run(vet, cwd=target, env={**os.environ, **warm}, capture_output=True)
         self.time("go vet -httpresponse warm", corpus, vet, target, env=warm, ok=(0, 1))
         sc = self.tools.get("staticcheck", "staticcheck")
         sc_cold = {**cold, "STATICCHECK_CACHE": str(self.scratch / "staticcheck-cold")}
-        sc_warm = {**warm, "STATICCHECK_CACHE": str(self.scratch / f"staticcheck-{corpus}")}
+        sc_warm = warm if self.args.user_go_cache else {
+            **warm, "STATICCHECK_CACHE": str(self.scratch / f"staticcheck-{corpus}")}
         self.time("staticcheck cold", corpus, [sc, *patterns], target, slow=True,
                   env=sc_cold, before=fresh, ok=(0, 1))
-        if self.wanted("staticcheck warm") and Path(sc).exists():
+        if self.wanted("staticcheck warm") and Path(sc).exists() and not \
+                self.args.user_go_cache:
             subprocess.run([sc, *patterns], cwd=target, env={**os.environ, **sc_warm},
                            capture_output=True, timeout=self.args.timeout)
         self.time("staticcheck warm", corpus, [sc, *patterns], target, slow=True,
@@ -441,6 +444,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-scaling", action="store_true")
     parser.add_argument("--scale-corpus", type=Path,
                         help="corpus copied 1x/2x/4x (default: $(go env GOROOT)/src/net)")
+    parser.add_argument("--user-go-cache", action="store_true",
+                        help="warm Go peers use the existing GOCACHE instead of priming one")
     parser.add_argument("--no-go", action="store_true")
     parser.add_argument("--no-python", action="store_true")
     parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
