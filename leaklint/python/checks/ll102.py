@@ -26,7 +26,16 @@ _CONNECTING = frozenset({"request", "connect", "putrequest", "endheaders", "send
 
 
 def _connects(analysis, site, result) -> bool:
-    for name in analysis.facts.uses(site.fn, result.var):
+    """Does the function make the connection open a socket of its own? Not when it
+    never sends, nor when it hands the connection a socket (`conn.sock = ...`) whose
+    life the caller manages."""
+    uses = analysis.facts.uses(site.fn, result.var)
+    for name in uses:
+        parent = analysis.parent(name)
+        if isinstance(parent, cst.Attribute) and parent.attr.value == "sock" \
+                and isinstance(analysis.parent(parent), cst.AssignTarget):
+            return False
+    for name in uses:
         parent = analysis.parent(name)
         if isinstance(parent, cst.AssignTarget):
             continue
