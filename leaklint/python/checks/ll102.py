@@ -6,7 +6,7 @@ from __future__ import annotations
 import libcst as cst
 
 from leaklint.python import api
-from leaklint.python.checks.owner import fate, leaks, related, where
+from leaklint.python.checks.owner import fate, injects_socket, leaks, related, where
 from leaklint.python.names import code
 
 RULES = ("LL102",)
@@ -30,11 +30,8 @@ def _connects(analysis, site, result) -> bool:
     never sends, nor when it hands the connection a socket (`conn.sock = ...`) whose
     life the caller manages."""
     uses = analysis.facts.uses(site.fn, result.var)
-    for name in uses:
-        parent = analysis.parent(name)
-        if isinstance(parent, cst.Attribute) and parent.attr.value == "sock" \
-                and isinstance(analysis.parent(parent), cst.AssignTarget):
-            return False
+    if injects_socket(analysis, site.fn, result.var):
+        return False
     for name in uses:
         parent = analysis.parent(name)
         if isinstance(parent, cst.AssignTarget):

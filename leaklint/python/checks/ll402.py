@@ -19,6 +19,7 @@ from leaklint.python.checks.args import (
     positional,
     star_kwargs,
 )
+from leaklint.python.checks.owner import injects_socket
 from leaklint.python.names import code
 
 RULES = ("LL402",)
@@ -106,6 +107,11 @@ def _request(analysis, site) -> None:
 def _constructor(analysis, site) -> None:
     client, call = site.client, site.call
     if client.library == api.HTTP_CLIENT:
+        bound = analysis.parent(call)
+        if isinstance(bound, cst.Assign) and len(bound.targets) == 1 \
+                and isinstance(bound.targets[0].target, cst.Name) \
+                and injects_socket(analysis, site.fn, bound.targets[0].target.value):
+            return
         position = api.TIMEOUT_POSITION.get(client.name)
         if _missing(analysis, call, site.fn, (), position):
             _report(analysis, call, site.fn, _what(call, ()))

@@ -76,3 +76,17 @@ def related(analysis, fn, flow: Ownership):
         span = analysis.file.lines.span_from_chars(end.line, 0, end.line, 0)
         out.append(Related(span, "leaks at the end of the function"))
     return tuple(out)
+
+
+def injects_socket(analysis, fn, var: str | None) -> bool:
+    """`conn.sock = ...`: an http.client connection given a socket the caller owns
+    never connects (so neither its timeout nor its closing is about a socket of its own)."""
+    if fn is None or var is None:
+        return False
+    for name in analysis.facts.uses(fn, var):
+        parent = analysis.parent(name)
+        if isinstance(parent, cst.Attribute) and parent.value is name \
+                and parent.attr.value == "sock" \
+                and isinstance(analysis.parent(parent), cst.AssignTarget):
+            return True
+    return False
