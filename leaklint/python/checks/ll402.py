@@ -19,7 +19,7 @@ from leaklint.python.checks.args import (
     positional,
     star_kwargs,
 )
-from leaklint.python.checks.owner import injects_socket
+from leaklint.python.checks.owner import connects
 from leaklint.python.names import code
 
 RULES = ("LL402",)
@@ -110,7 +110,7 @@ def _constructor(analysis, site) -> None:
         bound = analysis.parent(call)
         if isinstance(bound, cst.Assign) and len(bound.targets) == 1 \
                 and isinstance(bound.targets[0].target, cst.Name) \
-                and injects_socket(analysis, site.fn, bound.targets[0].target.value):
+                and not connects(analysis, site.fn, bound.targets[0].target.value):
             return
         position = api.TIMEOUT_POSITION.get(client.name)
         if _missing(analysis, call, site.fn, (), position):

@@ -90,3 +90,25 @@ def injects_socket(analysis, fn, var: str | None) -> bool:
                 and isinstance(analysis.parent(parent), cst.AssignTarget):
             return True
     return False
+
+
+# http.client opens its socket on the first of these; before that there is nothing to close.
+_CONNECTING = frozenset({"request", "connect", "putrequest", "endheaders", "send"})
+
+
+def connects(analysis, fn, var: str | None) -> bool:
+    """Does the function make this http.client connection open a socket of its own? Not
+    when it never sends, nor when it hands the connection a caller-owned socket."""
+    if fn is None or var is None:
+        return True
+    if injects_socket(analysis, fn, var):
+        return False
+    for name in analysis.facts.uses(fn, var):
+        parent = analysis.parent(name)
+        if isinstance(parent, cst.AssignTarget):
+            continue
+        if not isinstance(parent, cst.Attribute) or parent.value is not name:
+            return True  # passed somewhere: it may be used to connect there
+        if parent.attr.value in _CONNECTING:
+            return True
+    return False
