@@ -11,7 +11,7 @@ import libcst as cst
 
 from leaklint.python import api
 from leaklint.python.checks.args import is_false, is_true, keyword, offline_url
-from leaklint.python.checks.owner import fate, leaks, related, where
+from leaklint.python.checks.owner import fate, injects_socket, leaks, related, where
 from leaklint.python.names import Request, code
 
 RULES = ("LL101",)
@@ -47,6 +47,8 @@ def _connection_closed(analysis, site) -> bool:
     receiver = site.call.func.value if isinstance(site.call.func, cst.Attribute) else None
     if site.fn is None or not isinstance(receiver, cst.Name):
         return False
+    if injects_socket(analysis, site.fn, receiver.value):
+        return True  # the caller owns the socket the response reads from
     for name in analysis.facts.uses(site.fn, receiver.value):
         parent = analysis.parent(name)
         if isinstance(parent, cst.Attribute) and parent.value is name \
