@@ -172,6 +172,7 @@ def run_timed(t: Timing, cmd: list[str], cwd: Path, reps: int, timeout: float,
             wall, rss, code = measure(cmd, cwd, env, timeout)
         except TimeoutError:
             t.status = f"timeout (> {timeout:.0f} s)"
+            print(f"  {t.corpus:<14} {t.label:<30} {t.status}", flush=True)
             return t
         except FileNotFoundError:
             t.status = "missing"
