@@ -47,7 +47,6 @@ class Resource:
     drained: bool = False
     handed_over: bool = False
     premature: Node | None = None
-    err_live: bool = True  # the error variable still holds this acquisition's error
 
 
 Binding = frozenset[tuple[int, str]]  # {(resource id, via)}: via is "whole" or "body"
@@ -58,9 +57,12 @@ class State:
     status: dict[int, frozenset[str]] = field(default_factory=dict)
     binds: dict[str, Binding] = field(default_factory=dict)
     reachable: bool = True
+    # Resources whose error variable was reassigned on this path: an err check no
+    # longer says anything about them.
+    err_lost: frozenset[int] = frozenset()
 
     def copy(self) -> State:
-        return State(dict(self.status), dict(self.binds), self.reachable)
+        return State(dict(self.status), dict(self.binds), self.reachable, self.err_lost)
 
     def set(self, res: int, value: str) -> None:
         self.status[res] = frozenset({value})
@@ -82,6 +84,7 @@ def merge(*states: State) -> State:
             out.status[res] = out.status.get(res, frozenset()) | values
         for name, binding in other.binds.items():
             out.binds[name] = out.binds.get(name, frozenset()) | binding
+        out.err_lost |= other.err_lost
     return out
 
 
@@ -356,6 +359,7 @@ class FunctionFlow:
             declared[name] = state.binds.get(name)
         self.resources.append(res)
         state.set(res.id, UNCHECKED if err is not None else OPEN)
+        state.err_lost -= {res.id}
         state.binds[name] = frozenset({(res.id, "whole")})
         return state
 
@@ -377,9 +381,9 @@ class FunctionFlow:
         # A reassigned error variable no longer tells whether an older resource is nil.
         names = {text(n) for n in lhs if n.type == "identifier"}
         for res in self.resources:
-            if res.err in names:
-                res.err_live = False
-                if UNCHECKED in state.status.get(res.id, frozenset()):
+            if res.err in names and res.id in state.status:  # acquired on this path
+                state.err_lost |= {res.id}
+                if UNCHECKED in state.status[res.id]:
                     state.status[res.id] = (state.status[res.id] - {UNCHECKED}) | {OPEN}
 
     def value_binding(self, value: Node | None, state: State) -> Binding:
@@ -626,7 +630,7 @@ class FunctionFlow:
             current = state.status.get(res.id, frozenset())
             if want_via != "whole":
                 break
-            if res.err == name and res.err_live and current & (LIVE | {NIL}):
+            if res.err == name and res.id not in state.err_lost and current & (LIVE | {NIL}):
                 touched = True
                 # err != nil: the response is nil; err == nil: it is open. The error
                 # still holds this acquisition's result, so a re-check (after a retry
