@@ -404,9 +404,10 @@ def machine(tools: dict[str, str]) -> list[str]:
         f"- Python {platform.python_version()}; {version([go(), 'version'])}",
         f"- leaklint: {version([*tools['leaklint'].split(), '--version'])}",
     ]
-    for name in ("staticcheck", "bodyclose", "gosec"):
+    for name, flag in (("staticcheck", "-version"), ("bodyclose", "-V=full"),
+                       ("gosec", "-version")):
         if name in tools:
-            lines.append(f"- {name}: {version([tools[name], '-version'])}")
+            lines.append(f"- {name}: {version([tools[name], flag])}")
     for name in PY_PEERS:
         if name in tools:
             lines.append(f"- {name}: {version([tools[name], '--version'])}")
