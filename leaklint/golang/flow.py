@@ -373,9 +373,11 @@ class FunctionFlow:
         return len(results) >= 2 and results[-1] is not None and results[-1].name == "error"
 
     def _is_local(self, name: str, state: State, declared: dict) -> bool:
+        """Declared in this function; a variable captured by a func literal from the
+        enclosing function belongs to that function (storing into it hands over)."""
         if name in declared or name in state.binds:
             return True
-        return self.env.has(name)
+        return self.env.has_own(name)
 
     def _forget_error_checks(self, lhs: list[Node], state: State) -> None:
         # A reassigned error variable no longer tells whether an older resource is nil.
@@ -597,7 +599,17 @@ class FunctionFlow:
                 if split is not None:
                     return split
         state = self.scan(cond, state)
+        self._mentions_error(cond, state)
         return state, state.copy()
+
+    def _mentions_error(self, cond: Node, state: State) -> None:
+        """(err != nil) != tt.wantErr, errors.Is(err, x): the error is looked at; which
+        way it went is unknown, so the resource may be nil or open afterwards."""
+        names = {text(n) for n in walk(cond) if n.type == "identifier"}
+        for res in self.resources:
+            current = state.status.get(res.id, frozenset())
+            if res.err in names and UNCHECKED in current and res.id not in state.err_lost:
+                state.status[res.id] = (current - {UNCHECKED}) | {OPEN, NIL}
 
     def nil_check(self, cond: Node, op: str, state: State) -> tuple[State, State] | None:
         left, right = unparen(fld(cond, "left")), unparen(fld(cond, "right"))
@@ -674,7 +686,7 @@ class FunctionFlow:
         params = {text(n) for decl in named_children(fld(lit, "parameters"))
                   for n in decl.children_by_field_name("name")}
         body = fld(lit, "body")
-        if body is None:
+        if body is None or _discarded(lit):
             return
         names = {n for n in state.binds if n not in params}
         if not names:
@@ -772,6 +784,19 @@ class FunctionFlow:
             return "use", node
         return "use", node
 
+    def _literal_consumes(self, literal: Node, index: int) -> bool:
+        names = [text(n) for decl in named_children(fld(literal, "parameters"))
+                 for n in decl.children_by_field_name("name")]
+        body = fld(literal, "body")
+        if index >= len(names) or body is None or names[index] == "_":
+            return False
+        probe = Resource(-1, "conn", names[index], None, literal, "")
+        for n in identifiers(body, names[index]):
+            if not _is_key(n) and self.classify(n, "whole", probe)[0] in (
+                    "close", "handover", "helper"):
+                return True
+        return False
+
     def _wraps(self, call: Node) -> bool:
         callee = self.r.callee(call, self.env, self.file)
         return callee.kind == "std" and (callee.pkg, callee.name) in OWNERSHIP_WRAPPERS
@@ -780,6 +805,10 @@ class FunctionFlow:
         callee = self.r.callee(call, self.env, self.file)
         if self.r.closes_body(callee):
             return "helper"
+        literal = unparen(fld(call, "function"))
+        if literal is not None and literal.type == "func_literal":
+            # defer func(body io.ReadCloser) { ... }(resp.Body): look inside.
+            return "helper" if self._literal_consumes(literal, index) else "use"
         if callee.kind == "builtin":
             return "handover" if callee.name == "append" else "use"
         if callee.kind == "std":
@@ -854,6 +883,20 @@ def _stored_in_field(rhs: Node, value: Node) -> bool:
     i = values.index(value)
     target = targets[i] if i < len(targets) else None
     return target is not None and target.type in ("selector_expression", "index_expression")
+
+
+def _discarded(lit: Node) -> bool:
+    """`_ = func() { ... }`: a literal assigned to the blank identifier never runs."""
+    parent = lit.parent
+    while parent is not None and parent.type == "parenthesized_expression":
+        parent = parent.parent
+    if parent is None or parent.type != "expression_list":
+        return False
+    stmt = parent.parent
+    if stmt is None or stmt.type != "assignment_statement" or fld(stmt, "right") != parent:
+        return False
+    targets = named_children(fld(stmt, "left"))
+    return bool(targets) and all(text(t) == "_" for t in targets)
 
 
 def _passes_name(call: Node, name: str) -> bool:

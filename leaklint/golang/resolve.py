@@ -87,6 +87,10 @@ class Env:
             env = env.parent
         return None
 
+    def has_own(self, name: str) -> bool:
+        """Declared in this function itself, not in an enclosing one."""
+        return name in self.types or name in self.lazy
+
     def has(self, name: str) -> bool:
         env: Env | None = self
         while env is not None:

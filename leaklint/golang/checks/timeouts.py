@@ -128,7 +128,10 @@ def _fake_transport(ctx: GoCheckContext, literal: Node, value: Node | None) -> b
     if t.pkg == index.key:
         struct = index.structs.get(t.name)
         if struct is None:
-            return False
+            # type roundTripper func(*http.Request) (*http.Response, error): an adapter
+            # around a function literal, a fake unless it renames a net/http type.
+            target = index.aliases.get(t.name)
+            return t.name in index.aliases and (target is None or target.pkg != HTTP)
         wrapped = [*struct.fields.values(), *struct.embedded]
         return not any(f is not None and f.pkg == HTTP and f.name in _NETWORK_TYPES
                        for f in wrapped)
