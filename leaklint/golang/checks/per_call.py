@@ -289,6 +289,7 @@ def _flow(site: Node, func: Node, carriers: _Carriers, returns_only: bool) -> bo
     body = field(func, "body")
     work = [site]
     seen_names: set[str] = set()
+    seen_selectors: set[bytes] = set()
     steps = 0
     while work and steps < _MAX_FLOW_STEPS:
         steps += 1
@@ -346,6 +347,15 @@ def _flow(site: Node, func: Node, carriers: _Carriers, returns_only: bool) -> bo
             continue
         target_node = _assignment_target(parent, child)
         if target_node is not None:
+            if target_node.type == "selector_expression" and _value_receiver_field(
+                    func, target_node):
+                # r.transport = ... on a value receiver dies with the copy: follow it.
+                spelled = target_node.text or b""
+                if spelled not in seen_selectors and body is not None:
+                    seen_selectors.add(spelled)
+                    work.extend(n for n in _selector_references(body, spelled)
+                                if n != target_node)
+                continue
             if target_node.type != "identifier":
                 return True  # a field, map or slice element
             name = text(target_node)
@@ -360,6 +370,33 @@ def _flow(site: Node, func: Node, carriers: _Carriers, returns_only: bool) -> bo
                     return True  # built once, used across a loop: a batch
                 work.extend(refs)
     return False
+
+
+def _value_receiver_field(func: Node, target: Node) -> bool:
+    """recv.field where recv is the method's receiver passed by value (not a pointer)."""
+    if func.type != "method_declaration":
+        return False
+    operand = unparen(field(target, "operand"))
+    if operand is None or operand.type != "identifier":
+        return False
+    for decl in named_children(field(func, "receiver")):
+        names = [text(n) for n in decl.children_by_field_name("name")]
+        type_node = field(decl, "type")
+        if text(operand) in names and type_node is not None:
+            return type_node.type != "pointer_type"
+    return False
+
+
+def _selector_references(body: Node, spelled: bytes) -> list[Node]:
+    out = []
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if node.type == "selector_expression" and node.text == spelled:
+            out.append(node)
+            continue
+        stack.extend(reversed(node.named_children))
+    return out
 
 
 def _assignment_target(stmt: Node, child: Node) -> Node | None:
