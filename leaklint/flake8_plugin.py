@@ -52,7 +52,8 @@ class LeakLintChecker:
         from leaklint.python import analyse_file
         from leaklint.sources import SourceFile
 
-        source = "".join(self.lines).encode("utf-8", "surrogatepass")
+        # The same bytes `leaklint check` analyses: UTF-8 without a byte-order mark.
+        source = "".join(self.lines).removeprefix("\ufeff").encode("utf-8", "surrogatepass")
         path = Path(self.filename)
         settings = _settings(str(path.parent if self.filename not in ("-", "stdin") else "."))
         ctx = RunContext(settings=settings, enabled=FLAKE8_RULES)
