@@ -59,7 +59,7 @@ class _GitIgnores:
             try:
                 if ignore_file.is_file():
                     lines = ignore_file.read_text("utf-8", "replace").splitlines()
-                    spec = pathspec.PathSpec.from_lines("gitwildmatch", lines)
+                    spec = pathspec.GitIgnoreSpec.from_lines(lines)
             except OSError:
                 spec = None
             self._specs[directory] = spec

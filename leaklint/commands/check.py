@@ -51,7 +51,7 @@ def _settings(args) -> config_mod.Settings:
 
 def _exclude_spec(settings: config_mod.Settings) -> pathspec.PathSpec | None:
     patterns = [*settings.exclude, *settings.extend_exclude]
-    return pathspec.PathSpec.from_lines("gitwildmatch", patterns) if patterns else None
+    return pathspec.GitIgnoreSpec.from_lines(patterns) if patterns else None
 
 
 def _stderr(message: str) -> None:
