@@ -84,7 +84,10 @@ def merge(*states: State) -> State:
             out.status[res] = out.status.get(res, frozenset()) | values
         for name, binding in other.binds.items():
             out.binds[name] = out.binds.get(name, frozenset()) | binding
-        out.err_lost |= other.err_lost
+    # An error reassigned on a path where the resource was already closed says nothing
+    # about the paths where it is still open.
+    out.err_lost = frozenset(
+        r for s in alive for r in s.err_lost if s.status.get(r, frozenset()) - {DONE})
     return out
 
 
@@ -112,6 +115,7 @@ class FunctionFlow:
         self.frames: list[Frame] = []
         self.result_names = self._result_names()
         self._body_users: set[str] | None = None
+        self.closes_only = False  # summarising a helper for LL202: only closes count
 
     # ---- entry --------------------------------------------------------------------
 
@@ -292,6 +296,9 @@ class FunctionFlow:
         # Aliases: x := resp / body := resp.Body; stores: s.f = resp.
         for i, target in enumerate(lhs):
             value = rhs[i] if len(rhs) == len(lhs) else None
+            if value is None and i == 0 and len(rhs) == 1 and unparen(rhs[0]) is not None and (
+                    unparen(rhs[0]).type == "type_assertion_expression"):
+                value = rhs[0]  # rwc, ok := res.Body.(io.ReadWriteCloser)
             binding = self.value_binding(value, state)
             if target.type != "identifier":
                 if binding:
@@ -344,8 +351,14 @@ class FunctionFlow:
             return state  # stored straight into a field, map or slice: handed over
         name = text(target)
         if name == "_":
+            # Nothing can close it, but the error still tells whether there is one:
+            # `_, err := c.Get(u); if err == nil { t.Fatal(...) }` leaks on no path.
+            res.var = "the response"
             self.resources.append(res)
-            res.leaks.append((call, "result discarded"))
+            state.set(res.id, UNCHECKED if err not in (None, "_") else OPEN)
+            if err in (None, "_"):
+                res.leaks.append((call, "result discarded"))
+                state.set(res.id, DONE)
             return state
         res.var = name
         if not define and not self._is_local(name, state, declared):
@@ -816,9 +829,12 @@ class FunctionFlow:
                 return "drain"
             return "use"
         if callee.info is not None and callee.index is not None:
-            if consumes(self.r, callee, index, res.kind if not body else "body"):
+            if consumes(self.r, callee, index, res.kind if not body else "body",
+                        closes_only=self.closes_only):
                 return "helper"
             return "drain" if body else "use"
+        if self.closes_only:
+            return "use"  # asking whether a helper closes: an unknown callee does not
         return "handover"  # outside the package and not the standard library: its job now
 
 
@@ -852,7 +868,10 @@ def consumes(resolver: Resolver, callee: Callee, index: int, kind: str, depth: i
     sub_resolver = resolver if callee.index is resolver.index else Resolver(
         callee.index, resolver.directory, resolver.models)
     env = sub_resolver.env_for(info.node, info.file)
+    if ptype is not None and ptype.name in _BASIC_TYPES:
+        return False  # a string or a number carries no connection
     flow = FunctionFlow(sub_resolver, info.file, info.node, env)
+    flow.closes_only = closes_only
     probe = Resource(0, res_kind, name, None, info.node, "")
     flow.resources.append(probe)
     state = State(status={0: frozenset({OPEN})}, binds={name: frozenset({(0, "whole")})})
@@ -869,6 +888,11 @@ def consumes(resolver: Resolver, callee: Callee, index: int, kind: str, depth: i
     del state
     cache[key] = result
     return result
+
+
+_BASIC_TYPES = {"string", "bool", "int", "int8", "int16", "int32", "int64", "uint", "uint8",
+                "uint16", "uint32", "uint64", "uintptr", "float32", "float64", "byte",
+                "rune", "error", "FileMode"}
 
 
 def _stored_in_field(rhs: Node, value: Node) -> bool:

@@ -9,7 +9,7 @@ from tree_sitter import Node
 
 from leaklint.golang.context import GoCheckContext, enclosing_function
 from leaklint.golang.flow import consumes
-from leaklint.golang.parse import field, named_children, text, unparen, walk
+from leaklint.golang.parse import field, identifiers, named_children, text, unparen, walk
 from leaklint.golang.resolve import FUNCTION_NODES
 
 RULES = frozenset({"LL202"})
@@ -20,7 +20,10 @@ def run(ctx: GoCheckContext) -> None:
         loop = _in_loop(node)
         if loop is None or _leaves_loop_next(node):
             continue
-        if _kept_past_the_loop(node, loop):
+        if _kept_past_the_loop(node, loop) or _last_iteration(node):
+            continue
+        name = _closed_name(node)
+        if name is not None and _closed_again(node, name):
             continue
         call = next((c for c in node.named_children if c.type == "call_expression"), None)
         if call is None or not _closes(ctx, call):
@@ -70,12 +73,61 @@ def _kept_past_the_loop(defer: Node, loop: Node) -> bool:
                                   named_children(field(clause, "left"))):
         return True
     body = field(loop, "body")
-    for call in walk(body) if body is not None else ():
-        if call.type != "call_expression" or text(field(call, "function")) != "append":
+    for ident in identifiers(body, name) if body is not None else ():
+        if ident.start_byte >= defer.start_byte and ident.end_byte <= defer.end_byte:
             continue
-        if any(text(a) == name for a in named_children(field(call, "arguments"))[1:]):
+        if _outlives_iteration(ident):
             return True
     return False
+
+
+def _outlives_iteration(ident: Node) -> bool:
+    """x appended to a slice, stored in an element or field, or handed to a goroutine."""
+    child, parent = ident, ident.parent
+    while parent is not None and parent.type not in FUNCTION_NODES:
+        kind = parent.type
+        if kind == "go_statement":
+            return True
+        if kind == "call_expression" and text(field(parent, "function")) == "append" and (
+                child != field(parent, "function")):
+            return True
+        if kind == "assignment_statement" and child == field(parent, "right"):
+            return any(t.type in ("index_expression", "selector_expression")
+                       for t in named_children(field(parent, "left")))
+        if kind in ("block", "statement_list", "for_statement", "if_statement"):
+            return False
+        child, parent = parent, parent.parent
+    return False
+
+
+def _closed_again(defer: Node, name: str) -> bool:
+    """The deferred close is a safety net: the same value is closed explicitly later in
+    the iteration's block (so nothing piles up unless a continue skips it)."""
+    sibling = defer.next_named_sibling
+    while sibling is not None:
+        if sibling.type == "continue_statement":
+            return False
+        if sibling.type == "expression_statement" and text(sibling).replace(" ", "") in (
+                f"{name}.Close()", f"_={name}.Close()"):
+            return True
+        if any(n.type == "continue_statement" for n in walk(sibling)):
+            return False
+        sibling = sibling.next_named_sibling
+    return False
+
+
+def _last_iteration(defer: Node) -> bool:
+    """Every path from the defer leaves the loop: the block ends in a return or break
+    and nothing after the defer continues the loop."""
+    rest = []
+    sibling = defer.next_named_sibling
+    while sibling is not None:
+        if sibling.type != "comment":
+            rest.append(sibling)
+        sibling = sibling.next_named_sibling
+    if not rest or rest[-1].type not in ("return_statement", "break_statement"):
+        return False
+    return not any(n.type == "continue_statement" for r in rest for n in walk(r))
 
 
 def _closes(ctx: GoCheckContext, call: Node) -> bool:

@@ -97,6 +97,8 @@ def _report(ctx: GoCheckContext, res: Resource) -> None:
         line = first_node.start_point[0] + 1
         where = (" (the result is discarded)" if first_label == "result discarded"
                  else f" (it leaks at line {line})")
+        if res.var == "the response" and first_label != "result discarded":
+            where = f" (the result is discarded; it leaks at line {line})"
         related = tuple(ctx.related(node, _EXIT_TEXT[label]) for node, label in exits[:50])
         ctx.report.report(rule, ctx.span(res.call), scope=scope, related=related,
                           callee=res.callee, where=where)

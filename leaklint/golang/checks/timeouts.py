@@ -231,6 +231,10 @@ def _assigned_fields(ctx: GoCheckContext, node: Node) -> set[str]:
         for target in named_children(field(stmt, "left")):
             if target.type == "selector_expression" and text(field(target, "operand")) == name:
                 out.add(text(field(target, "field")))
+            elif target.type == "unary_expression" and text(target).replace(" ", "") == (
+                    "*" + name):
+                out.update(("Timeout", "IdleConnTimeout", "IdleTimeout", "ReadTimeout",
+                            "ReadHeaderTimeout"))  # *c = *orig copies every field
     return out
 
 
