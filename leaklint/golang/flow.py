@@ -251,6 +251,14 @@ class FunctionFlow:
             return None
         callee = self.r.callee(expr, self.env, self.file)
         kind = self.r.acquired_kind(callee, expr)
+        if kind == "response" and (callee.pkg, callee.name) == ("net/http", "ReadResponse"):
+            # Read off a connection this function dialled: that connection is what must be
+            # closed (LL102 follows it); the body holds nothing of its own.
+            dialled = {r.var for r in self.resources if r.kind == "conn"}
+            args = fld(expr, "arguments")
+            if args is not None and any(n.type == "identifier" and text(n) in dialled
+                                        for n in walk(args)):
+                return None
         if kind is None and target and callee.kind in ("unknown", "third") and (
                 callee.info is None and target in self.body_users()):
             # No type for the receiver, but the result's Body is read: a response.

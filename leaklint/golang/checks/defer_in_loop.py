@@ -108,7 +108,8 @@ def _closed_again(defer: Node, name: str) -> bool:
         if sibling.type == "continue_statement":
             return False
         if sibling.type == "expression_statement" and text(sibling).replace(" ", "") in (
-                f"{name}.Close()", f"_={name}.Close()"):
+                f"{name}.Close()", f"_={name}.Close()", f"{name}.Body.Close()",
+                f"_={name}.Body.Close()"):
             return True
         if any(n.type == "continue_statement" for n in walk(sibling)):
             return False
