@@ -19,12 +19,13 @@ from pathlib import Path
 
 DIAG = re.compile(r"^(?:\[)?(?P<path>[^\s:\[\]]+\.go):(?P<line>\d+)(?::\d+)?\]?:?\s*(?P<msg>.*)$")
 GOSEC_RULE = re.compile(r"\bG(1\d\d)\b")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")  # gosec colours its text output
 
 
 def peer_hits(text: str, checkout: Path, rule_of) -> set[tuple[str, int, str]]:
     out = set()
     root = str(checkout.resolve()) + "/"
-    lines = text.splitlines()
+    lines = ANSI.sub("", text).splitlines()
     for i, raw in enumerate(lines):
         m = DIAG.match(raw.strip())
         if not m:
