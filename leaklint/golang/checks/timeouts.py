@@ -121,6 +121,9 @@ def _fake_transport(ctx: GoCheckContext, literal: Node, value: Node | None) -> b
     env = ctx.env(owner) if owner is not None else None
     if env is None:
         return False
+    test_file = ctx.file.path.name.endswith("_test.go")
+    if test_file and value.type == "identifier" and _is_parameter(owner, text(value)):
+        return True  # a test helper's injected RoundTripper: a double (httpmock & co)
     t = ctx.resolver.type_of(value, env, ctx.file)
     if t is None or t.pkg == HTTP or t.pkg == "":
         return False
@@ -135,7 +138,17 @@ def _fake_transport(ctx: GoCheckContext, literal: Node, value: Node | None) -> b
         wrapped = [*struct.fields.values(), *struct.embedded]
         return not any(f is not None and f.pkg == HTTP and f.name in _NETWORK_TYPES
                        for f in wrapped)
-    return ctx.file.path.name.endswith("_test.go")
+    return test_file
+
+
+def _is_parameter(func: Node | None, name: str) -> bool:
+    """name is a parameter of func or of a function enclosing it."""
+    while func is not None:
+        for decl in named_children(field(func, "parameters")):
+            if any(text(n) == name for n in decl.children_by_field_name("name")):
+                return True
+        func = enclosing_function(func)
+    return False
 
 
 def _literal_type(literal: Node) -> Node | None:
