@@ -39,6 +39,11 @@ def language_of(path: Path) -> str | None:
 
 
 def _display(path: Path, cwd: Path) -> str:
+    raw = str(path)
+    if not os.path.isabs(raw):  # already relative to the working directory (the usual case)
+        normal = os.path.normpath(raw)
+        if not normal.startswith(".."):
+            return normal.replace(os.sep, "/")
     try:
         rel = os.path.relpath(path, cwd)
     except ValueError:  # another drive on Windows
@@ -96,10 +101,14 @@ def discover(
     gitignores = _GitIgnores()
 
     def add(path: Path, language: str) -> None:
+        # The same file named twice (overlapping PATHs, or a link inside the tree) is
+        # analysed once; realpath only where a link can be involved, since it costs a
+        # system call per path component.
+        raw = os.path.abspath(path)
         try:
-            key = path.resolve()
-        except (OSError, RuntimeError):
-            key = path.absolute()
+            key = os.path.realpath(raw) if (overlapping or os.path.islink(raw)) else raw
+        except (OSError, RuntimeError, ValueError):
+            key = raw
         if key not in seen:
             seen.add(key)
             result.files.append(Candidate(path, _display(path, cwd), language))
@@ -110,6 +119,9 @@ def discover(
         rel = _display(path, cwd) + ("/" if is_dir else "")
         return exclude.match_file(rel) or exclude.match_file(path.name + ("/" if is_dir else ""))
 
+    # Several PATH arguments may overlap through links; one PATH walked cannot repeat a
+    # file except through a link (checked per file).
+    overlapping = len(paths) > 1
     for raw in paths:
         path = Path(raw)
         if not os.path.lexists(path):

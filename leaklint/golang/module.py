@@ -42,7 +42,7 @@ def go_files(directory: Path) -> list[Path]:
         return []
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=32)  # bounded: a long-lived worker must not grow
 def sibling_package(import_path: str, anchor: Path) -> PackageIndex | None:
     """The index of another package of anchor's module, or None when it is not one."""
     found = find_module(anchor)
