@@ -36,8 +36,33 @@ class SourceFile:
         return self.source.decode("utf-8")
 
 
-def decode(raw: bytes) -> bytes:
-    """Normalise raw file bytes to UTF-8 without BOM, or raise UnreadableSource."""
+_CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+def _declared_encoding(raw: bytes) -> str | None:
+    """A PEP 263 declaration (`# -*- coding: latin-1 -*-`) on line 1 or 2, as Python
+    reads it; None when there is none or it names no codec."""
+    for line in raw.split(b"\n", 2)[:2]:
+        m = _CODING.match(line)
+        if m is not None:
+            name = m.group(1).decode("ascii", "replace")
+            try:
+                return codecs.lookup(name).name
+            except LookupError:
+                return None
+    return None
+
+
+def decode(raw: bytes, python: bool = False) -> bytes:
+    """Normalise raw file bytes to UTF-8 without BOM, or raise UnreadableSource. Python
+    files may declare another encoding (PEP 263); it is honoured as Python does."""
+    if python and not raw.startswith(codecs.BOM_UTF8):
+        declared = _declared_encoding(raw)
+        if declared not in (None, "utf-8"):
+            try:
+                raw = raw.decode(declared).encode("utf-8")
+            except (UnicodeDecodeError, LookupError) as exc:
+                raise UnreadableSource(f"not valid {declared} as it declares ({exc})") from None
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8):]
     elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -75,4 +100,4 @@ def read(path: Path, display: str) -> SourceFile:
         raise UnreadableSource("permission denied") from None
     except OSError as exc:
         raise UnreadableSource(exc.strerror or str(exc)) from None
-    return SourceFile(path, display, decode(raw))
+    return SourceFile(path, display, decode(raw, python=path.suffix in (".py", ".pyi")))
