@@ -68,8 +68,29 @@ def _unguarded_use(analysis, fn, block: cst.CSTNode, name: str) -> cst.CSTNode |
             continue
         if isinstance(parent, cst.AssignTarget) or _guarded(analysis, node, block, name):
             continue
+        if _rebound_before(analysis, fn, block, name, node):
+            continue  # `except HTTPError as e: resp = Wrapper(e); resp.headers[...]`
         return parent if is_member else node
     return None
+
+
+def _rebound_before(analysis, fn, block: cst.CSTNode, name: str, use: cst.CSTNode) -> bool:
+    """The cleanup block assigns the name before this use: it no longer refers to the
+    acquisition that may have raised."""
+    where = analysis.facts.positions.get(use)
+    if where is None:
+        return False
+    for bind in analysis.facts.binds.get(fn, ()):
+        if not isinstance(bind, cst.Assign) or not analysis.facts.inside(bind, block):
+            continue
+        if not any(isinstance(t.target, cst.Name) and t.target.value == name
+                   for t in bind.targets):
+            continue
+        bound = analysis.facts.positions.get(bind)
+        if bound is not None and (bound.end.line, bound.end.column) <= (
+                where.start.line, where.start.column):
+            return True
+    return False
 
 
 def _guarded(analysis, node: cst.CSTNode, block: cst.CSTNode, name: str) -> bool:
