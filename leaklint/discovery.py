@@ -44,6 +44,12 @@ def _display(path: Path, cwd: Path) -> str:
         normal = os.path.normpath(raw)
         if not normal.startswith(".."):
             return normal.replace(os.sep, "/")
+    else:
+        prefix = str(cwd).rstrip(os.sep) + os.sep
+        if raw.startswith(prefix) and ".." not in raw:
+            return raw[len(prefix):].replace(os.sep, "/")
+        if ".." not in raw and not raw.startswith(prefix):
+            return path.as_posix()  # what relpath would give back for a path outside
     try:
         rel = os.path.relpath(path, cwd)
     except ValueError:  # another drive on Windows
@@ -180,16 +186,19 @@ def _walk(
         chain = [*chain, real] if respect_gitignore else chain
         subdirs: list[tuple[Path, Path, list[Path]]] = []
         for entry in entries:
-            child = directory / entry.name
             try:
                 is_dir = entry.is_dir()
                 is_link = entry.is_symlink()
             except OSError:
                 continue
+            if not is_dir and os.path.splitext(entry.name)[1] not in SUFFIXES:
+                continue  # cheap: most entries are neither directories nor sources
+            child = directory / entry.name
             if is_dir:
                 if entry.name in DEFAULT_EXCLUDES or entry.name.startswith("."):
                     continue
-                child_real = Path(os.path.realpath(child))
+                # realpath costs a system call per component: only links need it.
+                child_real = Path(os.path.realpath(child)) if is_link else real / entry.name
                 if is_link and not _inside(child_real, root_abs):
                     # Never follow a link out of the scanned root, but say so: a silent
                     # skip would look like a clean result.
@@ -200,8 +209,6 @@ def _walk(
                 if respect_gitignore and gitignores.ignored(real / entry.name, True, chain):
                     continue
                 subdirs.append((child, child_real, chain))
-                continue
-            if Path(entry.name).suffix not in SUFFIXES:
                 continue
             if is_link:
                 target = Path(os.path.realpath(child))
