@@ -54,6 +54,17 @@ def _closed_name(defer: Node) -> str | None:
     """x in `defer x.Close()` (also `defer x.Body.Close()`)."""
     call = next((c for c in defer.named_children if c.type == "call_expression"), None)
     func = unparen(field(call, "function")) if call is not None else None
+    if func is not None and func.type == "func_literal":
+        # defer func() { _ = b.Close() }(): the value closed inside the literal.
+        for inner in walk(func):
+            if inner.type == "call_expression":
+                callee = unparen(field(inner, "function"))
+                if callee is not None and callee.type == "selector_expression" and text(
+                        field(callee, "field")) == "Close":
+                    func = callee
+                    break
+        else:
+            return None
     if func is None or func.type != "selector_expression":
         return None
     operand = unparen(field(func, "operand"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from leaklint.golang.context import GoCheckContext, enclosing_function
-from leaklint.golang.parse import NEW_RESPELLED, field, named_children, text, unparen
+from leaklint.golang.parse import NEW_RESPELLED, field, named_children, text, unparen, walk
 from leaklint.golang.types import CLIENT, HTTP, SERVER, TRANSPORT, type_from_node
 
 RULES = frozenset({"LL401", "LL402"})
@@ -94,7 +94,8 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
             ctx.report.report("LL401", ctx.span(node), scope=scope,
                               what="http.Transport", missing="IdleConnTimeout")
     elif t == CLIENT:
-        if "Timeout" not in present and not _fake_transport(ctx, node, fields.get("Transport")):
+        if "Timeout" not in present and not _fake_transport(
+                ctx, node, fields.get("Transport")) and not _transport_replaced(ctx, node):
             ctx.report.report("LL402", ctx.span(node), scope=scope,
                               what="http.Client", missing="Timeout")
     elif t == SERVER:
@@ -139,6 +140,42 @@ def _fake_transport(ctx: GoCheckContext, literal: Node, value: Node | None) -> b
         return not any(f is not None and f.pkg == HTTP and f.name in _NETWORK_TYPES
                        for f in wrapped)
     return test_file
+
+
+def _transport_replaced(ctx: GoCheckContext, literal: Node) -> bool:
+    """In a test, the client is handed to a package function that sets its Transport
+    (httpmock.ReplaceTripper(c, reg)): the transport is a double, as if injected."""
+    if not ctx.file.path.name.endswith("_test.go"):
+        return False
+    name = _variable_of(literal)
+    owner = enclosing_function(literal)
+    body = field(owner, "body") if owner is not None else None
+    if not name or body is None:
+        return False
+    env = ctx.env(owner)
+    for call in ctx.file.within("call_expression", body):
+        args = named_children(field(call, "arguments"))
+        spelled = [text(a).lstrip("&") for a in args]
+        if name not in spelled:
+            continue
+        callee = ctx.resolver.callee(call, env, ctx.file)
+        info = callee.info
+        fbody = field(info.node, "body") if info is not None else None
+        if fbody is None:
+            continue
+        index = spelled.index(name)
+        if index >= len(info.params):
+            continue
+        param = info.params[index][0]
+        for stmt in walk(fbody):
+            if stmt.type != "assignment_statement":
+                continue
+            for target in named_children(field(stmt, "left")):
+                if target.type == "selector_expression" and text(
+                        field(target, "operand")) == param and text(
+                        field(target, "field")) == "Transport":
+                    return True
+    return False
 
 
 def _is_parameter(func: Node | None, name: str) -> bool:
