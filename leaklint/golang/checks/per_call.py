@@ -44,7 +44,7 @@ def run(ctx: GoCheckContext) -> None:
         return
     for node, what in sites(ctx.resolver, ctx.file, ctx.env):
         func = named_function(node)
-        if func is None or _exempt_function(func):
+        if func is None or _exempt_function(func) or _test_helper(ctx, func):
             continue
         if _in_once(ctx, node) or kept(node, func, _Carriers(ctx.resolver, ctx.file, ctx.env)):
             continue
@@ -203,6 +203,41 @@ def _exempt_function(func: Node) -> bool:
     return name.startswith(_ENTRY_PREFIXES) and (
         "testing.T" in params or "testing.F" in params or "testing.M" in params
         or name.startswith("Example"))
+
+
+def _test_helper(ctx: GoCheckContext, func: Node) -> bool:
+    """A test-file function that only test entry points call runs once per test, like
+    the test itself. Unknown callers (files not parsed) keep it per call."""
+    if func.type != "function_declaration" or not ctx.file.path.name.endswith("_test.go"):
+        return False
+    name = text(field(func, "name"))
+    index = ctx.resolver.index
+    if any(name.encode() + b"(" in (p.read_bytes() if p.is_file() else b"")
+           for paths in index.pending.values() for p in paths):
+        return False
+    callers = 0
+    for file in index.files:
+        if file.source is None:
+            continue
+        starts = [start for start, called, path in file.call_names()
+                  if called == name and path is None]
+        for call in file.within("call_expression", file.root):
+            if call.start_byte not in starts:
+                continue
+            caller = named_function(call)
+            if caller is None or not _exempt_function(caller) or _in_loop_of(call, caller):
+                return False  # called per iteration of a table-driven test: per call
+            callers += 1
+    return callers > 0
+
+
+def _in_loop_of(node: Node, func: Node) -> bool:
+    current = node.parent
+    while current is not None and current != func:
+        if current.type == "for_statement":
+            return True
+        current = current.parent
+    return False
 
 
 def _in_once(ctx: GoCheckContext, node: Node) -> bool:
