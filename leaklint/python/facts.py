@@ -95,8 +95,11 @@ class _Collector(cst.CSTVisitor):
         self._annotation_depth = 0
         self._functions: list[Function] = []
         self._class_depth = 0
-        # Names bound by imports, per owning function (None: the module).
-        self.imports: dict[Owner, dict[str, str]] = defaultdict(dict)
+        # Names bound by imports, per owning function (None: the module). A name may be
+        # bound by several imports (try: from http.client ... except ImportError: from
+        # httplib ...): every one of them is a candidate, as for QualifiedNameProvider.
+        self.imports: dict[Owner, dict[str, set[str]]] = defaultdict(
+            lambda: defaultdict(set))
         self.module_defs: set[str] = set()
         # (node, dotted name, owners innermost first): resolved once every import is seen.
         self.pending: list[tuple[cst.CSTNode, str, tuple[Owner, ...]]] = []
@@ -128,10 +131,10 @@ class _Collector(cst.CSTVisitor):
         for node, name, owners in self.pending:
             head, _, rest = name.partition(".")
             for owner in owners:
-                target = self.imports.get(owner, {}).get(head)
-                if target is not None:
-                    full = f"{target}.{rest}" if rest else target
-                    self.facts.qnames[node] = frozenset({canonical(full)})
+                targets = self.imports[owner].get(head) if owner in self.imports else None
+                if targets:
+                    self.facts.qnames[node] = frozenset(
+                        canonical(f"{t}.{rest}" if rest else t) for t in targets)
                     break
             else:
                 if head in self.module_defs:
@@ -142,10 +145,10 @@ class _Collector(cst.CSTVisitor):
         for alias in node.names:
             full = _module_name(alias.name)
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                table[alias.asname.name.value] = full
+                table[alias.asname.name.value].add(full)
             else:
                 head = full.split(".", 1)[0]
-                table[head] = head
+                table[head].add(head)
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if isinstance(node.names, cst.ImportStar) or node.relative:
@@ -157,7 +160,7 @@ class _Collector(cst.CSTVisitor):
             bound = name
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 bound = alias.asname.name.value
-            table[bound] = f"{module}.{name}" if module else name
+            table[bound].add(f"{module}.{name}" if module else name)
 
     def visit_Call(self, node: cst.Call) -> None:
         self.facts.calls.append((node, self._owner))
