@@ -268,7 +268,10 @@ def consumed(facts: Facts, member: cst.Attribute) -> bool:
     if not isinstance(call, cst.Call) or call.func is not member:
         return False
     holder = facts.parents.get(call)
-    if isinstance(holder, (cst.For, cst.CompFor)):
+    if isinstance(holder, cst.For):
+        # A loop that can leave early (break, return, raise) may stop mid-body.
+        return holder.iter is call and not _leaves_early(holder)
+    if isinstance(holder, cst.CompFor):
         return holder.iter is call
     if isinstance(holder, cst.Arg):
         outer = facts.parents.get(holder)
@@ -278,6 +281,27 @@ def consumed(facts: Facts, member: cst.Attribute) -> bool:
                 func.attr.value if isinstance(func, cst.Attribute) else "")
             return name in api.CONSUMERS
     return False
+
+
+def _leaves_early(loop: cst.For) -> bool:
+    """Does the loop body contain a break, return or raise (not in a nested loop or
+    function, whose break/return would not leave this loop)?"""
+    stack: list[tuple[cst.CSTNode, bool]] = [(loop.body, False)]
+    while stack:
+        node, nested = stack.pop()
+        if isinstance(node, (cst.Return, cst.Raise)) or (
+                isinstance(node, cst.Break) and not nested):
+            return True
+        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            continue
+        # A return or raise inside a nested loop still leaves; its break does not.
+        inner = nested or isinstance(node, (cst.For, cst.While))
+        stack.extend((child, inner) for child in _statements_of(node))
+    return False
+
+
+def _statements_of(node: cst.CSTNode) -> list[cst.CSTNode]:
+    return [c for c in node.children if isinstance(c, cst.CSTNode)]
 
 
 def _assign_targets(small: cst.CSTNode) -> list[cst.CSTNode]:
