@@ -313,6 +313,10 @@ def test_lines_above_a_finding_move_only_its_line(data, tmp_path_factory) -> Non
         st.sampled_from(["", indent, f"{indent}{comment} a note about the code below",
                          f"{comment} unrelated"]), min_size=1, max_size=5))
     lines[at - 1:at - 1] = extra
+    if at == 1 and original.startswith("\ufeff"):
+        # A byte order mark belongs at the very start: keep it there, above the new lines.
+        lines[len(extra)] = lines[len(extra)].lstrip("\ufeff")
+        lines[0] = "\ufeff" + lines[0]
     copy.write_text("\n".join(lines), encoding="utf-8")
     after, _ = _analyse_package_of(copy)
 
