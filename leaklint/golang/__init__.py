@@ -61,4 +61,5 @@ def analyse_package(files: list[SourceFile], ctx: RunContext) -> list[FileResult
                     f"{type(exc).__name__}: {exc}", "skipped"))
         result.findings = report.findings
         results.append(result)
+        gofile.release_caches()  # node lists are rebuilt on demand: memory stays per file
     return results

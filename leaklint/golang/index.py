@@ -94,6 +94,13 @@ class GoFile:
         hi = bisect.bisect_left(starts, node.end_byte, lo)
         return [n for n in all_nodes[lo:hi] if n.end_byte <= node.end_byte]
 
+    def release_caches(self) -> None:
+        """Drop the per-kind node lists (Python wrappers over the tree, the bulk of a
+        file's memory); a later lookup collects them again."""
+        self._nodes = None
+        self._starts = {}
+        self._calls = None
+
     def call_names(self) -> list[tuple[int, str, str | None]]:
         """(start byte, called name, import path of its qualifier or None) for every
         call in the file, computed once: checks filter calls by name without resolving."""
