@@ -16,8 +16,16 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from leaklint.golang.index import GoFile
+from leaklint.golang.parse import (
+    assigned_target,
+    identifiers,
+    named_children,
+    statements,
+    text,
+    unparen,
+    walk,
+)
 from leaklint.golang.parse import field as fld
-from leaklint.golang.parse import identifiers, named_children, statements, text, unparen, walk
 from leaklint.golang.resolve import Callee, Env, Resolver, display_callee
 from leaklint.golang.types import RESPONSE
 
@@ -906,14 +914,9 @@ _BASIC_TYPES = {"string", "bool", "int", "int8", "int16", "int32", "int64", "uin
 def _stored_in_field(rhs: Node, value: Node) -> bool:
     """`s.conn = value` / `m[k] = value`: the right-hand side lands in a field or element."""
     stmt = rhs.parent
-    if stmt is None or stmt.type != "assignment_statement" or fld(stmt, "right") != rhs:
+    if stmt is None or stmt.type != "assignment_statement":
         return False
-    values = named_children(rhs)
-    targets = named_children(fld(stmt, "left"))
-    if value not in values:
-        return False
-    i = values.index(value)
-    target = targets[i] if i < len(targets) else None
+    target = assigned_target(value)
     return target is not None and target.type in ("selector_expression", "index_expression")
 
 

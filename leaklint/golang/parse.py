@@ -117,3 +117,31 @@ def identifiers(node: Node, name: str) -> list[Node]:
             continue
         stack.extend(reversed(current.named_children))
     return out
+
+
+def assigned_target(value: Node, fallback_first: bool = False) -> Node | None:
+    """The left-hand side a right-hand value lands in: `a, b := x, y` gives a for x.
+    With fallback_first, a single multi-value right side (`c, err := f()`) gives the
+    first target."""
+    rhs = value.parent
+    if rhs is None or rhs.type != "expression_list":
+        return None
+    holder = rhs.parent
+    if holder is None:
+        return None
+    if holder.type == "var_spec":
+        values = named_children(holder.child_by_field_name("value"))
+        targets = holder.children_by_field_name("name")
+    elif holder.type in ("short_var_declaration", "assignment_statement"):
+        if holder.child_by_field_name("right") != rhs:
+            return None
+        values = named_children(rhs)
+        targets = named_children(holder.child_by_field_name("left"))
+    else:
+        return None
+    if value not in values:
+        return None
+    i = values.index(value)
+    if i < len(targets):
+        return targets[i]
+    return targets[0] if fallback_first and targets else None

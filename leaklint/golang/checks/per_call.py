@@ -16,6 +16,7 @@ from leaklint.golang.flow import consumes
 from leaklint.golang.index import FACTORY_HINTS, FuncInfo, PackageIndex
 from leaklint.golang.parse import (
     NEW_RESPELLED,
+    assigned_target,
     field,
     identifiers,
     named_children,
@@ -435,28 +436,9 @@ def _selector_references(body: Node, spelled: bytes) -> list[Node]:
 
 
 def _assignment_target(stmt: Node, child: Node) -> Node | None:
-    holder = stmt
-    if holder.type == "expression_list":
-        holder = stmt.parent
-        if holder is None:
-            return None
-    if holder.type not in ("short_var_declaration", "assignment_statement", "var_spec"):
+    if child.parent != stmt:
         return None
-    if holder.type == "var_spec":
-        values = named_children(field(holder, "value"))
-        names = holder.children_by_field_name("name")
-        for i, v in enumerate(values):
-            if v == child and i < len(names):
-                return names[i]
-        return names[0] if names else None
-    rhs = named_children(field(holder, "right"))
-    lhs = named_children(field(holder, "left"))
-    if child not in rhs:
-        return None
-    i = rhs.index(child)
-    if i < len(lhs):
-        return lhs[i]
-    return lhs[0] if lhs else None
+    return assigned_target(child, fallback_first=True)
 
 
 def _assigned_name(stmt: Node, child: Node) -> str | None:

@@ -8,7 +8,15 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from leaklint.golang.context import GoCheckContext, enclosing_function
-from leaklint.golang.parse import NEW_RESPELLED, field, named_children, text, unparen, walk
+from leaklint.golang.parse import (
+    NEW_RESPELLED,
+    assigned_target,
+    field,
+    named_children,
+    text,
+    unparen,
+    walk,
+)
 from leaklint.golang.types import CLIENT, HTTP, SERVER, TRANSPORT, type_from_node
 
 RULES = frozenset({"LL401", "LL402"})
@@ -247,22 +255,8 @@ def _variable_of(node: Node) -> str | None:
         return text(names[0]) if names else None
     if parent is None:
         return None
-    if parent.type == "expression_list":
-        holder = parent.parent
-        if holder is not None and holder.type in ("short_var_declaration",
-                                                  "assignment_statement"):
-            rhs = named_children(field(holder, "right"))
-            lhs = named_children(field(holder, "left"))
-            if child in rhs:
-                i = rhs.index(child)
-                if i < len(lhs):
-                    return text(lhs[i])
-        if holder is not None and holder.type == "var_spec":
-            names = holder.children_by_field_name("name")
-            values = named_children(field(holder, "value"))
-            if child in values and values.index(child) < len(names):
-                return text(names[values.index(child)])
-    return None
+    target = assigned_target(child)
+    return text(target) if target is not None else None
 
 
 def _assigned_fields(ctx: GoCheckContext, node: Node) -> set[str]:
