@@ -7,6 +7,6 @@ import sys
 if sys.path and sys.path[0] in ("", os.getcwd()):
     del sys.path[0]
 
-from leaklint.cli import main
+from leaklint.cli import console
 
-sys.exit(main())
+console()

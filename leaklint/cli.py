@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -84,6 +85,19 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if on_main and previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def console() -> None:
+    """The `leaklint` command. After a signal, the process ends without the interpreter's
+    shutdown: a native parser's thread state torn down mid-file can abort it there
+    (SIGABRT instead of the conventional 130/143)."""
+    code = main()
+    if code in (EXIT_SIGINT, EXIT_SIGTERM):
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

@@ -102,6 +102,13 @@ def call_guarded(fn: Callable[..., T], *args: object, deep: bool = True) -> T:
         threading.stack_size(old_stack)
     try:
         worker.join()
+    except BaseException:
+        # Interrupted: let the file in progress finish first. A daemon thread still
+        # inside a native parser when the interpreter shuts down aborts the process.
+        while worker.is_alive():
+            with contextlib.suppress(BaseException):
+                worker.join()
+        raise
     finally:
         sys.setrecursionlimit(old_limit)
     if "error" in outcome:

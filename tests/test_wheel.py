@@ -83,7 +83,7 @@ def test_wheel_contains_the_catalogue_and_the_package(wheel):
     assert not any(name.startswith(("tests/", "fixtures/", "rules/")) for name in names)
     metadata = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     entry_points = zipfile.ZipFile(wheel).read(metadata).decode()
-    assert "leaklint = leaklint.cli:main" in entry_points
+    assert "leaklint = leaklint.cli:console" in entry_points
 
 
 def test_installed_rules_lists_the_whole_catalogue(venv_bin, tmp_path):
