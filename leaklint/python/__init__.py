@@ -8,7 +8,7 @@ from __future__ import annotations
 from leaklint.context import RunContext
 from leaklint.emit import FileReport
 from leaklint.model import FileProblem, FileResult
-from leaklint.python.prefilter import mentions_api
+from leaklint.python.prefilter import api_names, mentions_api
 from leaklint.sources import SourceFile
 
 PYTHON_RULES = frozenset({"LL000", "LL101", "LL102", "LL201", "LL301", "LL401", "LL402"})
@@ -20,14 +20,16 @@ def analyse_file(file: SourceFile, ctx: RunContext) -> FileResult:
     if not enabled or not mentions_api(file.source, ctx.settings.python):
         return result
     from leaklint.python.parse import parse
+    from leaklint.python.slicing import relevant_source
 
     report = FileReport(file, "python", frozenset(enabled))
-    module = parse(file, report, result)
+    sliced = relevant_source(file.text, api_names(ctx.settings.python))
+    module = parse(file, report, result, sliced.text)
     if module is not None:
         from leaklint.python.engine import analyse
 
         try:
-            analyse(file, module, report, ctx.settings.python)
+            analyse(file, module, report, ctx.settings.python, sliced)
         except RecursionError:
             result.problems.append(
                 FileProblem(file.display, "code nested too deeply to analyse", "skipped")

@@ -11,6 +11,7 @@ from leaklint.model import Scope, Span
 from leaklint.python.api import Client
 from leaklint.python.facts import Facts, Function, collect
 from leaklint.python.names import Request, Resolver
+from leaklint.python.slicing import Sliced
 from leaklint.sources import SourceFile
 
 
@@ -68,10 +69,11 @@ def classify(analysis: Analysis) -> None:
         analysis.sites.append(site)
 
 
-def analyse(file: SourceFile, module: cst.Module, report: FileReport, models) -> None:
+def analyse(file: SourceFile, module: cst.Module, report: FileReport, models,
+            sliced: Sliced | None = None) -> None:
     from leaklint.python.checks import ALL_CHECKS
 
-    facts = collect(module)
+    facts = collect(module, sliced or Sliced(module.code))
     analysis = Analysis(file, facts, Resolver(facts, models), report)
     classify(analysis)
     for rules, check in ALL_CHECKS:

@@ -12,11 +12,14 @@ node's children rebuilds them, which costs as much as a traversal.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from leaklint.python.positions import ALIGNED, Positions
+from leaklint.python.slicing import Sliced
 
 Function = cst.FunctionDef
 Owner = Function | None
@@ -26,7 +29,7 @@ _BINDS = (cst.Assign, cst.AnnAssign, cst.WithItem)
 @dataclass
 class Facts:
     module: cst.Module
-    positions: dict[cst.CSTNode, CodeRange]
+    positions: Positions
     parents: dict[cst.CSTNode, cst.CSTNode] = field(default_factory=dict)
     # Import- or definition-qualified names of call targets, class bases, annotations.
     qnames: dict[cst.CSTNode, frozenset[str]] = field(default_factory=dict)
@@ -42,6 +45,8 @@ class Facts:
     returns: dict[Owner, list[cst.Return]] = field(default_factory=lambda: defaultdict(list))
     name_nodes: dict[tuple[Owner, str], list[cst.Name]] = field(
         default_factory=lambda: defaultdict(list))
+    # Pre-order index of every node: source order without positions.
+    order: dict[cst.CSTNode, int] = field(default_factory=dict)
 
     def names(self, node: cst.CSTNode) -> frozenset[str]:
         return self.qnames.get(node, frozenset())
@@ -87,11 +92,46 @@ def _module_name(node: cst.BaseExpression | None) -> str:
     return (dotted(node) or "") if node is not None else ""
 
 
-class _Collector(cst.CSTVisitor):
+# Fields that hold only tokens and whitespace: never a name, call or statement.
+_TOKEN_FIELDS = frozenset({
+    "lpar", "rpar", "comma", "semicolon", "equal", "colon", "operator", "star", "dot",
+    "lbracket", "rbracket", "lbrace", "rbrace", "leading_lines", "lines_after_decorators",
+    "header", "footer", "trailing_whitespace", "indent", "asynchronous", "default_indent",
+    "default_newline", "has_trailing_newline", "encoding", "relative", "posonly_ind",
+    "conversion", "leading_whitespace", "value_whitespace",
+})
+# Source order where libcst's field order differs from it (the visitor's order).
+_SOURCE_ORDER: dict[type, tuple[str, ...]] = {
+    cst.FunctionDef: ("decorators", "name", "type_parameters", "params", "returns", "body"),
+    cst.ClassDef: ("decorators", "name", "type_parameters", "bases", "keywords", "body"),
+    cst.ExceptHandler: ("type", "name", "body"),
+    cst.ExceptStarHandler: ("type", "name", "body"),
+    cst.IfExp: ("body", "test", "orelse"),
+    cst.Parameters: ("posonly_params", "params", "star_arg", "kwonly_params", "star_kwarg"),
+    cst.MatchCase: ("pattern", "guard", "body"),
+    cst.Arg: ("keyword", "value"),
+    cst.TypeAlias: ("name", "type_parameters", "value"),
+}
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(kind: type) -> tuple[str, ...]:
+    found = _FIELDS.get(kind)
+    if found is None:
+        found = _SOURCE_ORDER.get(kind) or tuple(
+            f.name for f in dataclasses.fields(kind)
+            if f.name not in _TOKEN_FIELDS and not f.name.startswith("whitespace"))
+        _FIELDS[kind] = found
+    return found
+
+
+class _Collector:
+    """One pre-order walk over the fields of the nodes, in source order. libcst's own
+    visitor rebuilds every node it passes (a transformer's machinery), which cost as
+    much as parsing."""
+
     def __init__(self, facts: Facts) -> None:
-        super().__init__()
         self.facts = facts
-        self._stack: list[cst.CSTNode] = []
         self._annotation_depth = 0
         self._functions: list[Function] = []
         self._class_depth = 0
@@ -103,23 +143,96 @@ class _Collector(cst.CSTVisitor):
         self.module_defs: set[str] = set()
         # (node, dotted name, owners innermost first): resolved once every import is seen.
         self.pending: list[tuple[cst.CSTNode, str, tuple[Owner, ...]]] = []
+        # Calls, returns, definitions in pre-order, outside f-strings (leaklint.python.
+        # positions matches them with CPython's).
+        self.aligned: list[cst.CSTNode] = []
+        self._fstring_depth = 0
 
     @property
     def _owner(self) -> Owner:
         return self._functions[-1] if self._functions else None
 
-    # Parents are recorded here rather than by ParentNodeProvider: one traversal fewer.
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if self._stack:
-            self.facts.parents[node] = self._stack[-1]
-        self._stack.append(node)
+    def walk(self, node: cst.CSTNode, parent: cst.CSTNode | None) -> None:
+        facts = self.facts
+        if parent is not None:
+            facts.parents[node] = parent
+        facts.order[node] = len(facts.order)
+        kind = type(node)
+        if kind in ALIGNED and not self._fstring_depth:
+            self.aligned.append(node)
+        if kind is cst.Name:
+            facts.name_nodes[(self._owner, node.value)].append(node)  # type: ignore[attr-defined]
+            if self._annotation_depth:
+                self._record(node)
+            return
         if isinstance(node, _BINDS):
-            self.facts.binds[self._owner].append(node)
-        return super().on_visit(node)
+            facts.binds[self._owner].append(node)
+        leave = self._enter(node, kind)
+        for name in _child_fields(kind):
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                self.walk(value, node)
+            elif isinstance(value, (list, tuple)):
+                for child in value:
+                    if isinstance(child, cst.CSTNode):
+                        self.walk(child, node)
+        if leave is not None:
+            leave()
 
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        super().on_leave(original_node)
-        self._stack.pop()
+    def _enter(self, node: cst.CSTNode, kind: type):
+        """What the node's kind records on the way in; returns what to undo on the
+        way out, if anything."""
+        facts = self.facts
+        if kind is cst.Call:
+            facts.calls.append((node, self._owner))  # type: ignore[arg-type]
+            self._record(node.func)  # type: ignore[attr-defined]
+            for arg in node.args:  # type: ignore[attr-defined]  # partial(requests.get, ...)
+                if isinstance(arg.value, (cst.Name, cst.Attribute)):
+                    self._record(arg.value)
+        elif kind is cst.Attribute:
+            if self._annotation_depth:
+                self._record(node)
+        elif kind is cst.FunctionDef:
+            facts.functions.append(node)  # type: ignore[arg-type]
+            if not self._functions and not self._class_depth:
+                self.module_defs.add(node.name.value)  # type: ignore[attr-defined]
+            self._functions.append(node)  # type: ignore[arg-type]
+            return self._functions.pop
+        elif kind is cst.ClassDef:
+            facts.classes.append(node)  # type: ignore[arg-type]
+            if not self._functions and not self._class_depth:
+                self.module_defs.add(node.name.value)  # type: ignore[attr-defined]
+            self._class_depth += 1
+            for base in node.bases:  # type: ignore[attr-defined]
+                self._record(base.value)
+            return self._leave_class
+        elif kind is cst.Annotation:
+            self._annotation_depth += 1
+            return self._leave_annotation
+        elif kind is cst.FormattedString:
+            self._fstring_depth += 1
+            return self._leave_fstring
+        elif kind is cst.Return:
+            facts.returns[self._owner].append(node)  # type: ignore[arg-type]
+        elif kind is cst.Try or kind is cst.TryStar:
+            facts.tries.append((node, self._owner))  # type: ignore[arg-type]
+        elif kind is cst.Import:
+            self._import(node)  # type: ignore[arg-type]
+        elif kind is cst.ImportFrom:
+            self._import_from(node)  # type: ignore[arg-type]
+        elif kind is cst.Global and self._functions:
+            names = facts.globals_of.setdefault(self._functions[-1], set())
+            names.update(item.name.value for item in node.names)  # type: ignore[attr-defined]
+        return None
+
+    def _leave_class(self) -> None:
+        self._class_depth -= 1
+
+    def _leave_annotation(self) -> None:
+        self._annotation_depth -= 1
+
+    def _leave_fstring(self) -> None:
+        self._fstring_depth -= 1
 
     def _record(self, node: cst.CSTNode) -> None:
         name = dotted(node)
@@ -140,7 +253,7 @@ class _Collector(cst.CSTVisitor):
                 if head in self.module_defs:
                     self.facts.qnames[node] = frozenset({name})
 
-    def visit_Import(self, node: cst.Import) -> None:
+    def _import(self, node: cst.Import) -> None:
         table = self.imports[self._owner]
         for alias in node.names:
             full = _module_name(alias.name)
@@ -150,7 +263,7 @@ class _Collector(cst.CSTVisitor):
                 head = full.split(".", 1)[0]
                 table[head].add(head)
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+    def _import_from(self, node: cst.ImportFrom) -> None:
         if isinstance(node.names, cst.ImportStar) or node.relative:
             return  # a star import or a sibling module: not one of the modelled libraries
         module = _module_name(node.module)
@@ -162,68 +275,14 @@ class _Collector(cst.CSTVisitor):
                 bound = alias.asname.name.value
             table[bound].add(f"{module}.{name}" if module else name)
 
-    def visit_Call(self, node: cst.Call) -> None:
-        self.facts.calls.append((node, self._owner))
-        self._record(node.func)
-        for arg in node.args:  # partial(requests.get, ...), closing(...)
-            if isinstance(arg.value, (cst.Name, cst.Attribute)):
-                self._record(arg.value)
 
-    def visit_Try(self, node: cst.Try) -> None:
-        self.facts.tries.append((node, self._owner))
-
-    def visit_TryStar(self, node: cst.TryStar) -> None:
-        self.facts.tries.append((node, self._owner))
-
-    def visit_Return(self, node: cst.Return) -> None:
-        self.facts.returns[self._owner].append(node)
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.facts.classes.append(node)
-        if not self._functions and not self._class_depth:
-            self.module_defs.add(node.name.value)
-        self._class_depth += 1
-        for base in node.bases:
-            self._record(base.value)
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self._class_depth -= 1
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.facts.functions.append(node)
-        if not self._functions and not self._class_depth:
-            self.module_defs.add(node.name.value)
-        self._functions.append(node)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._functions.pop()
-
-    def visit_Global(self, node: cst.Global) -> None:
-        if self._functions:
-            names = self.facts.globals_of.setdefault(self._functions[-1], set())
-            names.update(item.name.value for item in node.names)
-
-    def visit_Annotation(self, node: cst.Annotation) -> None:
-        self._annotation_depth += 1
-
-    def leave_Annotation(self, original_node: cst.Annotation) -> None:
-        self._annotation_depth -= 1
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.facts.name_nodes[(self._owner, node.value)].append(node)
-        if self._annotation_depth:
-            self._record(node)
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        if self._annotation_depth:
-            self._record(node)
-
-
-def collect(module: cst.Module) -> Facts:
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    positions = wrapper.resolve(PositionProvider)
-    facts = Facts(wrapper.module, positions)  # type: ignore[arg-type]
+def collect(module: cst.Module, sliced: Sliced) -> Facts:
+    """`sliced` is what the module was parsed from (its text, CPython's tree)."""
+    positions = Positions(module, sliced.text.split("\n"))
+    facts = Facts(module, positions)
     collector = _Collector(facts)
-    wrapper.visit(collector)
+    collector.walk(module, None)
     collector.resolve_names()
+    if sliced.tree is not None:
+        positions.align(sliced.tree, collector.aligned, sliced.dropped)
     return facts

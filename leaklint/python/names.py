@@ -147,8 +147,27 @@ class Resolver:
         self.class_env = {}
         self.envs = {fn: Env() for fn in self.facts.functions}
         self._build_env(self.module_env, None)
+        self._class_attributes()
         for fn in self.facts.functions:
             self._build_env(self.envs[fn], fn)
+
+    def _class_attributes(self) -> None:
+        """`session = requests.Session()` in a class body is read as `self.session`."""
+        for node in self.facts.binds.get(None, ()):
+            if not isinstance(node, (cst.Assign, cst.AnnAssign)) or node.value is None:
+                continue
+            cls = self.facts.parents.get(self.facts.parents.get(node))  # line, then body
+            cls = self.facts.parents.get(cls) if cls is not None else None
+            if not isinstance(cls, cst.ClassDef):
+                continue
+            client = self.client_of(node.value, None)
+            if client is None:
+                continue
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) \
+                else [node.target]
+            for target in targets:
+                if isinstance(target, cst.Name):
+                    self.class_env.setdefault(cls, Env()).clients[target.value] = client
 
     # -- environments ------------------------------------------------------------
     def _build_env(self, env: Env, fn: Function | None) -> None:

@@ -42,9 +42,12 @@ def _cpython_syntax_error(text: str) -> tuple[int, int, str] | None:
     return None
 
 
-def parse(file: SourceFile, report: FileReport, result: FileResult) -> cst.Module | None:
+def parse(file: SourceFile, report: FileReport, result: FileResult,
+          text: str | None = None) -> cst.Module | None:
+    """Parse `text` (the file's text with irrelevant bodies blanked, same line numbers)
+    or the file's own text."""
     try:
-        return cst.parse_module(file.text)
+        return cst.parse_module(file.text if text is None else text)
     except cst.ParserSyntaxError as exc:
         cpython = _cpython_syntax_error(file.text)
         if cpython is None:  # valid Python that libcst cannot read: not the user's error

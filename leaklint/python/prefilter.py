@@ -13,9 +13,12 @@ import re
 
 from leaklint.config import PythonModels
 
+_LIBRARIES = ("requests", "httpx", "aiohttp", "urllib3")
 _IMPORTS = re.compile(
-    rb"^[ \t]*(?:import|from)[ \t][^\n]*\b(?:requests|httpx|aiohttp|urllib3)\b", re.MULTILINE
+    rb"^[ \t]*(?:import|from)[ \t][^\n]*\b(?:" + "|".join(_LIBRARIES).encode() + rb")\b",
+    re.MULTILINE,
 )
+_LIBRARY_BYTES = tuple(library.encode() for library in _LIBRARIES)
 _NAMES = (b"urlopen", b"HTTPConnection", b"HTTPSConnection")
 
 
@@ -28,9 +31,18 @@ def _user_needles(models: PythonModels) -> tuple[bytes, ...]:
     }))
 
 
+def api_names(models: PythonModels) -> tuple[str, ...]:
+    """Names whose mention makes a function worth parsing (leaklint.python.slicing)."""
+    return (*_LIBRARIES, *(n.decode() for n in _NAMES),
+            *(n.decode() for n in _user_needles(models)))
+
+
 def mentions_api(source: bytes, models: PythonModels) -> bool:
     if any(name in source for name in _NAMES):
         return True
     if any(needle in source for needle in _user_needles(models)):
         return True
+    # Substring tests are memchr-fast; the line-anchored regex runs only when one hits.
+    if not any(library in source for library in _LIBRARY_BYTES):
+        return False
     return _IMPORTS.search(source) is not None

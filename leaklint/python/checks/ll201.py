@@ -77,18 +77,18 @@ def _unguarded_use(analysis, fn, block: cst.CSTNode, name: str) -> cst.CSTNode |
 def _rebound_before(analysis, fn, block: cst.CSTNode, name: str, use: cst.CSTNode) -> bool:
     """The cleanup block assigns the name before this use: it no longer refers to the
     acquisition that may have raised."""
-    where = analysis.facts.positions.get(use)
+    facts = analysis.facts
+    where = facts.order.get(use)
     if where is None:
         return False
-    for bind in analysis.facts.binds.get(fn, ()):
-        if not isinstance(bind, cst.Assign) or not analysis.facts.inside(bind, block):
+    for bind in facts.binds.get(fn, ()):
+        if not isinstance(bind, cst.Assign) or not facts.inside(bind, block):
             continue
         if not any(isinstance(t.target, cst.Name) and t.target.value == name
                    for t in bind.targets):
             continue
-        bound = analysis.facts.positions.get(bind)
-        if bound is not None and (bound.end.line, bound.end.column) <= (
-                where.start.line, where.start.column):
+        # A statement that starts before the use and does not contain it ends before it.
+        if facts.order.get(bind, where) < where and not facts.inside(use, bind):
             return True
     return False
 

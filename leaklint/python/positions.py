@@ -1,0 +1,144 @@
+"""Where the reported nodes are, without a code-generation pass over the whole file.
+
+libcst's PositionProvider regenerates the code of every node to learn where each one
+is: it cost twice the parse. The checks ask for the positions of calls, returns and
+function definitions (findings, related returns, scopes). CPython's parser (`ast`, run
+on the same text by the slicer) knows those: its calls, returns and definitions sorted
+by start (the longer node first) are libcst's in pre-order, the same nodes one for one.
+Any other node, a file where the counts or names disagree, or one CPython could not
+parse, falls back to the provider, computed once and only when asked.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+
+import libcst as cst
+from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
+
+Raw = tuple[int, int, int, int]  # line, byte column, end line, end byte column (ast)
+
+_KINDS: tuple[tuple[type, tuple[type, ...]], ...] = (
+    (cst.Call, (ast.Call,)),
+    (cst.Return, (ast.Return,)),
+    (cst.FunctionDef, (ast.FunctionDef, ast.AsyncFunctionDef)),
+)
+ALIGNED = tuple(kind for kind, _ in _KINDS)
+
+
+class Positions:
+    """Maps a node to its CodeRange (1-based lines, 0-based code-point columns)."""
+
+    def __init__(self, module: cst.Module, lines: list[str]) -> None:
+        self._module = module
+        self._lines = lines
+        self._raw: dict[cst.CSTNode, Raw] = {}
+        self._done: dict[cst.CSTNode, CodeRange] = {}
+        self._provider: dict | None = None
+
+    def align(self, tree: ast.Module, ordered: Sequence[cst.CSTNode],
+              dropped: frozenset[ast.AST]) -> None:
+        """Take CPython's positions for `ordered` (the aligned kinds in pre-order,
+        f-strings left out), or none of them when the two parses disagree."""
+        found: dict[type, list[ast.AST]] = {kind: [] for kind, _ in _KINDS}
+        by_ast = {a: c for c, many in _KINDS for a in many}
+        stack: list[ast.AST] = [tree]
+        while stack:
+            node = stack.pop()
+            kind = by_ast.get(type(node))
+            if kind is not None:
+                found[kind].append(node)
+            if isinstance(node, ast.JoinedStr):
+                continue  # f-string positions differ across Python versions
+            if node in dropped:  # the slicer replaced this body with `pass`
+                stack.extend(getattr(node, "decorator_list", ()))
+                stack.append(node.args)  # type: ignore[attr-defined]
+                returns = getattr(node, "returns", None)
+                if returns is not None:
+                    stack.append(returns)
+                continue
+            stack.extend(ast.iter_child_nodes(node))
+        mine: dict[type, list[cst.CSTNode]] = {kind: [] for kind, _ in _KINDS}
+        for node in ordered:
+            mine[type(node)].append(node)
+        raw: dict[cst.CSTNode, Raw] = {}
+        for kind, theirs in found.items():
+            ours = mine[kind]
+            if len(ours) != len(theirs):
+                return
+            theirs.sort(key=_order)
+            for node, other in zip(ours, theirs, strict=True):
+                raw[node] = self._position(other, dropped)
+                if kind is cst.Call and not self._same_name(node, other):  # type: ignore[arg-type]
+                    return
+        self._raw = raw
+
+    def _position(self, node: ast.AST, dropped: frozenset[ast.AST]) -> Raw:
+        if node in dropped:  # its body is now `pass` on the first body line
+            first = node.body[0]  # type: ignore[attr-defined]
+            return (node.lineno, node.col_offset,  # type: ignore[attr-defined]
+                    first.lineno, first.col_offset + len("pass"))
+        end = _last_simple(node) if isinstance(node, _DEFINITIONS) else node
+        return (node.lineno, node.col_offset,  # type: ignore[attr-defined]
+                end.end_lineno, end.end_col_offset)  # type: ignore[attr-defined]
+
+    def _same_name(self, call: cst.Call, other: ast.AST) -> bool:
+        """A cheap guard against a shifted match: a call of a plain name starts with it."""
+        func = call.func
+        if not isinstance(func, cst.Name) or func.lpar:
+            return True
+        line, column = other.lineno, other.col_offset  # type: ignore[attr-defined]
+        text = self._lines[line - 1].encode("utf-8")
+        return text[column:column + len(func.value.encode("utf-8"))] == \
+            func.value.encode("utf-8")
+
+    def __getitem__(self, node: cst.CSTNode) -> CodeRange:
+        found = self.get(node)
+        if found is None:
+            raise KeyError(node)
+        return found
+
+    def get(self, node: cst.CSTNode, default: CodeRange | None = None) -> CodeRange | None:
+        done = self._done.get(node)
+        if done is not None:
+            return done
+        raw = self._raw.get(node)
+        if raw is None:
+            if self._provider is None:
+                wrapper = MetadataWrapper(self._module, unsafe_skip_copy=True)
+                self._provider = dict(wrapper.resolve(PositionProvider))
+            return self._provider.get(node, default)
+        line, column, end_line, end_column = raw
+        done = CodeRange(CodePosition(line, self._chars(line, column)),
+                         CodePosition(end_line, self._chars(end_line, end_column)))
+        self._done[node] = done
+        return done
+
+    def _chars(self, line: int, byte_column: int) -> int:
+        text = self._lines[line - 1] if 0 < line <= len(self._lines) else ""
+        if text.isascii():
+            return byte_column
+        return len(text.encode("utf-8")[:byte_column].decode("utf-8", "replace"))
+
+
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _last_simple(node: ast.AST) -> ast.AST:
+    """The last simple statement of a definition: libcst ends a definition there, CPython
+    after a trailing semicolon."""
+    while True:
+        inner = [child for name in ("body", "orelse", "finalbody")
+                 for child in getattr(node, name, ()) or ()]
+        for clause in (*(getattr(node, "handlers", ()) or ()),
+                       *(getattr(node, "cases", ()) or ())):
+            inner.extend(clause.body)
+        if not inner:
+            return node
+        node = max(inner, key=lambda c: (c.end_lineno, c.end_col_offset))
+
+
+def _order(node: ast.AST) -> tuple[int, int, int, int]:
+    return (node.lineno, node.col_offset,  # type: ignore[attr-defined]
+            -node.end_lineno, -node.end_col_offset)  # type: ignore[attr-defined]

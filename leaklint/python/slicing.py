@@ -1,0 +1,342 @@
+"""Keep only the functions that can matter before libcst sees a file.
+
+The byte prefilter passes a whole file when it mentions a modelled API anywhere; a large
+test module then costs libcst seconds for one relevant method among hundreds. CPython's
+own parser (`ast`, parsing only: nothing runs) finds the function bodies at a small
+fraction of that cost, and a body that cannot reach a modelled API is replaced by `pass`
+and blank lines, so every kept line keeps its number and columns.
+
+The analysis connects code only through names: imports and their aliases, module
+statements (`SESSION = requests.Session()`), attributes (`self.conn = HTTPConnection(h)`),
+`global` names, module-level functions that return what they build, client subclasses.
+So relevance is a fixed point over names. It starts from the prefilter's API names; a
+statement that mentions a relevant name makes the names it binds relevant (a function's
+locals stay local to it, attributes and globals are seen everywhere, a module-level
+function's name when one of its returns mentions a relevant name), and keeps the function
+it belongs to. A class whose header mentions a relevant name keeps all its methods.
+A function body mentioning no relevant name can produce no finding and change none.
+Everything outside function bodies is kept as written, headers and decorators included.
+Any doubt keeps the whole file: text that CPython's parser refuses (libcst then reports
+it), lone carriage returns.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import unicodedata
+import warnings
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
+
+Key = str | tuple[int, str]  # a module-level name, or (function, local name)
+
+
+@dataclass(eq=False)
+class _Keep:
+    """A top-level or class-level function, or a class header deciding for its methods."""
+
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+    droppable: bool = False  # a function whose body starts on a line of its own
+    members: list[_Keep] = field(default_factory=list)
+    relevant: bool = False
+
+    def mark(self) -> None:
+        if not self.relevant:
+            self.relevant = True
+            for member in self.members:
+                member.mark()
+
+
+@dataclass(eq=False)
+class _Unit:
+    """One statement (or a compound statement's header): the names its text mentions,
+    and the nodes whose bindings count once it is relevant (computed then: most units
+    never are)."""
+
+    mentions: list[Key]
+    keep: _Keep | None
+    nodes: list  # ast nodes (or lists of them) to read the bindings from
+    scope: _Scope | None  # where the nodes are evaluated
+    binds: list[str] = field(default_factory=list)  # names bound besides the nodes'
+    bind_scope: _Scope | None = None  # where those names are bound (default: scope)
+    returns: bool = False
+    class_level: bool = False
+
+    def bound_keys(self) -> list[Key]:
+        bound: set[str] = set(self.binds)
+        attributes: set[str] = set()
+        for node in _walk(self.nodes):
+            if isinstance(node, ast.Name):
+                if not isinstance(node.ctx, ast.Load):
+                    bound.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                if not isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name) \
+                        and node.value.id in ("self", "cls"):
+                    attributes.add("." + node.attr)
+            elif isinstance(node, ast.alias):
+                parts = node.name.split(".")
+                bound.add(node.asname or parts[0])
+                bound.add(parts[-1])
+            elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+                bound.add(node.name)
+            elif isinstance(node, ast.MatchMapping) and node.rest:
+                bound.add(node.rest)
+        scope = self.bind_scope if self.bind_scope is not None else self.scope
+        keys = _keys(bound, scope)
+        keys.extend(attributes)
+        if self.class_level:  # a class attribute is read as `self.name`
+            keys.extend("." + name for name in bound)
+        if self.returns and self.scope is not None and self.scope.module_level:
+            keys.append(self.scope.keep.node.name)  # a module-level wrapper's name
+        return keys
+
+
+@dataclass
+class Sliced:
+    """The text to parse, and CPython's tree of the original text (None when CPython
+    could not parse it) with the functions whose bodies were replaced."""
+
+    text: str
+    tree: ast.Module | None = None
+    dropped: frozenset[ast.AST] = frozenset()
+
+
+def relevant_source(text: str, api_names: Iterable[str]) -> Sliced:
+    """The text with every function body that cannot matter replaced; the text itself
+    when nothing can be dropped or the file is not plain enough to cut safely."""
+    if "\r" in text and "\r" in text.replace("\r\n", ""):
+        return Sliced(text)  # lone CR line breaks: line numbering may differ
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escapes etc. are not ours to say
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return Sliced(text)
+    lines = text.split("\n")
+    builder = _Builder(lines)
+    try:
+        builder.statements(tree.body, None, None)
+    except RecursionError:
+        return Sliced(text)
+    droppable = [keep for keep in builder.functions if keep.droppable]
+    if not droppable:
+        return Sliced(text, tree)
+    names = set(api_names)
+    _mark(builder.units, names | {"." + name for name in names})
+    dropped = [keep for keep in droppable if not keep.relevant]
+    for keep in dropped:
+        _blank_body(keep.node, lines)  # type: ignore[arg-type]
+    if not dropped:
+        return Sliced(text, tree)
+    return Sliced("\n".join(lines), tree, frozenset(keep.node for keep in dropped))
+
+
+class _Builder:
+    """One pass over the module: units, and the functions that may be dropped."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.units: list[_Unit] = []
+        self.functions: list[_Keep] = []
+
+    def statements(self, body: list[ast.stmt], scope: _Scope | None,
+                   members: list[_Keep] | None) -> None:
+        for stmt in body:
+            self.statement(stmt, scope, members)
+
+    def statement(self, stmt: ast.stmt, scope: _Scope | None,
+                  members: list[_Keep] | None) -> None:
+        if scope is None and isinstance(stmt, _FUNCTIONS):
+            keep = _Keep(stmt, droppable=_own_lines(stmt.body[0], self.lines))
+            self.functions.append(keep)
+            if members is not None:
+                members.append(keep)
+            inner = _Scope(keep, module_level=members is None)
+            self._unit(_first_line(stmt), stmt.body[0], None, keep, _header(stmt),
+                       binds=_arg_names(stmt.args), bind_scope=inner)
+            self.statements(stmt.body, inner, None)
+            return
+        if scope is None and isinstance(stmt, ast.ClassDef):
+            keep = _Keep(stmt)
+            if members is not None:
+                members.append(keep)
+            self._unit(_first_line(stmt), stmt.body[0], None, keep, _header(stmt),
+                       binds=[stmt.name])
+            self.statements(stmt.body, None, keep.members)
+            return
+        keep = scope.keep if scope else None
+        if isinstance(stmt, (ast.Global, ast.Nonlocal)) and scope is not None:
+            scope.declared.update(stmt.names)
+        if isinstance(stmt, _SCOPES):
+            header = _header(stmt)
+            binds = [stmt.name]
+            if isinstance(stmt, _FUNCTIONS):
+                binds += _arg_names(stmt.args)
+        else:
+            header = [value for name, value in ast.iter_fields(stmt) if name not in _BODIES]
+            binds = []
+        first_child = _first_child(stmt)
+        self._unit(_first_line(stmt), first_child, scope, keep, header, binds=binds,
+                   returns=isinstance(stmt, ast.Return),
+                   class_level=scope is None and members is not None)
+        for name in _BODIES:
+            for child in getattr(stmt, name, ()):
+                if isinstance(child, ast.stmt):
+                    self.statement(child, scope, members)
+                elif isinstance(child, ast.ExceptHandler):
+                    self._unit(child.lineno, child.body[0], scope, keep, [child.type],
+                               binds=[child.name] if child.name else [])
+                    self.statements(child.body, scope, members)
+                elif isinstance(child, ast.match_case):
+                    self._unit(child.pattern.lineno, child.body[0], scope, keep,
+                               [child.pattern, child.guard])
+                    self.statements(child.body, scope, members)
+
+    def _unit(self, first: int, until: ast.stmt | int, scope: _Scope | None,
+              keep: _Keep | None, nodes: list, binds: Sequence[str] = (),
+              bind_scope: _Scope | None = None, returns: bool = False,
+              class_level: bool = False) -> None:
+        """A unit for the text from line `first` up to the statement `until` (a body's
+        first statement) or to the line `until`, both ends included. `nodes` are
+        evaluated in `scope`; `binds` are bound in `bind_scope` (default: `scope`)."""
+        if isinstance(until, ast.stmt):
+            if until.lineno > first:
+                text = "\n".join(self.lines[first - 1:until.lineno - 1])
+            else:  # a byte column: on a non-ASCII line this keeps more text, never less
+                text = self.lines[first - 1][:until.col_offset]
+        else:
+            text = "\n".join(self.lines[first - 1:until])
+        names, attributes = _mentions(text) if not _docstring(nodes) else (set(), set())
+        mentions = _keys(names, scope, mention=True)
+        mentions.extend(attributes)
+        self.units.append(_Unit(mentions, keep, nodes, scope, list(binds), bind_scope,
+                                returns, class_level))
+
+
+@dataclass(eq=False)
+class _Scope:
+    """A top-level function (its nested functions share it) or class method."""
+
+    keep: _Keep
+    module_level: bool
+    declared: set[str] = field(default_factory=set)  # global / nonlocal names
+
+
+_NAME = re.compile(r"(?<![\w.])[^\W\d]\w*")
+_ATTRIBUTE = re.compile(r"\.[ \t]*(?:\\\r?\n[ \t]*)?([^\W\d]\w*)")
+
+
+def _mentions(text: str) -> tuple[set[str], set[str]]:
+    """Names and attributes (`.name`) in a piece of source. Strings and comments count
+    too: a needless mention only keeps more."""
+    names = set(_NAME.findall(text))
+    attributes = {"." + name for name in _ATTRIBUTE.findall(text)}
+    if not text.isascii():  # Python reads identifiers NFKC-normalised
+        names |= {unicodedata.normalize("NFKC", n) for n in names}
+        attributes |= {unicodedata.normalize("NFKC", a) for a in attributes}
+    return names, attributes
+
+
+def _docstring(nodes: list) -> bool:
+    """A string statement (a docstring) mentions prose, not code."""
+    return len(nodes) == 1 and isinstance(nodes[0], ast.Constant)
+
+
+def _first_line(stmt: ast.stmt) -> int:
+    return min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
+
+
+def _first_child(stmt: ast.stmt) -> ast.stmt | int:
+    """Where a statement's own text ends: its first nested statement, or its last line."""
+    for name in _BODIES:
+        for child in getattr(stmt, name, ()):
+            if isinstance(child, ast.stmt):
+                return child
+            if isinstance(child, ast.ExceptHandler):
+                return child.lineno  # `try:` alone: its own line
+            if isinstance(child, ast.match_case):
+                return child.pattern.lineno
+        if getattr(stmt, name, None):
+            break
+    return stmt.end_lineno or stmt.lineno
+
+
+def _keys(names: Iterable[str], scope: _Scope | None, mention: bool = False) -> list[Key]:
+    if scope is None:
+        return list(names)
+    ident = id(scope)
+    out: list[Key] = []
+    for name in names:
+        out.append((ident, name))
+        if mention or name in scope.declared:
+            out.append(name)  # a mention may name a module-level binding
+    return out
+
+
+def _walk(nodes: list) -> Iterator[ast.AST]:
+    stack = [n for n in nodes if isinstance(n, ast.AST)]
+    stack.extend(x for n in nodes if isinstance(n, list) for x in n if isinstance(x, ast.AST))
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def _header(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> list:
+    if isinstance(node, ast.ClassDef):
+        return [*node.decorator_list, *node.bases, *node.keywords]
+    return [*node.decorator_list, node.args, node.returns]
+
+
+def _arg_names(args: ast.arguments) -> list[str]:
+    every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+    return [a.arg for a in every if a is not None]
+
+
+def _own_lines(first_statement: ast.stmt, lines: list[str]) -> bool:
+    """Does a body start on a line of its own (`def f(): return 1` does not)?"""
+    line = lines[first_statement.lineno - 1]
+    return not line[: first_statement.col_offset].strip()
+
+
+def _mark(units: list[_Unit], relevant: set[Key]) -> None:
+    """Mark every unit mentioning a relevant name, to a fixed point."""
+    waiting: dict[Key, list[_Unit]] = defaultdict(list)
+    queue: list[_Unit] = []
+    for unit in units:
+        if any(key in relevant for key in unit.mentions):
+            queue.append(unit)
+        else:
+            for key in unit.mentions:
+                waiting[key].append(unit)
+    done: set[int] = set()
+    while queue:
+        unit = queue.pop()
+        if id(unit) in done:
+            continue
+        done.add(id(unit))
+        if unit.keep is not None:
+            unit.keep.mark()
+        for key in unit.bound_keys():
+            if key not in relevant:
+                relevant.add(key)
+                queue.extend(waiting.pop(key, ()))
+
+
+def _blank_body(function: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]) -> None:
+    first = function.body[0]
+    start, end = first.lineno - 1, (function.end_lineno or first.lineno) - 1
+    indent = lines[start][: first.col_offset]
+    lines[start] = indent + "pass" + _cr(lines[start])
+    for row in range(start + 1, end + 1):
+        lines[row] = _cr(lines[row])
+
+
+def _cr(line: str) -> str:
+    return "\r" if line.endswith("\r") else ""

@@ -1,0 +1,170 @@
+"""The Python slicer and CPython-aligned positions: faster, never different.
+
+Every Python file in the fixtures is analysed three ways: as shipped (irrelevant bodies
+dropped, positions from CPython's parser), without the slicer, and with every position
+from libcst's PositionProvider. The findings, spans and related locations must be equal.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+
+from leaklint import catalogue
+from leaklint.config import Settings
+from leaklint.context import RunContext
+from leaklint.python import analyse_file, slicing
+from leaklint.python.positions import Positions
+from leaklint.python.slicing import Sliced, relevant_source
+from leaklint.sources import read
+
+ALL_RULES = frozenset(catalogue.load())
+PY_FILES = sorted(p for p in FIXTURES.rglob("*.py") if "deep" not in p.name)
+API = ("requests", "httpx", "aiohttp", "urllib3", "urlopen", "HTTPConnection",
+       "HTTPSConnection")
+
+
+def _findings(path: Path) -> list[tuple]:
+    result = analyse_file(read(path, path.name), RunContext(Settings(), ALL_RULES))
+    return sorted((f.rule_id, f.span, f.message, f.related, f.scope) for f in result.findings)
+
+
+def test_the_fixtures_have_python_files_with_findings():
+    assert len(PY_FILES) > 15
+    assert sum(len(_findings(p)) for p in PY_FILES) > 50
+
+
+def test_the_fixtures_exercise_the_slicer():
+    # Otherwise the equivalence below would hold vacuously.
+    dropped = sum(len(relevant_source(p.read_text(encoding="utf-8", errors="replace"), API)
+                      .dropped) for p in PY_FILES)
+    assert dropped >= 10
+
+
+@pytest.mark.parametrize("path", PY_FILES, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_slicing_and_aligned_positions_change_nothing(path, monkeypatch):
+    shipped = _findings(path)
+    with monkeypatch.context() as m:
+        m.setattr(slicing, "relevant_source", lambda text, names: Sliced(text))
+        assert _findings(path) == shipped, "slicing changed the findings"
+    with monkeypatch.context() as m:
+        m.setattr(Positions, "align", lambda self, *args: None)
+        assert _findings(path) == shipped, "CPython positions differ from libcst's"
+
+
+def _sliced(source: str) -> str:
+    return relevant_source(textwrap.dedent(source), API).text
+
+
+def test_an_unrelated_body_becomes_pass_and_lines_keep_their_numbers():
+    source = """\
+        import requests
+
+        def unrelated(x):
+            y = x + 1
+            return y * 2
+
+        def fetch(url):
+            return requests.get(url)
+        """
+    out = _sliced(source)
+    assert out.splitlines() == [
+        "import requests", "", "def unrelated(x):", "    pass", "", "",
+        "def fetch(url):", "    return requests.get(url)"]
+
+
+@pytest.mark.parametrize("source", [
+    # an import alias
+    """
+    from requests import get as fetch_it
+    def f(u):
+        return fetch_it(u)
+    """,
+    # a module-level client used in a function
+    """
+    import requests
+    SESSION = requests.Session()
+    def f(u):
+        return SESSION.get(u)
+    """,
+    # an attribute of self set in another method
+    """
+    from http.client import HTTPConnection
+    class C:
+        def __init__(self, host):
+            self.conn = HTTPConnection(host)
+        def f(self):
+            self.conn.request("GET", "/")
+    """,
+    # a module-level wrapper that returns a client
+    """
+    import httpx
+    def make():
+        client = httpx.Client()
+        return client
+    def f(u):
+        return make().get(u)
+    """,
+    # a global assigned in one function, used in another
+    """
+    import urllib3
+    POOL = None
+    def setup():
+        global POOL
+        POOL = urllib3.PoolManager()
+    def f(u):
+        return POOL.request("GET", u)
+    """,
+    # a class attribute read through self
+    """
+    import requests
+    class C:
+        session = requests.Session()
+        def f(self, u):
+            return self.session.get(u)
+    """,
+])
+def test_a_function_reached_through_a_name_is_kept(source):
+    out = _sliced(source)
+    assert out.rstrip().endswith(textwrap.dedent(source).rstrip().splitlines()[-1])
+    assert "pass" not in out
+
+
+def test_a_client_subclass_keeps_every_method():
+    source = """\
+        import requests
+        class Mine(requests.Session):
+            def helper(self):
+                return 1
+        """
+    assert "return 1" in _sliced(source)
+
+
+def test_a_local_name_does_not_leak_into_other_functions():
+    source = """\
+        import requests
+        def f(u):
+            conn = requests.get(u)
+            return conn
+        def g(conn):
+            return conn + 1
+        """
+    out = _sliced(source)
+    assert "return conn + 1" not in out
+    assert "return conn\n" in out
+
+
+@pytest.mark.parametrize("text", [
+    "def f(:\n    pass\n",  # CPython refuses it: libcst reports it
+    "import requests\rdef f():\r    return 1\r",  # lone carriage returns
+])
+def test_doubtful_text_is_kept_whole(text):
+    assert relevant_source(text, API).text == text
+
+
+def test_a_one_line_body_is_kept_as_written():
+    source = "import requests\ndef f(): return 1\n"
+    assert relevant_source(source, API).text == source
