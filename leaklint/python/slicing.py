@@ -128,7 +128,10 @@ def relevant_source(text: str, api_names: Iterable[str]) -> Sliced:
     if not droppable:
         return Sliced(text, tree)
     names = set(api_names)
-    _mark(builder.units, names | {"." + name for name in names})
+    try:
+        _mark(builder, names | {"." + name for name in names})
+    except RecursionError:
+        return Sliced(text)
     dropped = [keep for keep in droppable if not keep.relevant]
     for keep in dropped:
         _blank_body(keep.node, lines)  # type: ignore[arg-type]
@@ -144,6 +147,17 @@ class _Builder:
         self.lines = lines
         self.units: list[_Unit] = []
         self.functions: list[_Keep] = []
+        self.lazy: list[_Lazy] = []
+
+    def expand(self, lazy: _Lazy) -> list[_Unit]:
+        """The units of a function whose text mentions a relevant name."""
+        before = len(self.units)
+        stmt = lazy.keep.node
+        inner = _Scope(lazy.keep, module_level=lazy.module_level)
+        self._unit(_first_line(stmt), stmt.body[0], None, lazy.keep, _header(stmt),
+                   binds=_arg_names(stmt.args), bind_scope=inner)  # type: ignore[arg-type]
+        self.statements(stmt.body, inner, None)
+        return self.units[before:]
 
     def statements(self, body: list[ast.stmt], scope: _Scope | None,
                    members: list[_Keep] | None) -> None:
@@ -157,10 +171,11 @@ class _Builder:
             self.functions.append(keep)
             if members is not None:
                 members.append(keep)
-            inner = _Scope(keep, module_level=members is None)
-            self._unit(_first_line(stmt), stmt.body[0], None, keep, _header(stmt),
-                       binds=_arg_names(stmt.args), bind_scope=inner)
-            self.statements(stmt.body, inner, None)
+            # Its statements are looked at only once its text mentions a relevant name
+            # (see _Marker): most functions never do, and one regex costs less.
+            text = "\n".join(self.lines[_first_line(stmt) - 1:stmt.end_lineno or stmt.lineno])
+            names, attributes = _mentions(text)
+            self.lazy.append(_Lazy(keep, members is None, [*names, *attributes]))
             return
         if scope is None and isinstance(stmt, ast.ClassDef):
             keep = _Keep(stmt)
@@ -217,6 +232,15 @@ class _Builder:
         mentions.extend(attributes)
         self.units.append(_Unit(mentions, keep, nodes, scope, list(binds), bind_scope,
                                 returns, class_level))
+
+
+@dataclass(eq=False)
+class _Lazy:
+    """A top-level or class-level function whose units are not built yet."""
+
+    keep: _Keep
+    module_level: bool
+    mentions: list[str]  # every name and `.attribute` in its text
 
 
 @dataclass(eq=False)
@@ -305,16 +329,36 @@ def _own_lines(first_statement: ast.stmt, lines: list[str]) -> bool:
     return not line[: first_statement.col_offset].strip()
 
 
-def _mark(units: list[_Unit], relevant: set[Key]) -> None:
-    """Mark every unit mentioning a relevant name, to a fixed point."""
+def _mark(builder: _Builder, relevant: set[Key]) -> None:
+    """Mark every unit mentioning a relevant name, to a fixed point. A function's units
+    are built when its text first mentions a relevant module name or attribute: its
+    locals can only become relevant through such a mention."""
     waiting: dict[Key, list[_Unit]] = defaultdict(list)
+    waiting_functions: dict[Key, list[_Lazy]] = defaultdict(list)
     queue: list[_Unit] = []
-    for unit in units:
-        if any(key in relevant for key in unit.mentions):
-            queue.append(unit)
+
+    def consider(units: Iterable[_Unit]) -> None:
+        for unit in units:
+            if any(key in relevant for key in unit.mentions):
+                queue.append(unit)
+            else:
+                for key in unit.mentions:
+                    waiting[key].append(unit)
+
+    expanded: set[int] = set()
+
+    def expand(lazy: _Lazy) -> None:
+        if id(lazy) not in expanded:
+            expanded.add(id(lazy))
+            consider(builder.expand(lazy))
+
+    consider(builder.units)
+    for lazy in builder.lazy:
+        if any(key in relevant for key in lazy.mentions):
+            expand(lazy)
         else:
-            for key in unit.mentions:
-                waiting[key].append(unit)
+            for key in lazy.mentions:
+                waiting_functions[key].append(lazy)
     done: set[int] = set()
     while queue:
         unit = queue.pop()
@@ -327,6 +371,8 @@ def _mark(units: list[_Unit], relevant: set[Key]) -> None:
             if key not in relevant:
                 relevant.add(key)
                 queue.extend(waiting.pop(key, ()))
+                for lazy in waiting_functions.pop(key, ()):
+                    expand(lazy)
 
 
 def _blank_body(function: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]) -> None:
