@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from leaklint import baseline, diffbase
-from leaklint.discovery import Candidate
 from leaklint.fingerprint import for_run, stable_path
+
+if TYPE_CHECKING:  # imported when a diff base or a baseline is asked for: fast start
+    from leaklint import baseline, diffbase
+    from leaklint.discovery import Candidate
 
 
 class GateError(Exception):
@@ -45,6 +48,10 @@ class Gate:
 
 
 def prepare(args) -> tuple[diffbase.ChangeSet | None, list[baseline.Entry] | None]:
+    if not (getattr(args, "diff_base", None) or getattr(args, "baseline", None)):
+        return None, None
+    from leaklint import baseline, diffbase
+
     try:
         changes = None
         if getattr(args, "diff_base", None):
@@ -60,6 +67,8 @@ def apply(args, result, files: list[Candidate], base: Path,
           changes: diffbase.ChangeSet | None,
           entries: list[baseline.Entry] | None) -> Gate:
     """Filters result.findings in place and returns their fingerprints."""
+    from leaklint import baseline, diffbase
+
     findings = result.findings
     prints = for_run(findings, base)
     gate = Gate(prints=prints)

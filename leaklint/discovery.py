@@ -6,8 +6,10 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pathspec
+if TYPE_CHECKING:  # imported when a .gitignore or an exclude is met: fast start
+    import pathspec
 
 SUFFIXES = {".go": "go", ".py": "python", ".pyi": "python"}
 # Never walked into (an explicitly named file inside them is still analysed).
@@ -69,6 +71,8 @@ class _GitIgnores:
             ignore_file = directory / ".gitignore"
             try:
                 if ignore_file.is_file():
+                    import pathspec
+
                     lines = ignore_file.read_text("utf-8", "replace").splitlines()
                     spec = pathspec.GitIgnoreSpec.from_lines(lines)
             except OSError:

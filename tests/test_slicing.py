@@ -168,3 +168,45 @@ def test_doubtful_text_is_kept_whole(text):
 def test_a_one_line_body_is_kept_as_written():
     source = "import requests\ndef f(): return 1\n"
     assert relevant_source(source, API).text == source
+
+
+def test_a_body_that_starts_with_a_decorated_definition_is_cut_before_its_decorators():
+    source = """\
+        import functools
+        import requests
+
+        class Unrelated:
+            @functools.cache
+            def f(self):
+                return 1
+
+        def outer():
+            @functools.cache
+            def inner():
+                return 2
+            return inner
+
+        def fetch(url):
+            return requests.get(url)  # want LL402
+        """
+    out = _sliced(source)
+    assert "@functools" not in out and "return 2" not in out
+    lines = out.splitlines()
+    assert lines[3:5] == ["class Unrelated:", "    pass"]
+    assert lines[9] == "    pass" and lines[15].strip().startswith("return requests.get")
+    compile(out, "sliced", "exec")
+
+
+def test_a_class_with_one_relevant_method_keeps_it_and_drops_the_others():
+    source = """\
+        import requests
+
+        class T:
+            def unrelated(self):
+                return 1
+
+            def fetch(self, url):
+                return requests.get(url)
+        """
+    out = _sliced(source)
+    assert "return 1" not in out and "requests.get(url)" in out

@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from leaklint import ci_gate
 from leaklint import config as config_mod
@@ -15,6 +14,9 @@ from leaklint.discovery import discover
 from leaklint.output import OutputError, emit
 from leaklint.runner import run
 from leaklint.selection import enabled_rules
+
+if TYPE_CHECKING:
+    import pathspec
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -51,7 +53,11 @@ def _settings(args) -> config_mod.Settings:
 
 def _exclude_spec(settings: config_mod.Settings) -> pathspec.PathSpec | None:
     patterns = [*settings.exclude, *settings.extend_exclude]
-    return pathspec.GitIgnoreSpec.from_lines(patterns) if patterns else None
+    if not patterns:
+        return None
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
 def _stderr(message: str) -> None:

@@ -53,6 +53,10 @@ class Positions:
                 continue  # f-string positions differ across Python versions
             if node in dropped:  # the slicer replaced this body with `pass`
                 stack.extend(getattr(node, "decorator_list", ()))
+                if isinstance(node, ast.ClassDef):
+                    stack.extend(node.bases)
+                    stack.extend(node.keywords)
+                    continue
                 stack.append(node.args)  # type: ignore[attr-defined]
                 returns = getattr(node, "returns", None)
                 if returns is not None:
@@ -77,8 +81,12 @@ class Positions:
     def _position(self, node: ast.AST, dropped: frozenset[ast.AST]) -> Raw:
         if node in dropped:  # its body is now `pass` on the first body line
             first = node.body[0]  # type: ignore[attr-defined]
+            decorators = getattr(first, "decorator_list", None)
+            line = decorators[0].lineno if decorators else first.lineno
+            text = self._lines[line - 1]
+            indent = len(text) - len(text.lstrip(" \t\f")) if decorators else first.col_offset
             return (node.lineno, node.col_offset,  # type: ignore[attr-defined]
-                    first.lineno, first.col_offset + len("pass"))
+                    line, indent + len("pass"))
         end = _last_simple(node) if isinstance(node, _DEFINITIONS) else node
         return (node.lineno, node.col_offset,  # type: ignore[attr-defined]
                 end.end_lineno, end.end_col_offset)  # type: ignore[attr-defined]

@@ -45,6 +45,10 @@ class _Keep:
     droppable: bool = False  # a function whose body starts on a line of its own
     members: list[_Keep] = field(default_factory=list)
     relevant: bool = False
+    touched: bool = False  # a class: one of its own statements is relevant
+
+    def needed(self) -> bool:
+        return self.relevant or self.touched or any(m.needed() for m in self.members)
 
     def mark(self) -> None:
         if not self.relevant:
@@ -67,6 +71,7 @@ class _Unit:
     bind_scope: _Scope | None = None  # where those names are bound (default: scope)
     returns: bool = False
     class_level: bool = False
+    container: _Keep | None = None  # the class of a class-level statement
 
     def bound_keys(self) -> list[Key]:
         bound: set[str] = set(self.binds)
@@ -132,7 +137,13 @@ def relevant_source(text: str, api_names: Iterable[str]) -> Sliced:
         _mark(builder, names | {"." + name for name in names})
     except RecursionError:
         return Sliced(text)
-    dropped = [keep for keep in droppable if not keep.relevant]
+    # A class nothing in which is relevant goes whole (its header stays); then every
+    # irrelevant function outside such classes.
+    dropped_classes = [keep for keep in builder.classes
+                       if keep.droppable and not keep.needed()]
+    inside = {id(m) for keep in dropped_classes for m in _all_members(keep)}
+    dropped = [keep for keep in dropped_classes if id(keep) not in inside]
+    dropped += [keep for keep in droppable if not keep.relevant and id(keep) not in inside]
     for keep in dropped:
         _blank_body(keep.node, lines)  # type: ignore[arg-type]
     if not dropped:
@@ -148,6 +159,9 @@ class _Builder:
         self.units: list[_Unit] = []
         self.functions: list[_Keep] = []
         self.lazy: list[_Lazy] = []
+        self.classes: list[_Keep] = []
+        self.class_of: dict[int, _Keep] = {}  # id(members list) -> its class
+        self._class: _Keep | None = None  # the class whose body is being read
 
     def expand(self, lazy: _Lazy) -> list[_Unit]:
         """The units of a function whose text mentions a relevant name."""
@@ -178,7 +192,9 @@ class _Builder:
             self.lazy.append(_Lazy(keep, members is None, [*names, *attributes]))
             return
         if scope is None and isinstance(stmt, ast.ClassDef):
-            keep = _Keep(stmt)
+            keep = _Keep(stmt, droppable=_own_lines(stmt.body[0], self.lines))
+            self.classes.append(keep)
+            self.class_of[id(keep.members)] = keep
             if members is not None:
                 members.append(keep)
             self._unit(_first_line(stmt), stmt.body[0], None, keep, _header(stmt),
@@ -197,6 +213,7 @@ class _Builder:
             header = [value for name, value in ast.iter_fields(stmt) if name not in _BODIES]
             binds = []
         first_child = _first_child(stmt)
+        self._class = self.class_of.get(id(members)) if members is not None else None
         self._unit(_first_line(stmt), first_child, scope, keep, header, binds=binds,
                    returns=isinstance(stmt, ast.Return),
                    class_level=scope is None and members is not None)
@@ -230,8 +247,11 @@ class _Builder:
         names, attributes = _mentions(text) if not _docstring(nodes) else (set(), set())
         mentions = _keys(names, scope, mention=True)
         mentions.extend(attributes)
-        self.units.append(_Unit(mentions, keep, nodes, scope, list(binds), bind_scope,
-                                returns, class_level))
+        unit = _Unit(mentions, keep, nodes, scope, list(binds), bind_scope, returns,
+                     class_level)
+        if class_level:
+            unit.container = self._class
+        self.units.append(unit)
 
 
 @dataclass(eq=False)
@@ -324,7 +344,10 @@ def _arg_names(args: ast.arguments) -> list[str]:
 
 
 def _own_lines(first_statement: ast.stmt, lines: list[str]) -> bool:
-    """Does a body start on a line of its own (`def f(): return 1` does not)?"""
+    """Does a body start on a line of its own (`def f(): return 1` does not)? A
+    decorated statement always does: a decorator starts a line."""
+    if getattr(first_statement, "decorator_list", None):
+        return True
     line = lines[first_statement.lineno - 1]
     return not line[: first_statement.col_offset].strip()
 
@@ -367,6 +390,8 @@ def _mark(builder: _Builder, relevant: set[Key]) -> None:
         done.add(id(unit))
         if unit.keep is not None:
             unit.keep.mark()
+        if unit.container is not None:
+            unit.container.touched = True
         for key in unit.bound_keys():
             if key not in relevant:
                 relevant.add(key)
@@ -375,10 +400,20 @@ def _mark(builder: _Builder, relevant: set[Key]) -> None:
                     expand(lazy)
 
 
-def _blank_body(function: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]) -> None:
-    first = function.body[0]
-    start, end = first.lineno - 1, (function.end_lineno or first.lineno) - 1
-    indent = lines[start][: first.col_offset]
+def _all_members(keep: _Keep) -> Iterator[_Keep]:
+    for member in keep.members:
+        yield member
+        yield from _all_members(member)
+
+
+def _blank_body(definition: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef,
+                lines: list[str]) -> None:
+    first = definition.body[0]
+    start, end = _first_line(first) - 1, (definition.end_lineno or first.lineno) - 1
+    if start == first.lineno - 1:
+        indent = lines[start][: first.col_offset]
+    else:  # decorated: the line starts with its indentation, then `@`
+        indent = lines[start][: len(lines[start]) - len(lines[start].lstrip(" \t\f"))]
     lines[start] = indent + "pass" + _cr(lines[start])
     for row in range(start + 1, end + 1):
         lines[row] = _cr(lines[row])
