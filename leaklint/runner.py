@@ -42,11 +42,10 @@ def analyse_go_group(files: list[SourceFile], ctx: RunContext) -> list[FileResul
     return analyse_package(files, ctx)
 
 
-def analyse_python(file: SourceFile, ctx: RunContext, relevant: bool | None = None
-                   ) -> FileResult:
+def analyse_python(file: SourceFile, ctx: RunContext) -> FileResult:
     from leaklint.python import analyse_file  # libcst is imported only when needed
 
-    return analyse_file(file, ctx, relevant=relevant)
+    return analyse_file(file, ctx)
 
 
 def _too_deep(source: SourceFile, language: str, ctx: RunContext) -> FileResult | None:
@@ -78,12 +77,13 @@ def _safe_python(source: SourceFile, ctx: RunContext) -> FileResult:
 
     # Only a file the prefilter lets through reaches libcst: only it needs the scan and
     # the large-stack thread.
-    parsed = mentions_api(source.source, ctx.settings.python)
-    refused = _too_deep(source, "python", ctx) if parsed else None
+    if not mentions_api(source.source, ctx.settings.python):
+        return FileResult(source.display)  # nothing it could report
+    refused = _too_deep(source, "python", ctx)
     if refused is not None:
         return refused
     try:
-        return call_guarded(analyse_python, source, ctx, parsed, deep=parsed)
+        return call_guarded(analyse_python, source, ctx, deep=True)
     except AnalysisCrashed as exc:
         return FileResult(source.display, problems=[_crashed(source.display, exc)])
 

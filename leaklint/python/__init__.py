@@ -14,14 +14,10 @@ from leaklint.sources import SourceFile
 PYTHON_RULES = frozenset({"LL000", "LL101", "LL102", "LL201", "LL301", "LL401", "LL402"})
 
 
-def analyse_file(file: SourceFile, ctx: RunContext, *, relevant: bool | None = None
-                 ) -> FileResult:
-    """`relevant`: the prefilter's verdict when the caller already has it."""
+def analyse_file(file: SourceFile, ctx: RunContext) -> FileResult:
     result = FileResult(file.display)
     enabled = ctx.enabled & PYTHON_RULES
-    if relevant is None:
-        relevant = mentions_api(file.source, ctx.settings.python)
-    if not enabled or not relevant:
+    if not enabled or not mentions_api(file.source, ctx.settings.python):
         return result
     from leaklint.python.parse import parse
     from leaklint.python.slicing import relevant_source
