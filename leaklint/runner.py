@@ -7,6 +7,7 @@ import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from leaklint import memory
 from leaklint.cache import Cache
 from leaklint.context import RunContext
 from leaklint.discovery import Candidate
@@ -159,6 +160,7 @@ def process_unit(unit: WorkUnit, ctx: RunContext) -> dict:
             by_display = {s.display: s for s in sources}
             for result in _safe_go(sources, ctx):
                 _finish(result, by_display.get(result.path), ctx, out)
+    memory.after_unit(unit.size)
     return {"findings": out.findings, "problems": out.problems,
             "suppressed": out.suppressed, "files": out.files_analysed}
 
@@ -213,11 +215,16 @@ BATCH_UNITS = 64
 
 
 def _batches(todo: list[WorkUnit]) -> list[tuple[WorkUnit, ...]]:
-    """Units largest first, each large one alone, small ones grouped in order."""
+    """Units largest first: Go packages and large Python files alone, small Python
+    files grouped in order (a Go package is work enough for a round trip; grouping them
+    left one worker with the last heavy batch)."""
     out: list[tuple[WorkUnit, ...]] = []
     batch: list[WorkUnit] = []
     size = 0
     for unit in todo:
+        if unit.language != "python":
+            out.append((unit,))
+            continue
         batch.append(unit)
         size += unit.size
         if size >= BATCH_BYTES or len(batch) >= BATCH_UNITS:

@@ -62,4 +62,5 @@ def analyse_package(files: list[SourceFile], ctx: RunContext) -> list[FileResult
         result.findings = report.findings
         results.append(result)
         gofile.release_caches()  # node lists are rebuilt on demand: memory stays per file
+    module.release_sibling_caches()
     return results

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import OrderedDict
 from pathlib import Path
 
 from leaklint.golang.index import PackageIndex, build_index
@@ -42,9 +43,36 @@ def go_files(directory: Path) -> list[Path]:
         return []
 
 
-@functools.lru_cache(maxsize=32)  # bounded: a long-lived worker must not grow
+# The sibling packages met lately (least recent first): bounded, a long-lived worker
+# must not grow with the packages it has seen.
+_SIBLINGS: OrderedDict[tuple[str, Path], PackageIndex | None] = OrderedDict()
+_SIBLINGS_KEPT = 32
+
+
 def sibling_package(import_path: str, anchor: Path) -> PackageIndex | None:
     """The index of another package of anchor's module, or None when it is not one."""
+    key = (import_path, anchor)
+    if key in _SIBLINGS:
+        _SIBLINGS.move_to_end(key)
+        return _SIBLINGS[key]
+    index = _sibling_package(import_path, anchor)
+    _SIBLINGS[key] = index
+    if len(_SIBLINGS) > _SIBLINGS_KEPT:
+        _SIBLINGS.popitem(last=False)
+    return index
+
+
+def release_sibling_caches() -> None:
+    """Drop the node lists of the sibling packages' files once a package is done: the
+    indexes (names, signatures, summaries) stay for the next package, the Python node
+    wrappers, the bulk of their memory, are rebuilt if ever needed."""
+    for index in _SIBLINGS.values():
+        if index is not None:
+            for gofile in index.files:
+                gofile.release_caches()
+
+
+def _sibling_package(import_path: str, anchor: Path) -> PackageIndex | None:
     found = find_module(anchor)
     if found is None:
         return None

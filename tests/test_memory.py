@@ -1,0 +1,56 @@
+"""The worker's memory guard: collections run on growth, never on every unit."""
+
+from __future__ import annotations
+
+import gc
+
+from leaklint import memory
+
+
+def test_no_collection_until_the_process_has_grown(monkeypatch):
+    monkeypatch.setattr(memory, "_baseline", 100 * 2**20)
+    monkeypatch.setattr(memory, "resident_bytes", lambda: 100 * 2**20 + 1024)
+    ran: list[int] = []
+    monkeypatch.setattr(gc, "collect", lambda: ran.append(1) or 0)
+    assert memory.after_unit(10_000) is False
+    assert ran == []
+
+
+def test_growth_past_the_budget_collects_and_moves_the_baseline(monkeypatch):
+    sizes = iter([300 * 2**20, 120 * 2**20])
+    monkeypatch.setattr(memory, "_baseline", 100 * 2**20)
+    monkeypatch.setattr(memory, "resident_bytes", lambda: next(sizes))
+    ran: list[int] = []
+    monkeypatch.setattr(gc, "collect", lambda: ran.append(1) or 0)
+    monkeypatch.setattr(memory, "_trim", lambda: None)
+    assert memory.after_unit(10_000) is True
+    assert ran == [1]
+    assert memory._baseline == 120 * 2**20
+
+
+def test_without_proc_it_counts_source_bytes(monkeypatch):
+    monkeypatch.setattr(memory, "resident_bytes", lambda: None)
+    monkeypatch.setattr(memory, "_source_since", 0)
+    ran: list[int] = []
+    monkeypatch.setattr(gc, "collect", lambda: ran.append(1) or 0)
+    monkeypatch.setattr(memory, "_trim", lambda: None)
+    assert memory.after_unit(memory.SOURCE_BYTES // 2) is False
+    assert memory.after_unit(memory.SOURCE_BYTES // 2) is True
+    assert ran == [1]
+
+
+def test_every_work_unit_reports_to_the_guard(monkeypatch):
+    from conftest import FIXTURES
+
+    from leaklint import runner
+    from leaklint.config import Settings
+    from leaklint.context import RunContext
+    from leaklint.discovery import discover
+    from leaklint.selection import enabled_rules
+
+    sizes: list[int] = []
+    monkeypatch.setattr(memory, "after_unit", lambda size: sizes.append(size) or False)
+    found = discover([str(FIXTURES / "python")], cwd=FIXTURES.parent)
+    ctx = RunContext(Settings(), enabled_rules(("ALL",), (), ()))
+    runner.run(found.files, ctx, jobs=1)
+    assert len(sizes) == len(found.files) and all(size > 0 for size in sizes)
