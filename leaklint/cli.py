@@ -26,6 +26,12 @@ def _prefixes(value: str) -> list[str]:
     return [v.strip().upper() for v in value.split(",") if v.strip()]
 
 
+def _shard(value: str) -> tuple[int, int]:
+    from leaklint.shard import parse
+
+    return parse(value)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="leaklint", description="Find connection leaks in Go and Python code.")
     parser.add_argument("--version", action="version", version=f"leaklint {__version__}")
@@ -43,6 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--config", type=Path, help="configuration file to use")
     check.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (0: all cores)")
     check.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    check.add_argument("--shard", type=_shard, metavar="I/N",
+                       help="analyse only the I-th of N shares of the files (CI runners)")
+    fixes = check.add_mutually_exclusive_group()
+    fixes.add_argument("--fix", action="store_true",
+                       help="apply the safe fixes; report what is left")
+    fixes.add_argument("--diff", action="store_true",
+                       help="print the safe fixes as a diff; change nothing")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     check.add_argument("--statistics", action="store_true", help="count findings per rule")
     check.add_argument("--quiet", "-q", action="store_true", help="findings only, no summary")

@@ -96,6 +96,11 @@ def run_check(args) -> int:
     )
     from leaklint.model import FileProblem
 
+    if getattr(args, "shard", None) is not None:
+        from leaklint import shard
+
+        found.files = shard.select(found.files, args.shard)
+        found.problems = [(p, r) for p, r in found.problems if shard.in_shard(p, args.shard)]
     result = run(found.files, ctx, jobs=args.jobs, cache=_cache(args, settings))
     result.problems[:0] = [FileProblem(p, reason, "unreadable") for p, reason in found.problems]
     for problem in result.problems:
@@ -107,6 +112,10 @@ def run_check(args) -> int:
     except OutputError as exc:
         _stderr(f"error: {exc}")
         return EXIT_ERROR
+    if getattr(args, "diff", False) or getattr(args, "fix", False):
+        outcome = _fixes(args, result, gate)
+        if outcome is not None:
+            return outcome
     text = _render(args, result, base, gate.prints) + gate.summary(args)
     try:
         emit(text, args.output)
@@ -120,6 +129,34 @@ def run_check(args) -> int:
     if result.findings and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _fixes(args, result, gate) -> int | None:
+    """--diff: print the fixes and stop (exit 1 when there are some). --fix: write them,
+    then report the findings that are left (None: go on)."""
+    from leaklint import fixing
+
+    try:
+        planned = fixing.plan_fixes(result.findings)
+        if args.diff:
+            sys.stdout.write("".join(fixing.unified_diff(f) for f in planned))
+            count = sum(len(f.findings) for f in planned)
+            _stderr(f"{count} fix{'es' * (count != 1)} available"
+                    + (f" in {len(planned)} file{'s' * (len(planned) != 1)}" if planned else ""))
+            return EXIT_FINDINGS if planned and not args.exit_zero else EXIT_CLEAN
+        for fix in planned:
+            fixing.write(fix)
+    except fixing.FixError as exc:
+        _stderr(f"error: {exc}")
+        return EXIT_ERROR
+    fixed = {id(f) for fix in planned for f in fix.findings}
+    keep = [i for i, f in enumerate(result.findings) if id(f) not in fixed]
+    result.findings = [result.findings[i] for i in keep]
+    gate.prints = [gate.prints[i] for i in keep]
+    if fixed:
+        _stderr(f"fixed {len(fixed)} finding{'s' * (len(fixed) != 1)} "
+                f"in {len(planned)} file{'s' * (len(planned) != 1)}")
+    return None
 
 
 def _path_base(args) -> Path:

@@ -8,6 +8,7 @@ import bisect
 from tree_sitter import Node
 
 from leaklint.golang.context import GoCheckContext
+from leaklint.golang.fixes import defer_after_check
 from leaklint.golang.flow import FunctionFlow, Resource
 from leaklint.golang.parse import field
 from leaklint.golang.types import CONN_TYPES, RESPONSE
@@ -81,8 +82,10 @@ def _candidate_starts(ctx: GoCheckContext, names: set[str]) -> list[int]:
 def _report(ctx: GoCheckContext, res: Resource) -> None:
     scope = ctx.scope(res.call)
     if res.premature is not None:
+        assert ctx.file.source is not None
         ctx.report.report("LL201", ctx.span(res.premature), scope=scope,
                           related=(ctx.related(res.call, "acquired here"),),
+                          fix=defer_after_check(ctx.file.source, res.premature, res.err),
                           var=res.var or "the result", callee=res.callee)
     if res.leaks:
         rule = "LL101" if res.kind == "response" else "LL102"
