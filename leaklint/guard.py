@@ -49,9 +49,48 @@ _TOKENS = {
 }
 
 
+# Strings and comments only (their brackets do not count), and runs of anything but
+# brackets: what is left after both are removed is the bracket skeleton of the file.
+_NOISE = {
+    "python": re.compile(
+        rb"#[^\n]*"
+        rb"|'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*(?:'''|\Z)"
+        rb'|"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*(?:"""|\Z)|' + _STRINGS,
+        re.DOTALL),
+    "go": re.compile(rb"//[^\n]*|/\*.*?(?:\*/|\Z)|`[^`]*`?|" + _STRINGS, re.DOTALL),
+}
+_NOT_BRACKETS = re.compile(rb"[^()\[\]{}]+")
+_INNERMOST = re.compile(rb"\(\)|\[\]|\{\}")
+
+
+def _skeleton_depth(source: bytes, language: str, limit: int) -> int | None:
+    """The bracket depth, by removing innermost pairs one level per pass (each pass is
+    one regex substitution in C); None when the brackets do not pair up or the depth
+    passes the limit, where the exact scan must say where."""
+    skeleton = _NOT_BRACKETS.sub(b"", _NOISE[language].sub(b"", source))
+    depth = 0
+    while skeleton:
+        reduced = _INNERMOST.sub(b"", skeleton)
+        if len(reduced) == len(skeleton):
+            return None  # unpaired brackets: the exact scan clamps and counts them
+        skeleton = reduced
+        depth += 1
+        if depth > limit:
+            return None
+    return depth
+
+
 def nesting(source: bytes, language: str) -> Nesting:
-    """Bracket depth outside strings and comments: a linear scan, no parse."""
+    """Bracket depth outside strings and comments, without a parse."""
     limit = MAX_NESTING[language]
+    fast = _skeleton_depth(source, language, limit)
+    if fast is not None:
+        return Nesting(fast, 0, 0)
+    return _exact_nesting(source, language, limit)
+
+
+def _exact_nesting(source: bytes, language: str, limit: int) -> Nesting:
+    """A linear scan that also says where the limit is first passed."""
     depth = deepest = 0
     for match in _TOKENS[language].finditer(source):
         at = match.start()

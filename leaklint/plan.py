@@ -28,6 +28,7 @@ class WorkUnit:
     files: tuple[Candidate, ...]
     analyse: bool = True  # False: the prefilter ruled the package out; only read it
     only: frozenset[str] | None = None  # Go: names of the files to analyse; None: all
+    loop_defer_only: frozenset[str] = frozenset()  # Go: of those, the LL202-only ones
     size: int = 0  # bytes, to start the largest units first
     key: str | None = None  # cache key; None: not cacheable (a file could not be read)
 
@@ -187,7 +188,9 @@ def _plan_go(
         if only is not None:
             size = sum(_scan_file(c.path, want_digest=False, go=False).size
                        for c in files if c.path.name in only)
-        yield WorkUnit("go", tuple(files), analyse=analyse, only=only, size=size, key=key), None
+        loop_only = index.loop_defer_only(absolute) if prefilter else frozenset()
+        yield WorkUnit("go", tuple(files), analyse=analyse, only=only, size=size, key=key,
+                       loop_defer_only=loop_only), None
 
 
 def _go_key(

@@ -341,3 +341,18 @@ class GoIndex:
         if self._defer_in_loop:
             chosen |= {n for n, facts in info.files.items() if facts.loop_defer}
         return None if chosen == set(info.files) else frozenset(chosen)
+
+    def loop_defer_only(self, directory: Path) -> frozenset[str]:
+        """Of the files select() chose, those chosen only because they may defer a
+        Close in a loop: no other rule can report in them (same reasoning)."""
+        info = self.info(directory)
+        if info is None or not self._defer_in_loop:
+            return frozenset()
+        tests = {n for n in info.files if n.endswith("_test.go")}
+        plain = set(info.files) - tests
+        if any(self._file_relevant(directory, info.files[n]) for n in plain):
+            return frozenset()
+        if any(self._file_relevant(directory, info.files[n]) for n in tests):
+            plain_defer = {n for n in plain if info.files[n].loop_defer}
+            return frozenset(plain_defer)
+        return frozenset(n for n, facts in info.files.items() if facts.loop_defer)

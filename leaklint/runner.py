@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import importlib
 from dataclasses import dataclass, field
@@ -158,6 +159,8 @@ def process_unit(unit: WorkUnit, ctx: RunContext) -> dict:
             sources = [s for s in sources if s.path.name in unit.only]
         if sources and unit.analyse:
             by_display = {s.display: s for s in sources}
+            if unit.loop_defer_only:
+                ctx = dataclasses.replace(ctx, loop_defer_only=unit.loop_defer_only)
             for result in _safe_go(sources, ctx):
                 _finish(result, by_display.get(result.path), ctx, out)
     memory.after_unit(unit.size)
@@ -215,17 +218,18 @@ BATCH_UNITS = 64
 
 
 def _batches(todo: list[WorkUnit]) -> list[tuple[WorkUnit, ...]]:
-    """Units largest first: Go packages and large Python files alone, small Python
-    files grouped in order (a Go package is work enough for a round trip; grouping them
-    left one worker with the last heavy batch)."""
+    """Units largest first: analysed Go packages and large Python files alone, small
+    Python files and Go packages that are only read grouped in order (an analysed Go
+    package is work enough for a round trip; grouping those left one worker with the
+    last heavy batch)."""
     out: list[tuple[WorkUnit, ...]] = []
     batch: list[WorkUnit] = []
     size = 0
     for unit in todo:
-        if unit.language != "python":
+        if unit.language != "python" and unit.analyse:
             out.append((unit,))
             continue
-        batch.append(unit)
+        batch.append(unit)  # small, or a Go package that is only read
         size += unit.size
         if size >= BATCH_BYTES or len(batch) >= BATCH_UNITS:
             out.append(tuple(batch))

@@ -42,11 +42,12 @@ def analyse_package(files: list[SourceFile], ctx: RunContext) -> list[FileResult
     results = []
     for gofile in loaded:
         assert gofile.source is not None
-        report = FileReport(gofile.source, "go", ctx.enabled)
+        rules = ctx.rules_for(gofile.path.name)
+        report = FileReport(gofile.source, "go", rules)
         result = FileResult(gofile.source.display)
         check_ctx = GoCheckContext(gofile, resolver, report)
         for check in CHECKS:
-            if not ctx.any_enabled(check.RULES):
+            if not rules & check.RULES:
                 continue
             try:
                 check.run(check_ctx)
