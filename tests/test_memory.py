@@ -39,9 +39,7 @@ def test_without_proc_it_counts_source_bytes(monkeypatch):
     assert ran == [1]
 
 
-def test_every_work_unit_reports_to_the_guard(monkeypatch):
-    from conftest import FIXTURES
-
+def _run(monkeypatch, path) -> list[int]:
     from leaklint import runner
     from leaklint.config import Settings
     from leaklint.context import RunContext
@@ -50,7 +48,14 @@ def test_every_work_unit_reports_to_the_guard(monkeypatch):
 
     sizes: list[int] = []
     monkeypatch.setattr(memory, "after_unit", lambda size: sizes.append(size) or False)
-    found = discover([str(FIXTURES / "python")], cwd=FIXTURES.parent)
-    ctx = RunContext(Settings(), enabled_rules(("ALL",), (), ()))
-    runner.run(found.files, ctx, jobs=1)
-    assert len(sizes) == len(found.files) and all(size > 0 for size in sizes)
+    found = discover([str(path)], cwd=path.parent)
+    assert found.files
+    runner.run(found.files, RunContext(Settings(), enabled_rules(("ALL",), (), ())), jobs=1)
+    return sizes
+
+
+def test_each_go_package_reports_to_the_guard_and_python_files_do_not(monkeypatch):
+    from conftest import FIXTURES
+
+    assert len(_run(monkeypatch, FIXTURES / "go" / "ll201")) == 1
+    assert _run(monkeypatch, FIXTURES / "python") == []
