@@ -234,7 +234,10 @@ def version(cmd: list[str]) -> str:
     except (OSError, subprocess.TimeoutExpired):
         return "?"
     text = (out.stdout or out.stderr).strip().splitlines()
-    return text[0][:80] if text else "?"
+    if not text:
+        return "?"
+    # Some tools print their own path first: name them, not this machine's layout.
+    return text[0].replace(cmd[0], Path(cmd[0]).name)[:80]
 
 
 # --- corpora and suites ----------------------------------------------------------------
@@ -487,7 +490,9 @@ def main(argv: list[str] | None = None) -> int:
              "## Machine", "", *machine(tools), "", "## Results", "", *table(bench.results)]
     if scaling:
         base = scaling[0][1]
-        lines += ["", f"## Scaling ({scale_corpus} copied k times, leaklint cold)", "",
+        shown = ("$(go env GOROOT)/src/net" if args.scale_corpus is None
+                 else scale_corpus.name)
+        lines += ["", f"## Scaling ({shown} copied k times, leaklint cold)", "",
                   "| copies | median wall (s) | per copy (s) | per copy / 1x |",
                   "|---:|---:|---:|---:|"]
         lines += [f"| {k}x | {w:.2f} | {w / k:.2f} | {w / k / base:.2f} |" for k, w in scaling]
