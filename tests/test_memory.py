@@ -59,3 +59,21 @@ def test_each_go_package_reports_to_the_guard_and_python_files_do_not(monkeypatc
 
     assert len(_run(monkeypatch, FIXTURES / "go" / "ll201")) == 1
     assert _run(monkeypatch, FIXTURES / "python") == []
+
+
+def test_the_collector_is_paused_only_inside_and_restored_after_an_error():
+    assert gc.isenabled()
+    try:
+        with memory.collector_paused():
+            assert not gc.isenabled()
+            raise ValueError("boom")
+    except ValueError:
+        pass
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with memory.collector_paused():
+            pass
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from leaklint.context import RunContext
 from leaklint.emit import FileReport
+from leaklint.memory import collector_paused
 from leaklint.model import FileProblem, FileResult
 from leaklint.python.prefilter import api_names, mentions_api
 from leaklint.sources import SourceFile
@@ -23,16 +24,17 @@ def analyse_file(file: SourceFile, ctx: RunContext) -> FileResult:
     from leaklint.python.slicing import relevant_source
 
     report = FileReport(file, "python", frozenset(enabled))
-    sliced = relevant_source(file.text, api_names(ctx.settings.python))
-    module = parse(file, report, result, sliced.text)
-    if module is not None:
-        from leaklint.python.engine import analyse
+    with collector_paused():
+        sliced = relevant_source(file.text, api_names(ctx.settings.python))
+        module = parse(file, report, result, sliced.text)
+        if module is not None:
+            from leaklint.python.engine import analyse
 
-        try:
-            analyse(file, module, report, ctx.settings.python, sliced)
-        except RecursionError:
-            result.problems.append(
-                FileProblem(file.display, "code nested too deeply to analyse", "skipped")
-            )
+            try:
+                analyse(file, module, report, ctx.settings.python, sliced)
+            except RecursionError:
+                result.problems.append(
+                    FileProblem(file.display, "code nested too deeply to analyse", "skipped")
+                )
     result.findings.extend(report.findings)
     return result
