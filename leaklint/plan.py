@@ -181,14 +181,13 @@ def _plan_go(
             if cached is not None:
                 yield WorkUnit("go", tuple(files), size=size, key=key), cached
                 continue
-        only = index.select(absolute) if prefilter else None
+        only, loop_only = index.choose(absolute) if prefilter else (None, frozenset())
         if only is not None and {c.path.name for c in files} <= only:
             only = None
         analyse = only is None or any(c.path.name in only for c in files)
         if only is not None:
             size = sum(_scan_file(c.path, want_digest=False, go=False).size
                        for c in files if c.path.name in only)
-        loop_only = index.loop_defer_only(absolute) if prefilter else frozenset()
         yield WorkUnit("go", tuple(files), analyse=analyse, only=only, size=size, key=key,
                        loop_defer_only=loop_only), None
 

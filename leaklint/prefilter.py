@@ -320,7 +320,12 @@ class GoIndex:
         return any(self._import_relevant(directory, imp) for imp in facts.imports)
 
     def select(self, directory: Path) -> frozenset[str] | None:
-        """The file names of the package that need the analysis; None: all of them.
+        """The file names of the package that need the analysis; None: all of them."""
+        return self.choose(directory)[0]
+
+    def choose(self, directory: Path) -> tuple[frozenset[str] | None, frozenset[str]]:
+        """(the files that need the analysis, None: all of them; those of them chosen
+        only because they may defer a Close in a loop, where no other rule can report).
 
         Go imports are per file, so a file can only reach HTTP, net or gRPC values
         through its own imports or through package-level names of files it can see.
@@ -330,29 +335,17 @@ class GoIndex:
         may defer a Close in a loop (LL202, any Close) can have findings."""
         info = self.info(directory)
         if info is None:
-            return None
+            return None, frozenset()
         tests = {n for n in info.files if n.endswith("_test.go")}
         plain = set(info.files) - tests
         if any(self._file_relevant(directory, info.files[n]) for n in plain):
-            return None
-        chosen: set[str] = set()
-        if any(self._file_relevant(directory, info.files[n]) for n in tests):
-            chosen |= tests
+            return None, frozenset()
+        relevant_tests = any(self._file_relevant(directory, info.files[n]) for n in tests)
+        chosen: set[str] = set(tests) if relevant_tests else set()
+        loop_only: set[str] = set()
         if self._defer_in_loop:
-            chosen |= {n for n, facts in info.files.items() if facts.loop_defer}
-        return None if chosen == set(info.files) else frozenset(chosen)
-
-    def loop_defer_only(self, directory: Path) -> frozenset[str]:
-        """Of the files select() chose, those chosen only because they may defer a
-        Close in a loop: no other rule can report in them (same reasoning)."""
-        info = self.info(directory)
-        if info is None or not self._defer_in_loop:
-            return frozenset()
-        tests = {n for n in info.files if n.endswith("_test.go")}
-        plain = set(info.files) - tests
-        if any(self._file_relevant(directory, info.files[n]) for n in plain):
-            return frozenset()
-        if any(self._file_relevant(directory, info.files[n]) for n in tests):
-            plain_defer = {n for n in plain if info.files[n].loop_defer}
-            return frozenset(plain_defer)
-        return frozenset(n for n, facts in info.files.items() if facts.loop_defer)
+            loop_only = {n for n, facts in info.files.items()
+                         if facts.loop_defer and n not in chosen}
+            chosen |= loop_only
+        only = None if chosen == set(info.files) else frozenset(chosen)
+        return only, frozenset(loop_only)
