@@ -39,26 +39,18 @@ class Nesting:
 # the scan costs C time per byte and Python time per bracket, not per byte.
 # (Unrolled loops, `[^'\\]*(?:\\.[^'\\]*)*`: linear and fast on megabyte literals.)
 _STRINGS = rb"""'[^'\\\n]*(?:\\.[^'\\\n]*)*'?|"[^"\\\n]*(?:\\.[^"\\\n]*)*"?"""
-_TOKENS = {
-    "python": re.compile(
-        rb"[()\[\]{}]|#[^\n]*"
-        rb"|'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*(?:'''|\Z)"
-        rb'|"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*(?:"""|\Z)|' + _STRINGS,
-        re.DOTALL),
-    "go": re.compile(rb"[()\[\]{}]|//[^\n]*|/\*.*?(?:\*/|\Z)|`[^`]*`?|" + _STRINGS, re.DOTALL),
+# Strings and comments per language: their brackets do not count.
+_NOISE_PATTERNS = {
+    "python": (rb"#[^\n]*"
+               rb"|'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*(?:'''|\Z)"
+               rb'|"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*(?:"""|\Z)|' + _STRINGS),
+    "go": rb"//[^\n]*|/\*.*?(?:\*/|\Z)|`[^`]*`?|" + _STRINGS,
 }
-
-
-# Strings and comments only (their brackets do not count), and runs of anything but
-# brackets: what is left after both are removed is the bracket skeleton of the file.
-_NOISE = {
-    "python": re.compile(
-        rb"#[^\n]*"
-        rb"|'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*(?:'''|\Z)"
-        rb'|"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*(?:"""|\Z)|' + _STRINGS,
-        re.DOTALL),
-    "go": re.compile(rb"//[^\n]*|/\*.*?(?:\*/|\Z)|`[^`]*`?|" + _STRINGS, re.DOTALL),
-}
+_TOKENS = {language: re.compile(rb"[()\[\]{}]|" + pattern, re.DOTALL)
+           for language, pattern in _NOISE_PATTERNS.items()}
+# Removing the noise, then runs of anything but brackets, leaves the bracket skeleton.
+_NOISE = {language: re.compile(pattern, re.DOTALL)
+          for language, pattern in _NOISE_PATTERNS.items()}
 _NOT_BRACKETS = re.compile(rb"[^()\[\]{}]+")
 _INNERMOST = re.compile(rb"\(\)|\[\]|\{\}")
 
