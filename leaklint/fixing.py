@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import difflib
+import itertools
 import os
 import tempfile
 from collections import defaultdict
@@ -58,13 +59,14 @@ def _apply(raw: bytes, findings: list[Finding]) -> FileFix | None:
     except UnicodeDecodeError:
         return None
     lines = body.split(b"\n")
+    starts = list(itertools.accumulate((len(x) + 1 for x in lines), initial=0))
     taken: list[tuple[int, int]] = []
     chosen: list[tuple[int, int, bytes]] = []
     applied: list[Finding] = []
     for finding in sorted(findings, key=Finding.sort_key):
         ranges: list[tuple[int, int, bytes]] = []
         for edit in finding.fix.edits:  # type: ignore[union-attr]
-            bounds = _offsets(lines, edit)
+            bounds = _offsets(lines, starts, edit)
             if bounds is None:
                 break
             ranges.append((*bounds, edit.replacement.encode("utf-8")))
@@ -84,19 +86,19 @@ def _apply(raw: bytes, findings: list[Finding]) -> FileFix | None:
     return FileFix(path, raw, bom + out, applied)
 
 
-def _offsets(lines: list[bytes], edit: Edit) -> tuple[int, int] | None:
-    start = _offset(lines, edit.span.line, edit.span.column)
-    end = _offset(lines, edit.span.end_line, edit.span.end_column)
+def _offsets(lines: list[bytes], starts: list[int], edit: Edit) -> tuple[int, int] | None:
+    start = _offset(lines, starts, edit.span.line, edit.span.column)
+    end = _offset(lines, starts, edit.span.end_line, edit.span.end_column)
     if start is None or end is None or end < start:
         return None
     return start, end
 
 
-def _offset(lines: list[bytes], line: int, column: int) -> int | None:
+def _offset(lines: list[bytes], starts: list[int], line: int, column: int) -> int | None:
     """Byte offset of a 1-based line and 1-based code-point column."""
     if not 1 <= line <= len(lines) + 1:
         return None
-    before = sum(len(x) + 1 for x in lines[:line - 1])
+    before = starts[line - 1]
     if line == len(lines) + 1:
         return before if column == 1 else None
     text = lines[line - 1].decode("utf-8")
