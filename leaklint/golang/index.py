@@ -292,6 +292,18 @@ class PackageIndex:
                     return found
         return None
 
+    def unalias(self, tref: TypeRef | None) -> TypeRef | None:
+        """A package-local type declared as another (`type response = http.Response`,
+        `type Resp http.Response`) stands for that type: its values carry the same body."""
+        for _ in range(3):
+            if tref is None or tref.pkg != self.key:
+                return tref
+            target = self.aliases.get(tref.name)
+            if target is None:
+                return tref
+            tref = target
+        return tref
+
     def embeds(self, type_name: str) -> list[TypeRef]:
         struct = self.structs.get(type_name)
         return list(struct.embedded) if struct else []

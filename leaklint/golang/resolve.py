@@ -238,7 +238,10 @@ class Resolver:
 
     def result_type(self, callee: Callee, call: Node) -> TypeRef | None:
         if callee.info is not None:
-            return callee.info.results[0] if callee.info.results else None
+            if not callee.info.results:
+                return None
+            owner = callee.index if callee.index is not None else self.index
+            return owner.unalias(callee.info.results[0])
         if callee.kind == "builtin" and callee.name == "new":
             args = named_children(field(call, "arguments"))
             if args:
