@@ -18,6 +18,9 @@ class RunContext:
     # Go: names of the files of the unit in flight that only LL202 (and LL000) can
     # concern (set per work unit by the runner, never part of a cache key).
     loop_defer_only: frozenset[str] = frozenset()
+    # Go: names of the files of the unit in flight analysed only when they mention a
+    # name declared by a file that reaches a modelled API (leaklint.golang.reach).
+    by_name: frozenset[str] = frozenset()
 
     def any_enabled(self, rule_ids: frozenset[str] | set[str]) -> bool:
         return bool(self.enabled & rule_ids)

@@ -18,7 +18,7 @@ from pathlib import Path
 from leaklint.cache import Cache, StatMemo, digest
 from leaklint.context import RunContext
 from leaklint.discovery import Candidate
-from leaklint.prefilter import GoIndex, GoPackageInfo, go_imports, may_defer_close_in_loop
+from leaklint.prefilter import GoChoice, GoIndex, GoPackageInfo, go_imports, may_defer_close_in_loop
 from leaklint.sources import MAX_FILE_BYTES
 
 
@@ -29,6 +29,7 @@ class WorkUnit:
     analyse: bool = True  # False: the prefilter ruled the package out; only read it
     only: frozenset[str] | None = None  # Go: names of the files to analyse; None: all
     loop_defer_only: frozenset[str] = frozenset()  # Go: of those, the LL202-only ones
+    by_name: frozenset[str] = frozenset()  # Go: of those, the ones analysed by names
     size: int = 0  # bytes, to start the largest units first
     key: str | None = None  # cache key; None: not cacheable (a file could not be read)
 
@@ -181,7 +182,8 @@ def _plan_go(
             if cached is not None:
                 yield WorkUnit("go", tuple(files), size=size, key=key), cached
                 continue
-        only, loop_only = index.choose(absolute) if prefilter else (None, frozenset())
+        choice = index.choose(absolute) if prefilter else GoChoice(None)
+        only = choice.only
         if only is not None and {c.path.name for c in files} <= only:
             only = None
         analyse = only is None or any(c.path.name in only for c in files)
@@ -189,7 +191,7 @@ def _plan_go(
             size = sum(_scan_file(c.path, want_digest=False, go=False).size
                        for c in files if c.path.name in only)
         yield WorkUnit("go", tuple(files), analyse=analyse, only=only, size=size, key=key,
-                       loop_defer_only=loop_only), None
+                       loop_defer_only=choice.loop_only, by_name=choice.by_name), None
 
 
 def _go_key(

@@ -35,9 +35,43 @@ _TOKEN = re.compile(
 _MODULE = re.compile(rb'^\s*module\s+"?([^\s"/][^\s"]*)"?', re.MULTILINE)
 
 
+# The usual header (comments, `package x`, import declarations as gofmt writes them)
+# read by regular expressions; anything else goes through the token scan below. Every
+# alternative can match a piece of text in one way only (a comment runs to its end, a
+# name to its last letter): a header that does not fit fails at once, no backtracking.
+_COMMENT = rb"//[^\n]*(?![^\n])|/\*(?:[^*]|\*(?!/))*\*/"
+_STRING = rb'"(?:[^"\\\n]|\\.)*"|`[^`]*`'
+_NAME = rb"[\w.\x80-\xff]+(?![\w.\x80-\xff])"
+_SPACE = rb"\s+(?!\s)"
+_GAP = rb"(?:" + _SPACE + rb"|" + _COMMENT + rb"|;)*"
+_FAST_PACKAGE = re.compile(rb"(?:" + _SPACE + rb"|" + _COMMENT + rb")*package[ \t]+" + _NAME)
+_FAST_IMPORT = re.compile(
+    _GAP + rb"import[ \t]*(?:\(((?:" + _SPACE + rb"|" + _COMMENT + rb"|" + _NAME + rb"|" + _STRING
+    + rb"|;)*)\)|((?:" + _NAME + rb"[ \t]+)?(?:" + _STRING + rb")))"
+)
+_FAST_PATHS = re.compile(_COMMENT + rb"|(" + _STRING + rb")")
+_NEXT_IS_IMPORT = re.compile(_GAP + rb"import(?![\w\x80-\xff])")
+
+
 def go_imports(source: bytes) -> list[str] | None:
     """The import paths declared by a Go file, or None when the header is not understood
     (the caller then treats the file as relevant)."""
+    head = _FAST_PACKAGE.match(source)
+    if head is not None:
+        imports: list[str] = []
+        pos = head.end()
+        while (found := _FAST_IMPORT.match(source, pos)) is not None:
+            block, single = found.groups()
+            for m in _FAST_PATHS.finditer(block if block is not None else single):
+                if m.group(1):
+                    imports.append(_unquote(m.group(1)))
+            pos = found.end()
+        if not _NEXT_IS_IMPORT.match(source, pos):
+            return imports
+    return _scanned_imports(source)
+
+
+def _scanned_imports(source: bytes) -> list[str] | None:
     tokens = _tokens(source)
     if next(tokens, None) != b"package" or next(tokens, None) is None:
         return None
@@ -321,31 +355,53 @@ class GoIndex:
 
     def select(self, directory: Path) -> frozenset[str] | None:
         """The file names of the package that need the analysis; None: all of them."""
-        return self.choose(directory)[0]
+        return self.choose(directory).only
 
-    def choose(self, directory: Path) -> tuple[frozenset[str] | None, frozenset[str]]:
-        """(the files that need the analysis, None: all of them; those of them chosen
-        only because they may defer a Close in a loop, where no other rule can report).
+    def _itself_relevant(self, directory: Path) -> bool:
+        """Whether the package is itself one whose API the rules model (its own files
+        then use that API unqualified: every file counts)."""
+        module = self.module(directory)
+        if module is None:
+            return False
+        try:
+            rel = directory.relative_to(module.root).as_posix()
+        except ValueError:
+            return True
+        path = module.path if rel == "." else f"{module.path}/{rel}"
+        return relevant_import(path, self._models)
+
+    def choose(self, directory: Path) -> GoChoice:
+        """Which files of the package need the analysis, and how.
 
         Go imports are per file, so a file can only reach HTTP, net or gRPC values
-        through its own imports or through package-level names of files it can see.
-        Non-test files see only non-test files: when none of those imports anything
-        relevant (directly or through same-module packages), only the test files that
-        can reach something relevant (all of them, when one does) and the files that
-        may defer a Close in a loop (LL202, any Close) can have findings."""
+        through its own imports or through package-level names of files it can see
+        (non-test files see only non-test files). The files whose imports reach a
+        modelled API (directly or through same-module packages) are analysed; the
+        others of the package are left to the names they mention (`by_name`, decided
+        while analysing: leaklint.golang.reach). When no non-test file reaches one,
+        only the test files can see a relevant name, and only when some test file
+        reaches one. A file that may defer a Close in a loop (LL202, any Close) is
+        still analysed for that rule alone."""
         info = self.info(directory)
-        if info is None:
-            return None, frozenset()
+        if info is None or self._itself_relevant(directory):
+            return GoChoice(None)
+        seeds = {n for n, facts in info.files.items() if self._file_relevant(directory, facts)}
         tests = {n for n in info.files if n.endswith("_test.go")}
-        plain = set(info.files) - tests
-        if any(self._file_relevant(directory, info.files[n]) for n in plain):
-            return None, frozenset()
-        relevant_tests = any(self._file_relevant(directory, info.files[n]) for n in tests)
-        chosen: set[str] = set(tests) if relevant_tests else set()
-        loop_only: set[str] = set()
-        if self._defer_in_loop:
-            loop_only = {n for n, facts in info.files.items()
-                         if facts.loop_defer and n not in chosen}
-            chosen |= loop_only
-        only = None if chosen == set(info.files) else frozenset(chosen)
-        return only, frozenset(loop_only)
+        looping = {n for n, facts in info.files.items() if facts.loop_defer} \
+            if self._defer_in_loop else set()
+        if seeds - tests:
+            return GoChoice(None, by_name=frozenset(set(info.files) - seeds))
+        if seeds:
+            chosen = tests | looping
+            only = None if chosen == set(info.files) else frozenset(chosen)
+            return GoChoice(only, by_name=frozenset(chosen - seeds))
+        return GoChoice(frozenset(looping), loop_only=frozenset(looping))
+
+
+@dataclass(frozen=True)
+class GoChoice:
+    """What the prefilter decides for one package."""
+
+    only: frozenset[str] | None  # the files to analyse; None: all of them
+    loop_only: frozenset[str] = frozenset()  # of those, the ones for LL202 alone
+    by_name: frozenset[str] = frozenset()  # of those, the ones left to the names they mention

@@ -159,8 +159,9 @@ def process_unit(unit: WorkUnit, ctx: RunContext) -> dict:
             sources = [s for s in sources if s.path.name in unit.only]
         if sources and unit.analyse:
             by_display = {s.display: s for s in sources}
-            if unit.loop_defer_only:
-                ctx = dataclasses.replace(ctx, loop_defer_only=unit.loop_defer_only)
+            if unit.loop_defer_only or unit.by_name:
+                ctx = dataclasses.replace(ctx, loop_defer_only=unit.loop_defer_only,
+                                          by_name=unit.by_name)
             for result in _safe_go(sources, ctx):
                 _finish(result, by_display.get(result.path), ctx, out)
         # Parsed Go packages sit in reference cycles; a Python file's libcst tree is

@@ -216,3 +216,140 @@ def test_a_test_only_selection_gives_the_same_findings(tmp_path):
     b = runner.run(found.files, _ctx(), prefilter=False)
     assert _outcome(a) == _outcome(b)
     assert {f.rule_id for f in a.findings} >= {"LL101", "LL402"}
+
+
+def test_choice_leaves_files_without_relevant_imports_to_their_names(tmp_path):
+    index = _index(tmp_path, {
+        "p/a.go": 'package p\nimport "net/http"\nvar C = http.DefaultClient\n',
+        "p/b.go": "package p\nfunc B() {}\n",
+        "p/b_test.go": "package p\nfunc TestB() {}\n",
+    })
+    choice = index.choose(tmp_path / "p")
+    assert choice.only is None
+    assert choice.by_name == {"b.go", "b_test.go"}
+
+
+def _parsed_files(monkeypatch) -> list[str]:
+    """Names of the Go files parsed from now on (reported or indexed)."""
+    from leaklint.golang import index as go_index
+
+    parsed: list[str] = []
+    real = go_index.load_file
+
+    def recording(source, path, data):
+        parsed.append(Path(path).name)
+        return real(source, path, data)
+
+    monkeypatch.setattr(go_index, "load_file", recording)
+    monkeypatch.setattr("leaklint.golang.load_file", recording)
+    return parsed
+
+
+def test_a_file_is_parsed_only_when_it_reaches_a_relevant_name(monkeypatch):
+    directory = FIXTURES / "go" / "ll101samepkg"
+    found = discover([str(directory)], cwd=FIXTURES.parent)
+    parsed = _parsed_files(monkeypatch)
+    result = runner.run(found.files, _ctx())
+    # far.go mentions only getVia, declared in relay.go, which calls get (fetch.go);
+    # plain.go mentions only retries, which hands out an int.
+    assert sorted(set(parsed)) == ["callers.go", "far.go", "fetch.go", "relay.go"]
+    assert {Path(f.path).name for f in result.findings} == {"callers.go", "far.go"}
+    parsed.clear()
+    assert _outcome(runner.run(found.files, _ctx(), prefilter=False)) == _outcome(result)
+    assert "plain.go" in parsed
+
+
+def test_test_files_see_test_names_and_other_files_do_not(tmp_path, monkeypatch):
+    pkg = tmp_path / "p"
+    pkg.mkdir()
+    (pkg / "p.go").write_text("package p\n\nfunc Plain() int { return 1 }\n")
+    (pkg / "use.go").write_text("package p\n\n// mentions get, a test helper's name\n"
+                                "func Use() int { return 2 }\n")
+    (pkg / "h_test.go").write_text(
+        'package p\n\nimport "net/http"\n\nfunc get(u string) (*http.Response, error) '
+        "{\n\treturn http.Get(u)\n}\n")
+    (pkg / "x_test.go").write_text(
+        "package p\n\nfunc status(u string) int {\n\tresp, err := get(u)\n"
+        "\tif err != nil {\n\t\treturn 0\n\t}\n\treturn resp.StatusCode\n}\n")
+    found = discover([str(pkg)], cwd=tmp_path)
+    parsed = _parsed_files(monkeypatch)
+    result = runner.run(found.files, _ctx())
+    assert sorted(set(parsed)) == ["h_test.go", "x_test.go"]
+    assert [(Path(f.path).name, f.rule_id) for f in result.findings
+            if f.rule_id == "LL101"] == [("x_test.go", "LL101")]
+    assert _outcome(runner.run(found.files, _ctx(), prefilter=False)) == _outcome(result)
+
+
+def test_a_left_over_file_still_gets_ll202(tmp_path):
+    pkg = tmp_path / "p"
+    pkg.mkdir()
+    (pkg / "a.go").write_text('package p\n\nimport "net"\n\nvar Any = net.IPv4len\n')
+    (pkg / "loop.go").write_text(
+        'package p\n\nimport "os"\n\nfunc F(names []string) {\n'
+        "\tfor _, n := range names {\n\t\tf, _ := os.Open(n)\n\t\tdefer f.Close()\n\t}\n}\n")
+    found = discover([str(pkg)], cwd=tmp_path)
+    result = runner.run(found.files, _ctx())
+    assert [(Path(f.path).name, f.rule_id) for f in result.findings] == [("loop.go", "LL202")]
+    assert _outcome(runner.run(found.files, _ctx(), prefilter=False)) == _outcome(result)
+    assert runner.run(found.files, _ctx(), prefilter=True).files_analysed == 2
+
+
+@pytest.mark.parametrize(("declaration", "declared"), [
+    ("func f() int { return 0 }", set()),
+    ("func f() (n int, err error) { return }", set()),
+    ("func f() {}", set()),
+    ("func f() *T { return nil }", {"f"}),
+    ("func f() any { return nil }", {"f"}),
+    ("func f() io.ReadCloser { return nil }", {"f"}),
+    ("func f() time.Duration { return 0 }", set()),
+    ("func f() func() int { return nil }", set()),
+    ("func f() func() *T { return nil }", {"f"}),
+    ("func (t *T) m() *T { return t }", {"m"}),
+    ("type T struct{ n int }", set()),
+    ("type T struct{ r io.Reader }", {"T"}),
+    ("type I interface{ Get() *T; N() int }", {"I", "Get"}),
+    ("var stop = make(chan bool, 1)", set()),
+    ("var n, m = 1, \"x\"", set()),
+    ("var d time.Duration", set()),
+    ("var c = newT()", {"c"}),
+    ("var (\n\ta = &T{}\n\tb int\n)", {"a"}),
+    ("var fn = func() int { return 1 }", set()),
+    ("const k = 1", set()),
+])
+def test_names_that_may_carry_a_resource(declaration, declared):
+    from leaklint.golang.index import load_file
+    from leaklint.golang.reach import declared_names
+
+    source = f'package p\n\nimport (\n\t"io"\n\t"time"\n)\n\n{declaration}\n'.encode()
+    file = load_file(None, Path("p.go"), source)
+    assert declared_names(file, lambda path: path == "io") == declared
+
+
+def test_mentions_leave_comments_and_literals_out_and_never_lose_code():
+    from leaklint.golang.reach import mentioned_names
+
+    source = (b'package p // get here\n/* client */ var x = "fetch(y)" + `raw` + '
+              b"string('\"') + w\ns := \"unterminated q\nnext\n")
+    assert mentioned_names(source) == {
+        b"package", b"p", b"var", b"x", b"string", b"w", b"s", b"unterminated", b"q",
+        b"next"}
+
+
+@pytest.mark.parametrize("header", [
+    b'package p\n\nimport (\n\t"fmt" // the ) in a comment\n\tx "net/http"\n)\n',
+    b'// Copyright\n\n//go:build linux\n\npackage p\n\nimport . "net"\nimport _ "embed"\n',
+    b'package p; import "a"; import ("b"; "c")\nfunc F() {}\n',
+    b'package p\n\nimport /* between */ "net/http"\n',
+    b'package p\n\n/*\n#include <stdio.h>\n*/\nimport "C"\n\nimport "net"\n',
+    b'package p\n\nimport (\n\t"a"\n\t/* "net/http" */\n)\nvar x = `import "net"`\n',
+    b'package /* odd */ p\nimport "net"\n',
+    b'package p\nimport "a"\n\n\n          \nimport "net"\n',
+    b'package p\nimport\t(\n"a"\n',
+    b'package p\n\nfunc F() {}\nimport "net"\n',
+    b'package p\n\nimport "net\\x2fhttp"\n',
+    b'package p\n\nimport (\n\t"a"\n\t' + b" " * 5000 + b'"b" + \n)\n',
+])
+def test_the_fast_header_reading_agrees_with_the_token_scan(header):
+    from leaklint.prefilter import _scanned_imports
+
+    assert go_imports(header) == _scanned_imports(header)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 from leaklint.context import RunContext
@@ -9,9 +11,11 @@ from leaklint.emit import FileReport
 from leaklint.golang import module
 from leaklint.golang.checks import ALL as CHECKS
 from leaklint.golang.context import GoCheckContext
-from leaklint.golang.index import build_index, load_file
+from leaklint.golang.index import GoFile, build_index, load_file
+from leaklint.golang.reach import reaching_files
 from leaklint.golang.resolve import Resolver
 from leaklint.model import FileProblem, FileResult
+from leaklint.prefilter import may_defer_close_in_loop, model_packages, relevant_import
 from leaklint.sources import SourceFile
 
 GO_RULES = frozenset().union(*(c.RULES for c in CHECKS))
@@ -30,21 +34,66 @@ def _siblings(directory: Path, selected: set[Path]) -> list[Path]:
     return out
 
 
+def _load(source: SourceFile) -> GoFile:
+    return load_file(source, source.path, source.source)
+
+
+def _relevant_path(directory: Path, ctx: RunContext) -> Callable[[str], bool]:
+    """Whether a package's types may carry what the rules track: the packages the
+    prefilter counts as relevant, io (a body travels as an io.ReadCloser) and, without
+    looking, every package of the same module."""
+    models = model_packages(ctx.settings.go)
+    found = module.find_module(directory)
+    own = found[1] if found is not None else None
+
+    def relevant(path: str) -> bool:
+        if path == "io" or relevant_import(path, models):
+            return True
+        return own is not None and (path == own or path.startswith(own + "/"))
+
+    return relevant
+
+
+def _choose(files: list[SourceFile], ctx: RunContext) -> tuple[list[GoFile], RunContext]:
+    """Parse the files that need it: those the planner did not leave to the names they
+    mention (ctx.by_name), and of those it did, the ones that reach a relevant
+    package-level name (leaklint.golang.reach); a file left over that may defer a Close
+    in a loop gets LL202 alone, any other is not parsed at all."""
+    seeds = [f for f in files if f.path.name not in ctx.by_name]
+    loaded = [_load(f) for f in seeds]
+    waiting = [f for f in files if f.path.name in ctx.by_name]
+    if not waiting:
+        return loaded, ctx
+    reaching = [g for g in loaded if g.path.name not in ctx.loop_defer_only]
+    joined, rest = reaching_files(reaching, waiting, _load,
+                                  _relevant_path(files[0].path.parent.resolve(), ctx))
+    loop_only = {f.path.name for f in rest
+                 if "LL202" in ctx.enabled and may_defer_close_in_loop(f.source)}
+    loaded += joined
+    loaded += [_load(f) for f in rest if f.path.name in loop_only]
+    if loop_only:
+        ctx = dataclasses.replace(ctx, loop_defer_only=ctx.loop_defer_only | loop_only)
+    return loaded, ctx
+
+
 def analyse_package(files: list[SourceFile], ctx: RunContext) -> list[FileResult]:
     if not ctx.any_enabled(GO_RULES):
         return [FileResult(f.display) for f in files]
     directory = files[0].path.parent.resolve()
-    loaded = [load_file(f, f.path, f.source) for f in files]
-    selected = {f.path.resolve() for f in files}
+    loaded, ctx = _choose(files, ctx)
+    parsed = {g.path for g in loaded}
+    # A file left unparsed is still the package's: the index parses it if a name it
+    # declares is looked up, like a sibling outside the run.
+    selected = {f.path.resolve() for f in files if f.path in parsed}
     index = build_index(module.import_path_of(directory), loaded,
                         pending=_siblings(directory, selected))
     resolver = Resolver(index, directory, ctx.settings.go)
-    results = []
+    results = {f.display: FileResult(f.display) for f in files}
     for gofile in loaded:
         assert gofile.source is not None
         rules = ctx.rules_for(gofile.path.name)
         report = FileReport(gofile.source, "go", rules)
-        result = FileResult(gofile.source.display)
+        result = results[gofile.source.display]
         check_ctx = GoCheckContext(gofile, resolver, report)
         for check in CHECKS:
             if not rules & check.RULES:
@@ -61,7 +110,6 @@ def analyse_package(files: list[SourceFile], ctx: RunContext) -> list[FileResult
                     f"internal error in the Go analysis ({check.__name__.rsplit('.', 1)[-1]}): "
                     f"{type(exc).__name__}: {exc}", "skipped"))
         result.findings = report.findings
-        results.append(result)
         gofile.release_caches()  # node lists are rebuilt on demand: memory stays per file
     module.release_sibling_caches()
-    return results
+    return list(results.values())
