@@ -18,7 +18,13 @@ from pathlib import Path
 from leaklint.cache import Cache, StatMemo, digest
 from leaklint.context import RunContext
 from leaklint.discovery import Candidate
-from leaklint.prefilter import GoChoice, GoIndex, GoPackageInfo, go_imports, may_defer_close_in_loop
+from leaklint.prefilter import (
+    GoChoice,
+    GoIndex,
+    GoPackageInfo,
+    could_defer_close_in_loop,
+    go_imports,
+)
 from leaklint.sources import MAX_FILE_BYTES
 
 
@@ -39,7 +45,7 @@ class _Scanned:
     size: int
     digest: bytes | None  # None: unreadable (process_unit will say why)
     imports: list[str] | None = None  # Go only; None: header not understood
-    loop_defer: bool = True  # Go only: may defer a Close in a loop
+    loop_defer: bool = True  # Go only: could defer a Close in a loop
 
 
 def _scan_file(
@@ -63,7 +69,7 @@ def _scan_file(
     scanned = _Scanned(len(data), digest(data) if want_digest else None)
     if go:
         scanned.imports = go_imports(data)
-        scanned.loop_defer = may_defer_close_in_loop(data)
+        scanned.loop_defer = could_defer_close_in_loop(data)
     if memo is not None and scanned.digest is not None and len(data) == st.st_size:
         memo.remember(key, st, scanned.digest, scanned.imports, scanned.loop_defer)
     return scanned

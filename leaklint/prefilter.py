@@ -108,15 +108,22 @@ _LEX = re.compile(
 )
 
 
-def may_defer_close_in_loop(source: bytes) -> bool:
-    """Whether a file may hold a deferred Close inside a loop (LL202 applies to any
-    Close, network or not). Over-approximates: true when a function body has a `defer`
-    after a `for` of the same function, whether or not the loop is still open."""
+def could_defer_close_in_loop(source: bytes) -> bool:
+    """The planner's cheap first look (three searches, no scan): false when the file
+    cannot defer a Close in a loop; true leaves the answer to may_defer_close_in_loop,
+    run by the worker that has the bytes anyway."""
     if b"Close" not in source:
         return False
     last_defer = source.rfind(b"defer")
     first_for = source.find(b"for")
-    if last_defer < 0 or first_for < 0 or first_for > last_defer:
+    return last_defer >= 0 and 0 <= first_for < last_defer
+
+
+def may_defer_close_in_loop(source: bytes) -> bool:
+    """Whether a file may hold a deferred Close inside a loop (LL202 applies to any
+    Close, network or not). Over-approximates: true when a function body has a `defer`
+    after a `for` of the same function, whether or not the loop is still open."""
+    if not could_defer_close_in_loop(source):
         return False
     saw_for = [False]  # one flag per open function body (index 0: file level)
     opens_function: list[bool] = []  # per open brace
@@ -208,7 +215,7 @@ def find_module(directory: Path, memo: dict[Path, GoModule | None]) -> GoModule 
 @dataclass(frozen=True)
 class GoFileFacts:
     imports: list[str] | None  # None: the header could not be scanned
-    loop_defer: bool  # may defer a Close inside a loop (LL202)
+    loop_defer: bool  # could defer a Close inside a loop (LL202; the worker decides)
 
 
 @dataclass

@@ -12,11 +12,11 @@ from leaklint import memory
 from leaklint.cache import Cache
 from leaklint.context import RunContext
 from leaklint.discovery import Candidate
-from leaklint.emit import FileReport
-from leaklint.guard import MAX_NESTING, AnalysisCrashed, call_guarded, nesting
+from leaklint.guard import AnalysisCrashed, call_guarded
 from leaklint.model import FileProblem, FileResult, Finding
 from leaklint.parallel import effective_jobs, run_pool
 from leaklint.plan import WorkUnit, plan
+from leaklint.refusal import too_deep
 from leaklint.selection import matches
 from leaklint.sources import SourceFile, UnreadableSource, read
 from leaklint.suppress import scan
@@ -50,24 +50,6 @@ def analyse_python(file: SourceFile, ctx: RunContext) -> FileResult:
     return analyse_file(file, ctx)
 
 
-def _too_deep(source: SourceFile, language: str, ctx: RunContext) -> FileResult | None:
-    """Refuse a file nested beyond what the parsers survive, before parsing it."""
-    deep = nesting(source.source, language)
-    if not deep.line:
-        return None
-    reason = f"nesting too deep to analyse (over {MAX_NESTING[language]} levels)"
-    result = FileResult(source.display)
-    if "LL000" in ctx.enabled:
-        report = FileReport(source, language, ctx.enabled)
-        at = (deep.line - 1, deep.column - 1)
-        report.report("LL000", source.lines.span_from_points(at, (at[0], at[1] + 1)),
-                      reason=reason)
-        result.findings = report.findings
-    else:  # the file is still not analysed: say so
-        result.problems.append(FileProblem(source.display, reason, "skipped"))
-    return result
-
-
 def _crashed(display: str, exc: AnalysisCrashed) -> FileProblem:
     if isinstance(exc.__cause__, RecursionError):
         return FileProblem(display, "nesting too deep to analyse (recursion limit)", "unparsable")
@@ -81,7 +63,7 @@ def _safe_python(source: SourceFile, ctx: RunContext) -> FileResult:
     # the large-stack thread.
     if not mentions_api(source.source, ctx.settings.python):
         return FileResult(source.display)  # nothing it could report
-    refused = _too_deep(source, "python", ctx)
+    refused = too_deep(source, "python", ctx)
     if refused is not None:
         return refused
     try:
@@ -90,23 +72,15 @@ def _safe_python(source: SourceFile, ctx: RunContext) -> FileResult:
         return FileResult(source.display, problems=[_crashed(source.display, exc)])
 
 
-def _safe_go(sources: list[SourceFile], ctx: RunContext) -> list[FileResult]:
+def _safe_go(group: list[SourceFile], ctx: RunContext) -> list[FileResult]:
+    # The nesting guard runs where a file is about to be parsed (leaklint.golang): most
+    # files of a package never are.
     results: list[FileResult] = []
-    group: list[SourceFile] = []
-    for source in sources:
-        refused = _too_deep(source, "go", ctx)
-        if refused is not None:
-            results.append(refused)
-        else:
-            group.append(source)
-    if not group:
-        return results
     try:
-        return results + call_guarded(analyse_go_group, group, ctx)
+        return call_guarded(analyse_go_group, group, ctx)
     except AnalysisCrashed as exc:
         if len(group) == 1:
-            return [*results, FileResult(group[0].display,
-                                         problems=[_crashed(group[0].display, exc)])]
+            return [FileResult(group[0].display, problems=[_crashed(group[0].display, exc)])]
     # Find the culprit: each file alone (without the package context) so the others
     # are still analysed and only the failing file is reported.
     for source in group:
@@ -229,7 +203,7 @@ def _batches(todo: list[WorkUnit]) -> list[tuple[WorkUnit, ...]]:
     batch: list[WorkUnit] = []
     size = 0
     for unit in todo:
-        if unit.language != "python" and unit.analyse:
+        if unit.language != "python" and unit.analyse and not _loop_only(unit):
             out.append((unit,))
             continue
         batch.append(unit)  # small, or a Go package that is only read
@@ -240,6 +214,12 @@ def _batches(todo: list[WorkUnit]) -> list[tuple[WorkUnit, ...]]:
     if batch:
         out.append(tuple(batch))
     return out
+
+
+def _loop_only(unit: WorkUnit) -> bool:
+    """A Go package chosen only for files that may defer a Close in a loop: light work
+    (most turn out not to), batched like the packages that are only read."""
+    return unit.only is not None and unit.only <= unit.loop_defer_only
 
 
 def process_batch(units: tuple[WorkUnit, ...], ctx: RunContext) -> list[dict]:

@@ -16,26 +16,26 @@ from leaklint.golang.reach import reaching_files
 from leaklint.golang.resolve import Resolver
 from leaklint.model import FileProblem, FileResult
 from leaklint.prefilter import may_defer_close_in_loop, model_packages, relevant_import
+from leaklint.refusal import too_deep
 from leaklint.sources import SourceFile
 
 GO_RULES = frozenset().union(*(c.RULES for c in CHECKS))
 
 
-def _siblings(directory: Path, selected: set[Path]) -> list[Path]:
-    """Files of the same package the run does not report on; the index parses them
-    only when it needs a name they declare."""
-    out = []
+def _siblings(
+    directory: Path, parsed: set[Path], known: dict[Path, bytes]
+) -> list[tuple[Path, bytes | None]]:
+    """The package's files not parsed yet, with their bytes when the run has them; the
+    index parses one only when it needs a name it declares."""
+    out: list[tuple[Path, bytes | None]] = []
     for path in module.go_files(directory):
         try:
-            if path.resolve() not in selected:
-                out.append(path)
+            resolved = path.resolve()
         except OSError:
             continue
+        if resolved not in parsed:
+            out.append((path, known.get(resolved)))
     return out
-
-
-def _load(source: SourceFile) -> GoFile:
-    return load_file(source, source.path, source.source)
 
 
 def _relevant_path(directory: Path, ctx: RunContext) -> Callable[[str], bool]:
@@ -54,23 +54,44 @@ def _relevant_path(directory: Path, ctx: RunContext) -> Callable[[str], bool]:
     return relevant
 
 
-def _choose(files: list[SourceFile], ctx: RunContext) -> tuple[list[GoFile], RunContext]:
+class _Loader:
+    """Parses the run's files of one package, refusing first (LL000) a file nested
+    beyond what the analysis survives; remembers the refusals."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+        self.refused: dict[str, FileResult] = {}
+
+    def __call__(self, source: SourceFile) -> GoFile | None:
+        refusal = too_deep(source, "go", self.ctx)
+        if refusal is not None:
+            self.refused[source.display] = refusal
+            return None
+        return load_file(source, source.path, source.source)
+
+
+def _choose(
+    files: list[SourceFile], ctx: RunContext, load: _Loader
+) -> tuple[list[GoFile], RunContext]:
     """Parse the files that need it: those the planner did not leave to the names they
-    mention (ctx.by_name), and of those it did, the ones that reach a relevant
-    package-level name (leaklint.golang.reach); a file left over that may defer a Close
-    in a loop gets LL202 alone, any other is not parsed at all."""
-    seeds = [f for f in files if f.path.name not in ctx.by_name]
-    loaded = [_load(f) for f in seeds]
+    mention (ctx.by_name) or to LL202 alone (ctx.loop_defer_only, kept only when they
+    may defer a Close in a loop), and of those left to their names, the ones that reach
+    a relevant package-level name (leaklint.golang.reach); a file left over that may
+    defer a Close in a loop gets LL202 alone, any other is not parsed at all."""
+    # The planner only guessed that a loop-only file may defer a Close in a loop.
+    seeds = [f for f in files if f.path.name not in ctx.by_name and (
+        f.path.name not in ctx.loop_defer_only or may_defer_close_in_loop(f.source))]
+    loaded = [g for f in seeds if (g := load(f)) is not None]
     waiting = [f for f in files if f.path.name in ctx.by_name]
     if not waiting:
         return loaded, ctx
     reaching = [g for g in loaded if g.path.name not in ctx.loop_defer_only]
-    joined, rest = reaching_files(reaching, waiting, _load,
+    joined, rest = reaching_files(reaching, waiting, load,
                                   _relevant_path(files[0].path.parent.resolve(), ctx))
     loop_only = {f.path.name for f in rest
                  if "LL202" in ctx.enabled and may_defer_close_in_loop(f.source)}
     loaded += joined
-    loaded += [_load(f) for f in rest if f.path.name in loop_only]
+    loaded += [g for f in rest if f.path.name in loop_only and (g := load(f)) is not None]
     if loop_only:
         ctx = dataclasses.replace(ctx, loop_defer_only=ctx.loop_defer_only | loop_only)
     return loaded, ctx
@@ -80,15 +101,20 @@ def analyse_package(files: list[SourceFile], ctx: RunContext) -> list[FileResult
     if not ctx.any_enabled(GO_RULES):
         return [FileResult(f.display) for f in files]
     directory = files[0].path.parent.resolve()
-    loaded, ctx = _choose(files, ctx)
+    load = _Loader(ctx)
+    loaded, ctx = _choose(files, ctx, load)
+    results = {f.display: load.refused.get(f.display) or FileResult(f.display)
+               for f in files}
+    if not loaded:
+        return list(results.values())
     parsed = {g.path for g in loaded}
     # A file left unparsed is still the package's: the index parses it if a name it
     # declares is looked up, like a sibling outside the run.
-    selected = {f.path.resolve() for f in files if f.path in parsed}
+    unparsed = {f.path.resolve(): f.source for f in files if f.path not in parsed}
     index = build_index(module.import_path_of(directory), loaded,
-                        pending=_siblings(directory, selected))
+                        pending=_siblings(directory, {g.path.resolve() for g in loaded},
+                                          unparsed))
     resolver = Resolver(index, directory, ctx.settings.go)
-    results = {f.display: FileResult(f.display) for f in files}
     for gofile in loaded:
         assert gofile.source is not None
         rules = ctx.rules_for(gofile.path.name)

@@ -162,16 +162,18 @@ class StructInfo:
     embedded: list[TypeRef] = field(default_factory=list)
 
 
-_TOP_DECL = re.compile(
-    rb"^(?:func[ \t]*(?:\([^)]*?\*?[ \t]*(\w+)(?:\[[^\]]*\])?[ \t]*\)[ \t]*)?(\w+)"
-    rb"|type[ \t]+(\w+)|var[ \t]+(\w+)|const[ \t]+(\w+))",
-    re.MULTILINE,
-)
-_GROUP = re.compile(rb"^(?:type|var|const)[ \t]*\([ \t]*\r?$(.*?)^\)", re.MULTILINE | re.DOTALL)
+# Every pattern starts at a newline (the text is searched with one prepended): a
+# literal start lets the regex engine skip to candidates instead of trying every byte.
+_GROUP = re.compile(rb"\n(?:type|var|const)[ \t]*\([ \t]*\r?(?=\n)(.*?)\n\)", re.DOTALL)
 _GROUP_NAME = re.compile(rb"^[ \t]+(\w+)", re.MULTILINE)
 # A sibling whose functions may build a pool (LL301 factories) mentions one of these.
 FACTORY_HINTS = (b"Transport", b"DefaultClient", b"DefaultPooledClient", b"NewClient",
                  b"resty")
+
+
+_TOP_FUNC = re.compile(
+    rb"\nfunc[ \t]*(?:\([^)]*?\*?[ \t]*(\w+)(?:\[[^\]]*\])?[ \t]*\)[ \t]*)?(\w+)(?=([^{]*))")
+_TOP_OTHER = re.compile(rb"\n(?:type|var|const)[ \t]+(\w+)")
 
 
 def declared_names(data: bytes) -> tuple[set[str], set[str], set[str]]:
@@ -180,17 +182,16 @@ def declared_names(data: bytes) -> tuple[set[str], set[str], set[str]]:
     may build a pool). Method names are keyed Recv.Name like FuncInfo.key."""
     names: set[str] = set()
     acquiring: set[str] = set()
-    for m in _TOP_DECL.finditer(data):
-        recv, func, typ, var, const = m.groups()
-        if func:
-            key = (recv + b"." + func if recv else func).decode("utf-8", "replace")
-            names.add(key)
-            line_end = data.find(b"{", m.end())
-            signature = data[m.end():line_end if line_end >= 0 else m.end() + 200]
-            if b"Response" in signature or b"Conn" in signature:
-                acquiring.add(key)
-        else:
-            names.add((typ or var or const).decode("utf-8", "replace"))
+    data = b"\n" + data
+    # Found by regular expressions in C: a package can have hundreds of files pending.
+    # (The signature, up to the body's brace, is looked at without being consumed: a
+    # function without a body must not hide the next declaration.)
+    for recv, func, signature in _TOP_FUNC.findall(data):
+        key = (recv + b"." + func if recv else func).decode("utf-8", "replace")
+        names.add(key)
+        if b"Response" in signature or b"Conn" in signature:
+            acquiring.add(key)
+    names.update(n.decode("utf-8", "replace") for n in _TOP_OTHER.findall(data))
     for group in _GROUP.finditer(data):
         names.update(n.decode("utf-8", "replace") for n in _GROUP_NAME.findall(group.group(1)))
     factories = {n for n in names if "." not in n} if any(
@@ -292,13 +293,16 @@ class PackageIndex:
                     return found
         return None
 
-    def unalias(self, tref: TypeRef | None) -> TypeRef | None:
+    def unalias(self, tref: TypeRef | None, *, parse: bool = True) -> TypeRef | None:
         """A package-local type declared as another (`type response = http.Response`,
-        `type Resp http.Response`) stands for that type: its values carry the same body."""
+        `type Resp http.Response`) stands for that type: its values carry the same body.
+        parse=False reads only the files parsed already (a sweep over every function
+        must not parse the package's other files for their result types)."""
         for _ in range(3):
             if tref is None or tref.pkg != self.key:
                 return tref
-            target = self.aliases.get(tref.name)
+            target = self.aliases.get(tref.name) if parse else dict.get(self.aliases,
+                                                                         tref.name)
             if target is None:
                 return tref
             tref = target
@@ -478,18 +482,21 @@ def load_path(path: Path, max_bytes: int = 4 * 1024 * 1024) -> GoFile | None:
         return None
 
 
-def build_index(key: str, files: list[GoFile], pending: list[Path] = ()) -> PackageIndex:
-    """An index of the parsed files; `pending` files are parsed only when a name they
-    declare is looked up."""
+def build_index(
+    key: str, files: list[GoFile], pending: list[tuple[Path, bytes | None]] = ()
+) -> PackageIndex:
+    """An index of the parsed files; `pending` files (with their bytes, None: read them)
+    are parsed only when a name they declare is looked up."""
     index = PackageIndex(key=key, files=list(files), loader=load_path)
     for file in files:
         index.loaded_paths.add(file.path)
         _index_file(file, index)
-    for path in pending:
-        try:
-            data = path.read_bytes()
-        except OSError:
-            continue
+    for path, data in pending:
+        if data is None:
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue
         if len(data) <= 4 * 1024 * 1024:
             index.add_pending(path, data)
     # Package variables initialised without an explicit type: infer from the value later.

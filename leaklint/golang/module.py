@@ -85,4 +85,4 @@ def _sibling_package(import_path: str, anchor: Path) -> PackageIndex | None:
     if not paths:
         return None
     # Tests are not part of the package callers import; every file is parsed lazily.
-    return build_index(import_path, [], pending=paths)
+    return build_index(import_path, [], pending=[(p, None) for p in paths])

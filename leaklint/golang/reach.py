@@ -160,12 +160,12 @@ def declared_names(file: GoFile, relevant_path: Callable[[str], bool]) -> set[st
 
 
 def reaching_files(
-    seeds: list[GoFile], waiting: list[SourceFile], load: Callable[[SourceFile], GoFile],
-    relevant_path: Callable[[str], bool],
+    seeds: list[GoFile], waiting: list[SourceFile],
+    load: Callable[[SourceFile], GoFile | None], relevant_path: Callable[[str], bool],
 ) -> tuple[list[GoFile], list[SourceFile]]:
     """(the waiting files that mention a name declared by a seed or by a file already
-    joined, parsed with `load`; the others, unparsed). Seeds are parsed files that reach
-    a modelled API by their own imports."""
+    joined, parsed with `load` (None: it refused the file); the others, unparsed).
+    Seeds are parsed files that reach a modelled API by their own imports."""
     plain_names: set[bytes] = set()  # declared by non-test files: every file sees them
     test_names: set[bytes] = set()  # declared by test files: only test files see them
 
@@ -189,7 +189,8 @@ def reaching_files(
                 continue
             rest.remove(source)
             file = load(source)
-            joined.append(file)
-            learn(file)
-            changed = True
+            if file is not None:
+                joined.append(file)
+                learn(file)
+                changed = True
     return joined, rest

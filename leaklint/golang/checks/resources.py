@@ -49,9 +49,8 @@ def _acquiring_names(ctx: GoCheckContext) -> set[str]:
         return cached
     names = set(_ACQUIRING_NAMES)
     names |= {q.rsplit(".", 1)[-1] for q in ctx.resolver.models.response_functions}
-    # A copy: resolving an alias may parse a pending sibling, which adds functions.
-    for key, info in list(dict.items(index.funcs)):
-        first = index.unalias(info.results[0]) if info.results else None
+    for key, info in dict.items(index.funcs):
+        first = index.unalias(info.results[0], parse=False) if info.results else None
         if first == RESPONSE or first in CONN_TYPES:
             names.add(key.rsplit(".", 1)[-1])
     names |= {key.rsplit(".", 1)[-1] for key in index.pending_acquiring}
