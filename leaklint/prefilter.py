@@ -257,6 +257,7 @@ class GoIndex:
         self._deps: dict[Path, tuple[list[Path], bool]] = {}
         self._api: dict[Path, bool] = {}
         self._targets: dict[tuple[Path, str], Path | bool] = {}
+        self._relevant_paths: dict[str, bool] = {}  # relevant_import, per import path
 
     def add(self, info: GoPackageInfo) -> None:
         self._packages[info.directory] = info
@@ -336,7 +337,10 @@ class GoIndex:
         return result
 
     def _import_relevant(self, directory: Path, imp: str) -> bool:
-        if relevant_import(imp, self._models):
+        known = self._relevant_paths.get(imp)
+        if known is None:
+            known = self._relevant_paths[imp] = relevant_import(imp, self._models)
+        if known:
             return True
         target = self._module_dir(directory, imp)
         return target is False or (target is not None and self._api_relevant(target))
