@@ -99,13 +99,14 @@ def _scanned_imports(source: bytes) -> list[str] | None:
     return imports
 
 
-# What decides whether a `defer` may sit in a loop body: strings and comments (skipped),
-# braces and three keywords.
+# What decides whether a `defer` sits in a loop body: strings and comments (skipped),
+# brackets, newlines and five keywords.
 _LEX = re.compile(
     rb'"(?:[^"\\\n]|\\.)*"|`[^`]*`|\'(?:[^\'\\\n]|\\.)*\'|//[^\n]*|/\*.*?\*/'
-    rb"|[{}]|\b(?:for|func|defer)\b",
+    rb"|[{}()\[\]\n]|\b(?:for|func|defer|struct|interface)\b",
     re.DOTALL,
 )
+_BRACE_FOLLOWS = re.compile(rb"[ \t]*\{")
 
 
 def could_defer_close_in_loop(source: bytes) -> bool:
@@ -120,30 +121,57 @@ def could_defer_close_in_loop(source: bytes) -> bool:
 
 
 def may_defer_close_in_loop(source: bytes) -> bool:
-    """Whether a file may hold a deferred Close inside a loop (LL202 applies to any
-    Close, network or not). Over-approximates: true when a function body has a `defer`
-    after a `for` of the same function, whether or not the loop is still open."""
+    """Whether a file may hold a `defer` inside a loop body of its own function (LL202
+    applies to any Close, network or not). A lexical reading: a function body is the
+    first brace on its signature's line (Go ends a signature at a newline), and every
+    brace at the level of a `for` counts as its loop, header literals included, until
+    one closes without another opening right after it on the same line. Anything it
+    cannot tell counts as a loop: too much, never too little."""
     if not could_defer_close_in_loop(source):
         return False
-    saw_for = [False]  # one flag per open function body (index 0: file level)
-    opens_function: list[bool] = []  # per open brace
-    pending_func = False
+    braces: list[bytes] = []  # per open brace: b"func", b"loop" or b"block"
+    depth = 0  # open parentheses and square brackets
+    func_at: int | None = None  # bracket depth of a `func` awaiting its body
+    fors: list[tuple[int, int]] = []  # (brace level, bracket depth) of open `for`s
+    type_brace = False  # the next brace opens a struct or interface type
     for match in _LEX.finditer(source):
         tok = match.group()
         if tok == b"{":
-            opens_function.append(pending_func)
-            if pending_func:
-                saw_for.append(False)
-                pending_func = False
+            if type_brace:
+                kind, type_brace = b"block", False
+            elif func_at is not None and depth == func_at:
+                kind, func_at = b"func", None
+            elif fors and fors[-1] == (len(braces), depth):
+                kind = b"loop"
+            else:
+                kind = b"block"
+            braces.append(kind)
         elif tok == b"}":
-            if opens_function and opens_function.pop() and len(saw_for) > 1:
-                saw_for.pop()
-        elif tok == b"for":
-            saw_for[-1] = True
+            kind = braces.pop() if braces else b"block"
+            while fors and fors[-1][0] > len(braces):
+                fors.pop()  # the block around an unfinished `for` closed
+            if kind == b"loop" and fors and fors[-1][0] == len(braces) and \
+                    not _BRACE_FOLLOWS.match(source, match.end()):
+                fors.pop()  # a loop body closed (a header literal is followed by one)
+        elif tok in (b"(", b"["):
+            depth += 1
+        elif tok in (b")", b"]"):
+            depth = max(0, depth - 1)
+        elif tok == b"\n" or (tok.startswith(b"/*") and b"\n" in tok):
+            if func_at is not None and depth <= func_at:
+                func_at = None  # a func type, not a function: no body follows
         elif tok == b"func":
-            pending_func = True
-        elif tok == b"defer" and saw_for[-1]:
-            return True
+            func_at = depth
+        elif tok == b"for":
+            fors.append((len(braces), depth))
+        elif tok in (b"struct", b"interface"):
+            type_brace = True
+        elif tok == b"defer":
+            for kind in reversed(braces):
+                if kind == b"loop":
+                    return True
+                if kind == b"func":
+                    break
     return False
 
 

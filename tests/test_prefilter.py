@@ -170,6 +170,23 @@ import "never"
     (b"package a\nfunc f() { for { g := func() { defer x.Close() }; g() } }", False),
     (b"package a\nfunc f() { for { defer x.Unlock() } }", False),  # no Close at all
     (b"package a\nfunc f() { for _, v := range []int{1} { defer c.Close() } }", True),
+    # A loop that ended before the defer, in the same function.
+    (b"package a\nfunc f() {\n\tfor i := 0; i < 3; i++ {\n\t}\n\tdefer c.Close()\n}\n", False),
+    # A table-driven loop: the header's literal spans lines and ends its lines in braces.
+    (b"package a\nfunc f() {\n\tfor _, tt := range []struct {\n\t\tname string\n\t}{{\n"
+     b"\t\tname: \"a\",\n\t}, {\n\t\tname: \"b\",\n\t}} {\n\t\tdefer c.Close()\n\t}\n}\n", True),
+    # A func type without a body must not make the next block look like a function.
+    (b"package a\nfunc f() {\n\tfor {\n\t\tvar g func()\n\t\tif ok {\n"
+     b"\t\t\tdefer c.Close()\n\t\t}\n\t}\n}\n", True),
+    # A multi-line signature still opens its body on its last line.
+    (b"package a\nfunc f(\n\ta int,\n) {\n\tfor {\n\t\tdefer c.Close()\n\t}\n}\n", True),
+    # A func literal in a loop defers to its own end; in a loop of its own it does not.
+    (b"package a\nfunc f() {\n\tfor {\n\t\tgo func() {\n\t\t\tdefer c.Close()\n\t\t}()\n\t}\n}\n",
+     False),
+    (b"package a\nfunc f() {\n\tgo func() {\n\t\tfor {\n\t\t\tdefer c.Close()\n\t\t}\n\t}()\n}\n",
+     True),
+    # A struct type in a signature is not the function's body.
+    (b"package a\nfunc f(x struct{ n int }) {\n\tfor {\n\t\tdefer c.Close()\n\t}\n}\n", True),
 ])
 def test_deferred_close_in_loop_heuristic(src, expected):
     assert may_defer_close_in_loop(src) is expected
