@@ -19,7 +19,10 @@ from /proc, so pages shared by forked workers count once; at least the peak RSS 
 largest single process, from wait4), and the ratio to leaklint
 cold. "Cold" means no result or build cache (leaklint --no-cache; go tools with GOCACHE
 pointed at an empty directory); "warm" is a second run with the caches of the first.
-The scaling section copies the Go corpus 1x, 2x and 4x into a temporary directory.
+The targets' ratios are also read from runs made side by side: leaklint cold and the
+peer (staticcheck warm, ruff) alternate `--reps` times ("alternated" rows). The scaling
+section copies the Go standard library (or --scale-corpus) 1x, 2x and 4x into a
+temporary directory and interleaves the runs, with an empty directory for the fixed cost.
 Results are printed and written to bench/RESULTS.md.
 """
 
@@ -281,6 +284,23 @@ class Bench:
             run_timed(t, cmd, cwd, reps, self.args.timeout, env, before, ok)
         self.results.append(t)
 
+    def alternate(self, corpus: str, target: Path, label: str, cmd: list[str], *,
+                  env=None, ok=(0, 1)) -> None:
+        """leaklint cold and one peer run in turn, `--reps` times each: the machine's
+        speed drifts (up to 1.7x here between runs minutes apart), so the ratios the
+        targets are about are read from runs made side by side."""
+        if not self.wanted(label) or not self.wanted("leaklint cold"):
+            return
+        ours = Timing(f"leaklint cold, alternated with {label}", corpus)
+        theirs = Timing(f"{label}, alternated", corpus)
+        leaklint = [*self.leaklint(), "check", "--exit-zero", "-q", "--no-cache", str(target)]
+        if not Path(cmd[0]).exists() and not shutil.which(cmd[0]):
+            return
+        for _ in range(self.args.reps):
+            run_timed(ours, leaklint, self.scratch, 1, self.args.timeout)
+            run_timed(theirs, cmd, target, 1, self.args.timeout, env, ok=ok)
+        self.results += [ours, theirs]
+
     def leaklint_pair(self, corpus: str, target: Path) -> None:
         cmd = [*self.leaklint(), "check", "--exit-zero", "-q"]
         self.time("leaklint cold (--no-cache)", corpus, [*cmd, "--no-cache", str(target)],
@@ -329,8 +349,9 @@ class Bench:
                                capture_output=True, timeout=self.args.timeout)
             except subprocess.TimeoutExpired:
                 print("  staticcheck warm: priming timed out", flush=True)
-        self.time("staticcheck warm", corpus, [sc, *patterns], target, slow=True,
-                  env=sc_warm, ok=(0, 1))
+        self.time("staticcheck warm", corpus, [sc, *patterns], target, env=sc_warm,
+                  ok=(0, 1))
+        self.alternate(corpus, target, "staticcheck warm", [sc, *patterns], env=sc_warm)
         bc = self.tools.get("bodyclose", "bodyclose")
         self.time("bodyclose", corpus, [bc, *patterns], target, slow=True, env=warm,
                   ok=(0, 1, 3))
@@ -348,9 +369,10 @@ class Bench:
     def python_corpus(self, corpus: str, target: Path) -> None:
         self.leaklint_pair(corpus, target)
         ruff = self.tools.get("ruff", "ruff")
-        self.time("ruff --select S113", corpus,
-                  [ruff, "check", "--no-cache", "--select", "S113", "--exit-zero", "-q",
-                   "--isolated", "."], target)
+        ruff_cmd = [ruff, "check", "--no-cache", "--select", "S113", "--exit-zero", "-q",
+                    "--isolated", "."]
+        self.time("ruff --select S113", corpus, ruff_cmd, target)
+        self.alternate(corpus, target, "ruff --select S113", ruff_cmd)
         flake8 = self.tools.get("flake8", "flake8")
         self.time("flake8", corpus, [flake8, "--exit-zero", "-q", "."], target, slow=True)
         bandit = self.tools.get("bandit", "bandit")
@@ -362,20 +384,47 @@ class Bench:
                    "--recursive=y", "."], target, slow=True)
 
     def scaling(self, source: Path) -> list[tuple[int, float]]:
-        """leaklint cold on a corpus copied 1x, 2x, 4x."""
-        out = []
-        for factor in (1, 2, 4):
-            root = self.scratch / f"scale{factor}"
+        """leaklint cold on a corpus copied 1x, 2x, 4x, and on an empty directory (the
+        fixed cost of a run). The copies are made first and the runs interleaved
+        (1x, 2x, 4x, empty, then again), so every size sees the same machine."""
+        factors = (1, 2, 4)
+        roots = {0: self.scratch / "scale0"}
+        roots[0].mkdir(parents=True, exist_ok=True)
+        for factor in factors:
+            roots[factor] = self.scratch / f"scale{factor}"
             for i in range(factor):
-                _copy_sources(source, root / f"copy{i}")
-            t = Timing(f"leaklint cold {factor}x", "scaling")
-            run_timed(t, [*self.leaklint(), "check", "--exit-zero", "-q", "--no-cache",
-                          str(root)], self.scratch, self.args.reps, self.args.timeout)
-            self.results.append(t)
-            if t.wall is not None:
-                out.append((factor, t.wall))
-            shutil.rmtree(root, ignore_errors=True)
-        return out
+                _copy_sources(source, roots[factor] / f"copy{i}")
+        timings = {k: Timing(f"leaklint cold {k}x" if k else "leaklint cold, empty directory",
+                             "scaling") for k in (*factors, 0)}
+        for _ in range(self.args.reps):
+            for k in (*factors, 0):
+                run_timed(timings[k], [*self.leaklint(), "check", "--exit-zero", "-q",
+                                       "--no-cache", str(roots[k])],
+                          self.scratch, 1, self.args.timeout)
+        for k in (*factors, 0):
+            self.results.append(timings[k])
+            shutil.rmtree(roots[k], ignore_errors=True)
+        return [(k, timings[k].wall) for k in (*factors, 0) if timings[k].wall is not None]
+
+
+def scaling_table(scaling: list[tuple[int, float]], shown: str) -> list[str]:
+    """Per copy, gross (the whole run divided by k) and net of the fixed cost of a run
+    (the empty directory's time): linear growth keeps both near 1.0."""
+    walls = dict(scaling)
+    empty = walls.pop(0, 0.0)
+    base = walls.get(1)
+    if not base:
+        return []
+    lines = ["", f"## Scaling ({shown} copied k times, leaklint cold)", "",
+             f"Fixed cost of a run (an empty directory): {empty:.2f} s.", "",
+             "| copies | median wall (s) | per copy (s) | per copy / 1x "
+             "| net of fixed cost, per copy / 1x |",
+             "|---:|---:|---:|---:|---:|"]
+    for k, wall in sorted(walls.items()):
+        net = (wall - empty) / k / (base - empty) if base > empty else float("nan")
+        lines.append(f"| {k}x | {wall:.2f} | {wall / k:.2f} | {wall / k / base:.2f} "
+                     f"| {net:.2f} |")
+    return lines
 
 
 def _copy_sources(source: Path, dest: Path) -> None:
@@ -428,11 +477,17 @@ def table(results: list[Timing]) -> list[str]:
     for t in results:
         if t.label.startswith("leaklint cold") and t.wall:
             base.setdefault(t.corpus, t.wall)
+    paired: float | None = None  # the leaklint run a peer alternated with
     for t in results:
         if t.wall is None:
             lines.append(f"| {t.corpus} | {t.label} | {t.status} | 0 | | |")
             continue
-        ratio = f"{t.wall / base[t.corpus]:.1f}" if t.corpus in base else ""
+        reference = base.get(t.corpus)
+        if t.label.startswith("leaklint cold, alternated"):
+            paired = reference = t.wall
+        elif t.label.endswith(", alternated") and paired:
+            reference = paired
+        ratio = f"{t.wall / reference:.2f}" if reference else ""
         wall = f"{t.wall:.2f}" + ("" if t.status == "ok" else f" ({t.status})")
         lines.append(f"| {t.corpus} | {t.label} | {wall} | {len(t.walls)} | "
                      f"{t.rss_mb:.0f} | {ratio} |")
@@ -480,7 +535,7 @@ def main(argv: list[str] | None = None) -> int:
                 bench.go_corpus(name, directory.resolve(), ["./..."])
             if has_files(directory, ".py"):
                 bench.python_corpus(name, directory.resolve())
-        scale_corpus = args.scale_corpus or goroot_src() / "net"
+        scale_corpus = args.scale_corpus or goroot_src()
         scaling = [] if args.no_scaling else bench.scaling(scale_corpus)
     finally:
         shutil.rmtree(bench.scratch, ignore_errors=True)
@@ -489,13 +544,8 @@ def main(argv: list[str] | None = None) -> int:
              "Generated by `python bench/run.py` (see its docstring for the method).", "",
              "## Machine", "", *machine(tools), "", "## Results", "", *table(bench.results)]
     if scaling:
-        base = scaling[0][1]
-        shown = ("$(go env GOROOT)/src/net" if args.scale_corpus is None
-                 else scale_corpus.name)
-        lines += ["", f"## Scaling ({shown} copied k times, leaklint cold)", "",
-                  "| copies | median wall (s) | per copy (s) | per copy / 1x |",
-                  "|---:|---:|---:|---:|"]
-        lines += [f"| {k}x | {w:.2f} | {w / k:.2f} | {w / k / base:.2f} |" for k, w in scaling]
+        lines += scaling_table(scaling, "$(go env GOROOT)/src" if args.scale_corpus is None
+                               else scale_corpus.name)
     text = "\n".join(lines) + "\n"
     print(text)
     args.output.write_text(text)
