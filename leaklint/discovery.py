@@ -110,13 +110,16 @@ def discover(
     seen: set[Path] = set()
     gitignores = _GitIgnores()
 
-    def add(path: Path, language: str) -> None:
+    def add(path: Path, language: str, is_link: bool | None = None) -> None:
         # The same file named twice (overlapping PATHs, or a link inside the tree) is
         # analysed once; realpath only where a link can be involved, since it costs a
-        # system call per path component.
+        # system call per path component. (The walk already knows which entries are
+        # links: asking again cost one more system call per file.)
         raw = os.path.abspath(path)
         try:
-            key = os.path.realpath(raw) if (overlapping or os.path.islink(raw)) else raw
+            if is_link is None:
+                is_link = os.path.islink(raw)
+            key = os.path.realpath(raw) if (overlapping or is_link) else raw
         except (OSError, RuntimeError, ValueError):
             key = raw
         if key not in seen:
@@ -153,9 +156,9 @@ def discover(
         if repo is not None and repo != root_abs:
             # .gitignore files between the repository root and the named directory apply too.
             base_chain = [repo, *[p for p in reversed(root_abs.parents) if repo in p.parents]]
-        for found in _walk(path, root_abs, result, gitignores, base_chain,
-                           respect_gitignore, excluded):
-            add(found, SUFFIXES[found.suffix])
+        for found, is_link in _walk(path, root_abs, result, gitignores, base_chain,
+                                    respect_gitignore, excluded):
+            add(found, SUFFIXES[found.suffix], is_link)
     return result
 
 
@@ -167,7 +170,7 @@ def _walk(
     base_chain: list[Path],
     respect_gitignore: bool,
     excluded,
-) -> Iterator[Path]:
+) -> Iterator[tuple[Path, bool]]:
     # Iterative, sorted, symlink-loop-proof walk that never leaves the named root.
     stack: list[tuple[Path, Path, list[Path]]] = [(top, root_abs, base_chain)]
     visited: set[tuple[int, int]] = set()
@@ -226,7 +229,7 @@ def _walk(
                 continue
             if respect_gitignore and gitignores.ignored(real / entry.name, False, chain):
                 continue
-            yield child
+            yield child, is_link
         stack.extend(reversed(subdirs))
 
 
