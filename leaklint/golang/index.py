@@ -405,7 +405,7 @@ def _index_file(file: GoFile, index: PackageIndex) -> None:
                 else:
                     index.aliases[name] = type_from_node(type_node, file.imports, pkg)
         elif kind == "var_declaration":
-            for spec in _var_specs(decl):
+            for spec in var_specs(decl):
                 type_node = spec.child_by_field_name("type")
                 tref = type_from_node(type_node, file.imports, pkg) if type_node else None
                 names = spec.children_by_field_name("name")
@@ -434,7 +434,8 @@ def _interface(node: Node, name: str, file: GoFile, index: PackageIndex) -> None
         index.funcs.setdefault(info.key, info)
 
 
-def _var_specs(decl: Node) -> list[Node]:
+def var_specs(decl: Node) -> list[Node]:
+    """The var_spec nodes of a var declaration, grouped or not."""
     specs: list[Node] = []
     for child in decl.named_children:
         if child.type == "var_spec":

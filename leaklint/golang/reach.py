@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from tree_sitter import Node
 
-from leaklint.golang.index import GoFile
+from leaklint.golang.index import GoFile, var_specs
 from leaklint.golang.parse import text
 from leaklint.sources import SourceFile
 
@@ -139,21 +139,16 @@ def declared_names(file: GoFile, relevant_path: Callable[[str], bool]) -> set[st
                                  if e.type in ("method_elem", "method_spec")
                                  and carriers.type(e.child_by_field_name("result")))
         elif kind == "var_declaration":
-            stack = list(decl.named_children)
-            while stack:
-                spec = stack.pop()
-                if spec.type == "var_spec_list":
-                    stack.extend(spec.named_children)
-                elif spec.type == "var_spec":
-                    typ = spec.child_by_field_name("type")
-                    values = spec.child_by_field_name("value")
-                    if typ is not None:
-                        carries = carriers.type(typ)
-                    else:
-                        carries = values is None or any(
-                            carriers.value(v) for v in values.named_children)
-                    if carries:
-                        names.update(text(n) for n in spec.children_by_field_name("name"))
+            for spec in var_specs(decl):
+                typ = spec.child_by_field_name("type")
+                values = spec.child_by_field_name("value")
+                if typ is not None:
+                    carries = carriers.type(typ)
+                else:
+                    carries = values is None or any(
+                        carriers.value(v) for v in values.named_children)
+                if carries:
+                    names.update(text(n) for n in spec.children_by_field_name("name"))
     names.discard("")
     names.discard("_")
     return names
@@ -175,6 +170,8 @@ def reaching_files(
 
     for seed in seeds:
         learn(seed)
+    if not plain_names and not test_names:
+        return [], list(waiting)  # nothing to mention: no file needs reading
     mentions = {id(f): mentioned_names(f.source) for f in waiting}
     joined: list[GoFile] = []
     rest = list(waiting)
