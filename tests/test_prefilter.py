@@ -30,6 +30,18 @@ def _outcome(result: runner.RunResult) -> tuple:
     return (result.findings, result.problems, result.files_analysed, result.suppressed)
 
 
+def _package(tmp_path: Path, files: dict[str, str | bytes], name: str = "p") -> list:
+    """Write one Go package and return the run's candidates for it."""
+    pkg = tmp_path / name
+    pkg.mkdir()
+    for file_name, content in files.items():
+        if isinstance(content, bytes):
+            (pkg / file_name).write_bytes(content)
+        else:
+            (pkg / file_name).write_text(content)
+    return discover([str(pkg)], cwd=tmp_path).files
+
+
 def test_every_fixture_gives_the_same_results_with_and_without_the_prefilter():
     found = discover([str(FIXTURES)], cwd=FIXTURES.parent)
     assert any(c.language == "go" for c in found.files)
@@ -53,27 +65,21 @@ def test_fixture_packages_equal_one_at_a_time(tmp_path):
 
 
 def test_an_unrelated_package_is_read_but_not_parsed(tmp_path, monkeypatch):
-    pkg = tmp_path / "mathx"
-    pkg.mkdir()
-    (pkg / "a.go").write_text('package mathx\n\nimport "strings"\n\nfunc F() {}\n')
+    files = _package(tmp_path, {
+        "a.go": 'package mathx\n\nimport "strings"\n\nfunc F() {}\n'}, "mathx")
     parsed: list[list[str]] = []
     monkeypatch.setattr(runner, "analyse_go_group",
                         lambda files, ctx: parsed.append([f.display for f in files]) or [])
-    found = discover([str(pkg)], cwd=tmp_path)
-    result = runner.run(found.files, _ctx())
+    result = runner.run(files, _ctx())
     assert parsed == []
     assert result.files_analysed == 1
-    runner.run(found.files, _ctx(), prefilter=False)
+    runner.run(files, _ctx(), prefilter=False)
     assert parsed == [["mathx/a.go"]]
 
 
 def test_a_binary_file_in_a_skipped_package_is_still_reported(tmp_path):
-    pkg = tmp_path / "p"
-    pkg.mkdir()
-    (pkg / "a.go").write_text("package p\n")
-    (pkg / "b.go").write_bytes(b"package p\x00\xff")
-    found = discover([str(pkg)], cwd=tmp_path)
-    result = runner.run(found.files, _ctx())
+    files = _package(tmp_path, {"a.go": "package p\n", "b.go": b"package p\x00\xff"})
+    result = runner.run(files, _ctx())
     assert [p.path for p in result.problems] == ["p/b.go"]
 
 
@@ -193,15 +199,12 @@ def test_deferred_close_in_loop_heuristic(src, expected):
 
 
 def test_defer_close_in_loop_keeps_an_otherwise_unrelated_package(tmp_path):
-    pkg = tmp_path / "files"
-    pkg.mkdir()
-    (pkg / "a.go").write_text(
+    files = _package(tmp_path, {"a.go": (
         'package files\n\nimport "os"\n\nfunc F(names []string) {\n'
         "\tfor _, n := range names {\n\t\tf, _ := os.Open(n)\n\t\tdefer f.Close()\n\t}\n}\n"
-    )
-    found = discover([str(pkg)], cwd=tmp_path)
-    with_filter = runner.run(found.files, _ctx())
-    assert _outcome(with_filter) == _outcome(runner.run(found.files, _ctx(), prefilter=False))
+    )}, "files")
+    with_filter = runner.run(files, _ctx())
+    assert _outcome(with_filter) == _outcome(runner.run(files, _ctx(), prefilter=False))
     assert [f.rule_id for f in with_filter.findings] == ["LL202"]
 
 
@@ -220,17 +223,15 @@ def test_only_test_files_that_reach_an_api_are_analysed(tmp_path):
 
 
 def test_a_test_only_selection_gives_the_same_findings(tmp_path):
-    pkg = tmp_path / "p"
-    pkg.mkdir()
-    (pkg / "p.go").write_text('package p\n\nimport "strings"\n\nvar X = strings.ToUpper\n')
-    (pkg / "p_test.go").write_text(
-        'package p\n\nimport "net/http"\n\nfunc get(u string) int {\n'
-        "\tresp, err := http.Get(u)\n\tif err != nil {\n\t\treturn 0\n\t}\n"
-        "\treturn resp.StatusCode\n}\n"
-    )
-    found = discover([str(pkg)], cwd=tmp_path)
-    a = runner.run(found.files, _ctx())
-    b = runner.run(found.files, _ctx(), prefilter=False)
+    files = _package(tmp_path, {
+        "p.go": 'package p\n\nimport "strings"\n\nvar X = strings.ToUpper\n',
+        "p_test.go": (
+            'package p\n\nimport "net/http"\n\nfunc get(u string) int {\n'
+            "\tresp, err := http.Get(u)\n\tif err != nil {\n\t\treturn 0\n\t}\n"
+            "\treturn resp.StatusCode\n}\n"),
+    })
+    a = runner.run(files, _ctx())
+    b = runner.run(files, _ctx(), prefilter=False)
     assert _outcome(a) == _outcome(b)
     assert {f.rule_id for f in a.findings} >= {"LL101", "LL402"}
 
@@ -277,38 +278,34 @@ def test_a_file_is_parsed_only_when_it_reaches_a_relevant_name(monkeypatch):
 
 
 def test_test_files_see_test_names_and_other_files_do_not(tmp_path, monkeypatch):
-    pkg = tmp_path / "p"
-    pkg.mkdir()
-    (pkg / "p.go").write_text("package p\n\nfunc Plain() int { return 1 }\n")
-    (pkg / "use.go").write_text("package p\n\n// mentions get, a test helper's name\n"
-                                "func Use() int { return 2 }\n")
-    (pkg / "h_test.go").write_text(
-        'package p\n\nimport "net/http"\n\nfunc get(u string) (*http.Response, error) '
-        "{\n\treturn http.Get(u)\n}\n")
-    (pkg / "x_test.go").write_text(
-        "package p\n\nfunc status(u string) int {\n\tresp, err := get(u)\n"
-        "\tif err != nil {\n\t\treturn 0\n\t}\n\treturn resp.StatusCode\n}\n")
-    found = discover([str(pkg)], cwd=tmp_path)
+    files = _package(tmp_path, {
+        "p.go": "package p\n\nfunc Plain() int { return 1 }\n",
+        "use.go": "package p\n\n// mentions get, a test helper's name\n"
+                  "func Use() int { return 2 }\n",
+        "h_test.go": 'package p\n\nimport "net/http"\n\nfunc get(u string) (*http.Response, '
+                     "error) {\n\treturn http.Get(u)\n}\n",
+        "x_test.go": "package p\n\nfunc status(u string) int {\n\tresp, err := get(u)\n"
+                     "\tif err != nil {\n\t\treturn 0\n\t}\n\treturn resp.StatusCode\n}\n",
+    })
     parsed = _parsed_files(monkeypatch)
-    result = runner.run(found.files, _ctx())
+    result = runner.run(files, _ctx())
     assert sorted(set(parsed)) == ["h_test.go", "x_test.go"]
     assert [(Path(f.path).name, f.rule_id) for f in result.findings
             if f.rule_id == "LL101"] == [("x_test.go", "LL101")]
-    assert _outcome(runner.run(found.files, _ctx(), prefilter=False)) == _outcome(result)
+    assert _outcome(runner.run(files, _ctx(), prefilter=False)) == _outcome(result)
 
 
 def test_a_left_over_file_still_gets_ll202(tmp_path):
-    pkg = tmp_path / "p"
-    pkg.mkdir()
-    (pkg / "a.go").write_text('package p\n\nimport "net"\n\nvar Any = net.IPv4len\n')
-    (pkg / "loop.go").write_text(
-        'package p\n\nimport "os"\n\nfunc F(names []string) {\n'
-        "\tfor _, n := range names {\n\t\tf, _ := os.Open(n)\n\t\tdefer f.Close()\n\t}\n}\n")
-    found = discover([str(pkg)], cwd=tmp_path)
-    result = runner.run(found.files, _ctx())
+    files = _package(tmp_path, {
+        "a.go": 'package p\n\nimport "net"\n\nvar Any = net.IPv4len\n',
+        "loop.go": 'package p\n\nimport "os"\n\nfunc F(names []string) {\n'
+                   "\tfor _, n := range names {\n\t\tf, _ := os.Open(n)\n\t\tdefer f.Close()\n"
+                   "\t}\n}\n",
+    })
+    result = runner.run(files, _ctx())
     assert [(Path(f.path).name, f.rule_id) for f in result.findings] == [("loop.go", "LL202")]
-    assert _outcome(runner.run(found.files, _ctx(), prefilter=False)) == _outcome(result)
-    assert runner.run(found.files, _ctx(), prefilter=True).files_analysed == 2
+    assert _outcome(runner.run(files, _ctx(), prefilter=False)) == _outcome(result)
+    assert runner.run(files, _ctx(), prefilter=True).files_analysed == 2
 
 
 @pytest.mark.parametrize(("declaration", "declared"), [
