@@ -18,13 +18,9 @@ from pathlib import Path
 from leaklint.cache import Cache, StatMemo, digest
 from leaklint.context import RunContext
 from leaklint.discovery import Candidate
-from leaklint.prefilter import (
-    GoChoice,
-    GoIndex,
-    GoPackageInfo,
-    could_defer_close_in_loop,
-    go_imports,
-)
+from leaklint.go_header import read_header
+from leaklint.go_inert import reaching_imports
+from leaklint.prefilter import GoChoice, GoIndex, GoPackageInfo, could_defer_close_in_loop
 from leaklint.sources import MAX_FILE_BYTES
 
 
@@ -44,7 +40,7 @@ class WorkUnit:
 class _Scanned:
     size: int
     digest: bytes | None  # None: unreadable (process_unit will say why)
-    imports: list[str] | None = None  # Go only; None: header not understood
+    imports: list[str] | None = None  # Go, those that can reach an API; None: not understood
     loop_defer: bool = True  # Go only: could defer a Close in a loop
 
 
@@ -68,7 +64,8 @@ def _scan_file(
         return _Scanned(0, None)
     scanned = _Scanned(len(data), digest(data) if want_digest else None)
     if go:
-        scanned.imports = go_imports(data)
+        header = read_header(data)
+        scanned.imports = None if header is None else reaching_imports(data, header)
         scanned.loop_defer = could_defer_close_in_loop(data)
     if memo is not None and scanned.digest is not None and len(data) == st.st_size:
         memo.remember(key, st, scanned.digest, scanned.imports, scanned.loop_defer)

@@ -16,7 +16,7 @@ Python files are not filtered here: the Python analysis has its own prefilter.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,75 +28,7 @@ _EXACT = frozenset({"net", "crypto/tls"})
 _PREFIXES = ("net/http",)
 _SUBSTRINGS = ("grpc", "cleanhttp", "retryablehttp", "resty")
 
-_TOKEN = re.compile(
-    rb'\s+|//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"|`[^`]*`|[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*|.',
-    re.DOTALL,
-)
 _MODULE = re.compile(rb'^\s*module\s+"?([^\s"/][^\s"]*)"?', re.MULTILINE)
-
-
-# The usual header (comments, `package x`, import declarations as gofmt writes them)
-# read by regular expressions; anything else goes through the token scan below. Every
-# alternative can match a piece of text in one way only (a comment runs to its end, a
-# name to its last letter): a header that does not fit fails at once, no backtracking.
-_COMMENT = rb"//[^\n]*(?![^\n])|/\*(?:[^*]|\*(?!/))*\*/"
-_STRING = rb'"(?:[^"\\\n]|\\.)*"|`[^`]*`'
-_NAME = rb"[\w.\x80-\xff]+(?![\w.\x80-\xff])"
-_SPACE = rb"\s+(?!\s)"
-_GAP = rb"(?:" + _SPACE + rb"|" + _COMMENT + rb"|;)*"
-_FAST_PACKAGE = re.compile(rb"(?:" + _SPACE + rb"|" + _COMMENT + rb")*package[ \t]+" + _NAME)
-_FAST_IMPORT = re.compile(
-    _GAP + rb"import[ \t]*(?:\(((?:" + _SPACE + rb"|" + _COMMENT + rb"|" + _NAME + rb"|" + _STRING
-    + rb"|;)*)\)|((?:" + _NAME + rb"[ \t]+)?(?:" + _STRING + rb")))"
-)
-_FAST_PATHS = re.compile(_COMMENT + rb"|(" + _STRING + rb")")
-_NEXT_IS_IMPORT = re.compile(_GAP + rb"import(?![\w\x80-\xff])")
-
-
-def go_imports(source: bytes) -> list[str] | None:
-    """The import paths declared by a Go file, or None when the header is not understood
-    (the caller then treats the file as relevant)."""
-    head = _FAST_PACKAGE.match(source)
-    if head is not None:
-        imports: list[str] = []
-        pos = head.end()
-        while (found := _FAST_IMPORT.match(source, pos)) is not None:
-            block, single = found.groups()
-            for m in _FAST_PATHS.finditer(block if block is not None else single):
-                if m.group(1):
-                    imports.append(_unquote(m.group(1)))
-            pos = found.end()
-        if not _NEXT_IS_IMPORT.match(source, pos):
-            return imports
-    return _scanned_imports(source)
-
-
-def _scanned_imports(source: bytes) -> list[str] | None:
-    tokens = _tokens(source)
-    if next(tokens, None) != b"package" or next(tokens, None) is None:
-        return None
-    imports: list[str] = []
-    for tok in tokens:
-        if tok == b";":
-            continue
-        if tok != b"import":
-            return imports  # the first other declaration ends the import section
-        tok = next(tokens, None)
-        if tok == b"(":
-            for spec in tokens:
-                if spec == b")":
-                    break
-                if spec[:1] in (b'"', b"`"):
-                    imports.append(_unquote(spec))
-            else:
-                return None  # unterminated import block
-        else:
-            while tok is not None and tok[:1] not in (b'"', b"`"):
-                tok = next(tokens, None)  # skip an alias, `.` or `_`
-            if tok is None:
-                return None
-            imports.append(_unquote(tok))
-    return imports
 
 
 # What decides whether a `defer` sits in a loop body: strings and comments (skipped),
@@ -173,18 +105,6 @@ def may_defer_close_in_loop(source: bytes) -> bool:
                 if kind == b"func":
                     break
     return False
-
-
-def _tokens(source: bytes) -> Iterable[bytes]:
-    for match in _TOKEN.finditer(source):
-        tok = match.group()
-        if tok[:1].isspace() or tok.startswith((b"//", b"/*")):
-            continue
-        yield tok
-
-
-def _unquote(literal: bytes) -> str:
-    return literal[1:-1].decode("utf-8", "replace")
 
 
 def model_packages(models: GoModels) -> frozenset[str]:

@@ -11,13 +11,9 @@ from leaklint import runner
 from leaklint.config import GoModels, Settings
 from leaklint.context import RunContext
 from leaklint.discovery import discover
-from leaklint.prefilter import (
-    GoIndex,
-    go_imports,
-    may_defer_close_in_loop,
-    model_packages,
-    relevant_import,
-)
+from leaklint.go_header import _scanned_header, go_imports, read_header
+from leaklint.go_inert import reaching_imports
+from leaklint.prefilter import GoIndex, may_defer_close_in_loop, model_packages, relevant_import
 from leaklint.selection import enabled_rules
 
 
@@ -217,7 +213,7 @@ def test_only_test_files_that_reach_an_api_are_analysed(tmp_path):
                      "\t\tdefer c.Close()\n\t}\n}\n",
     })
     assert index.select(tmp_path / "p") == {"p_test.go", "q_test.go", "loop.go"}
-    index = _index(tmp_path, {"r/r.go": 'package r\nimport "net/http"\n',
+    index = _index(tmp_path, {"r/r.go": 'package r\nimport "net/http"\nvar G = http.Get\n',
                               "r/r_test.go": "package r\n"})
     assert index.select(tmp_path / "r") is None  # a non-test file reaches net/http: all
 
@@ -277,6 +273,62 @@ def test_a_file_is_parsed_only_when_it_reaches_a_relevant_name(monkeypatch):
     assert "plain.go" in parsed
 
 
+def test_imports_used_only_for_inert_members_do_not_make_a_seed(monkeypatch):
+    directory = FIXTURES / "go" / "inertimports"
+    found = discover([str(directory)], cwd=FIXTURES.parent)
+    parsed = _parsed_files(monkeypatch)
+    result = runner.run(found.files, _ctx())
+    # status.go joins through fetch (fetch.go); handler.go and addrs.go use net,
+    # net/http and crypto/tls only for addresses, status codes, handler types and
+    # TLS settings, and mention no name of fetch.go.
+    assert sorted(set(parsed)) == ["fetch.go", "status.go"]
+    assert [(Path(f.path).name, f.rule_id) for f in result.findings] == [
+        ("status.go", "LL101")]
+    assert _outcome(runner.run(found.files, _ctx(), prefilter=False)) == _outcome(result)
+
+
+_NET_ONLY = 'package p\n\nimport (\n\t"fmt"\n\t"net"\n)\n\n'
+
+
+@pytest.mark.parametrize(("source", "reaching"), [
+    (_NET_ONLY + "var a = net.ParseIP(fmt.Sprint(1))\n", ["fmt"]),
+    (_NET_ONLY + "var a, b = net.IPv4len, net.ErrClosed\n", ["fmt"]),
+    (_NET_ONLY + 'var c, _ = net.Dial("tcp", fmt.Sprint(1))\n', ["fmt", "net"]),
+    (_NET_ONLY + "var d net.Dialer\n", ["fmt", "net"]),
+    (_NET_ONLY + "var c = net.\n\tDial\n", ["fmt", "net"]),  # selector over a newline
+    (_NET_ONLY + "func f(net *T) { net.Dial() }\n", ["fmt", "net"]),  # shadowed: kept
+    (_NET_ONLY + "var x = net\n", ["fmt", "net"]),  # not a selector: kept
+    (_NET_ONLY + "// net.Dial in a comment\nvar s = `net.Dial` + \"net.Dial\"\n", ["fmt"]),
+    (_NET_ONLY + "var f = x.net.Dial\n", ["fmt"]),  # a field named net, not the package
+    ('package p\nimport n "net"\nvar a = n.IP{}\nvar b = net.Dial\n', []),
+    ('package p\nimport n "net"\nvar a = n.Dial\n', ["net"]),
+    ('package p\nimport . "net"\nvar a = IP{}\n', ["net"]),  # dot import: kept
+    ('package p\nimport _ "net/http"\n', []),
+    ('package p\nimport _ "net/http/pprof"\n', ["net/http/pprof"]),  # not tabled
+    ('package p\nimport "net/http"\nvar a = []any{http.StatusOK, http.MethodGet, '
+     "http.Header{}, http.ErrNoCookie}\n", []),
+    ('package p\nimport "net/http"\nfunc h(w http.ResponseWriter, r *http.Request) {}\n',
+     []),
+    ('package p\nimport "net/http"\nvar r *http.Response\n', ["net/http"]),
+    # A .Body read makes an untyped call's result a response: net/http stays.
+    ('package p\nimport "net/http"\nfunc f() int {\n\tr := sdk.Get()\n\t_ = r.Body\n'
+     "\treturn http.StatusOK\n}\n", ["net/http"]),
+    ('package p\nimport "net/http"\nvar c = http.DefaultClient\n', ["net/http"]),
+    ('package p\nimport "net/http/httptest"\nvar r = httptest.NewRecorder\n',
+     ["net/http/httptest"]),
+    ('package p\nimport "crypto/tls"\nvar c = tls.Config{MinVersion: tls.VersionTLS13}\n',
+     []),
+    ('package p\nimport "crypto/tls"\nvar d = tls.Dial\n', ["crypto/tls"]),
+    # The alias on its import line is the header's, not a use.
+    ('package p\nimport (\n\tn "net"\n)\nvar a = n.IP{}\n', []),
+])
+def test_reaching_imports_leave_out_inert_uses(source, reaching):
+    data = source.encode()
+    header = read_header(data)
+    assert header is not None
+    assert reaching_imports(data, header) == reaching
+
+
 def test_test_files_see_test_names_and_other_files_do_not(tmp_path, monkeypatch):
     files = _package(tmp_path, {
         "p.go": "package p\n\nfunc Plain() int { return 1 }\n",
@@ -297,7 +349,7 @@ def test_test_files_see_test_names_and_other_files_do_not(tmp_path, monkeypatch)
 
 def test_a_left_over_file_still_gets_ll202(tmp_path):
     files = _package(tmp_path, {
-        "a.go": 'package p\n\nimport "net"\n\nvar Any = net.IPv4len\n',
+        "a.go": 'package p\n\nimport "net"\n\nvar Dial = net.Dial\n',
         "loop.go": 'package p\n\nimport "os"\n\nfunc F(names []string) {\n'
                    "\tfor _, n := range names {\n\t\tf, _ := os.Open(n)\n\t\tdefer f.Close()\n"
                    "\t}\n}\n",
@@ -364,6 +416,4 @@ def test_mentions_leave_comments_and_literals_out_and_never_lose_code():
     b'package p\n\nimport (\n\t"a"\n\t' + b" " * 5000 + b'"b" + \n)\n',
 ])
 def test_the_fast_header_reading_agrees_with_the_token_scan(header):
-    from leaklint.prefilter import _scanned_imports
-
-    assert go_imports(header) == _scanned_imports(header)
+    assert read_header(header) == _scanned_header(header)
