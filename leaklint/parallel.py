@@ -1,18 +1,21 @@
 """Runs work units on a process pool, a bounded number in flight.
 
-Units are submitted largest first (the long ones start early, so the pool drains
-evenly) and at most a few per worker are pending at any time: the parent never holds
-more than the results of the units in flight, whatever the repository size. Output
+Units are submitted largest first among those known (the long ones start early, so
+the pool drains evenly), while the caller may still be producing them, and at most a
+few per worker are pending at any time: the parent never holds more than the results
+of the units in flight. Output
 order is the caller's business (the runner sorts everything it collects).
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, TypeVar
 
@@ -51,25 +54,43 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def pool_size(requested: int) -> int:
+    """Worker processes for a run big enough for a pool (0: every core)."""
+    return requested if requested > 0 else available_cores()
+
+
 def run_pool(
-    func: Callable[..., R], items: Sequence[T], jobs: int, *args: Any
+    func: Callable[..., R], items: Iterable[T], jobs: int, *args: Any,
+    weight: Callable[[T], int] = lambda _: 0,
 ) -> Iterator[tuple[T, R]]:
     """Yield (item, func(item, *args)) for every item, computed by `jobs` processes,
-    in completion order. `items` should be sorted largest first."""
+    in completion order.
+
+    `items` may still be producing (the runner plans while the workers work): it is
+    drained as fast as it yields, and each free worker slot gets the heaviest item
+    drained so far, so long items start early and the pool drains evenly."""
     pending: dict[Future, T] = {}
-    queue = iter(items)
+    waiting: list[tuple[int, int, T]] = []  # heap of (-weight, arrival, item)
+    arrival = itertools.count()  # ties keep their order; items are never compared
+    source = iter(items)
+    drained = False
     limit = jobs * IN_FLIGHT_PER_WORKER
     with ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:
-        for item in queue:
-            pending[pool.submit(func, item, *args)] = item
-            if len(pending) >= limit:
-                break
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                item = pending.pop(future)
-                yield item, future.result()
-            for item in queue:
+        while True:
+            while waiting and len(pending) < limit:
+                item = heapq.heappop(waiting)[2]
                 pending[pool.submit(func, item, *args)] = item
-                if len(pending) >= limit:
-                    break
+            if not drained:
+                try:
+                    item = next(source)
+                except StopIteration:
+                    drained = True
+                else:
+                    heapq.heappush(waiting, (-weight(item), next(arrival), item))
+                finished = [f for f in pending if f.done()]  # no waiting while producing
+            elif pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            else:
+                break
+            for future in finished:
+                yield pending.pop(future), future.result()

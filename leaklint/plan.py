@@ -39,9 +39,10 @@ class WorkUnit:
 @dataclass
 class _Scanned:
     size: int
-    digest: bytes | None  # None: unreadable (process_unit will say why)
+    digest: bytes | None  # None: unreadable or not wanted
     imports: list[str] | None = None  # Go, those that can reach an API; None: not understood
     loop_defer: bool = True  # Go only: could defer a Close in a loop
+    readable: bool = False  # False: process_unit will say why
 
 
 def _scan_file(
@@ -52,17 +53,17 @@ def _scan_file(
         if not stat.S_ISREG(st.st_mode):  # opening a FIFO would block the run forever
             return _Scanned(0, None)
         if st.st_size > MAX_FILE_BYTES or not (want_digest or go):
-            return _Scanned(st.st_size, None)
+            return _Scanned(st.st_size, None, readable=st.st_size <= MAX_FILE_BYTES)
         key = os.path.abspath(path) if memo is not None else ""
         if memo is not None:
             known = memo.lookup(key, st)
             if known is not None and (known[1] is not None or not go):
-                return _Scanned(st.st_size, *known)
+                return _Scanned(st.st_size, *known, readable=True)
         with open(path, "rb") as fh:
             data = fh.read()
     except OSError:
         return _Scanned(0, None)
-    scanned = _Scanned(len(data), digest(data) if want_digest else None)
+    scanned = _Scanned(len(data), digest(data) if want_digest else None, readable=True)
     if go:
         header = read_header(data)
         scanned.imports = None if header is None else reaching_imports(data, header)
@@ -92,37 +93,50 @@ def _go_names(directory: Path) -> list[str]:
         return []
 
 
-def _package_info(
-    directory: Path, memo: StatMemo | None, *, want_digest: bool,
-    candidates: list[Candidate] = (),  # type: ignore[assignment]
-) -> tuple[GoPackageInfo, int, bool]:
-    """Scan a package: the run's files plus the directory's other .go files (the Go
-    analysis indexes those too). Returns the info, the run files' size and whether
-    every run file could be read."""
-    absolute = Path(os.path.abspath(directory))
-    info = GoPackageInfo(absolute)
-    named = {c.path.name: c for c in candidates}
-    size, readable = 0, True
-    for name in sorted(set(_go_names(directory)) | set(named)):
-        candidate = named.get(name)
-        scanned = _scan_file(candidate.path if candidate else directory / name,
-                             want_digest=want_digest, go=True, memo=memo)
-        if candidate is not None:
-            size += scanned.size
-            readable = readable and scanned.digest is not None
-        info.add_file(name, scanned.imports, scanned.loop_defer)
-        info.digests.append(name.encode() + b"\0" + (scanned.digest or b"?"))
-    return info, size, readable
+class _GoScans:
+    """Scans of Go files, each read once per run: a package scanned on demand (a
+    same-module dependency the run has not reached yet, or outside the run) and
+    later as part of the run shares them."""
 
+    def __init__(self, memo: StatMemo | None, want_digest: bool) -> None:
+        self._memo = memo
+        self._want_digest = want_digest
+        self._files: dict[Path, _Scanned] = {}
 
-def _other_package(directory: Path, memo: StatMemo | None) -> GoPackageInfo | None:
-    """A same-module package outside the run, scanned on demand."""
-    if not directory.is_dir():
-        return None
-    info, _, _ = _package_info(directory, memo, want_digest=True)
-    if any(d.endswith(b"?") for d in info.digests):
-        info.understood = False
-    return info
+    def file(self, path: Path) -> _Scanned:
+        found = self._files.get(path)
+        if found is None:
+            found = self._files[path] = _scan_file(
+                path, want_digest=self._want_digest, go=True, memo=self._memo)
+        return found
+
+    def package(
+        self, directory: Path, candidates: list[Candidate] = (),  # type: ignore[assignment]
+    ) -> tuple[GoPackageInfo, int, bool]:
+        """Scan a package: the run's files plus the directory's other .go files (the
+        Go analysis indexes those too). Returns the info, the run files' size and
+        whether every run file could be read."""
+        absolute = Path(os.path.abspath(directory))
+        info = GoPackageInfo(absolute)
+        named = {c.path.name: c for c in candidates}
+        size, readable = 0, True
+        for name in sorted(set(_go_names(directory)) | set(named)):
+            candidate = named.get(name)
+            scanned = self.file(candidate.path if candidate else directory / name)
+            if candidate is not None:
+                size += scanned.size
+                readable = readable and scanned.readable
+            info.add_file(name, scanned.imports, scanned.loop_defer)
+            info.digests.append(name.encode() + b"\0" + (scanned.digest or b"?"))
+            if not scanned.readable:
+                info.understood = False
+        return info, size, readable
+
+    def other(self, directory: Path) -> GoPackageInfo | None:
+        """A same-module package the run has not reached (or never will), on demand."""
+        if not directory.is_dir():
+            return None
+        return self.package(directory)[0]
 
 
 def plan(
@@ -160,24 +174,23 @@ def _plan_go(
     context: bytes,
     memo: StatMemo | None,
 ) -> Iterator[tuple[WorkUnit, dict | None]]:
+    """Go units one package at a time, each as soon as it is decided (the runner's
+    workers start on the first ones while the rest are planned); a same-module package
+    a decision needs and the run has not reached yet is scanned on demand, once."""
     want_digest = cache is not None
-    index = GoIndex(ctx.settings.go, lambda d: _other_package(d, memo),
-                    defer_in_loop="LL202" in ctx.enabled)
-    packages: list[tuple[Path, list[Candidate], int, bool]] = []
+    scans = _GoScans(memo, want_digest)
+    index = GoIndex(ctx.settings.go, scans.other, defer_in_loop="LL202" in ctx.enabled)
+    package_digests: dict[Path, tuple[bytes, bool] | None] = {}
     for directory in sorted(go_groups):
         files = go_groups[directory]
         if prefilter or want_digest:
-            info, size, readable = _package_info(directory, memo, want_digest=want_digest,
-                                                 candidates=files)
+            info, size, readable = scans.package(directory, files)
             index.add(info)
             absolute = info.directory
         else:
             absolute = Path(os.path.abspath(directory))
             size = sum(_scan_file(c.path, want_digest=False, go=False).size for c in files)
             readable = False
-        packages.append((absolute, files, size, readable))
-    package_digests: dict[Path, tuple[bytes, bool] | None] = {}
-    for absolute, files, size, readable in packages:
         key = None
         if cache is not None and readable:
             key = _go_key(cache, index, absolute, files, context, prefilter, package_digests)
@@ -191,8 +204,7 @@ def _plan_go(
             only = None
         analyse = only is None or any(c.path.name in only for c in files)
         if only is not None:
-            size = sum(_scan_file(c.path, want_digest=False, go=False).size
-                       for c in files if c.path.name in only)
+            size = sum(scans.file(c.path).size for c in files if c.path.name in only)
         yield WorkUnit("go", tuple(files), analyse=analyse, only=only, size=size, key=key,
                        loop_defer_only=choice.loop_only, by_name=choice.by_name), None
 

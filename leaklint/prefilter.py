@@ -52,21 +52,43 @@ def could_defer_close_in_loop(source: bytes) -> bool:
     return last_defer >= 0 and 0 <= first_for < last_defer
 
 
-def may_defer_close_in_loop(source: bytes) -> bool:
+# A deferred call of a plain name without arguments that is not a Close
+# (`defer mu.Unlock()`, `defer cancel()`): LL202 can never fire on it.
+_IDLE_DEFER = re.compile(rb"[ \t]+([\w.]+)\(\)[ \t]*(?://[^\n]*)?(?:\n|$)")
+_DEFER = re.compile(rb"(?<![\w.\x80-\xff])defer(?![\w\x80-\xff])")
+
+
+def _closing_defer(source: bytes, end: int, any_call: bool) -> bool:
+    """Whether the defer ending at `end` may close something (`any_call`: the user's
+    models name body closers, which may be methods without arguments)."""
+    if any_call:
+        return True
+    idle = _IDLE_DEFER.match(source, end)
+    return idle is None or b"Close" in idle.group(1)
+
+
+def may_defer_close_in_loop(source: bytes, *, any_call: bool = False) -> bool:
     """Whether a file may hold a `defer` inside a loop body of its own function (LL202
     applies to any Close, network or not). A lexical reading: a function body is the
     first brace on its signature's line (Go ends a signature at a newline), and every
     brace at the level of a `for` counts as its loop, header literals included, until
     one closes without another opening right after it on the same line. Anything it
-    cannot tell counts as a loop: too much, never too little."""
+    cannot tell counts as a loop: too much, never too little. Reading stops at the last
+    defer that may close something."""
     if not could_defer_close_in_loop(source):
+        return False
+    last = 0
+    for found in _DEFER.finditer(source):
+        if _closing_defer(source, found.end(), any_call):
+            last = found.end()
+    if not last:
         return False
     braces: list[bytes] = []  # per open brace: b"func", b"loop" or b"block"
     depth = 0  # open parentheses and square brackets
     func_at: int | None = None  # bracket depth of a `func` awaiting its body
     fors: list[tuple[int, int]] = []  # (brace level, bracket depth) of open `for`s
     type_brace = False  # the next brace opens a struct or interface type
-    for match in _LEX.finditer(source):
+    for match in _LEX.finditer(source, 0, last):
         tok = match.group()
         if tok == b"{":
             if type_brace:
@@ -98,7 +120,7 @@ def may_defer_close_in_loop(source: bytes) -> bool:
             fors.append((len(braces), depth))
         elif tok in (b"struct", b"interface"):
             type_brace = True
-        elif tok == b"defer":
+        elif tok == b"defer" and _closing_defer(source, match.end(), any_call):
             for kind in reversed(braces):
                 if kind == b"loop":
                     return True

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import importlib
+import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from leaklint.context import RunContext
 from leaklint.discovery import Candidate
 from leaklint.guard import AnalysisCrashed, call_guarded
 from leaklint.model import FileProblem, FileResult, Finding
-from leaklint.parallel import effective_jobs, run_pool
+from leaklint.parallel import effective_jobs, pool_size, run_pool
 from leaklint.plan import WorkUnit, plan
 from leaklint.refusal import too_deep
 from leaklint.selection import matches
@@ -161,24 +163,29 @@ def run(
     prefilter: bool = True,
 ) -> RunResult:
     """Analyse every candidate. Work units (Python files, Go packages) found in the
-    cache are not read again; the others run on `jobs` processes (0: every core).
+    cache are not read again; the others run on `jobs` processes (0: every core), which
+    start as soon as the plan has found enough work and take the rest as it is planned.
     The result does not depend on jobs, cache or prefilter: only the time does."""
     out = RunResult()
-    todo: list[WorkUnit] = []
-    for unit, cached in plan(candidates, ctx, cache=cache, prefilter=prefilter):
-        if cached is not None:
-            _merge(cached, out)
-        else:
-            todo.append(unit)
-    todo.sort(key=lambda u: -u.size)  # largest first: the pool drains evenly
-    workers = effective_jobs(jobs, len(todo), sum(u.size for u in todo))
-    if workers > 1:
-        _preload(todo)
-        done = (pair for batch, outcomes in run_pool(process_batch, _batches(todo),
-                                                       workers, ctx)
+    todo = _uncached(plan(candidates, ctx, cache=cache, prefilter=prefilter), out)
+    head: list[WorkUnit] = []  # planned before the pool starts (all of a small run)
+    size = 0
+    pooled = False
+    for unit in todo:
+        head.append(unit)
+        size += unit.size
+        if effective_jobs(jobs, len(head), size) > 1:
+            pooled = True
+            break
+    if pooled:
+        _preload(candidates)
+        done = (pair for batch, outcomes in run_pool(
+                    process_batch, _batches(itertools.chain(head, todo)), pool_size(jobs),
+                    ctx, weight=_batch_size)
                 for pair in zip(batch, outcomes, strict=True))
     else:
-        done = ((unit, process_unit(unit, ctx)) for unit in todo)
+        head.sort(key=lambda u: -u.size)
+        done = ((unit, process_unit(unit, ctx)) for unit in head)
     for unit, outcome in done:
         _merge(outcome, out)
         if cache is not None and unit.key:
@@ -188,32 +195,43 @@ def run(
     return out
 
 
+def _uncached(planned: Iterable[tuple[WorkUnit, dict | None]], out: RunResult
+              ) -> Iterator[WorkUnit]:
+    """The units left to analyse; cached outcomes go straight into `out`."""
+    for unit, cached in planned:
+        if cached is not None:
+            _merge(cached, out)
+        else:
+            yield unit
+
+
 # Small units travel to the workers together: one round trip per unit made a pool of
 # 1,800 small files latency-bound (workers waiting on the parent, not working).
 BATCH_BYTES = 256 * 1024
 BATCH_UNITS = 64
 
 
-def _batches(todo: list[WorkUnit]) -> list[tuple[WorkUnit, ...]]:
-    """Units largest first: analysed Go packages and large Python files alone, small
-    Python files and Go packages that are only read grouped in order (an analysed Go
-    package is work enough for a round trip; grouping those left one worker with the
-    last heavy batch)."""
-    out: list[tuple[WorkUnit, ...]] = []
+def _batches(todo: Iterable[WorkUnit]) -> Iterator[tuple[WorkUnit, ...]]:
+    """Analysed Go packages alone, small Python files and Go packages that are only
+    read grouped in arrival order (an analysed Go package is work enough for a round
+    trip; grouping those left one worker with the last heavy batch)."""
     batch: list[WorkUnit] = []
     size = 0
     for unit in todo:
         if unit.language != "python" and unit.analyse and not _loop_only(unit):
-            out.append((unit,))
+            yield (unit,)
             continue
         batch.append(unit)  # small, or a Go package that is only read
         size += unit.size
         if size >= BATCH_BYTES or len(batch) >= BATCH_UNITS:
-            out.append(tuple(batch))
+            yield tuple(batch)
             batch, size = [], 0
     if batch:
-        out.append(tuple(batch))
-    return out
+        yield tuple(batch)
+
+
+def _batch_size(batch: tuple[WorkUnit, ...]) -> int:
+    return sum(u.size for u in batch)
 
 
 def _loop_only(unit: WorkUnit) -> bool:
@@ -226,9 +244,11 @@ def process_batch(units: tuple[WorkUnit, ...], ctx: RunContext) -> list[dict]:
     return [process_unit(unit, ctx) for unit in units]
 
 
-def _preload(todo: list[WorkUnit]) -> None:
-    """Import the parsers once before the pool forks, not once per worker."""
-    if any(u.language == "go" and u.analyse for u in todo):
+def _preload(candidates: list[Candidate]) -> None:
+    """Import the parsers once before the pool forks, not once per worker (the plan
+    is not finished yet: the languages of the run's files decide)."""
+    languages = {c.language for c in candidates}
+    if "go" in languages:
         importlib.import_module("leaklint.golang")
-    if any(u.language == "python" for u in todo):
+    if "python" in languages:
         importlib.import_module("leaklint.python")

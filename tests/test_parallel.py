@@ -40,9 +40,9 @@ def test_pool_results_equal_in_process_results(monkeypatch):
     used: list[int] = []
     real = parallel.run_pool
 
-    def spy(func, items, jobs, *args):
+    def spy(func, items, jobs, *args, **kw):
         used.append(jobs)
-        return real(func, items, jobs, *args)
+        return real(func, items, jobs, *args, **kw)
 
     monkeypatch.setattr(runner, "run_pool", spy)
     ctx = RunContext(Settings(), enabled_rules(("ALL",), (), ()))
@@ -71,6 +71,19 @@ def test_run_pool_returns_every_item_once():
     items = list(range(40))
     got = dict(parallel.run_pool(_square, items, 2, 1))
     assert got == {n: n * n + 1 for n in items}
+
+
+def test_run_pool_takes_items_while_they_are_produced():
+    produced: list[int] = []
+
+    def planning():  # a generator, as the runner's plan is
+        for n in range(40):
+            produced.append(n)
+            yield n
+
+    got = dict(parallel.run_pool(_square, planning(), 2, 0, weight=lambda n: n % 7))
+    assert got == {n: n * n for n in range(40)}
+    assert produced == list(range(40))
 
 
 def test_negative_jobs_is_a_usage_error(tmp_path):

@@ -84,9 +84,9 @@ def _index(tmp_path: Path, files: dict[str, str], models: GoModels | None = None
         path = tmp_path / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    from leaklint.plan import _other_package
+    from leaklint.plan import _GoScans
 
-    return GoIndex(models or GoModels(), lambda d: _other_package(d, None), **kw)
+    return GoIndex(models or GoModels(), _GoScans(None, want_digest=False).other, **kw)
 
 
 def test_a_package_calling_a_same_module_http_helper_is_kept(tmp_path):
@@ -102,6 +102,37 @@ def test_a_package_calling_a_same_module_http_helper_is_kept(tmp_path):
     assert index.wanted(tmp_path / "api")
     assert not index.wanted(tmp_path / "util")
     assert not index.wanted(tmp_path / "strs")
+
+
+def test_planning_reads_each_go_file_once_and_decides_in_order(tmp_path, monkeypatch):
+    # a_svc needs z_api's imports before the run reaches z_api: scanned on demand,
+    # and that scan is the one the run uses when it gets there.
+    files = {
+        "go.mod": "module example.com/app\n\ngo 1.22\n",
+        "z_api/api.go": 'package api\nimport "net/http"\nfunc Fetch() (*http.Response, error)'
+                        ' { return http.Get("x") }\n',
+        "a_svc/svc.go": 'package svc\nimport "example.com/app/z_api"\n'
+                        "func F() { api.Fetch() }\n",
+        "m_util/util.go": 'package util\nimport "strings"\nvar _ = strings.ToUpper\n',
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    from leaklint import plan as planning
+
+    read: list[str] = []
+    real = planning._scan_file
+
+    def counting(path, **kw):
+        read.append(Path(path).name)
+        return real(path, **kw)
+
+    monkeypatch.setattr(planning, "_scan_file", counting)
+    found = discover([str(tmp_path)], cwd=tmp_path)
+    units = [u for u, _ in planning.plan(found.files, _ctx(), cache=None, prefilter=True)]
+    assert sorted(read) == ["api.go", "svc.go", "util.go"]
+    assert [(u.files[0].path.parent.name, u.analyse) for u in units] == [
+        ("a_svc", True), ("m_util", False), ("z_api", True)]
 
 
 def test_a_missing_same_module_package_is_assumed_relevant(tmp_path):
@@ -192,6 +223,26 @@ import "never"
 ])
 def test_deferred_close_in_loop_heuristic(src, expected):
     assert may_defer_close_in_loop(src) is expected
+
+
+_CLOSES_ELSEWHERE = b"package a\nfunc g() { c.Close() }\nfunc f() {\n\tfor {\n\t\t"
+
+
+@pytest.mark.parametrize(("deferred", "expected"), [
+    (b"defer mu.Unlock()", False),  # no argument, not a Close: never LL202
+    (b"defer cancel() // done", False),
+    (b"defer c.Close()", True),
+    (b"defer c.CloseWrite()", True),
+    (b"defer cleanup(c)", True),  # a package function may close what it is given
+    (b"defer os.Remove(name)", True),
+    (b"defer func() { _ = c.Close() }()", True),
+    (b"defer resp.Body.\n\t\t\tClose()", True),  # a selector over two lines
+])
+def test_only_defers_that_may_close_count(deferred, expected):
+    src = _CLOSES_ELSEWHERE + deferred + b"\n\t}\n}\n"
+    assert may_defer_close_in_loop(src) is expected
+    # A modelled body closer may be a method without arguments: every defer counts.
+    assert may_defer_close_in_loop(src, any_call=True) is True
 
 
 def test_defer_close_in_loop_keeps_an_otherwise_unrelated_package(tmp_path):

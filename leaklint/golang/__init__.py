@@ -79,8 +79,10 @@ def _choose(
     a relevant package-level name (leaklint.golang.reach); a file left over that may
     defer a Close in a loop gets LL202 alone, any other is not parsed at all."""
     # The planner only guessed that a loop-only file may defer a Close in a loop.
+    any_call = bool(ctx.settings.go.body_closers)  # a modelled closer may take no argument
     seeds = [f for f in files if f.path.name not in ctx.by_name and (
-        f.path.name not in ctx.loop_defer_only or may_defer_close_in_loop(f.source))]
+        f.path.name not in ctx.loop_defer_only or
+        may_defer_close_in_loop(f.source, any_call=any_call))]
     loaded = [g for f in seeds if (g := load(f)) is not None]
     waiting = [f for f in files if f.path.name in ctx.by_name]
     if not waiting:
@@ -88,8 +90,8 @@ def _choose(
     reaching = [g for g in loaded if g.path.name not in ctx.loop_defer_only]
     joined, rest = reaching_files(reaching, waiting, load,
                                   _relevant_path(files[0].path.parent.resolve(), ctx))
-    loop_only = {f.path.name for f in rest
-                 if "LL202" in ctx.enabled and may_defer_close_in_loop(f.source)}
+    loop_only = {f.path.name for f in rest if "LL202" in ctx.enabled and
+                 may_defer_close_in_loop(f.source, any_call=any_call)}
     loaded += joined
     loaded += [g for f in rest if f.path.name in loop_only and (g := load(f)) is not None]
     if loop_only:
