@@ -29,6 +29,7 @@ _FAST_IMPORT = re.compile(
 _FAST_SPECS = re.compile(_COMMENT + rb"|(?:(" + _NAME + rb")[ \t]+)?(" + _STRING + rb")")
 _NEXT_IS_IMPORT = re.compile(_GAP + rb"import(?![\w\x80-\xff])")
 
+_BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark, which the analysis drops too
 _TOKEN = re.compile(
     rb'\s+|//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"|`[^`]*`|[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*|.',
     re.DOTALL,
@@ -50,7 +51,8 @@ class GoHeader:
 def read_header(source: bytes) -> GoHeader | None:
     """The file's import specs and where its header ends; None when the header is not
     understood."""
-    head = _FAST_PACKAGE.match(source)
+    start = len(_BOM) if source.startswith(_BOM) else 0
+    head = _FAST_PACKAGE.match(source, start)
     if head is not None:
         specs: list[ImportSpec] = []
         pos = head.end()
@@ -73,7 +75,7 @@ def go_imports(source: bytes) -> list[str] | None:
 
 
 def _scanned_header(source: bytes) -> GoHeader | None:
-    tokens = _tokens(source)
+    tokens = _tokens(source, len(_BOM) if source.startswith(_BOM) else 0)
     package, name = next(tokens, (None, 0)), next(tokens, None)
     if package[0] != b"package" or name is None:
         return None
@@ -110,8 +112,8 @@ def _scanned_header(source: bytes) -> GoHeader | None:
     return GoHeader(specs, end)
 
 
-def _tokens(source: bytes) -> Iterator[tuple[bytes, int]]:
-    for match in _TOKEN.finditer(source):
+def _tokens(source: bytes, start: int) -> Iterator[tuple[bytes, int]]:
+    for match in _TOKEN.finditer(source, start):
         tok = match.group()
         if tok[:1].isspace() or tok.startswith((b"//", b"/*")):
             continue

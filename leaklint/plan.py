@@ -21,7 +21,7 @@ from leaklint.discovery import Candidate
 from leaklint.go_header import read_header
 from leaklint.go_inert import reaching_imports
 from leaklint.prefilter import GoChoice, GoIndex, GoPackageInfo, could_defer_close_in_loop
-from leaklint.sources import MAX_FILE_BYTES
+from leaklint.sources import MAX_FILE_BYTES, UnreadableSource, decode
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,9 @@ class WorkUnit:
     only: frozenset[str] | None = None  # Go: names of the files to analyse; None: all
     loop_defer_only: frozenset[str] = frozenset()  # Go: of those, the LL202-only ones
     by_name: frozenset[str] = frozenset()  # Go: of those, the ones analysed by names
+    # Go: not analysed, and the planner read every file as text: nothing can come of it
+    # (no worker needs to read it again).
+    settled: bool = False
     size: int = 0  # bytes, to start the largest units first
     key: str | None = None  # cache key; None: not cacheable (a file could not be read)
 
@@ -43,6 +46,7 @@ class _Scanned:
     imports: list[str] | None = None  # Go, those that can reach an API; None: not understood
     loop_defer: bool = True  # Go only: could defer a Close in a loop
     readable: bool = False  # False: process_unit will say why
+    text: bool = False  # Go only: reads as source text (process_unit would accept it)
 
 
 def _scan_file(
@@ -65,12 +69,24 @@ def _scan_file(
         return _Scanned(0, None)
     scanned = _Scanned(len(data), digest(data) if want_digest else None, readable=True)
     if go:
+        scanned.text = _is_text(data)
         header = read_header(data)
         scanned.imports = None if header is None else reaching_imports(data, header)
         scanned.loop_defer = could_defer_close_in_loop(data)
     if memo is not None and scanned.digest is not None and len(data) == st.st_size:
         memo.remember(key, st, scanned.digest, scanned.imports, scanned.loop_defer)
     return scanned
+
+
+def _is_text(data: bytes) -> bool:
+    """Whether leaklint.sources would accept these bytes as a Go file."""
+    if data.isascii():
+        return b"\0" not in data
+    try:
+        decode(data)
+    except UnreadableSource:
+        return False
+    return True
 
 
 def context_fingerprint(ctx: RunContext) -> bytes:
@@ -205,8 +221,11 @@ def _plan_go(
         analyse = only is None or any(c.path.name in only for c in files)
         if only is not None:
             size = sum(scans.file(c.path).size for c in files if c.path.name in only)
+        settled = not analyse and all(
+            scans.file(c.path).text for c in files)
         yield WorkUnit("go", tuple(files), analyse=analyse, only=only, size=size, key=key,
-                       loop_defer_only=choice.loop_only, by_name=choice.by_name), None
+                       loop_defer_only=choice.loop_only, by_name=choice.by_name,
+                       settled=settled), None
 
 
 def _go_key(

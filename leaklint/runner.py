@@ -167,7 +167,7 @@ def run(
     start as soon as the plan has found enough work and take the rest as it is planned.
     The result does not depend on jobs, cache or prefilter: only the time does."""
     out = RunResult()
-    todo = _uncached(plan(candidates, ctx, cache=cache, prefilter=prefilter), out)
+    todo = _uncached(plan(candidates, ctx, cache=cache, prefilter=prefilter), out, cache)
     head: list[WorkUnit] = []  # planned before the pool starts (all of a small run)
     size = 0
     pooled = False
@@ -195,10 +195,16 @@ def run(
     return out
 
 
-def _uncached(planned: Iterable[tuple[WorkUnit, dict | None]], out: RunResult
-              ) -> Iterator[WorkUnit]:
-    """The units left to analyse; cached outcomes go straight into `out`."""
+def _uncached(planned: Iterable[tuple[WorkUnit, dict | None]], out: RunResult,
+              cache: Cache | None) -> Iterator[WorkUnit]:
+    """The units left to analyse; cached outcomes, and those of units the planner
+    settled, go straight into `out`."""
     for unit, cached in planned:
+        if cached is None and unit.settled:
+            cached = {"findings": [], "problems": [], "suppressed": 0,
+                      "files": len(unit.files)}
+            if cache is not None and unit.key:
+                cache.put(unit.key, cached)
         if cached is not None:
             _merge(cached, out)
         else:

@@ -13,6 +13,7 @@ from leaklint.context import RunContext
 from leaklint.discovery import discover
 from leaklint.go_header import _scanned_header, go_imports, read_header
 from leaklint.go_inert import reaching_imports
+from leaklint.plan import plan
 from leaklint.prefilter import GoIndex, may_defer_close_in_loop, model_packages, relevant_import
 from leaklint.selection import enabled_rules
 
@@ -77,6 +78,29 @@ def test_a_binary_file_in_a_skipped_package_is_still_reported(tmp_path):
     files = _package(tmp_path, {"a.go": "package p\n", "b.go": b"package p\x00\xff"})
     result = runner.run(files, _ctx())
     assert [p.path for p in result.problems] == ["p/b.go"]
+
+
+@pytest.mark.parametrize(("content", "settled"), [
+    (b"package p\n\nfunc F() {}\n", True),
+    ("package p\n\n// caf\u00e9\nfunc F() {}\n".encode(), True),
+    (b"\xef\xbb\xbfpackage p\n", True),  # a UTF-8 BOM is accepted
+    (b"package p\n// \xff\n", False),  # not UTF-8: the worker reports it
+    (b"package p\x00\n", False),
+])
+def test_a_ruled_out_package_read_as_text_never_reaches_a_worker(
+        tmp_path, monkeypatch, content, settled):
+    files = _package(tmp_path, {"a.go": "package p\n", "b.go": content})
+    units = [u for u, _ in plan(files, _ctx(), cache=None, prefilter=True)]
+    assert [(u.analyse, u.settled) for u in units] == [(False, settled)]
+    processed: list[object] = []
+    real = runner.process_unit
+    monkeypatch.setattr(runner, "process_unit",
+                        lambda unit, ctx: processed.append(unit) or real(unit, ctx))
+    result = runner.run(files, _ctx())
+    assert len(processed) == (0 if settled else 1)
+    assert result.files_analysed == (2 if settled else 1 + (not content.count(b"\0") and
+                                                            b"\xff" not in content))
+    assert bool(result.problems) is not settled
 
 
 def _index(tmp_path: Path, files: dict[str, str], models: GoModels | None = None, **kw):
@@ -192,6 +216,7 @@ import "never"
     assert go_imports(b"// no package clause\n") is None
     assert go_imports(b"package p\nimport (\n\"a\"\n") is None  # unterminated
     assert go_imports(b"package p\n") == []
+    assert go_imports(b'\xef\xbb\xbfpackage p\nimport "net"\n') == ["net"]
 
 
 @pytest.mark.parametrize("src, expected", [
@@ -464,6 +489,7 @@ def test_mentions_leave_comments_and_literals_out_and_never_lose_code():
     b'package p\nimport\t(\n"a"\n',
     b'package p\n\nfunc F() {}\nimport "net"\n',
     b'package p\n\nimport "net\\x2fhttp"\n',
+    b'\xef\xbb\xbfpackage p\n\nimport "net"\n',  # after a UTF-8 byte order mark
     b'package p\n\nimport (\n\t"a"\n\t' + b" " * 5000 + b'"b" + \n)\n',
 ])
 def test_the_fast_header_reading_agrees_with_the_token_scan(header):
