@@ -15,8 +15,9 @@ Python files are not filtered here: the Python analysis has its own prefilter.
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,7 +56,6 @@ def could_defer_close_in_loop(source: bytes) -> bool:
 # A deferred call of a plain name without arguments that is not a Close
 # (`defer mu.Unlock()`, `defer cancel()`): LL202 can never fire on it.
 _IDLE_DEFER = re.compile(rb"[ \t]+([\w.]+)\(\)[ \t]*(?://[^\n]*)?(?:\n|$)")
-_DEFER = re.compile(rb"(?<![\w.\x80-\xff])defer(?![\w\x80-\xff])")
 
 
 def _closing_defer(source: bytes, end: int, any_call: bool) -> bool:
@@ -67,28 +67,85 @@ def _closing_defer(source: bytes, end: int, any_call: bool) -> bool:
     return idle is None or b"Close" in idle.group(1)
 
 
+# A function or method declaration at the start of a line: Go has no nested named
+# functions, so outside a raw string or a block comment this is the top level.
+_TOP_FUNC = re.compile(rb"\nfunc[ \t]+(?:\([^()\n]*\)[ \t]*)?[\w\x80-\xff]+[ \t]*[\[(]")
+
+
+def _words(source: bytes, word: bytes, start: int = 0, end: int | None = None
+           ) -> Iterator[int]:
+    """Start offsets of `word` standing alone (bytes.find: far faster than a pattern
+    that opens with a look-behind)."""
+    end = len(source) if end is None else end
+    at = source.find(word, start, end)
+    while at >= 0:
+        after = at + len(word)
+        if (at == 0 or not _is_word_byte(source[at - 1])) and (
+                after >= len(source) or not _is_word_byte(source[after])):
+            yield at
+        at = source.find(word, after, end)
+
+
+def _is_word_byte(byte: int) -> bool:
+    return byte >= 0x80 or byte == 0x5F or 0x30 <= byte <= 0x39 or (
+        0x41 <= byte <= 0x5A) or 0x61 <= byte <= 0x7A
+
+
+def _top_funcs(source: bytes) -> list[int]:
+    out = []
+    at = source.find(b"\nfunc")
+    while at >= 0:
+        if _TOP_FUNC.match(source, at):
+            out.append(at)
+        at = source.find(b"\nfunc", at + 5)
+    return out
+
+
 def may_defer_close_in_loop(source: bytes, *, any_call: bool = False) -> bool:
     """Whether a file may hold a `defer` inside a loop body of its own function (LL202
-    applies to any Close, network or not). A lexical reading: a function body is the
-    first brace on its signature's line (Go ends a signature at a newline), and every
-    brace at the level of a `for` counts as its loop, header literals included, until
-    one closes without another opening right after it on the same line. Anything it
-    cannot tell counts as a loop: too much, never too little. Reading stops at the last
-    defer that may close something."""
+    applies to any Close, network or not). Each defer that may close something is read
+    back only to the function declaration it is in (or skipped when no `for` comes in
+    between); when that line may sit in a raw string or a comment, the file is read
+    from its start (see _defer_in_loop)."""
     if not could_defer_close_in_loop(source):
         return False
+    tops: list[int] | None = None
+    segments: list[tuple[int, int]] = []
+    whole = False  # some defer needs the file read from its start
     last = 0
-    for found in _DEFER.finditer(source):
-        if _closing_defer(source, found.end(), any_call):
-            last = found.end()
-    if not last:
-        return False
+    for at in _words(source, b"defer"):
+        end = at + 5
+        if source[at - 1:at] == b"." or not _closing_defer(source, end, any_call):
+            continue
+        last = end
+        if tops is None:
+            tops = _top_funcs(source)
+        i = bisect.bisect_left(tops, at) - 1
+        start = tops[i] if i >= 0 else 0
+        if i >= 0 and (source.find(b"`", start, at) >= 0 or
+                       source.find(b"*/", start, at) >= 0):
+            whole = True
+        elif next(_words(source, b"for", start, at), None) is not None:
+            segments.append((start, end))
+        # else: no loop since its declaration began
+    if whole:
+        return _defer_in_loop(source, 0, last, any_call)
+    return any(_defer_in_loop(source, start, end, any_call) for start, end in segments)
+
+
+def _defer_in_loop(source: bytes, start: int, end: int, any_call: bool) -> bool:
+    """Whether a defer that may close something sits in a loop body of its own
+    function, between `start` (the top level) and `end`. A lexical reading: a
+    function body is the first brace on its signature's line (Go ends a signature at a
+    newline), and every brace at the level of a `for` counts as its loop, header
+    literals included, until one closes without another opening right after it on the
+    same line. Anything it cannot tell counts as a loop: too much, never too little."""
     braces: list[bytes] = []  # per open brace: b"func", b"loop" or b"block"
     depth = 0  # open parentheses and square brackets
     func_at: int | None = None  # bracket depth of a `func` awaiting its body
     fors: list[tuple[int, int]] = []  # (brace level, bracket depth) of open `for`s
     type_brace = False  # the next brace opens a struct or interface type
-    for match in _LEX.finditer(source, 0, last):
+    for match in _LEX.finditer(source, start, end):
         tok = match.group()
         if tok == b"{":
             if type_brace:

@@ -243,6 +243,15 @@ import "never"
      False),
     (b"package a\nfunc f() {\n\tgo func() {\n\t\tfor {\n\t\t\tdefer c.Close()\n\t\t}\n\t}()\n}\n",
      True),
+    # A declaration line inside a raw string or a comment is not where a function
+    # starts: the loop before it still holds the defer.
+    (b"package a\nfunc f(cs []c) {\n\tfor _, c := range cs {\n\t\tsrc := `\nfunc g() {\n`\n"
+     b"\t\t_ = src\n\t\tdefer c.Close()\n\t}\n}\n", True),
+    (b"package a\nfunc f(cs []c) {\n\tfor _, c := range cs {\n\t\t/*\nfunc g() {\n*/\n"
+     b"\t\tdefer c.Close()\n\t}\n}\n", True),
+    # "defer" in a comment before any function, a loop in an earlier function.
+    (b"// Package a: never defer in a loop.\npackage a\nfunc f() {\n\tfor {\n\t}\n}\n"
+     b"func (s *T) g() {\n\tdefer s.c.Close()\n}\n", False),
     # A struct type in a signature is not the function's body.
     (b"package a\nfunc f(x struct{ n int }) {\n\tfor {\n\t\tdefer c.Close()\n\t}\n}\n", True),
 ])
