@@ -106,16 +106,17 @@ class Resolver:
         self.directory = directory
         self.models = models
         self._envs: dict[int, Env] = {}
+        self._module: tuple[str, str] | None = None  # (module path, path + "/"), found once
 
     def in_module(self, import_path: str | None) -> bool:
         """Is an import another package of the analysed package's module?"""
         if not import_path:
             return False
-        found = module.find_module(self.directory)
-        if found is None:
-            return False
-        mod = found[1]
-        return import_path == mod or import_path.startswith(mod + "/")
+        if self._module is None:
+            found = module.find_module(self.directory)
+            self._module = ("", "") if found is None else (found[1], found[1] + "/")
+        mod, prefix = self._module
+        return bool(mod) and (import_path == mod or import_path.startswith(prefix))
 
     # ---- environments -------------------------------------------------------------
 

@@ -78,7 +78,10 @@ def sites(resolver: Resolver, file, env_of) -> list[tuple[Node, str]]:
                         key=lambda n: n.start_byte)
     for node in candidates:
         if node.type == "composite_literal":
-            if type_from_node(field(node, "type"), file.imports, resolver.index.key) == (
+            spelled = field(node, "type")
+            if spelled is None or not (spelled.text or b"").endswith(b"Transport"):
+                continue  # cheap: only a type spelled ...Transport can be http.Transport
+            if type_from_node(spelled, file.imports, resolver.index.key) == (
                     TRANSPORT) and not _keepalives_disabled(node):
                 out.append((node, "http.Transport"))
         elif node.type == "call_expression":
