@@ -503,3 +503,25 @@ def test_mentions_leave_comments_and_literals_out_and_never_lose_code():
 ])
 def test_the_fast_header_reading_agrees_with_the_token_scan(header):
     assert read_header(header) == _scanned_header(header)
+
+
+def test_functions_without_an_acquisition_are_not_walked(tmp_path, monkeypatch):
+    from leaklint.golang import flow
+
+    files = _package(tmp_path, {"a.go": (
+        'package p\n\nimport "net/http"\n\n'
+        'func header(h http.Header) string { return h.Get("X") }\n\n'
+        "func status(c *http.Client, u string) int {\n"
+        "\tresp, err := c.Get(u)\n\tif err != nil {\n\t\treturn 0\n\t}\n"
+        "\treturn resp.StatusCode\n}\n")})
+    walked: list[str] = []
+    real = flow.FunctionFlow.run
+
+    def spy(self):
+        walked.append(self.func.child_by_field_name("name").text.decode())
+        return real(self)
+
+    monkeypatch.setattr(flow.FunctionFlow, "run", spy)
+    result = runner.run(files, _ctx())
+    assert walked == ["status"]  # header's Get is a Header lookup: nothing to walk
+    assert [f.rule_id for f in result.findings if f.rule_id == "LL101"] == ["LL101"]

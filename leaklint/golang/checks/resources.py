@@ -11,6 +11,7 @@ from leaklint.golang.context import GoCheckContext
 from leaklint.golang.fixes import defer_after_check
 from leaklint.golang.flow import FunctionFlow, Resource
 from leaklint.golang.parse import field
+from leaklint.golang.resolve import Env
 from leaklint.golang.types import CONN_TYPES, RESPONSE
 
 RULES = frozenset({"LL101", "LL102", "LL103", "LL201"})
@@ -31,13 +32,17 @@ _ACQUIRING_NAMES = {"Get", "Head", "Post", "PostForm", "Do", "RoundTrip", "ReadR
 
 
 def run(ctx: GoCheckContext) -> None:
-    starts = _candidate_starts(ctx, _acquiring_names(ctx))
-    if not starts:
+    calls, body_reads = _candidates(ctx, _acquiring_names(ctx))
+    if not calls and not body_reads:
         return
+    starts = sorted(calls + body_reads)
     for func in ctx.functions:
         if not _may_acquire(ctx, func, starts):
             continue  # cheap: no call in it can hand out anything to close
-        flow = FunctionFlow(ctx.resolver, ctx.file, func, ctx.env(func))
+        env = ctx.env(func)
+        if not _acquires(ctx, func, env, body_reads):
+            continue  # no call in it hands out anything: the walk would find nothing
+        flow = FunctionFlow(ctx.resolver, ctx.file, func, env)
         for res in flow.run().resources:
             _report(ctx, res)
 
@@ -67,16 +72,55 @@ def _may_acquire(ctx: GoCheckContext, func: Node, starts: list[int]) -> bool:
     return i < len(starts) and starts[i] < body.end_byte
 
 
-def _candidate_starts(ctx: GoCheckContext, names: set[str]) -> list[int]:
-    """Start bytes of calls that may acquire, and of .Body reads (an untyped receiver
-    whose result's Body is read is a response too: see flow)."""
+def _candidates(ctx: GoCheckContext, names: set[str]) -> tuple[list[int], list[int]]:
+    """Start bytes of the calls that may acquire, and of .Body reads (an untyped
+    receiver whose result's Body is read is a response too: see flow), each sorted."""
     r = ctx.resolver
-    starts = [start for start, name, path in ctx.file.call_names()
-              if name in names or r.in_module(path)]
+    calls = [start for start, name, path in ctx.file.call_names()
+             if name in names or r.in_module(path)]
+    body_reads: list[int] = []
     if b".Body" in ctx.file.data:
-        starts += [sel.start_byte for sel in ctx.file.nodes("selector_expression")
-                   if (sel.child_by_field_name("field") or sel).text == b"Body"]
-    return sorted(starts)
+        body_reads = [sel.start_byte for sel in ctx.file.nodes("selector_expression")
+                      if (sel.child_by_field_name("field") or sel).text == b"Body"]
+    return calls, body_reads
+
+
+# Where the walk looks for an acquisition: a call alone on the right of an assignment
+# or a var spec, or a call statement (see FunctionFlow.assignment and friends).
+_BIRTH_LISTS = ("assignment_statement", "short_var_declaration", "var_spec")
+
+
+def _birth_position(call: Node) -> bool:
+    node = call
+    parent = node.parent
+    while parent is not None and parent.type == "parenthesized_expression":
+        node, parent = parent, parent.parent
+    if parent is None:
+        return False
+    if parent.type == "expression_statement":
+        return True
+    return parent.type == "expression_list" and parent.named_child_count == 1 and (
+        parent.parent is not None and parent.parent.type in _BIRTH_LISTS)
+
+
+def _acquires(ctx: GoCheckContext, func: Node, env: Env, body_reads: list[int]) -> bool:
+    """Whether the walk of the function can find anything to track, asked cheaply: a
+    call where the walk looks for one hands out a response or a connection (typed or
+    modelled), with the same environment. A function that reads some .Body is always
+    walked (the walk takes an untyped call whose result's Body is read for a
+    response). Calls in func literals inside count too: too much, never too little."""
+    body = field(func, "body")
+    if body is None:
+        return False
+    i = bisect.bisect_left(body_reads, body.start_byte)
+    if i < len(body_reads) and body_reads[i] < body.end_byte:
+        return True
+    r = ctx.resolver
+    for call in ctx.file.within("call_expression", body):
+        if _birth_position(call) and r.acquired_kind(r.callee(call, env, ctx.file),
+                                                     call) is not None:
+            return True
+    return False
 
 
 def _report(ctx: GoCheckContext, res: Resource) -> None:
