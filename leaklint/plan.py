@@ -50,15 +50,18 @@ class _Scanned:
 
 
 def _scan_file(
-    path: Path, *, want_digest: bool, go: bool, memo: StatMemo | None = None
+    path: Path, *, want_digest: bool, go: bool, memo: StatMemo | None = None,
+    key: str | None = None,
 ) -> _Scanned:
+    """What planning needs of one file; `key`: its absolute path, when known."""
     try:
         st = os.stat(path)
         if not stat.S_ISREG(st.st_mode):  # opening a FIFO would block the run forever
             return _Scanned(0, None)
         if st.st_size > MAX_FILE_BYTES or not (want_digest or go):
             return _Scanned(st.st_size, None, readable=st.st_size <= MAX_FILE_BYTES)
-        key = os.path.abspath(path) if memo is not None else ""
+        if key is None:
+            key = os.path.abspath(path) if memo is not None else ""
         if memo is not None:
             known = memo.lookup(key, st)
             if known is not None and (known[1] is not None or not go):
@@ -117,13 +120,15 @@ class _GoScans:
     def __init__(self, memo: StatMemo | None, want_digest: bool) -> None:
         self._memo = memo
         self._want_digest = want_digest
-        self._files: dict[Path, _Scanned] = {}
+        self._files: dict[str, _Scanned] = {}
+        self._packages: dict[Path, GoPackageInfo] = {}  # by absolute directory
 
     def file(self, path: Path) -> _Scanned:
-        found = self._files.get(path)
+        key = os.path.abspath(path)  # the same file named relative and absolute
+        found = self._files.get(key)
         if found is None:
-            found = self._files[path] = _scan_file(
-                path, want_digest=self._want_digest, go=True, memo=self._memo)
+            found = self._files[key] = _scan_file(
+                path, want_digest=self._want_digest, go=True, memo=self._memo, key=key)
         return found
 
     def package(
@@ -133,19 +138,23 @@ class _GoScans:
         Go analysis indexes those too). Returns the info, the run files' size and
         whether every run file could be read."""
         absolute = Path(os.path.abspath(directory))
-        info = GoPackageInfo(absolute)
         named = {c.path.name: c for c in candidates}
+        info = self._packages.get(absolute)
+        if info is None or not set(named) <= set(info.files):
+            info = GoPackageInfo(absolute)
+            for name in sorted(set(_go_names(directory)) | set(named)):
+                candidate = named.get(name)
+                scanned = self.file(candidate.path if candidate else directory / name)
+                info.add_file(name, scanned.imports, scanned.loop_defer)
+                info.digests.append(name.encode() + b"\0" + (scanned.digest or b"?"))
+                if not scanned.readable:
+                    info.understood = False
+            self._packages[absolute] = info
         size, readable = 0, True
-        for name in sorted(set(_go_names(directory)) | set(named)):
-            candidate = named.get(name)
-            scanned = self.file(candidate.path if candidate else directory / name)
-            if candidate is not None:
-                size += scanned.size
-                readable = readable and scanned.readable
-            info.add_file(name, scanned.imports, scanned.loop_defer)
-            info.digests.append(name.encode() + b"\0" + (scanned.digest or b"?"))
-            if not scanned.readable:
-                info.understood = False
+        for candidate in candidates:
+            scanned = self.file(candidate.path)
+            size += scanned.size
+            readable = readable and scanned.readable
         return info, size, readable
 
     def other(self, directory: Path) -> GoPackageInfo | None:
