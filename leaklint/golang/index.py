@@ -67,6 +67,7 @@ class GoFile:
     _nodes: dict[str, list[Node]] | None = None
     _starts: dict[str, list[int]] = field(default_factory=dict)
     _calls: list[tuple[int, str, str | None]] | None = None
+    memo: dict[object, object] = field(default_factory=dict)  # checks' per-file answers
 
     @property
     def root(self) -> Node:
@@ -101,6 +102,7 @@ class GoFile:
         self._nodes = None
         self._starts = {}
         self._calls = None
+        self.memo = {}
 
     def call_names(self) -> list[tuple[int, str, str | None]]:
         """(start byte, called name, import path of its qualifier or None) for every

@@ -70,9 +70,13 @@ def sites(resolver: Resolver, file, env_of) -> list[tuple[Node, str]]:
     out: list[tuple[Node, str]] = []
     root = file.root
     names = _interesting_names(resolver)
-    # Cheap: only constructors and package (or module) functions can build one.
-    wanted = {start for start, name, path in file.call_names()
-              if name in names or resolver.in_module(path)}
+    # Cheap: only constructors and package (or module) functions can build one. (Asked
+    # once per file and package: factories are looked into one function at a time.)
+    memo_key = ("ll301:wanted", resolver.index.key)
+    wanted = file.memo.get(memo_key)
+    if wanted is None:
+        wanted = file.memo[memo_key] = {start for start, name, path in file.call_names()
+                                        if name in names or resolver.in_module(path)}
     calls = [c for c in file.within("call_expression", root) if c.start_byte in wanted]
     candidates = sorted(file.within("composite_literal", root) + calls,
                         key=lambda n: n.start_byte)
