@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import multiprocessing
 import os
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    import multiprocessing.context
+    from concurrent.futures import Future
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -44,6 +46,8 @@ def effective_jobs(requested: int, units: int, total_bytes: int) -> int:
 
 
 def _context() -> multiprocessing.context.BaseContext:
+    import multiprocessing  # here, not at import: a run that needs no pool (warm, small)
+
     # fork shares the already imported parsers with the workers at no cost; it is safe
     # on Linux while this process runs a single thread. Elsewhere (macOS system
     # libraries, Windows) or with threads alive, start clean interpreters instead.
@@ -69,6 +73,8 @@ def run_pool(
     `items` may still be producing (the runner plans while the workers work): it is
     drained as fast as it yields, and each free worker slot gets the heaviest item
     drained so far, so long items start early and the pool drains evenly."""
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
     pending: dict[Future, T] = {}
     waiting: list[tuple[int, int, T]] = []  # heap of (-weight, arrival, item)
     arrival = itertools.count()  # ties keep their order; items are never compared
