@@ -140,6 +140,7 @@ class _GoScans:
         absolute = Path(os.path.abspath(directory))
         named = {c.path.name: c for c in candidates}
         info = self._packages.get(absolute)
+        size, readable = 0, True
         if info is None or not set(named) <= set(info.files):
             info = GoPackageInfo(absolute)
             for name in sorted(set(_go_names(directory)) | set(named)):
@@ -149,9 +150,12 @@ class _GoScans:
                 info.digests.append(name.encode() + b"\0" + (scanned.digest or b"?"))
                 if not scanned.readable:
                     info.understood = False
+                if candidate is not None:
+                    size += scanned.size
+                    readable = readable and scanned.readable
             self._packages[absolute] = info
-        size, readable = 0, True
-        for candidate in candidates:
+            return info, size, readable
+        for candidate in candidates:  # scanned on demand before: only the run's share
             scanned = self.file(candidate.path)
             size += scanned.size
             readable = readable and scanned.readable
