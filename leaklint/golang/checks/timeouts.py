@@ -24,6 +24,10 @@ _DEFAULT_CLIENT_CALLS = ("Get", "Head", "Post", "PostForm")
 _SERVE_CALLS = ("ListenAndServe", "ListenAndServeTLS", "Serve", "ServeTLS")
 
 
+# How a checked type's name ends when spelled in a literal (http.Client, Server...).
+_CHECKED_TYPES = (b"Transport", b"Client", b"Server")
+
+
 def run(ctx: GoCheckContext) -> None:
     http_aliases = {alias for alias, path in ctx.file.imports.items() if path == HTTP}
     dot_http = HTTP in ctx.file.dot_imports
@@ -35,7 +39,10 @@ def run(ctx: GoCheckContext) -> None:
     for node in candidates:
         kind = node.type
         if kind == "composite_literal":
-            t = type_from_node(_literal_type(node), ctx.file.imports, ctx.resolver.index.key)
+            spelled = field(node, "type")
+            if spelled is None or not (spelled.text or b"").endswith(_CHECKED_TYPES):
+                continue  # cheap: only http.Transport, Client and Server are checked
+            t = type_from_node(spelled, ctx.file.imports, ctx.resolver.index.key)
             if t in (TRANSPORT, CLIENT, SERVER):
                 _check_value(ctx, node, t, _literal_fields(node))
         elif kind == "literal_value" and node.parent is not None and (
@@ -47,6 +54,8 @@ def run(ctx: GoCheckContext) -> None:
         elif kind == "call_expression":
             _check_call(ctx, node, http_aliases)
         elif kind == "selector_expression":
+            if (node.child_by_field_name("field") or node).text != b"DefaultClient":
+                continue
             operand = field(node, "operand")
             if (operand is not None and operand.type == "identifier"
                     and text(operand) in http_aliases
