@@ -29,6 +29,11 @@ _FAST_IMPORT = re.compile(
 _FAST_SPECS = re.compile(_COMMENT + rb"|(?:(" + _NAME + rb")[ \t]+)?(" + _STRING + rb")")
 _NEXT_IS_IMPORT = re.compile(_GAP + rb"import(?![\w\x80-\xff])")
 
+# Go comments and string and rune literals: the words in them are not code. Shared by
+# every byte-level reading that must skip them (leaklint.go_inert, leaklint.golang.reach).
+COMMENTS_AND_LITERALS = (rb"//[^\n]*|/\*.*?\*/|\"(?:[^\"\\\n]|\\.)*\"|`[^`]*`"
+                         rb"|'(?:[^'\\\n]|\\.)*'")  # with re.DOTALL
+
 _BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark, which the analysis drops too
 _TOKEN = re.compile(
     rb'\s+|//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"|`[^`]*`|[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*|.',

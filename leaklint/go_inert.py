@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from leaklint.go_header import GoHeader
+from leaklint.go_header import COMMENTS_AND_LITERALS, GoHeader
 
 
 def _members(words: str) -> frozenset[str]:
@@ -69,21 +69,17 @@ INERT_MEMBERS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "crypto/tls": (_TLS, ("TLS_", "Version")),
 }
 
-# Comments and literals are skipped: a word in them is not a use.
-_SKIPPED = (rb"//[^\n]*|/\*.*?\*/|\"(?:[^\"\\\n]|\\.)*\"|`[^`]*`"
-            rb"|'(?:[^'\\\n]|\\.)*'")
-
-
 _BODY_READ = re.compile(rb"\.\s*Body(?![\w\x80-\xff])")
 
 
 @lru_cache(maxsize=64)
 def _uses(names: tuple[bytes, ...]) -> re.Pattern[bytes]:
-    """Matches a use of one of the package names: group 1 the name, group 2 the member
-    when it is selected (`http.Get`), absent when the name stands alone."""
+    """Matches a use of one of the package names (comments and literals skipped: a word
+    in them is not a use): group 1 the name, group 2 the member when it is selected
+    (`http.Get`), absent when the name stands alone."""
     alternatives = b"|".join(re.escape(n) for n in names)
     return re.compile(
-        _SKIPPED + rb"|(?<![\w.\x80-\xff])(" + alternatives + rb")(?![\w\x80-\xff])"
+        COMMENTS_AND_LITERALS + rb"|(?<![\w.\x80-\xff])(" + alternatives + rb")(?![\w\x80-\xff])"
         rb"(?:\s*\.\s*([A-Za-z_\x80-\xff][\w\x80-\xff]*))?",
         re.DOTALL,
     )
@@ -108,7 +104,8 @@ def reaching_imports(source: bytes, header: GoHeader) -> list[str]:
     if not by_name:
         return kept
     live: set[str] = set()
-    if "net/http" in by_name.values() and _BODY_READ.search(source, header.end):
+    tabled = set(by_name.values())
+    if "net/http" in tabled and _BODY_READ.search(source, header.end):
         # The analysis takes an untyped call result whose .Body is read for a response
         # (a third-party client's): such a file stays with net/http, as it always was.
         live.add("net/http")
@@ -120,6 +117,6 @@ def reaching_imports(source: bytes, header: GoHeader) -> list[str]:
         member = m.group(2)
         if member is None or not _inert(path, member.decode("utf-8", "replace")):
             live.add(path)
-            if len(live) == len(set(by_name.values())):
+            if len(live) == len(tabled):
                 break
     return kept + [p for p in dict.fromkeys(by_name.values()) if p in live]

@@ -3,8 +3,8 @@
 Units are submitted largest first among those known (the long ones start early, so
 the pool drains evenly), while the caller may still be producing them, and at most a
 few per worker are pending at any time: the parent never holds more than the results
-of the units in flight. Output
-order is the caller's business (the runner sorts everything it collects).
+of the units in flight. Output order is the caller's business (the runner sorts
+everything it collects).
 """
 
 from __future__ import annotations

@@ -234,8 +234,7 @@ def _plan_go(
         analyse = only is None or any(c.path.name in only for c in files)
         if only is not None:
             size = sum(scans.file(c.path).size for c in files if c.path.name in only)
-        settled = not analyse and all(
-            scans.file(c.path).text for c in files)
+        settled = not analyse and all(scans.file(c.path).text for c in files)
         yield WorkUnit("go", tuple(files), analyse=analyse, only=only, size=size, key=key,
                        loop_defer_only=choice.loop_only, by_name=choice.by_name,
                        settled=settled), None

@@ -143,8 +143,13 @@ def process_unit(unit: WorkUnit, ctx: RunContext) -> dict:
         # Parsed Go packages sit in reference cycles; a Python file's libcst tree is
         # freed by reference counting, and collecting after it only cost time.
         memory.after_unit(unit.size)
-    return {"findings": out.findings, "problems": out.problems,
-            "suppressed": out.suppressed, "files": out.files_analysed}
+    return _outcome(out)
+
+
+def _outcome(result: RunResult) -> dict:
+    """A unit's outcome as the cache stores it (see leaklint.cache)."""
+    return {"findings": result.findings, "problems": result.problems,
+            "suppressed": result.suppressed, "files": result.files_analysed}
 
 
 def _merge(outcome: dict, out: RunResult) -> None:
@@ -201,8 +206,7 @@ def _uncached(planned: Iterable[tuple[WorkUnit, dict | None]], out: RunResult,
     settled, go straight into `out`."""
     for unit, cached in planned:
         if cached is None and unit.settled:
-            cached = {"findings": [], "problems": [], "suppressed": 0,
-                      "files": len(unit.files)}
+            cached = _outcome(RunResult(files_analysed=len(unit.files)))
             if cache is not None and unit.key:
                 cache.put(unit.key, cached)
         if cached is not None:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from tree_sitter import Node
 
+from leaklint.go_header import COMMENTS_AND_LITERALS
 from leaklint.golang.index import GoFile, var_specs
 from leaklint.golang.parse import text
 from leaklint.sources import SourceFile
@@ -25,10 +26,7 @@ from leaklint.sources import SourceFile
 # Comments and literals are matched (and dropped) so that the words in them are not
 # taken for mentions; text that does not lex (an unterminated string) is read as code.
 _TOKENS = re.compile(
-    rb"//[^\n]*|/\*.*?\*/|\"(?:[^\"\\\n]|\\.)*\"|`[^`]*`|'(?:[^'\\\n]|\\.)*'"
-    rb"|([A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*)",
-    re.DOTALL,
-)
+    COMMENTS_AND_LITERALS + rb"|([A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*)", re.DOTALL)
 
 
 def mentioned_names(source: bytes) -> set[bytes]:
