@@ -35,6 +35,9 @@ class WorkUnit:
     # Go: not analysed, and the planner read every file as text: nothing can come of it
     # (no worker needs to read it again).
     settled: bool = False
+    # Go: names of the files the planner read as text; one the worker does not analyse
+    # (outside `only`) it need not read again.
+    text_files: frozenset[str] = frozenset()
     size: int = 0  # bytes, to start the largest units first
     key: str | None = None  # cache key; None: not cacheable (a file could not be read)
 
@@ -234,10 +237,12 @@ def _plan_go(
         analyse = only is None or any(c.path.name in only for c in files)
         if only is not None:
             size = sum(scans.file(c.path).size for c in files if c.path.name in only)
-        settled = not analyse and all(scans.file(c.path).text for c in files)
+        text_files = frozenset(c.path.name for c in files if scans.file(c.path).text) \
+            if only is not None or not analyse else frozenset()
+        settled = not analyse and len(text_files) == len(files)
         yield WorkUnit("go", tuple(files), analyse=analyse, only=only, size=size, key=key,
                        loop_defer_only=choice.loop_only, by_name=choice.by_name,
-                       settled=settled), None
+                       settled=settled, text_files=text_files), None
 
 
 def _go_key(

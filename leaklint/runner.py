@@ -43,7 +43,10 @@ def _load(candidate: Candidate, problems: list[FileProblem]) -> SourceFile | Non
 def analyse_go_group(files: list[SourceFile], ctx: RunContext) -> list[FileResult]:
     from leaklint.golang import analyse_package  # tree-sitter is imported only when needed
 
-    return analyse_package(files, ctx)
+    # The package's cycles are freed after it (memory.after_unit); collections while
+    # it is analysed would only walk its growing heap again and again.
+    with memory.collector_paused():
+        return analyse_package(files, ctx)
 
 
 def analyse_python(file: SourceFile, ctx: RunContext) -> FileResult:
@@ -129,10 +132,15 @@ def process_unit(unit: WorkUnit, ctx: RunContext) -> dict:
             out.files_analysed += 1
             _finish(_safe_python(source, ctx), source, ctx, out)
     else:
-        sources = [s for c in unit.files if (s := _load(c, out.problems)) is not None]
-        out.files_analysed += len(sources)
-        if unit.only is not None:  # the prefilter proved the other files finding-free
-            sources = [s for s in sources if s.path.name in unit.only]
+        # A file the prefilter proved finding-free (outside `only`) is read only to
+        # report why it cannot be, unless the planner already read it as text.
+        chosen = unit.only if unit.analyse else frozenset()
+        to_read = [c for c in unit.files if chosen is None or c.path.name in chosen
+                   or c.path.name not in unit.text_files]
+        sources = [s for c in to_read if (s := _load(c, out.problems)) is not None]
+        out.files_analysed += len(sources) + len(unit.files) - len(to_read)
+        if chosen is not None:
+            sources = [s for s in sources if s.path.name in chosen]
         if sources and unit.analyse:
             by_display = {s.display: s for s in sources}
             if unit.loop_defer_only or unit.by_name:
