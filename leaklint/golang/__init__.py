@@ -23,19 +23,13 @@ GO_RULES = frozenset().union(*(c.RULES for c in CHECKS))
 
 
 def _siblings(
-    directory: Path, parsed: set[Path], known: dict[Path, bytes]
+    directory: Path, parsed: set[str], known: dict[str, bytes]
 ) -> list[tuple[Path, bytes | None]]:
-    """The package's files not parsed yet, with their bytes when the run has them; the
-    index parses one only when it needs a name it declares."""
-    out: list[tuple[Path, bytes | None]] = []
-    for path in module.go_files(directory):
-        try:
-            resolved = path.resolve()
-        except OSError:
-            continue
-        if resolved not in parsed:
-            out.append((path, known.get(resolved)))
-    return out
+    """The package's files not parsed yet (by name: they share one directory), with
+    their bytes when the run has them; the index parses one only when it needs a name
+    it declares."""
+    return [(path, known.get(path.name)) for path in module.go_files(directory)
+            if path.name not in parsed]
 
 
 def _relevant_path(directory: Path, ctx: RunContext) -> Callable[[str], bool]:
@@ -71,7 +65,7 @@ class _Loader:
 
 
 def _choose(
-    files: list[SourceFile], ctx: RunContext, load: _Loader
+    files: list[SourceFile], directory: Path, ctx: RunContext, load: _Loader
 ) -> tuple[list[GoFile], RunContext]:
     """Parse the files that need it: those the planner did not leave to the names they
     mention (ctx.by_name) or to LL202 alone (ctx.loop_defer_only, kept only when they
@@ -89,7 +83,7 @@ def _choose(
         return loaded, ctx
     reaching = [g for g in loaded if g.path.name not in ctx.loop_defer_only]
     joined, rest = reaching_files(reaching, waiting, load,
-                                  _relevant_path(files[0].path.parent.resolve(), ctx))
+                                  _relevant_path(directory, ctx))
     loop_only = {f.path.name for f in rest if "LL202" in ctx.enabled and
                  may_defer_close_in_loop(f.source, any_call=any_call)}
     loaded += joined
@@ -104,18 +98,17 @@ def analyse_package(files: list[SourceFile], ctx: RunContext) -> list[FileResult
         return [FileResult(f.display) for f in files]
     directory = files[0].path.parent.resolve()
     load = _Loader(ctx)
-    loaded, ctx = _choose(files, ctx, load)
+    loaded, ctx = _choose(files, directory, ctx, load)
     results = {f.display: load.refused.get(f.display) or FileResult(f.display)
                for f in files}
     if not loaded:
         return list(results.values())
-    parsed = {g.path for g in loaded}
+    parsed = {g.path.name for g in loaded}
     # A file left unparsed is still the package's: the index parses it if a name it
     # declares is looked up, like a sibling outside the run.
-    unparsed = {f.path.resolve(): f.source for f in files if f.path not in parsed}
+    unparsed = {f.path.name: f.source for f in files if f.path.name not in parsed}
     index = build_index(module.import_path_of(directory), loaded,
-                        pending=_siblings(directory, {g.path.resolve() for g in loaded},
-                                          unparsed))
+                        pending=_siblings(directory, parsed, unparsed))
     resolver = Resolver(index, directory, ctx.settings.go)
     for gofile in loaded:
         assert gofile.source is not None

@@ -4,6 +4,7 @@ another package of the same module is understood (SPEC §1: summaries cross pack
 from __future__ import annotations
 
 import functools
+import os
 import re
 from collections import OrderedDict
 from pathlib import Path
@@ -37,10 +38,14 @@ def import_path_of(directory: Path) -> str:
 
 
 def go_files(directory: Path) -> list[Path]:
+    """The directory's .go files in name order (a scan: no stat per file)."""
     try:
-        return sorted(p for p in directory.iterdir() if p.suffix == ".go" and p.is_file())
+        with os.scandir(directory) as entries:
+            names = sorted(e.name for e in entries
+                           if e.name.endswith(".go") and e.name != ".go" and e.is_file())
     except OSError:
         return []
+    return [directory / name for name in names]
 
 
 # The sibling packages met lately (least recent first): bounded, a long-lived worker
