@@ -51,7 +51,7 @@ _TOKENS = {language: re.compile(rb"[()\[\]{}]|" + pattern, re.DOTALL)
 # Removing the noise, then runs of anything but brackets, leaves the bracket skeleton.
 _NOISE = {language: re.compile(pattern, re.DOTALL)
           for language, pattern in _NOISE_PATTERNS.items()}
-_NOT_BRACKETS = re.compile(rb"[^()\[\]{}]+")
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"()[]{}")  # deleted by translate
 _INNERMOST = re.compile(rb"\(\)|\[\]|\{\}")
 
 
@@ -59,7 +59,7 @@ def _skeleton_depth(source: bytes, language: str, limit: int) -> int | None:
     """The bracket depth, by removing innermost pairs one level per pass (each pass is
     one regex substitution in C); None when the brackets do not pair up or the depth
     passes the limit, where the exact scan must say where."""
-    skeleton = _NOT_BRACKETS.sub(b"", _NOISE[language].sub(b"", source))
+    skeleton = _NOISE[language].sub(b"", source).translate(None, _NOT_BRACKETS)
     depth = 0
     while skeleton:
         reduced = _INNERMOST.sub(b"", skeleton)
