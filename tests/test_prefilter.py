@@ -350,12 +350,16 @@ def test_a_file_is_parsed_only_when_it_reaches_a_relevant_name(monkeypatch):
     parsed = _parsed_files(monkeypatch)
     result = runner.run(found.files, _ctx())
     # far.go mentions only getVia, declared in relay.go, which calls get (fetch.go);
-    # plain.go mentions only retries, which hands out an int.
-    assert sorted(set(parsed)) == ["callers.go", "far.go", "fetch.go", "relay.go"]
-    assert {Path(f.path).name for f in result.findings} == {"callers.go", "far.go"}
+    # plain.go mentions only retries, which hands out an int; labels.go only labelOf,
+    # which hands out a label (text and a position: the package's own plain types);
+    # viaholder.go names newHolder, whose holder keeps a client.
+    assert sorted(set(parsed)) == ["callers.go", "far.go", "fetch.go", "holder.go",
+                                   "relay.go", "viaholder.go"]
+    assert {Path(f.path).name for f in result.findings} == {"callers.go", "far.go",
+                                                           "viaholder.go"}
     parsed.clear()
     assert _outcome(runner.run(found.files, _ctx(), prefilter=False)) == _outcome(result)
-    assert "plain.go" in parsed
+    assert {"plain.go", "labels.go"} <= set(parsed)
 
 
 def test_imports_used_only_for_inert_members_do_not_make_a_seed(monkeypatch):
@@ -474,6 +478,37 @@ def test_names_that_may_carry_a_resource(declaration, declared):
     source = f'package p\n\nimport (\n\t"io"\n\t"time"\n)\n\n{declaration}\n'.encode()
     file = load_file(None, Path("p.go"), source)
     assert declared_names(file, lambda path: path == "io") == declared
+
+
+@pytest.mark.parametrize(("declarations", "declared"), [
+    # The package's own types are looked into: plain data carries nothing.
+    ("type pos struct{ line int }\ntype name struct{ s string; at pos }\n"
+     "func caseName() name { return name{} }", set()),
+    ("type holder struct{ r io.Reader }\nfunc hold() *holder { return nil }",
+     {"holder", "hold"}),
+    # Through another local type, and through a cycle that also reaches one.
+    ("type a struct{ next *b; r io.Reader }\ntype b struct{ prev *a }\n"
+     "func first() b { return b{} }", {"a", "b", "first"}),
+    ("type a struct{ next *b }\ntype b struct{ prev *a }\nfunc first() b { return b{} }",
+     set()),
+    # A type declared in no parsed file, and generic code, may carry anything.
+    ("func elsewhere() other { return other{} }", {"elsewhere"}),
+    ("type T struct{ n int }\nfunc pick[T any](v T) T { return v }", {"pick"}),
+    ("type T struct{ n int }\ntype box[T any] struct{ v T }", {"box"}),
+    ("type T struct{ n int }\ntype list[E any] []E\nfunc (l list[T]) at(i int) T { return l[i] }",
+     {"list", "at"}),
+    # A package-level value taken from a package that hands out nothing tracked.
+    ('var clock = time.Now\nvar rd = io.EOF', {"rd"}),
+])
+def test_local_types_carry_only_what_they_hold(declarations, declared):
+    from leaklint.golang.index import load_file
+    from leaklint.golang.reach import LocalTypes, declared_names
+
+    source = f'package p\n\nimport (\n\t"io"\n\t"time"\n)\n\n{declarations}\n'.encode()
+    file = load_file(None, Path("p.go"), source)
+    local = LocalTypes(lambda path: path == "io")
+    local.add(file)
+    assert declared_names(file, lambda path: path == "io", local) == declared
 
 
 def test_mentions_leave_comments_and_literals_out_and_never_lose_code():
