@@ -126,8 +126,10 @@ class _GoScans:
         self._files: dict[str, _Scanned] = {}
         self._packages: dict[Path, GoPackageInfo] = {}  # by absolute directory
 
-    def file(self, path: Path) -> _Scanned:
-        key = os.path.abspath(path)  # the same file named relative and absolute
+    def file(self, path: Path, key: str | None = None) -> _Scanned:
+        """`key`: the file's absolute path when the caller knows it (the same file
+        named relative and absolute is scanned once)."""
+        key = key or os.path.abspath(path)
         found = self._files.get(key)
         if found is None:
             found = self._files[key] = _scan_file(
@@ -136,33 +138,32 @@ class _GoScans:
 
     def package(
         self, directory: Path, candidates: list[Candidate] = (),  # type: ignore[assignment]
-    ) -> tuple[GoPackageInfo, int, bool]:
+    ) -> tuple[GoPackageInfo, dict[str, _Scanned]]:
         """Scan a package: the run's files plus the directory's other .go files (the
-        Go analysis indexes those too). Returns the info, the run files' size and
-        whether every run file could be read."""
+        Go analysis indexes those too). Returns the info and the run files' scans by
+        name."""
         absolute = Path(os.path.abspath(directory))
+        prefix = os.path.join(str(absolute), "")
         named = {c.path.name: c for c in candidates}
         info = self._packages.get(absolute)
-        size, readable = 0, True
+        run_scans: dict[str, _Scanned] = {}
         if info is None or not set(named) <= set(info.files):
             info = GoPackageInfo(absolute)
             for name in sorted(set(_go_names(directory)) | set(named)):
                 candidate = named.get(name)
-                scanned = self.file(candidate.path if candidate else directory / name)
+                scanned = self.file(candidate.path if candidate else directory / name,
+                                    prefix + name)
                 info.add_file(name, scanned.imports, scanned.loop_defer)
                 info.digests.append(name.encode() + b"\0" + (scanned.digest or b"?"))
                 if not scanned.readable:
                     info.understood = False
                 if candidate is not None:
-                    size += scanned.size
-                    readable = readable and scanned.readable
+                    run_scans[name] = scanned
             self._packages[absolute] = info
-            return info, size, readable
-        for candidate in candidates:  # scanned on demand before: only the run's share
-            scanned = self.file(candidate.path)
-            size += scanned.size
-            readable = readable and scanned.readable
-        return info, size, readable
+            return info, run_scans
+        for name, candidate in named.items():  # scanned on demand before: the run's share
+            run_scans[name] = self.file(candidate.path, prefix + name)
+        return info, run_scans
 
     def other(self, directory: Path) -> GoPackageInfo | None:
         """A same-module package the run has not reached (or never will), on demand."""
@@ -216,11 +217,14 @@ def _plan_go(
     for directory in sorted(go_groups):
         files = go_groups[directory]
         if prefilter or want_digest:
-            info, size, readable = scans.package(directory, files)
+            info, run_scans = scans.package(directory, files)
             index.add(info)
             absolute = info.directory
+            size = sum(s.size for s in run_scans.values())
+            readable = all(s.readable for s in run_scans.values())
         else:
             absolute = Path(os.path.abspath(directory))
+            run_scans = {}
             size = sum(_scan_file(c.path, want_digest=False, go=False).size for c in files)
             readable = False
         key = None
@@ -236,8 +240,8 @@ def _plan_go(
             only = None
         analyse = only is None or any(c.path.name in only for c in files)
         if only is not None:
-            size = sum(scans.file(c.path).size for c in files if c.path.name in only)
-        text_files = frozenset(c.path.name for c in files if scans.file(c.path).text) \
+            size = sum(run_scans[name].size for name in run_scans if name in only)
+        text_files = frozenset(name for name, s in run_scans.items() if s.text) \
             if only is not None or not analyse else frozenset()
         settled = not analyse and len(text_files) == len(files)
         yield WorkUnit("go", tuple(files), analyse=analyse, only=only, size=size, key=key,

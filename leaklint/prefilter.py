@@ -213,6 +213,11 @@ class GoModule:
     path: str  # the module path from go.mod
     go_mod: bytes
 
+    @property
+    def prefix(self) -> str:
+        """What the import paths of its packages (other than the root's) start with."""
+        return self.path + "/"
+
 
 def find_module(directory: Path, memo: dict[Path, GoModule | None]) -> GoModule | None:
     """The module (nearest go.mod upward) a package directory belongs to."""
@@ -352,33 +357,31 @@ class GoIndex:
         if info is None or not info.files:
             result = True
         else:
+            module = self.module(directory)
             for name, facts in info.files.items():
                 if name.endswith("_test.go"):
                     continue  # importers never see a package's tests
-                if facts.imports is None:
-                    result = True
-                    break
-                if any(self._import_relevant(directory, imp) for imp in facts.imports):
+                if self._file_relevant(module, facts):
                     result = True
                     break
         self._api[directory] = result
         return result
 
-    def _import_relevant(self, directory: Path, imp: str) -> bool:
+    def _import_relevant(self, module: GoModule | None, imp: str) -> bool:
+        """Whether an import of a package of `module` may reach a relevant API."""
         known = self._relevant_paths.get(imp)
         if known is None:
             known = self._relevant_paths[imp] = relevant_import(imp, self._models)
         if known:
             return True
-        target = self._module_dir(directory, imp)
-        return target is False or (target is not None and self._api_relevant(target))
+        if module is None or not (imp == module.path or imp.startswith(module.prefix)):
+            return False  # another module's package, not modelled
+        target = self._module_dir(module, imp)
+        return target is False or self._api_relevant(target)
 
-    def _module_dir(self, directory: Path, imp: str) -> Path | bool | None:
-        """The directory of a same-module import; None: another module; False: a
-        package of this module that does not exist on disk."""
-        module = self.module(directory)
-        if module is None or not (imp == module.path or imp.startswith(module.path + "/")):
-            return None
+    def _module_dir(self, module: GoModule, imp: str) -> Path | bool:
+        """The directory of a same-module import; False: a package of the module that
+        does not exist on disk."""
         found = self._targets.get((module.root, imp))
         if found is None:
             target = module.root / imp[len(module.path):].lstrip("/")
@@ -387,10 +390,10 @@ class GoIndex:
             self._targets[(module.root, imp)] = found
         return found
 
-    def _file_relevant(self, directory: Path, facts: GoFileFacts) -> bool:
+    def _file_relevant(self, module: GoModule | None, facts: GoFileFacts) -> bool:
         if facts.imports is None:
             return True
-        return any(self._import_relevant(directory, imp) for imp in facts.imports)
+        return any(self._import_relevant(module, imp) for imp in facts.imports)
 
     def select(self, directory: Path) -> frozenset[str] | None:
         """The file names of the package that need the analysis; None: all of them."""
@@ -424,7 +427,8 @@ class GoIndex:
         info = self.info(directory)
         if info is None or self._itself_relevant(directory):
             return GoChoice(None)
-        seeds = {n for n, facts in info.files.items() if self._file_relevant(directory, facts)}
+        module = self.module(directory)
+        seeds = {n for n, facts in info.files.items() if self._file_relevant(module, facts)}
         tests = {n for n in info.files if n.endswith("_test.go")}
         looping = {n for n, facts in info.files.items() if facts.loop_defer} \
             if self._defer_in_loop else set()
