@@ -166,7 +166,9 @@ class StructInfo:
 
 # Every pattern starts at a newline (the text is searched with one prepended): a
 # literal start lets the regex engine skip to candidates instead of trying every byte.
-_GROUP = re.compile(rb"\n(?:type|var|const)[ \t]*\([ \t]*\r?(?=\n)(.*?)\n\)", re.DOTALL)
+# Constants are left out: the index keeps none (a lookup of one would parse a file for
+# nothing; generated files such as syscall's zerrors hold thousands).
+_GROUP = re.compile(rb"\n(?:type|var)[ \t]*\([ \t]*\r?(?=\n)(.*?)\n\)", re.DOTALL)
 _GROUP_NAME = re.compile(rb"^[ \t]+(\w+)", re.MULTILINE)
 # A sibling whose functions may build a pool (LL301 factories) mentions one of these.
 FACTORY_HINTS = (b"Transport", b"DefaultClient", b"DefaultPooledClient", b"NewClient",
@@ -175,7 +177,7 @@ FACTORY_HINTS = (b"Transport", b"DefaultClient", b"DefaultPooledClient", b"NewCl
 
 _TOP_FUNC = re.compile(
     rb"\nfunc[ \t]*(?:\([^)]*?\*?[ \t]*(\w+)(?:\[[^\]]*\])?[ \t]*\)[ \t]*)?(\w+)(?=([^{]*))")
-_TOP_OTHER = re.compile(rb"\n(?:type|var|const)[ \t]+(\w+)")
+_TOP_OTHER = re.compile(rb"\n(?:type|var)[ \t]+(\w+)")
 
 
 def declared_names(data: bytes) -> tuple[set[str], set[str], set[str]]:
