@@ -48,6 +48,8 @@ def _display(path: Path, cwd: Path) -> str:
             return normal.replace(os.sep, "/")
     else:
         prefix = str(cwd).rstrip(os.sep) + os.sep
+        if raw == prefix[:-1]:
+            return "."  # the working directory itself (its files are shown relative)
         if raw.startswith(prefix) and ".." not in raw:
             return raw[len(prefix):].replace(os.sep, "/")
         if ".." not in raw and not raw.startswith(prefix):
@@ -80,6 +82,10 @@ class _GitIgnores:
             self._specs[directory] = spec
         return self._specs[directory]
 
+    def active(self, chain: list[Path]) -> list[Path]:
+        """The directories of the chain that have a .gitignore."""
+        return [d for d in chain if self._spec(d) is not None]
+
     def ignored(self, path: Path, is_dir: bool, chain: list[Path]) -> bool:
         for directory in chain:
             spec = self._spec(directory)
@@ -110,12 +116,13 @@ def discover(
     seen: set[Path] = set()
     gitignores = _GitIgnores()
 
-    def add(path: Path, language: str, is_link: bool | None = None) -> None:
+    def add(path: Path, language: str, is_link: bool | None = None,
+            raw: str | None = None, display: str | None = None) -> None:
         # The same file named twice (overlapping PATHs, or a link inside the tree) is
         # analysed once; realpath only where a link can be involved, since it costs a
         # system call per path component. (The walk already knows which entries are
-        # links: asking again cost one more system call per file.)
-        raw = os.path.abspath(path)
+        # links, and each file's absolute and displayed paths from its directory's.)
+        raw = raw or os.path.abspath(path)
         try:
             if is_link is None:
                 is_link = os.path.islink(raw)
@@ -124,7 +131,7 @@ def discover(
             key = raw
         if key not in seen:
             seen.add(key)
-            result.files.append(Candidate(path, _display(path, cwd), language))
+            result.files.append(Candidate(path, display or _display(path, cwd), language))
 
     def excluded(path: Path, is_dir: bool) -> bool:
         if exclude is None:
@@ -156,9 +163,13 @@ def discover(
         if repo is not None and repo != root_abs:
             # .gitignore files between the repository root and the named directory apply too.
             base_chain = [repo, *[p for p in reversed(root_abs.parents) if repo in p.parents]]
-        for found, is_link in _walk(path, root_abs, result, gitignores, base_chain,
-                                    respect_gitignore, excluded):
-            add(found, SUFFIXES[found.suffix], is_link)
+        for found, is_link, parent_abs, parent_display in _walk(
+                path, root_abs, result, gitignores, base_chain, respect_gitignore, excluded,
+                cwd):
+            name = found.name
+            add(found, SUFFIXES[os.path.splitext(name)[1]], is_link,
+                os.path.join(parent_abs, name),
+                name if parent_display == "." else f"{parent_display}/{name}")
     return result
 
 
@@ -170,7 +181,9 @@ def _walk(
     base_chain: list[Path],
     respect_gitignore: bool,
     excluded,
-) -> Iterator[tuple[Path, bool]]:
+    cwd: Path,
+) -> Iterator[tuple[Path, bool, str, str]]:
+    """(file, is a link, its directory's absolute path, its directory as displayed)."""
     # Iterative, sorted, symlink-loop-proof walk that never leaves the named root.
     stack: list[tuple[Path, Path, list[Path]]] = [(top, root_abs, base_chain)]
     visited: set[tuple[int, int]] = set()
@@ -190,7 +203,11 @@ def _walk(
         except OSError as exc:
             result.problems.append((directory.as_posix(), exc.strerror or str(exc)))
             continue
+        directory_abs = os.path.abspath(directory)
+        directory_display = _display(directory, cwd)
         chain = [*chain, real] if respect_gitignore else chain
+        # Only the directories with a .gitignore can ignore anything (most have none).
+        ignoring = gitignores.active(chain) if respect_gitignore else []
         subdirs: list[tuple[Path, Path, list[Path]]] = []
         for entry in entries:
             try:
@@ -213,7 +230,7 @@ def _walk(
                     continue
                 if excluded(child, True):
                     continue
-                if respect_gitignore and gitignores.ignored(real / entry.name, True, chain):
+                if ignoring and gitignores.ignored(real / entry.name, True, ignoring):
                     continue
                 subdirs.append((child, child_real, chain))
                 continue
@@ -227,9 +244,9 @@ def _walk(
                     continue
             if excluded(child, False):
                 continue
-            if respect_gitignore and gitignores.ignored(real / entry.name, False, chain):
+            if ignoring and gitignores.ignored(real / entry.name, False, ignoring):
                 continue
-            yield child, is_link
+            yield child, is_link, directory_abs, directory_display
         stack.extend(reversed(subdirs))
 
 
