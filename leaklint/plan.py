@@ -260,6 +260,8 @@ def _go_key(
     module = index.module(directory)
     if module is not None:
         parts += [str(module.root).encode(), module.go_mod]
+    if index.incomplete(directory):
+        return None  # it imports a package of the module that is not there (yet)
     members = []
     for member in index.closure(directory):
         if member not in package_digests:

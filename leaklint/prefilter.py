@@ -311,17 +311,22 @@ class GoIndex:
         module = self.module(info.directory)
         dirs, missing = [], False
         if module is not None:
-            prefix = module.path + "/"
+            prefix = module.prefix
             for imp in sorted(info.imports):
                 if imp == module.path or imp.startswith(prefix):
-                    target = module.root / imp[len(prefix):] if imp != module.path \
-                        else module.root
-                    if target in self._packages or target.is_dir():
-                        dirs.append(target)
-                    else:
+                    target = self._module_dir(module, imp)
+                    if target is False:
                         missing = True
+                    else:
+                        dirs.append(target)
         self._deps[info.directory] = (dirs, missing)
         return dirs, missing
+
+    def incomplete(self, directory: Path) -> bool:
+        """Whether the package or a same-module package it imports (transitively)
+        imports a package of the module that is not on disk."""
+        return any(self._same_module_dirs(info)[1] for member in self.closure(directory)
+                   if (info := self.info(member)) is not None)
 
     def closure(self, directory: Path) -> frozenset[Path]:
         """The package and every same-module package it imports, transitively."""
@@ -334,7 +339,12 @@ class GoIndex:
             if info is None:
                 continue
             for dep in self._same_module_dirs(info)[0]:
-                if dep not in seen:
+                if dep in seen:
+                    continue
+                done = self._closures.get(dep)
+                if done is not None:
+                    seen |= done  # a dependency's finished closure: no walk through it
+                else:
                     seen.add(dep)
                     stack.append(dep)
         result = frozenset(seen)
