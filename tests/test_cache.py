@@ -239,3 +239,45 @@ def test_cache_lives_next_to_the_configuration(project):
     assert out.returncode == 1, out.stderr
     assert (project / ".leaklint_cache").is_dir()
     assert not (sub / ".leaklint_cache").exists()
+
+
+GO_CALLER = """package main
+
+import "example.com/app/later"
+
+func main() {
+\tresp, err := later.Fetch("https://example.com")
+\tif err != nil {
+\t\treturn
+\t}
+\t_ = resp.StatusCode
+}
+"""
+GO_LATER = """package later
+
+import "net/http"
+
+func Fetch(u string) (*http.Response, error) { return http.Get(u) }
+"""
+
+
+def test_a_package_importing_a_missing_module_package_is_not_cached(tmp_path, parses):
+    # The cache key is built from the packages on disk: one that is not there yet must
+    # not let a stale result stand once it appears.
+    (tmp_path / "go.mod").write_text("module example.com/app\n\ngo 1.22\n")
+    (tmp_path / "cmd").mkdir()
+    (tmp_path / "cmd" / "main.go").write_text(GO_CALLER)
+    before = _run(tmp_path)
+    assert parses == ["cmd/main.go"]
+    assert not [f for f in before[0] if f.rule_id == "LL101"]
+    parses.clear()
+    assert _run(tmp_path) == before
+    assert parses == ["cmd/main.go"]  # analysed again: nothing was stored
+    (tmp_path / "later").mkdir()
+    (tmp_path / "later" / "later.go").write_text(GO_LATER)
+    from leaklint.golang import module
+
+    module._SIBLINGS.clear()  # a new run is a new process: nothing of this one is kept
+    after = _run(tmp_path)
+    assert [(f.path, f.rule_id) for f in after[0] if f.rule_id == "LL101"] == [
+        ("cmd/main.go", "LL101")]
