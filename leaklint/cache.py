@@ -103,7 +103,7 @@ class Cache:
 
     def put(self, key: str, outcome: dict) -> None:
         try:
-            self._prepare()
+            self.prepare()
             target = self._path(key)
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
@@ -118,14 +118,14 @@ class Cache:
         except OSError:
             pass  # a read-only or full disk makes the run slower, never wrong
 
-    def _prepare(self) -> None:
+    def prepare(self) -> None:
         if self._prepared:
             return
         self.directory.mkdir(parents=True, exist_ok=True)
         for name, text in (("CACHEDIR.TAG", _TAG), (".gitignore", "*\n")):
             path = self.directory / name
             if not path.exists():
-                _write_atomic(path, text.encode())
+                write_atomic(path, text.encode())
         self._prepared = True
 
 
@@ -134,7 +134,7 @@ def _unlink(path: str) -> None:
         os.unlink(path)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -243,9 +243,9 @@ class StatMemo:
         if not self._dirty:
             return
         try:
-            self._cache._prepare()
+            self._cache.prepare()
             self._path.parent.mkdir(parents=True, exist_ok=True)
             data = {"salt": self._cache.salt, "files": self._entries}
-            _write_atomic(self._path, json.dumps(data, separators=(",", ":")).encode())
+            write_atomic(self._path, json.dumps(data, separators=(",", ":")).encode())
         except OSError:
             pass

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # imported when a .gitignore or an exclude is met: fast start
     import pathspec
 
+    from leaklint.run_record import Inputs
+
 SUFFIXES = {".go": "go", ".py": "python", ".pyi": "python"}
 # Never walked into (an explicitly named file inside them is still analysed).
 DEFAULT_EXCLUDES = (
@@ -64,8 +66,9 @@ def _display(path: Path, cwd: Path) -> str:
 class _GitIgnores:
     """.gitignore files met on the walk, each applying below its directory."""
 
-    def __init__(self) -> None:
+    def __init__(self, inputs: Inputs | None = None) -> None:
         self._specs: dict[Path, pathspec.PathSpec | None] = {}
+        self._inputs = inputs
 
     def _spec(self, directory: Path) -> pathspec.PathSpec | None:
         if directory not in self._specs:
@@ -74,6 +77,9 @@ class _GitIgnores:
             try:
                 if ignore_file.is_file():
                     import pathspec
+
+                    if self._inputs is not None:
+                        self._inputs.files.add(os.path.abspath(ignore_file))
 
                     lines = ignore_file.read_text("utf-8", "replace").splitlines()
                     spec = pathspec.GitIgnoreSpec.from_lines(lines)
@@ -110,11 +116,14 @@ def discover(
     exclude: pathspec.PathSpec | None = None,
     respect_gitignore: bool = True,
     cwd: Path | None = None,
+    inputs: Inputs | None = None,
 ) -> Discovery:
+    """`inputs`: gathers the directories walked (and those above each PATH, where
+    .git and .gitignore files are looked for) and the .gitignore files read."""
     cwd = cwd or Path.cwd()
     result = Discovery()
     seen: set[Path] = set()
-    gitignores = _GitIgnores()
+    gitignores = _GitIgnores(inputs)
 
     def add(path: Path, language: str, is_link: bool | None = None,
             raw: str | None = None, display: str | None = None) -> None:
@@ -147,6 +156,8 @@ def discover(
         if not os.path.lexists(path):
             result.problems.append((raw, "no such file or directory"))
             continue
+        if inputs is not None and not path.is_dir():
+            inputs.complete = False  # only directories are recorded
         if path.is_file() or (not path.is_dir() and path.suffix in SUFFIXES):
             language = language_of(path)
             if language is None:
@@ -158,6 +169,9 @@ def discover(
             result.problems.append((raw, "not a regular file or directory"))
             continue
         root_abs = path.resolve()
+        if inputs is not None:
+            inputs.above(os.path.abspath(path))
+            inputs.above(str(root_abs))
         repo = _repo_root(root_abs) if respect_gitignore else None
         base_chain: list[Path] = []
         if repo is not None and repo != root_abs:
@@ -165,7 +179,7 @@ def discover(
             base_chain = [repo, *[p for p in reversed(root_abs.parents) if repo in p.parents]]
         for found, is_link, parent_abs, parent_display in _walk(
                 path, root_abs, result, gitignores, base_chain, respect_gitignore, excluded,
-                cwd):
+                cwd, inputs):
             name = found.name
             add(found, SUFFIXES[os.path.splitext(name)[1]], is_link,
                 os.path.join(parent_abs, name),
@@ -182,6 +196,7 @@ def _walk(
     respect_gitignore: bool,
     excluded,
     cwd: Path,
+    inputs: Inputs | None = None,
 ) -> Iterator[tuple[Path, bool, str, str]]:
     """(file, is a link, its directory's absolute path, its directory as displayed)."""
     # Iterative, sorted, symlink-loop-proof walk that never leaves the named root.
@@ -205,6 +220,8 @@ def _walk(
             continue
         directory_abs = os.path.abspath(directory)
         directory_display = _display(directory, cwd)
+        if inputs is not None:
+            inputs.directories.add(directory_abs)
         chain = [*chain, real] if respect_gitignore else chain
         # Only the directories with a .gitignore can ignore anything (most have none).
         ignoring = gitignores.active(chain) if respect_gitignore else []

@@ -21,6 +21,7 @@ from leaklint.discovery import Candidate
 from leaklint.go_header import read_header
 from leaklint.go_inert import reaching_imports
 from leaklint.prefilter import GoChoice, GoIndex, GoPackageInfo, could_defer_close_in_loop
+from leaklint.run_record import Inputs
 from leaklint.sources import MAX_FILE_BYTES, UnreadableSource, decode
 
 
@@ -120,9 +121,11 @@ class _GoScans:
     same-module dependency the run has not reached yet, or outside the run) and
     later as part of the run shares them."""
 
-    def __init__(self, memo: StatMemo | None, want_digest: bool) -> None:
+    def __init__(self, memo: StatMemo | None, want_digest: bool,
+                 inputs: Inputs | None = None) -> None:
         self._memo = memo
         self._want_digest = want_digest
+        self._inputs = inputs
         self._files: dict[str, _Scanned] = {}
         self._packages: dict[Path, GoPackageInfo] = {}  # by absolute directory
 
@@ -132,6 +135,8 @@ class _GoScans:
         key = key or os.path.abspath(path)
         found = self._files.get(key)
         if found is None:
+            if self._inputs is not None:
+                self._inputs.files.add(key)
             found = self._files[key] = _scan_file(
                 path, want_digest=self._want_digest, go=True, memo=self._memo, key=key)
         return found
@@ -144,6 +149,9 @@ class _GoScans:
         name."""
         absolute = Path(os.path.abspath(directory))
         prefix = os.path.join(str(absolute), "")
+        if self._inputs is not None:  # its listing, and where its go.mod is looked for
+            self._inputs.directories.add(str(absolute))
+            self._inputs.above(str(absolute))
         named = {c.path.name: c for c in candidates}
         info = self._packages.get(absolute)
         run_scans: dict[str, _Scanned] = {}
@@ -173,10 +181,12 @@ class _GoScans:
 
 
 def plan(
-    candidates: list[Candidate], ctx: RunContext, *, cache: Cache | None, prefilter: bool
+    candidates: list[Candidate], ctx: RunContext, *, cache: Cache | None, prefilter: bool,
+    inputs: Inputs | None = None,
 ) -> Iterator[tuple[WorkUnit, dict | None]]:
     """(unit, cached outcome or None): Python units in candidate order, then Go
-    packages by directory. A cached unit is not looked at any further."""
+    packages by directory. A cached unit is not looked at any further. `inputs`
+    gathers every file and directory the results depend on."""
     want_digest = cache is not None
     context = context_fingerprint(ctx) if cache is not None else b""
     memo = StatMemo(cache) if cache is not None else None
@@ -187,6 +197,8 @@ def plan(
             continue
         if candidate.language != "python":
             continue
+        if inputs is not None:
+            inputs.files.add(os.path.abspath(candidate.path))
         scanned = _scan_file(candidate.path, want_digest=want_digest, go=False, memo=memo)
         key = None
         if cache is not None and scanned.digest is not None:
@@ -194,7 +206,7 @@ def plan(
         cached = cache.get(key) if cache is not None and key else None
         yield WorkUnit("python", (candidate,), size=scanned.size, key=key), cached
     if go_groups:
-        yield from _plan_go(go_groups, ctx, cache, prefilter, context, memo)
+        yield from _plan_go(go_groups, ctx, cache, prefilter, context, memo, inputs)
     if memo is not None:
         memo.save()
 
@@ -206,12 +218,13 @@ def _plan_go(
     prefilter: bool,
     context: bytes,
     memo: StatMemo | None,
+    inputs: Inputs | None = None,
 ) -> Iterator[tuple[WorkUnit, dict | None]]:
     """Go units one package at a time, each as soon as it is decided (the runner's
     workers start on the first ones while the rest are planned); a same-module package
     a decision needs and the run has not reached yet is scanned on demand, once."""
     want_digest = cache is not None
-    scans = _GoScans(memo, want_digest)
+    scans = _GoScans(memo, want_digest, inputs)
     index = GoIndex(ctx.settings.go, scans.other, defer_in_loop="LL202" in ctx.enabled)
     package_digests: dict[Path, tuple[bytes, bool] | None] = {}
     for directory in sorted(go_groups):
@@ -220,6 +233,9 @@ def _plan_go(
             info, run_scans = scans.package(directory, files)
             index.add(info)
             absolute = info.directory
+            module = index.module(absolute)
+            if inputs is not None and module is not None:
+                inputs.files.add(str(module.root / "go.mod"))
             size = sum(s.size for s in run_scans.values())
             readable = all(s.readable for s in run_scans.values())
         else:

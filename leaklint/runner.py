@@ -19,6 +19,7 @@ from leaklint.model import FileProblem, FileResult, Finding
 from leaklint.parallel import effective_jobs, pool_size, run_pool
 from leaklint.plan import WorkUnit, plan
 from leaklint.refusal import too_deep
+from leaklint.run_record import Inputs
 from leaklint.selection import matches
 from leaklint.sources import SourceFile, UnreadableSource, read
 from leaklint.suppress import scan
@@ -174,13 +175,15 @@ def run(
     jobs: int = 1,
     cache: Cache | None = None,
     prefilter: bool = True,
+    inputs: Inputs | None = None,
 ) -> RunResult:
     """Analyse every candidate. Work units (Python files, Go packages) found in the
     cache are not read again; the others run on `jobs` processes (0: every core), which
     start as soon as the plan has found enough work and take the rest as it is planned.
     The result does not depend on jobs, cache or prefilter: only the time does."""
     out = RunResult()
-    todo = _uncached(plan(candidates, ctx, cache=cache, prefilter=prefilter), out, cache)
+    planned = plan(candidates, ctx, cache=cache, prefilter=prefilter, inputs=inputs)
+    todo = _uncached(planned, out, cache, inputs)
     head: list[WorkUnit] = []  # planned before the pool starts (all of a small run)
     size = 0
     pooled = False
@@ -209,10 +212,12 @@ def run(
 
 
 def _uncached(planned: Iterable[tuple[WorkUnit, dict | None]], out: RunResult,
-              cache: Cache | None) -> Iterator[WorkUnit]:
+              cache: Cache | None, inputs: Inputs | None = None) -> Iterator[WorkUnit]:
     """The units left to analyse; cached outcomes, and those of units the planner
     settled, go straight into `out`."""
     for unit, cached in planned:
+        if inputs is not None and unit.key is None:
+            inputs.complete = False  # it depends on something no key could name
         if cached is None and unit.settled:
             cached = _outcome(RunResult(files_analysed=len(unit.files)))
             if cache is not None and unit.key:

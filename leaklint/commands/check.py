@@ -12,7 +12,7 @@ from leaklint import config as config_mod
 from leaklint.context import RunContext
 from leaklint.discovery import discover
 from leaklint.output import OutputError, emit
-from leaklint.runner import run
+from leaklint.runner import RunResult, run
 from leaklint.selection import enabled_rules
 
 if TYPE_CHECKING:
@@ -74,6 +74,32 @@ def _cache(args, settings: config_mod.Settings):
     return Cache(project_root(first, settings.source), code_fingerprint())
 
 
+def _run_records(args, ctx: RunContext, cache, entries):
+    """The stored outcome of this very invocation, for a plain run over directories
+    with the cache on (not a shard, not --fix or --diff, no baseline: those read or
+    write more than the outcome)."""
+    if cache is None or entries is not None or getattr(args, "write_baseline", None) \
+            or getattr(args, "shard", None) is not None or getattr(args, "fix", False) \
+            or getattr(args, "diff", False):
+        return None
+    paths = list(args.paths) or ["."]
+    if not all(os.path.isdir(p) for p in paths):
+        return None
+    from leaklint.plan import context_fingerprint
+    from leaklint.run_record import RunRecords
+
+    cache.prepare()  # before the walk: creating it changes the directory that holds it
+
+    invocation = ["check", os.getcwd(), *paths,
+                  context_fingerprint(ctx).decode("utf-8", "replace")]
+    return RunRecords(cache, invocation)
+
+
+def _outcome(result: RunResult) -> dict:
+    return {"findings": result.findings, "problems": result.problems,
+            "suppressed": result.suppressed, "files": result.files_analysed}
+
+
 def run_check(args) -> int:
     if args.jobs < 0:
         _stderr("error: --jobs must be 0 (every core) or a positive number")
@@ -90,25 +116,41 @@ def run_check(args) -> int:
     except ci_gate.GateError as exc:
         _stderr(f"error: {exc}")
         return EXIT_ERROR
-    found = discover(
-        list(args.paths), exclude=_exclude_spec(settings),
-        respect_gitignore=settings.respect_gitignore,
-    )
     from leaklint.model import FileProblem
 
-    if getattr(args, "shard", None) is not None:
-        from leaklint import shard
+    cache = _cache(args, settings)
+    records = _run_records(args, ctx, cache, entries)
+    recorded = records.load() if records is not None else None
+    files: list = []
+    if recorded is not None:  # nothing it read has moved since: its outcome stands
+        outcome, discovery_problems = recorded
+        result = RunResult(outcome["findings"], outcome["problems"], outcome["files"],
+                           outcome["suppressed"])
+    else:
+        from leaklint.run_record import Inputs
 
-        found.files = shard.select(found.files, args.shard)
-        found.problems = [(p, r) for p, r in found.problems if shard.in_shard(p, args.shard)]
-    result = run(found.files, ctx, jobs=args.jobs, cache=_cache(args, settings))
-    result.problems[:0] = [FileProblem(p, reason, "unreadable") for p, reason in found.problems]
+        inputs = Inputs() if records is not None else None
+        found = discover(
+            list(args.paths), exclude=_exclude_spec(settings),
+            respect_gitignore=settings.respect_gitignore, inputs=inputs,
+        )
+        if getattr(args, "shard", None) is not None:
+            from leaklint import shard
+
+            found.files = shard.select(found.files, args.shard)
+            found.problems = [(p, r) for p, r in found.problems
+                              if shard.in_shard(p, args.shard)]
+        result = run(found.files, ctx, jobs=args.jobs, cache=cache, inputs=inputs)
+        files, discovery_problems = found.files, found.problems
+        if records is not None and inputs is not None:
+            records.save(_outcome(result), discovery_problems, inputs)
+    result.problems[:0] = [FileProblem(p, reason, "unreadable") for p, reason in discovery_problems]
     for problem in result.problems:
         _stderr(f"{problem.path}: {problem.reason}")
 
     base = _path_base(args)
     try:
-        gate = ci_gate.apply(args, result, found.files, base, changes, entries)
+        gate = ci_gate.apply(args, result, files, base, changes, entries)
     except OutputError as exc:
         _stderr(f"error: {exc}")
         return EXIT_ERROR

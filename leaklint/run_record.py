@@ -1,0 +1,143 @@
+"""A warm re-run of an unchanged tree, answered without walking or planning it.
+
+After a run over directories, its outcome is stored with what it was read from: each
+directory walked or listed (a file added, removed or renamed changes the directory's
+modification time), each file read (size, modification time, inode), and the
+directories above the named ones (where go.mod, .git and .gitignore files are looked
+for). The next run with the same arguments, working directory, configuration and
+leaklint code stats those; when none moved, it reports the stored outcome. Anything
+modified in the few seconds before the run started (or during it) keeps the record from
+being stored: a coarse clock may not have moved yet ("racy" entries, as in the stat
+memo). A record that does not load is ignored, like any cache entry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from leaklint.cache import LAYOUT, Cache, StatMemo, decode_outcome, encode_outcome, write_atomic
+
+KEPT = 8  # records of other invocations kept (the oldest go first)
+
+
+# Looked for in a directory and every one above it (the repository root, the module, the
+# ignore rules): whether each is there counts, and the content of the last two.
+_PROBED = (".git", "go.mod", ".gitignore")
+
+
+@dataclass
+class Inputs:
+    """What a run read, gathered while it runs (absolute paths)."""
+
+    directories: set[str] = field(default_factory=set)  # listed: entries must not change
+    files: set[str] = field(default_factory=set)  # read: content must not change
+    complete: bool = True  # False: some result depends on something not listed here
+    started_ns: int = field(default_factory=time.time_ns)
+    _probed: set[str] = field(default_factory=set)
+
+    def above(self, directory: str) -> None:
+        """The directory and those above it are searched for .git, go.mod and
+        .gitignore: what is there (not their other entries) counts."""
+        while directory not in self._probed:
+            self._probed.add(directory)
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                break
+            directory = parent
+
+    def probes(self) -> list[str]:
+        return sorted(os.path.join(d, name) for d in self._probed for name in _PROBED)
+
+
+def _dir_sig(st: os.stat_result) -> list[int]:
+    return [st.st_mtime_ns, st.st_ino]
+
+
+def _file_sig(st: os.stat_result) -> list[int]:
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+class RunRecords:
+    """Records under `.leaklint_cache/v1/runs/`, one per invocation key."""
+
+    def __init__(self, cache: Cache, invocation: list[str]) -> None:
+        self._cache = cache
+        self._directory = cache.directory / LAYOUT / "runs"
+        self._path = self._directory / (cache.key([s.encode() for s in invocation]) + ".json")
+
+    def load(self) -> tuple[dict, list[tuple[str, str]]] | None:
+        """(the run's outcome, discovery's problems) when nothing it read has moved."""
+        try:
+            data = json.loads(self._path.read_bytes())
+            if data.get("salt") != self._cache.salt:
+                return None
+            for path, mtime, ino in data["directories"]:
+                st = os.stat(path)
+                if st.st_mtime_ns != mtime or st.st_ino != ino:
+                    return None
+            for path, size, mtime, ino in data["files"]:
+                st = os.stat(path)
+                if st.st_size != size or st.st_mtime_ns != mtime or st.st_ino != ino:
+                    return None
+            for path, was_there in data["probes"]:
+                if os.path.lexists(path) != was_there:
+                    return None
+            outcome = decode_outcome(data["outcome"])
+            problems = [(str(p), str(r)) for p, r in data["discovery_problems"]]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+        return outcome, problems
+
+    def save(self, outcome: dict, discovery_problems: list[tuple[str, str]],
+             inputs: Inputs) -> None:
+        """Store the run unless it depends on something unlisted or recent."""
+        if not inputs.complete:
+            return
+        newest = inputs.started_ns - StatMemo.RACY_NS
+        try:
+            directories = []
+            for path in sorted(inputs.directories):
+                st = os.stat(path)
+                if st.st_mtime_ns > newest:
+                    return
+                directories.append([path, *_dir_sig(st)])
+            probes = []
+            for path in inputs.probes():
+                there = os.path.lexists(path)
+                probes.append([path, there])
+                if there and not path.endswith(".git"):
+                    inputs.files.add(path)  # its content counts too
+            files = []
+            for path in sorted(inputs.files):
+                st = os.stat(path)
+                if st.st_mtime_ns > newest:
+                    return
+                files.append([path, *_file_sig(st)])
+            data = {"salt": self._cache.salt, "directories": directories, "files": files,
+                    "probes": probes,
+                    "outcome": encode_outcome(outcome),
+                    "discovery_problems": [list(p) for p in discovery_problems]}
+            self._cache.prepare()
+            self._directory.mkdir(parents=True, exist_ok=True)
+            write_atomic(self._path, json.dumps(data, separators=(",", ":")).encode())
+            self._prune()
+        except OSError:
+            pass  # a cache: a run that cannot store it is only slower next time
+
+    def _prune(self) -> None:
+        records = sorted(self._directory.glob("*.json"), key=_mtime, reverse=True)
+        for old in records[KEPT:]:
+            with contextlib.suppress(OSError):
+                old.unlink()
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
