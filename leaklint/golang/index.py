@@ -51,6 +51,17 @@ _GROUP_OF = {k: group for group in KIND_GROUPS for k in group}
 
 
 @functools.cache
+def _field_ids() -> tuple[int, int, int]:
+    """Field ids of a call's function and a selector's field and operand (looking a
+    field up by id spares a name lookup per call)."""
+    lang = language()
+    ids = (lang.field_id_for_name("function"), lang.field_id_for_name("field"),
+           lang.field_id_for_name("operand"))
+    assert all(i is not None for i in ids)
+    return ids  # type: ignore[return-value]
+
+
+@functools.cache
 def _kinds_query(group: tuple[str, ...]) -> Query:
     return Query(language(), " ".join(f"({k}) @{k}" for k in group))
 
@@ -108,22 +119,29 @@ class GoFile:
         """(start byte, called name, import path of its qualifier or None) for every
         call in the file, computed once: checks filter calls by name without resolving."""
         if self._calls is None:
+            function, field_, operand_ = _field_ids()
+            imports = {alias.encode(): path for alias, path in self.imports.items()}
             out = []
             for call in self.nodes("call_expression"):
-                func = call.child_by_field_name("function")
+                func = call.child_by_field_id(function)
                 while func is not None and func.type == "parenthesized_expression":
                     func = func.named_children[0] if func.named_children else None
                 if func is None:
                     continue
-                if func.type == "selector_expression":
-                    name_node = func.child_by_field_name("field")
-                    operand = func.child_by_field_name("operand")
+                kind = func.type
+                if kind == "selector_expression":
+                    name_node = func.child_by_field_id(field_)
+                    operand = func.child_by_field_id(operand_)
                     path = None
                     if operand is not None and operand.type == "identifier":
-                        path = self.imports.get(text(operand))
-                    out.append((call.start_byte, text(name_node), path))
-                elif func.type == "identifier":
-                    out.append((call.start_byte, text(func), None))
+                        path = imports.get(operand.text)
+                    name = name_node.text if name_node is not None else None
+                    out.append((call.start_byte,
+                                name.decode("utf-8", "replace") if name else "", path))
+                elif kind == "identifier":
+                    name = func.text
+                    out.append((call.start_byte,
+                                name.decode("utf-8", "replace") if name else "", None))
             self._calls = out
         return self._calls
 
