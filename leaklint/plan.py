@@ -233,9 +233,6 @@ def _plan_go(
             info, run_scans = scans.package(directory, files)
             index.add(info)
             absolute = info.directory
-            module = index.module(absolute)
-            if inputs is not None and module is not None:
-                inputs.files.add(str(module.root / "go.mod"))
             size = sum(s.size for s in run_scans.values())
             readable = all(s.readable for s in run_scans.values())
         else:

@@ -287,6 +287,7 @@ class GoIndex:
         self._packages: dict[Path, GoPackageInfo | None] = {}
         self._modules: dict[Path, GoModule | None] = {}
         self._closures: dict[Path, frozenset[Path]] = {}
+        self._incomplete: dict[Path, bool] = {}  # closure holds a missing import
         self._deps: dict[Path, tuple[list[Path], bool]] = {}
         self._api: dict[Path, bool] = {}
         self._targets: dict[tuple[Path, str], Path | bool] = {}
@@ -325,8 +326,8 @@ class GoIndex:
     def incomplete(self, directory: Path) -> bool:
         """Whether the package or a same-module package it imports (transitively)
         imports a package of the module that is not on disk."""
-        return any(self._same_module_dirs(info)[1] for member in self.closure(directory)
-                   if (info := self.info(member)) is not None)
+        self.closure(directory)
+        return self._incomplete[directory]
 
     def closure(self, directory: Path) -> frozenset[Path]:
         """The package and every same-module package it imports, transitively."""
@@ -334,21 +335,26 @@ class GoIndex:
             return self._closures[directory]
         seen = {directory}
         stack = [directory]
+        missing = False
         while stack:
             info = self.info(stack.pop())
             if info is None:
                 continue
-            for dep in self._same_module_dirs(info)[0]:
+            deps, gap = self._same_module_dirs(info)
+            missing = missing or gap
+            for dep in deps:
                 if dep in seen:
                     continue
                 done = self._closures.get(dep)
                 if done is not None:
                     seen |= done  # a dependency's finished closure: no walk through it
+                    missing = missing or self._incomplete[dep]
                 else:
                     seen.add(dep)
                     stack.append(dep)
         result = frozenset(seen)
         self._closures[directory] = result
+        self._incomplete[directory] = missing
         return result
 
     def wanted(self, directory: Path) -> bool:

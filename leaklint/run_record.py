@@ -28,6 +28,7 @@ KEPT = 8  # records of other invocations kept (the oldest go first)
 # Looked for in a directory and every one above it (the repository root, the module, the
 # ignore rules): whether each is there counts, and the content of the last two.
 _PROBED = (".git", "go.mod", ".gitignore")
+_READ = ("go.mod", ".gitignore")
 
 
 @dataclass
@@ -62,6 +63,22 @@ def _file_sig(st: os.stat_result) -> list[int]:
     return [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
+def _unchanged(entries: list[list], sig) -> bool:
+    """Whether each [path, *signature] still stats to the same signature."""
+    return all(sig(os.stat(path)) == rest for path, *rest in entries)
+
+
+def _signed(paths: set[str], sig, newest: int) -> list[list] | None:
+    """[path, *signature] for each path; None when one was modified after `newest`."""
+    out = []
+    for path in sorted(paths):
+        st = os.stat(path)
+        if st.st_mtime_ns > newest:
+            return None
+        out.append([path, *sig(st)])
+    return out
+
+
 class RunRecords:
     """Records under `.leaklint_cache/v1/runs/`, one per invocation key."""
 
@@ -76,14 +93,9 @@ class RunRecords:
             data = json.loads(self._path.read_bytes())
             if data.get("salt") != self._cache.salt:
                 return None
-            for path, mtime, ino in data["directories"]:
-                st = os.stat(path)
-                if st.st_mtime_ns != mtime or st.st_ino != ino:
-                    return None
-            for path, size, mtime, ino in data["files"]:
-                st = os.stat(path)
-                if st.st_size != size or st.st_mtime_ns != mtime or st.st_ino != ino:
-                    return None
+            if not (_unchanged(data["directories"], _dir_sig)
+                    and _unchanged(data["files"], _file_sig)):
+                return None
             for path, was_there in data["probes"]:
                 if os.path.lexists(path) != was_there:
                     return None
@@ -100,24 +112,16 @@ class RunRecords:
             return
         newest = inputs.started_ns - StatMemo.RACY_NS
         try:
-            directories = []
-            for path in sorted(inputs.directories):
-                st = os.stat(path)
-                if st.st_mtime_ns > newest:
-                    return
-                directories.append([path, *_dir_sig(st)])
             probes = []
             for path in inputs.probes():
                 there = os.path.lexists(path)
                 probes.append([path, there])
-                if there and not path.endswith(".git"):
+                if there and os.path.basename(path) in _READ:
                     inputs.files.add(path)  # its content counts too
-            files = []
-            for path in sorted(inputs.files):
-                st = os.stat(path)
-                if st.st_mtime_ns > newest:
-                    return
-                files.append([path, *_file_sig(st)])
+            directories = _signed(inputs.directories, _dir_sig, newest)
+            files = _signed(inputs.files, _file_sig, newest)
+            if directories is None or files is None:
+                return  # modified too recently to trust its timestamp
             data = {"salt": self._cache.salt, "directories": directories, "files": files,
                     "probes": probes,
                     "outcome": encode_outcome(outcome),

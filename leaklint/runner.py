@@ -152,16 +152,16 @@ def process_unit(unit: WorkUnit, ctx: RunContext) -> dict:
         # Parsed Go packages sit in reference cycles; a Python file's libcst tree is
         # freed by reference counting, and collecting after it only cost time.
         memory.after_unit(unit.size)
-    return _outcome(out)
+    return outcome_of(out)
 
 
-def _outcome(result: RunResult) -> dict:
+def outcome_of(result: RunResult) -> dict:
     """A unit's outcome as the cache stores it (see leaklint.cache)."""
     return {"findings": result.findings, "problems": result.problems,
             "suppressed": result.suppressed, "files": result.files_analysed}
 
 
-def _merge(outcome: dict, out: RunResult) -> None:
+def merge(outcome: dict, out: RunResult) -> None:
     out.findings.extend(outcome["findings"])
     out.problems.extend(outcome["problems"])
     out.suppressed += outcome["suppressed"]
@@ -203,7 +203,7 @@ def run(
         head.sort(key=lambda u: -u.size)
         done = ((unit, process_unit(unit, ctx)) for unit in head)
     for unit, outcome in done:
-        _merge(outcome, out)
+        merge(outcome, out)
         if cache is not None and unit.key:
             cache.put(unit.key, outcome)
     out.findings.sort(key=Finding.sort_key)
@@ -219,11 +219,11 @@ def _uncached(planned: Iterable[tuple[WorkUnit, dict | None]], out: RunResult,
         if inputs is not None and unit.key is None:
             inputs.complete = False  # it depends on something no key could name
         if cached is None and unit.settled:
-            cached = _outcome(RunResult(files_analysed=len(unit.files)))
+            cached = outcome_of(RunResult(files_analysed=len(unit.files)))
             if cache is not None and unit.key:
                 cache.put(unit.key, cached)
         if cached is not None:
-            _merge(cached, out)
+            merge(cached, out)
         else:
             yield unit
 

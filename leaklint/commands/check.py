@@ -12,7 +12,7 @@ from leaklint import config as config_mod
 from leaklint.context import RunContext
 from leaklint.discovery import discover
 from leaklint.output import OutputError, emit
-from leaklint.runner import RunResult, run
+from leaklint.runner import RunResult, merge, outcome_of, run
 from leaklint.selection import enabled_rules
 
 if TYPE_CHECKING:
@@ -95,11 +95,6 @@ def _run_records(args, ctx: RunContext, cache, entries):
     return RunRecords(cache, invocation)
 
 
-def _outcome(result: RunResult) -> dict:
-    return {"findings": result.findings, "problems": result.problems,
-            "suppressed": result.suppressed, "files": result.files_analysed}
-
-
 def run_check(args) -> int:
     if args.jobs < 0:
         _stderr("error: --jobs must be 0 (every core) or a positive number")
@@ -124,8 +119,8 @@ def run_check(args) -> int:
     files: list = []
     if recorded is not None:  # nothing it read has moved since: its outcome stands
         outcome, discovery_problems = recorded
-        result = RunResult(outcome["findings"], outcome["problems"], outcome["files"],
-                           outcome["suppressed"])
+        result = RunResult()
+        merge(outcome, result)
     else:
         from leaklint.run_record import Inputs
 
@@ -142,8 +137,8 @@ def run_check(args) -> int:
                               if shard.in_shard(p, args.shard)]
         result = run(found.files, ctx, jobs=args.jobs, cache=cache, inputs=inputs)
         files, discovery_problems = found.files, found.problems
-        if records is not None and inputs is not None:
-            records.save(_outcome(result), discovery_problems, inputs)
+        if records is not None and inputs is not None:  # (always both or neither)
+            records.save(outcome_of(result), discovery_problems, inputs)
     result.problems[:0] = [FileProblem(p, reason, "unreadable") for p, reason in discovery_problems]
     for problem in result.problems:
         _stderr(f"{problem.path}: {problem.reason}")
