@@ -10,7 +10,7 @@ from pathlib import Path
 from leaklint import catalogue
 from leaklint.config import PythonModels, Settings
 from leaklint.context import RunContext
-from leaklint.python import analyse_file
+from leaklint.python.analysis import analyse_file
 from leaklint.python.prefilter import mentions_api
 from leaklint.sources import SourceFile
 
@@ -101,7 +101,7 @@ def test_prefilter_keeps_libcst_away_from_unrelated_files() -> None:
         from leaklint import catalogue
         from leaklint.config import Settings
         from leaklint.context import RunContext
-        from leaklint.python import analyse_file
+        from leaklint.python.analysis import analyse_file
         from leaklint.sources import SourceFile
         src = b"from urllib.parse import urljoin\\nimport http\\nprint(urljoin('a', 'b'))\\n"
         ctx = RunContext(Settings(), frozenset(catalogue.load()))

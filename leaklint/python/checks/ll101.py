@@ -10,9 +10,9 @@ from __future__ import annotations
 import libcst as cst
 
 from leaklint.python import api
-from leaklint.python.checks.args import is_false, is_true, keyword, offline_url
-from leaklint.python.checks.owner import fate, injects_socket, leaks, related, where
+from leaklint.python.args import is_false, is_true, keyword, offline_url
 from leaklint.python.names import Request, code
+from leaklint.python.owner import fate, injects_socket, leaks, related, where
 
 RULES = ("LL101",)
 

@@ -4,8 +4,8 @@ HTTPConnection built in a function and neither closed nor handed over."""
 from __future__ import annotations
 
 from leaklint.python import api
-from leaklint.python.checks.owner import connects, fate, leaks, related, where
 from leaklint.python.names import code
+from leaklint.python.owner import connects, fate, leaks, related, where
 
 RULES = ("LL102",)
 

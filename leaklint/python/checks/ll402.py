@@ -11,7 +11,7 @@ from __future__ import annotations
 import libcst as cst
 
 from leaklint.python import api
-from leaklint.python.checks.args import (
+from leaklint.python.args import (
     MISSING,
     is_none,
     keyword,
@@ -19,8 +19,8 @@ from leaklint.python.checks.args import (
     positional,
     star_kwargs,
 )
-from leaklint.python.checks.owner import connects
 from leaklint.python.names import code
+from leaklint.python.owner import connects
 
 RULES = ("LL402",)
 
@@ -80,7 +80,7 @@ def _targets(node) -> list:
 
 
 def _dict_sets(literal: cst.Dict, name: str) -> bool:
-    from leaklint.python.checks.args import dict_has
+    from leaklint.python.args import dict_has
 
     return dict_has(literal, name)
 
