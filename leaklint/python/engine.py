@@ -33,7 +33,6 @@ class Analysis:
     report: FileReport
     sites: list[Site] = field(default_factory=list)
     # Constructor calls LL301 reported, so LL102 does not report them twice.
-    per_call: set[int] = field(default_factory=set)
 
     def span(self, node: cst.CSTNode) -> Span:
         pos = self.facts.positions[node]

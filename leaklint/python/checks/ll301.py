@@ -28,7 +28,6 @@ def check(analysis) -> None:
         if site.client.library == api.HTTP_CLIENT:
             continue  # one connection, not a pool: nothing to reuse across calls
         if single_use(analysis, site):
-            analysis.per_call.add(id(site.call))
             analysis.report.report(
                 "LL301", analysis.span(site.call), scope=analysis.scope(site.fn),
                 what=f"{_short(site.call)}", function=site.fn.name.value,
