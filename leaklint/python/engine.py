@@ -10,6 +10,7 @@ from leaklint.emit import FileReport
 from leaklint.model import Scope, Span
 from leaklint.python.api import Client
 from leaklint.python.facts import Facts, Function, collect
+from leaklint.python.mocks import under_mock
 from leaklint.python.names import Request, Resolver
 from leaklint.python.slicing import Sliced
 from leaklint.sources import SourceFile
@@ -32,7 +33,6 @@ class Analysis:
     resolver: Resolver
     report: FileReport
     sites: list[Site] = field(default_factory=list)
-    # Constructor calls LL301 reported, so LL102 does not report them twice.
 
     def span(self, node: cst.CSTNode) -> Span:
         pos = self.facts.positions[node]
@@ -60,8 +60,12 @@ class Analysis:
 
 def classify(analysis: Analysis) -> None:
     resolver = analysis.resolver
+    parents = analysis.facts.parents
     for node, fn in analysis.facts.calls:
         site = Site(node, fn)
+        if under_mock(node, parents):
+            analysis.sites.append(site)  # no socket there: neither a client nor a request
+            continue
         site.client = resolver.constructor(node)
         if site.client is None:
             site.request = resolver.request(node, fn)
