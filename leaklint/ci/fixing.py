@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import difflib
+import io
 import itertools
 import os
 import tempfile
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from leaklint.model import Edit, Finding
+from leaklint.report.names import shown
 
 
 class FixError(Exception):
@@ -112,9 +114,16 @@ def _overlaps(a: int, b: int, x: int, y: int) -> bool:
 
 
 def unified_diff(fix: FileFix) -> str:
-    before = fix.before.decode("utf-8-sig").splitlines(keepends=True)
-    after = fix.after.decode("utf-8-sig").splitlines(keepends=True)
-    return "".join(difflib.unified_diff(before, after, f"a/{fix.path}", f"b/{fix.path}"))
+    # Lines end at \n, \r\n or \r only, as for the parsers (not at a form feed or
+    # U+2028, as str.splitlines() has it): the hunks' line numbers are the findings'.
+    before = io.StringIO(fix.before.decode("utf-8-sig"), newline="").readlines()
+    after = io.StringIO(fix.after.decode("utf-8-sig"), newline="").readlines()
+    name = shown(fix.path)
+    if name.startswith('"'):  # git's quoted form quotes the prefix too
+        old, new = f'"a/{name[1:]}', f'"b/{name[1:]}'
+    else:
+        old, new = f"a/{name}", f"b/{name}"
+    return "".join(difflib.unified_diff(before, after, old, new))
 
 
 def write(fix: FileFix) -> None:

@@ -12,6 +12,7 @@ from leaklint.ci import gate as ci_gate
 from leaklint.context import RunContext
 from leaklint.engine.discovery import discover
 from leaklint.engine.runner import RunResult, merge, outcome_of, run
+from leaklint.report.names import shown
 from leaklint.report.output import OutputError, emit
 from leaklint.selection import enabled_rules
 
@@ -141,7 +142,7 @@ def run_check(args) -> int:
             records.save(outcome_of(result), discovery_problems, inputs)
     result.problems[:0] = [FileProblem(p, reason, "unreadable") for p, reason in discovery_problems]
     for problem in result.problems:
-        _stderr(f"{problem.path}: {problem.reason}")
+        _stderr(f"{shown(problem.path)}: {problem.reason}")
 
     base = _path_base(args)
     try:

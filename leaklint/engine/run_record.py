@@ -92,7 +92,7 @@ class RunRecords:
     def __init__(self, cache: Cache, invocation: list[str]) -> None:
         self._cache = cache
         self._directory = cache.directory / LAYOUT / "runs"
-        self._path = self._directory / (cache.key([s.encode() for s in invocation]) + ".json")
+        self._path = self._directory / (cache.key([os.fsencode(s) for s in invocation]) + ".json")
 
     def load(self) -> tuple[dict, list[tuple[str, str]]] | None:
         """(the run's outcome, discovery's problems) when nothing it read has moved."""

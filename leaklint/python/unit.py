@@ -29,7 +29,7 @@ def plan(candidates: list[Candidate], planning: Planning) -> Iterator[tuple[Work
         key, cached = None, None
         if planning.cache is not None and scanned.digest is not None:
             key, cached = planning.cached(
-                [b"python", planning.context, candidate.display.encode(), scanned.digest])
+                [b"python", planning.context, os.fsencode(candidate.display), scanned.digest])
         yield WorkUnit("python", (candidate,), size=scanned.size, key=key), cached
 
 

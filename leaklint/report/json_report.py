@@ -6,6 +6,7 @@ import json
 
 from leaklint import catalogue
 from leaklint.model import Finding
+from leaklint.report.names import shown
 
 
 def finding_dict(f: Finding) -> dict:
@@ -29,7 +30,7 @@ def finding_dict(f: Finding) -> dict:
         "rule": f.rule_id,
         "name": rule.name,
         "level": rule.level.value,
-        "path": f.path,
+        "path": shown(f.path),
         "line": f.span.line,
         "column": f.span.column,
         "end_line": f.span.end_line,

@@ -15,6 +15,7 @@ from leaklint.catalogue import Rule
 from leaklint.ci.fingerprint import KEY, for_run, repo_path, repository_root
 from leaklint.docs import render_rule_markdown
 from leaklint.model import FileProblem, Finding, Span
+from leaklint.report.names import shown
 
 __all__ = ["render", "repository_root"]
 
@@ -63,7 +64,7 @@ def artifact_location(path: str, base: Path) -> dict:
             rel = Path(os.path.relpath(os.path.realpath(path), base)).as_posix()
         except ValueError:  # another drive on Windows: nothing relative exists
             return {"uri": Path(os.path.realpath(path)).as_uri()}
-    return {"uri": quote(rel, safe="/"), "uriBaseId": SRCROOT}
+    return {"uri": quote(os.fsencode(rel), safe="/"), "uriBaseId": SRCROOT}
 
 
 def _base_uri(base: Path) -> str:
@@ -197,7 +198,7 @@ def _notification(p: FileProblem, base: Path) -> dict:
     return {
         # Unreadable files were not analysed at all: results are incomplete.
         "level": "error" if p.kind == "unreadable" else "warning",
-        "message": {"text": f"{p.path}: {p.reason}"},
+        "message": {"text": f"{shown(p.path)}: {p.reason}"},
         "descriptor": {"id": desc_id},
         "locations": [{"physicalLocation": {"artifactLocation": artifact_location(p.path,
                                                                                   base)}}],

@@ -6,6 +6,7 @@ from collections import Counter
 
 from leaklint import catalogue
 from leaklint.model import Finding, Level
+from leaklint.report.names import shown
 
 _COLORS = {Level.ERROR: "\033[31m", Level.WARNING: "\033[33m", Level.NOTE: "\033[36m"}
 _BOLD, _RESET = "\033[1m", "\033[0m"
@@ -23,7 +24,7 @@ def render(
     rules = catalogue.load()
     out: list[str] = []
     for f in findings:
-        loc = f"{f.path}:{f.span.line}:{f.span.column}:"
+        loc = f"{shown(f.path)}:{f.span.line}:{f.span.column}:"
         if color:
             level = rules[f.rule_id].level
             out.append(f"{_BOLD}{loc}{_RESET} {_COLORS[level]}{f.rule_id}{_RESET} {f.message}")
