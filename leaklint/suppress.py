@@ -63,7 +63,9 @@ def scan(text: str, language: str) -> Suppressions:
     if "nolint" not in text and "leaklint" not in text and "noqa" not in text.lower():
         return result
     file_codes: list[str] = []
-    for index, line in enumerate(text.splitlines(), start=1):
+    # Lines end at \n (lone CRs were made \n on reading; a CRLF leaves a \r): never
+    # splitlines(), which also ends a line at a form feed, \v, U+0085 or U+2028.
+    for index, line in enumerate(text.split("\n"), start=1):
         if "//" not in line and "#" not in line:
             continue
         if (m := _FILE_IGNORE.search(line)) is not None:

@@ -76,7 +76,7 @@ def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
 
 def _first_line(data: bytes) -> str:
     text = data.decode("utf-8", "replace").strip()
-    return text.splitlines()[0] if text else ""
+    return text.splitlines()[0] if text else ""  # not positions
 
 
 def _unquote(name: bytes) -> str:

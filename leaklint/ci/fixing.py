@@ -115,7 +115,7 @@ def _overlaps(a: int, b: int, x: int, y: int) -> bool:
 
 def unified_diff(fix: FileFix) -> str:
     # Lines end at \n, \r\n or \r only, as for the parsers (not at a form feed or
-    # U+2028, as str.splitlines() has it): the hunks' line numbers are the findings'.
+    # U+2028, as splitlines() has it): the hunks' line numbers are the findings'.
     before = io.StringIO(fix.before.decode("utf-8-sig"), newline="").readlines()
     after = io.StringIO(fix.after.decode("utf-8-sig"), newline="").readlines()
     name = shown(fix.path)

@@ -93,7 +93,7 @@ def rule_descriptor(rule: Rule) -> dict:
 def _help_markdown(rule: Rule) -> str:
     """The rule's documentation page, without its generated-file comment."""
     page = render_rule_markdown(rule)
-    return "\n".join(line for line in page.splitlines() if not line.startswith("<!--"))
+    return "\n".join(line for line in page.split("\n") if not line.startswith("<!--"))
 
 
 def region(span: Span) -> dict:
