@@ -71,6 +71,35 @@ def _str_list(value: object, where: str, key: str, *, prefixes: bool = False) ->
     return tuple(value)
 
 
+def pattern_error(pattern: str) -> str | None:
+    """Why the pattern library refuses a gitignore-style pattern (`foo\\`, `!`, `[z-a]`),
+    or None when it accepts it."""
+    import pathspec  # here: only a run with patterns pays for the import
+
+    try:
+        pathspec.GitIgnoreSpec.from_lines([pattern])
+    except re.error as exc:
+        return exc.msg
+    except ValueError as exc:
+        stripped = pattern.rstrip(" ")
+        if (len(stripped) - len(stripped.rstrip("\\"))) % 2:
+            return "it ends with a lone backslash"
+        if stripped in ("!", "\\"):
+            return "it matches nothing"
+        return str(exc) or type(exc).__name__
+    return None
+
+
+def _patterns(value: object, where: str, key: str) -> tuple[str, ...]:
+    patterns = _str_list(value, where, key)
+    for pattern in patterns:
+        reason = pattern_error(pattern)
+        if reason is not None:
+            raise ConfigError(f"{where}: '{key}' has {pattern!r}, which is not a valid "
+                              f"pattern ({reason})")
+    return patterns
+
+
 def _models(table: object, where: str, allowed: dict[str, str], cls: type) -> object:
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: must be a table")
@@ -114,7 +143,7 @@ def parse_table(table: dict, where: str, source: Path | None) -> Settings:
         if key in ("select", "ignore", "extend-select"):
             values[key.replace("-", "_")] = _str_list(value, where, key, prefixes=True)
         elif key in ("exclude", "extend-exclude"):
-            values[key.replace("-", "_")] = _str_list(value, where, key)
+            values[key.replace("-", "_")] = _patterns(value, where, key)
         elif key == "respect-gitignore":
             if not isinstance(value, bool):
                 raise ConfigError(f"{where}: 'respect-gitignore' must be true or false")

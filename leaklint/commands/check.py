@@ -39,6 +39,10 @@ def _settings(args) -> config_mod.Settings:
     if args.extend_select is not None:
         overrides["extend_select"] = settings.extend_select + tuple(args.extend_select)
     if args.exclude is not None:
+        for pattern in args.exclude:
+            if (reason := config_mod.pattern_error(pattern)) is not None:
+                raise config_mod.ConfigError(
+                    f"--exclude: {pattern!r} is not a valid pattern ({reason})")
         overrides["exclude"] = tuple(args.exclude)
     if args.no_respect_gitignore:
         overrides["respect_gitignore"] = False
