@@ -30,6 +30,7 @@ GO_LEAK = (
     "\treturn resp.StatusCode\n"
     "}\n"
 )
+NOQA = "no" "qa"  # spelt in two parts, or the linter reads it as a directive
 PY_LEAK = "import requests\n\n\ndef f(u):\n    return requests.get(u)\n"  # LL402, line 5
 
 ENV = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
@@ -311,10 +312,10 @@ def test_diff_base_keeps_findings_in_names_with_spaces_and_quotes(tmp_path: Path
                                        "\u2028", "\u2029"])
 def test_suppression_lines_ignore_unicode_line_separators(tmp_path: Path,
                                                           separator: str) -> None:
-    # A `# noqa` on the line above a leak must not reach it through a separator
+    # A noqa comment on the line above a leak must not reach it through a separator
     # str.splitlines() counts; a //nolint on the leak's own line must keep working.
     py = ("import requests\n\n\n"
-          f"def f(u):\n    x = 1  # noqa {separator} comment\n    return requests.get(u)\n")
+          f"def f(u):\n    x = 1  # {NOQA} {separator} comment\n    return requests.get(u)\n")
     go = GO_LEAK.replace("func fetch", f"// a {separator} b\nfunc fetch").replace(
         "\tresp, err := http.Get(u)\n", "\tresp, err := http.Get(u) //nolint\n")
     (tmp_path / "a.py").write_text(py, encoding="utf-8")
@@ -424,19 +425,31 @@ def test_symlinked_cache_shard_is_not_written_through(tmp_path: Path) -> None:
 def test_stale_tmp_files_in_the_cache_are_removed_on_start(tmp_path: Path) -> None:
     _leaky_repo(tmp_path)
     assert leaklint(["check", "."], tmp_path).returncode == 1
-    shard = next(p for p in (tmp_path / ".leaklint_cache" / "v1").iterdir()
-                 if p.is_dir() and len(p.name) == 2)
+    cache = tmp_path / ".leaklint_cache"
+    shard = next(p for p in (cache / "v1").iterdir() if p.is_dir() and len(p.name) == 2)
+    assert not [p for p in cache.rglob(".tmp-*")]
     old = time.time() - 3600
-    stale = [shard / ".tmp-stale", tmp_path / ".leaklint_cache" / ".tmp-tag",
-             tmp_path / ".leaklint_cache" / "v1" / ".tmp-memo"]
-    for path in stale:
-        path.write_bytes(b"")
-        os.utime(path, (old, old))
-    fresh = shard / ".tmp-fresh"  # another run may be writing this one right now
+
+    def leave(*paths: Path) -> list[Path]:
+        for path in paths:
+            path.write_bytes(b"")
+            os.utime(path, (old, old))
+        return list(paths)
+
+    stale = leave(cache / "tmp" / ".tmp-stale", cache / "tmp" / ".tmp-memo")
+    fresh = cache / "tmp" / ".tmp-fresh"  # another run may be writing this one right now
     fresh.write_bytes(b"")
     assert leaklint(["check", "leak.go"], tmp_path).returncode == 1
     assert [p for p in stale if p.exists()] == []
     assert fresh.exists()
+    # Debris beside the entries (where temporary files used to be written) goes once.
+    fresh.unlink()
+    (cache / "tmp").rmdir()
+    (cache / "v1" / "runs").mkdir(exist_ok=True)
+    stale = leave(shard / ".tmp-stale", cache / ".tmp-tag", cache / "v1" / ".tmp-memo",
+                  cache / "v1" / "runs" / ".tmp-run")
+    assert leaklint(["check", "leak.go"], tmp_path).returncode == 1
+    assert [p for p in stale if p.exists()] == []
 
 
 def test_interrupted_cache_write_leaves_no_tmp_file(tmp_path: Path, monkeypatch) -> None:
@@ -461,6 +474,7 @@ def test_interrupted_cache_write_leaves_no_tmp_file(tmp_path: Path, monkeypatch)
                                       "files": 1})
     monkeypatch.undo()
     assert [p for p in cache.directory.rglob(".tmp-*")] == []
+    assert cache.get(cache.key([b"x"])) is None
 
 
 # --- 16. -o naming an input file -------------------------------------------------------

@@ -76,7 +76,12 @@ def _cache(args, settings: config_mod.Settings):
     from leaklint.engine.cache import Cache, code_fingerprint, project_root
 
     first = Path(args.paths[0]) if args.paths else Path(".")
-    return Cache(project_root(first, settings.source), code_fingerprint())
+    cache = Cache(project_root(first, settings.source), code_fingerprint(), notice=_stderr)
+    refused = cache.open()
+    if refused is not None:  # the cache only saves time: say why, go on without it
+        _stderr(refused)
+        return None
+    return cache
 
 
 def _run_records(args, ctx: RunContext, cache, entries):
@@ -92,8 +97,6 @@ def _run_records(args, ctx: RunContext, cache, entries):
         return None
     from leaklint.engine.plan import context_fingerprint
     from leaklint.engine.run_record import RunRecords
-
-    cache.prepare()  # before the walk: creating it changes the directory that holds it
 
     invocation = ["check", os.getcwd(), *paths,
                   context_fingerprint(ctx).decode("utf-8", "replace")]
