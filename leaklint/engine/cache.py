@@ -18,6 +18,8 @@ import contextlib
 import hashlib
 import json
 import os
+import re
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -52,11 +54,49 @@ def project_root(first_path: Path, config_source: Path | None) -> Path:
     return start if start.is_dir() else start.parent
 
 
+# The parsers whose verdicts the cache stores ("cannot be parsed" included).
+PARSERS = ("libcst", "tree_sitter", "tree_sitter_go")
+_DIST_INFO = re.compile(r"(?P<name>[A-Za-z0-9_.]+)-(?P<version>[^-]+)\.(?:dist|egg)-info")
+
+
+def parser_versions() -> list[str]:
+    """`name=version:size:mtime` for each parser, from the sys.path entry it would be
+    imported from (its dist-info directory, its __init__), without importing it: a
+    parser upgrade must not serve the previous parser's results."""
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        if len(found) == len(PARSERS):
+            break
+        if not entry or not os.path.isabs(entry):  # never the analysed tree's own
+            continue
+        try:
+            names = os.listdir(entry)
+        except OSError:
+            continue
+        versions = {}
+        for name in names:
+            m = _DIST_INFO.fullmatch(name)
+            if m is not None:
+                versions[m.group("name").lower().replace("-", "_").replace(".", "_")] = \
+                    m.group("version")
+        for package in PARSERS:
+            if package in found or package not in names:
+                continue
+            try:
+                st = os.stat(os.path.join(entry, package, "__init__.py"))
+                stamp = f"{st.st_size}:{st.st_mtime_ns}"
+            except OSError:
+                stamp = "?"
+            found[package] = f"{package}={versions.get(package, '?')}:{stamp}"
+    return [found.get(package, f"{package}=absent") for package in PARSERS]
+
+
 def code_fingerprint() -> str:
     """The version plus the size and mtime of leaklint's own modules and rule files, so
-    an edited but unreleased checkout never serves results of older code."""
+    an edited but unreleased checkout never serves results of older code; and the
+    parsers' versions and Python's, whose parsers decide what a file holds."""
     package = Path(__file__).resolve().parent
-    parts = [__version__]
+    parts = [__version__, sys.version, *parser_versions()]
     roots = [package, package.parent / "rules", package / "_catalogue"]
     for root in roots:
         if not root.is_dir():
