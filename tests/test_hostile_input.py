@@ -364,7 +364,7 @@ def test_cache_key_includes_parser_and_python_versions(tmp_path: Path, monkeypat
 # --- 12. codecs CPython refuses in a coding declaration ----------------------------------
 
 @pytest.mark.parametrize("codec", ["utf-16", "utf-32", "utf-16-le", "rot13", "hex",
-                                   "cp037", "undefined"])
+                                   "cp037", "undefined", "no-such-codec"])
 def test_coding_declaration_cpython_refuses_is_ll000(tmp_path: Path, codec: str) -> None:
     target = tmp_path / "declared.py"
     target.write_bytes(f"# -*- coding: {codec} -*-\n".encode() + PY_LEAK.encode())
