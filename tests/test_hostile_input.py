@@ -303,7 +303,7 @@ def test_diff_base_keeps_findings_in_names_with_spaces_and_quotes(tmp_path: Path
                     tmp_path)
     assert proc.returncode == 1, proc.stderr
     found = json.loads(proc.stdout)
-    assert [unquote_name(f["path"]) for f in found] == [name]
+    assert {unquote_name(f["path"]) for f in found} == {name}
 
 
 # --- 10. lines end at \n, \r\n and \r only -------------------------------------------------
