@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from leaklint import config as config_mod
 from leaklint.ci import gate as ci_gate
 from leaklint.context import RunContext
-from leaklint.engine.discovery import discover
+from leaklint.engine.discovery import discover, language_of
 from leaklint.engine.runner import RunResult, merge, outcome_of, run
 from leaklint.report.names import shown
 from leaklint.report.output import OutputError, emit
@@ -103,9 +103,29 @@ def _run_records(args, ctx: RunContext, cache, entries):
     return RunRecords(cache, invocation)
 
 
+def _output_is_an_input(output: Path | None, paths: list[str]) -> bool:
+    """Whether the report would overwrite a source file the run analyses: one named as
+    a PATH, or one inside a PATH directory (through a link too)."""
+    if output is None:
+        return False
+    real = os.path.realpath(output)
+    if not os.path.isfile(real) or language_of(Path(real)) is None:
+        return False  # only a .go or .py file can be an input
+    for raw in paths or ["."]:
+        target = os.path.realpath(raw)
+        if target == real or (os.path.isdir(target)
+                              and real.startswith(target.rstrip(os.sep) + os.sep)):
+            return True
+    return False
+
+
 def run_check(args) -> int:
     if args.jobs < 0:
         _stderr("error: --jobs must be 0 (every core) or a positive number")
+        return EXIT_ERROR
+    if _output_is_an_input(args.output, list(args.paths)):
+        _stderr(f"error: -o/--output {shown(str(args.output))}: is one of the files being "
+                "analysed; refusing to overwrite it with the report")
         return EXIT_ERROR
     try:
         settings = _settings(args)
