@@ -96,9 +96,12 @@ def injects_socket(analysis, fn, var: str | None) -> bool:
 _CONNECTING = frozenset({"request", "connect", "putrequest", "endheaders", "send"})
 
 
-def connects(analysis, fn, var: str | None) -> bool:
-    """Does the function make this http.client connection open a socket of its own? Not
-    when it never sends, nor when it hands the connection a caller-owned socket."""
+def connects(analysis, fn, var: str | None,
+             methods: frozenset[str] = _CONNECTING) -> bool:
+    """Does the function make this client open a socket of its own? Not when it never
+    calls one of `methods` on it (a Session used only for prepare_request or
+    merge_environment_settings sends nothing) and never passes it on, nor when it hands
+    an http.client connection a caller-owned socket."""
     if fn is None or var is None:
         return True
     if injects_socket(analysis, fn, var):
@@ -109,6 +112,6 @@ def connects(analysis, fn, var: str | None) -> bool:
             continue
         if not isinstance(parent, cst.Attribute) or parent.value is not name:
             return True  # passed somewhere: it may be used to connect there
-        if parent.attr.value in _CONNECTING:
+        if parent.attr.value in methods:
             return True
     return False

@@ -88,8 +88,8 @@ def _dict_sets(literal: cst.Dict, name: str) -> bool:
 def _request(analysis, site) -> None:
     request, call = site.request, site.call
     if request.library in (api.REQUESTS,):
-        if request.method not in api.REQUEST_METHODS:
-            return
+        if request.method not in api.REQUEST_METHODS and request.method != "send":
+            return  # Session.send(prepared) takes a timeout like the verbs
         if request.client is not None and request.client.has_default_timeout:
             return
         if _missing(analysis, call, site.fn, request.keywords):
