@@ -87,6 +87,8 @@ def _dict_sets(literal: cst.Dict, name: str) -> bool:
 
 def _request(analysis, site) -> None:
     request, call = site.request, site.call
+    if request.user:
+        return  # a response function: its own request is judged where it is made
     if request.library in (api.REQUESTS,):
         if request.method not in api.REQUEST_METHODS and request.method != "send":
             return  # Session.send(prepared) takes a timeout like the verbs
