@@ -139,8 +139,8 @@ def measure(project: Project, src: Path, reports: Path | None) -> Result:
         items = findings_of(json.loads((reports / f"{project.name}.json").read_text()))
     else:
         items, seconds = run(checkout)
-    prefix = str(checkout.resolve()) + "/"
-    findings = sorted({(i["path"].removeprefix(prefix).removeprefix("./"), int(i["line"]),
+    marker = project.name + "/"  # reports may name paths from above the checkout
+    findings = sorted({(i["path"].split(marker, 1)[-1].removeprefix("./"), int(i["line"]),
                         i["rule"]) for i in items})
     result = Result(project, findings, count_files(checkout, project.language), seconds)
     rng = random.Random(SEED)
