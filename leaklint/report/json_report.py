@@ -6,7 +6,7 @@ import json
 
 from leaklint import catalogue
 from leaklint.model import Finding
-from leaklint.report.names import shown
+from leaklint.report.names import as_text
 
 
 def finding_dict(f: Finding) -> dict:
@@ -30,7 +30,7 @@ def finding_dict(f: Finding) -> dict:
         "rule": f.rule_id,
         "name": rule.name,
         "level": rule.level.value,
-        "path": shown(f.path),
+        "path": as_text(f.path),
         "line": f.span.line,
         "column": f.span.column,
         "end_line": f.span.end_line,

@@ -7,6 +7,10 @@ printable (controls, line separators), quotes or backslashes: then it is shown i
 git's C-quoted form (`"caf\\351.go"`, octal escapes for the raw bytes), which gives the
 exact bytes back and cannot be mistaken for a plain name. Non-ASCII UTF-8 names stay
 readable (as with git's core.quotePath=false).
+
+Formats whose strings hold any text (JSON, GitHub's escaped properties) keep every name
+that is valid UTF-8 as it is, so tools open it by that name; only the others (and a
+name that starts with a quote, which could be taken for one) are C-quoted there.
 """
 
 from __future__ import annotations
@@ -37,3 +41,15 @@ def shown(name: str) -> str:
             out.append(char)
     out.append('"')
     return "".join(out)
+
+
+def as_text(name: str) -> str:
+    """`name` for a format that holds any valid text: as it is when it is UTF-8 (and
+    does not start with a quote), else C-quoted as `shown` does."""
+    if name.startswith('"'):
+        return shown(name)
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return shown(name)
+    return name
