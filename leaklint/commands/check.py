@@ -42,12 +42,9 @@ def _settings(args) -> config_mod.Settings:
     if args.no_respect_gitignore:
         overrides["respect_gitignore"] = False
     for key in ("select", "ignore", "extend_select"):
-        for prefix in overrides.get(key, ()):
-            if not config_mod.RULE_PREFIX.match(prefix):
-                raise config_mod.ConfigError(
-                    f"--{key.replace('_', '-')}: unknown rule or prefix {prefix!r}; "
-                    "allowed: LL, LL1, LL101 ... or ALL"
-                )
+        named = getattr(args, key)
+        if named is not None:
+            config_mod.check_prefixes(named, f"--{key.replace('_', '-')}")
     return settings.with_overrides(**overrides)
 
 
