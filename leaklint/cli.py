@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
                        action="extend",
                        help="glob patterns of paths not to analyse "
                             "(comma-separated; repeats add up)")
+    check.add_argument("--force-exclude", action="store_true",
+                       help="apply exclude patterns to files and directories named on "
+                            "the command line too (for pre-commit)")
     check.add_argument("--config", type=Path, help="configuration file to use")
     check.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (0: all cores)")
     check.add_argument("--no-cache", action="store_true", help="do not read or write the cache")

@@ -89,6 +89,8 @@ def _run_records(args, ctx: RunContext, cache, entries):
 
     invocation = ["check", os.getcwd(), *paths,
                   context_fingerprint(ctx).decode("utf-8", "replace")]
+    if getattr(args, "force_exclude", False):  # it changes which named paths are read
+        invocation.append("--force-exclude")
     return RunRecords(cache, invocation)
 
 
@@ -125,6 +127,7 @@ def run_check(args) -> int:
         found = discover(
             list(args.paths), exclude=_exclude_spec(settings),
             respect_gitignore=settings.respect_gitignore, inputs=inputs,
+            force_exclude=args.force_exclude,
         )
         if getattr(args, "shard", None) is not None:
             from leaklint.ci import shard
