@@ -39,7 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="analyse files and directories")
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
-    check.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
+    check.add_argument("--format", default="text",
+                       choices=("text", "json", "sarif", "github", "gitlab", "junit"),
+                       help="report format: text, json, sarif (code scanning), github "
+                            "(annotations), gitlab (Code Quality), junit (JUnit XML)")
     check.add_argument("--output", "-o", type=Path, help="write the report here (atomically)")
     # Comma lists, and repeats add up (`--ignore LL301 --ignore LL402`), as in ruff.
     check.add_argument("--select", type=_prefixes, action="extend",

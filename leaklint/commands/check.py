@@ -218,6 +218,14 @@ def _render(args, result, base: Path, prints: list[str]) -> str:
         from leaklint.report.github import render
 
         return render(result.findings, base)
+    if args.format == "gitlab":
+        from leaklint.report.gitlab import render
+
+        return render(result.findings, base, prints)
+    if args.format == "junit":
+        from leaklint.report.junit import render
+
+        return render(result.findings, base)
     from leaklint.report.text import render
 
     color = args.color == "always" or (
