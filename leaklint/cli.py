@@ -39,13 +39,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="analyse files and directories")
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
-    check.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
+    check.add_argument("--format", default="text",
+                       choices=("text", "json", "sarif", "github", "gitlab", "junit"),
+                       help="report format: text, json, sarif (code scanning), github "
+                            "(annotations), gitlab (Code Quality), junit (JUnit XML)")
     check.add_argument("--output", "-o", type=Path, help="write the report here (atomically)")
-    check.add_argument("--select", type=_prefixes, help="rule ids or prefixes to run")
-    check.add_argument("--ignore", type=_prefixes, help="rule ids or prefixes to skip")
-    check.add_argument("--extend-select", type=_prefixes, help="add to the selection")
+    # Comma lists, and repeats add up (`--ignore LL301 --ignore LL402`), as in ruff.
+    check.add_argument("--select", type=_prefixes, action="extend",
+                       help="rule ids or prefixes to run, ALL for every rule "
+                            "(comma-separated; repeats add up)")
+    check.add_argument("--ignore", type=_prefixes, action="extend",
+                       help="rule ids or prefixes to skip (comma-separated; repeats add up)")
+    check.add_argument("--extend-select", type=_prefixes, action="extend",
+                       help="add to the selection (comma-separated; repeats add up)")
     check.add_argument("--exclude", type=lambda v: [p for p in v.split(",") if p],
-                       help="glob patterns of paths not to analyse")
+                       action="extend",
+                       help="glob patterns of paths not to analyse "
+                            "(comma-separated; repeats add up)")
+    check.add_argument("--force-exclude", action="store_true",
+                       help="apply exclude patterns to files and directories named on "
+                            "the command line too (for pre-commit)")
     check.add_argument("--config", type=Path, help="configuration file to use")
     check.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (0: all cores)")
     check.add_argument("--no-cache", action="store_true", help="do not read or write the cache")

@@ -62,12 +62,7 @@ def _str_list(value: object, where: str, key: str, *, prefixes: bool = False) ->
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where}: '{key}' must be a list of strings")
     if prefixes:
-        for v in value:
-            if not RULE_PREFIX.match(v):
-                raise ConfigError(
-                    f"{where}: '{key}' has {v!r}; allowed: rule ids or prefixes "
-                    "such as LL, LL1, LL101, or ALL"
-                )
+        check_prefixes(value, f"{where}: '{key}'")
     return tuple(value)
 
 
@@ -98,6 +93,24 @@ def _patterns(value: object, where: str, key: str) -> tuple[str, ...]:
             raise ConfigError(f"{where}: '{key}' has {pattern!r}, which is not a valid "
                               f"pattern ({reason})")
     return patterns
+
+
+def check_prefixes(values: list[str] | tuple[str, ...], where: str) -> None:
+    """Each value is ALL or an id prefix that selects at least one rule: a typo such as
+    `LL42` must not quietly select or ignore nothing."""
+    from leaklint.selection import unknown
+
+    for v in values:
+        if not RULE_PREFIX.match(v):
+            raise ConfigError(
+                f"{where} has {v!r}; allowed: rule ids or prefixes such as LL, LL1, LL101, "
+                "or ALL"
+            )
+    missing = unknown(values)
+    if missing:
+        raise ConfigError(
+            f"{where} has {missing[0]!r}, which matches no rule; see `leaklint rules`"
+        )
 
 
 def _models(table: object, where: str, allowed: dict[str, str], cls: type) -> object:

@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
@@ -116,6 +117,16 @@ def test_non_utf8_name_round_trips(tmp_path: Path, cache: bool) -> None:
         github = leaklint(["check", *flags, "--format", "github", "."], tmp_path)
         assert github.returncode == 1
         assert github.stdout.count(b"::") >= 4
+
+        gitlab = leaklint(["check", *flags, "--format", "gitlab", "."], tmp_path)
+        assert gitlab.returncode == 1
+        assert {unquote_name(i["location"]["path"])
+                for i in json.loads(gitlab.stdout)} == {go, py}
+
+        junit = leaklint(["check", *flags, "--format", "junit", "."], tmp_path)
+        assert junit.returncode == 1
+        suites = ET.fromstring(junit.stdout).findall("testsuite")
+        assert {unquote_name(suite.get("name")) for suite in suites} == {go, py}
 
 
 def test_non_utf8_name_is_valid_sarif(tmp_path: Path) -> None:

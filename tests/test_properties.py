@@ -19,6 +19,7 @@ import os
 import random
 import re
 import shutil
+import xml.etree.ElementTree as ET
 from functools import cache
 from pathlib import Path
 
@@ -430,10 +431,11 @@ def _round_trip(name: bytes, suffix: str, directory: Path) -> None:
 
     from test_hostile_input import unquote_name
 
+    from leaklint.ci.fingerprint import for_run
     from leaklint.engine.cache import Cache
     from leaklint.engine.discovery import discover
     from leaklint.engine.runner import run
-    from leaklint.report import github, json_report, sarif, text
+    from leaklint.report import github, gitlab, json_report, junit, sarif, text
 
     found = discover(["."])
     assert [os.fsencode(c.path.name) for c in found.files] == [name], found.problems
@@ -449,6 +451,11 @@ def _round_trip(name: bytes, suffix: str, directory: Path) -> None:
         records = json.loads(json_report.render(result.findings).encode("utf-8"))
         assert {unquote_name(r["path"]) for r in records} == {name}
         github.render(result.findings, directory).encode("utf-8")
+        issues = json.loads(gitlab.render(result.findings, directory,
+                                          for_run(result.findings, directory)))
+        assert {unquote_name(i["location"]["path"]) for i in issues} == {name}
+        suites = ET.fromstring(junit.render(result.findings, directory).encode("utf-8"))
+        assert {unquote_name(s.get("name")) for s in suites.findall("testsuite")} == {name}
         log = sarif.build(result.findings, result.problems, base=directory,
                           warn=lambda _msg: None)
         json.dumps(log, ensure_ascii=False).encode("utf-8")

@@ -282,6 +282,13 @@ _SIGNAL_AT_WRITE = textwrap.dedent('''
 ''')
 
 
+def _default_sigint() -> None:
+    """In the child, before exec: SIGINT back to its default. A shell starts background
+    jobs with SIGINT ignored, the child inherits that, and Python then installs no
+    KeyboardInterrupt handler: the test must not depend on how pytest was launched."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize(("signame", "code", "word"),
                          [("SIGTERM", 143, "terminated"), ("SIGINT", 130, "interrupted")])
 def test_signal_during_write_leaves_nothing(signame: str, code: int, word: str,
@@ -290,7 +297,8 @@ def test_signal_during_write_leaves_nothing(signame: str, code: int, word: str,
     proc = subprocess.run(
         [sys.executable, "-c", _SIGNAL_AT_WRITE, signame, "check", "--no-cache",
          "--format", "sarif", "-o", "out.sarif", "."],
-        cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT)
+        cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT,
+        preexec_fn=_default_sigint)
     assert proc.returncode == code, proc.stderr
     assert f"leaklint: {word}" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -311,7 +319,8 @@ def test_signal_from_outside_leaves_all_or_nothing(sig: int, code: int,
     proc = subprocess.Popen(
         [sys.executable, "-m", "leaklint", "check", "--no-cache", "--jobs", "1",
          "--format", "json", "-o", str(out), "tree"],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=_default_sigint)
     try:
         try:
             proc.wait(timeout=1.0)

@@ -52,7 +52,7 @@ def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("dist")
     built = _run([sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(ROOT)])
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
-    wheels = list(out.glob("leaklint-*.whl"))
+    wheels = list(out.glob("leaklint_connections-*.whl"))
     assert len(wheels) == 1, wheels
     return wheels[0]
 

@@ -47,12 +47,9 @@ def _settings(args) -> config_mod.Settings:
     if args.no_respect_gitignore:
         overrides["respect_gitignore"] = False
     for key in ("select", "ignore", "extend_select"):
-        for prefix in overrides.get(key, ()):
-            if not config_mod.RULE_PREFIX.match(prefix):
-                raise config_mod.ConfigError(
-                    f"--{key.replace('_', '-')}: unknown rule or prefix {prefix!r}; "
-                    "allowed: LL, LL1, LL101 ... or ALL"
-                )
+        named = getattr(args, key)
+        if named is not None:
+            config_mod.check_prefixes(named, f"--{key.replace('_', '-')}")
     return settings.with_overrides(**overrides)
 
 
@@ -100,6 +97,8 @@ def _run_records(args, ctx: RunContext, cache, entries):
 
     invocation = ["check", os.getcwd(), *paths,
                   context_fingerprint(ctx).decode("utf-8", "replace")]
+    if getattr(args, "force_exclude", False):  # it changes which named paths are read
+        invocation.append("--force-exclude")
     return RunRecords(cache, invocation)
 
 
@@ -156,6 +155,7 @@ def run_check(args) -> int:
         found = discover(
             list(args.paths), exclude=_exclude_spec(settings),
             respect_gitignore=settings.respect_gitignore, inputs=inputs,
+            force_exclude=args.force_exclude,
         )
         if getattr(args, "shard", None) is not None:
             from leaklint.ci import shard
@@ -244,6 +244,14 @@ def _render(args, result, base: Path, prints: list[str]) -> str:
                       category=args.sarif_category, prints=prints)
     if args.format == "github":
         from leaklint.report.github import render
+
+        return render(result.findings, base)
+    if args.format == "gitlab":
+        from leaklint.report.gitlab import render
+
+        return render(result.findings, base, prints)
+    if args.format == "junit":
+        from leaklint.report.junit import render
 
         return render(result.findings, base)
     from leaklint.report.text import render

@@ -183,9 +183,12 @@ def discover(
     respect_gitignore: bool = True,
     cwd: Path | None = None,
     inputs: Inputs | None = None,
+    force_exclude: bool = False,
 ) -> Discovery:
     """`inputs`: gathers the directories walked (and those above each PATH, where
-    .git and .gitignore files are looked for) and the .gitignore files read."""
+    .git and .gitignore files are looked for) and the .gitignore files read.
+    `force_exclude`: the exclude patterns apply to the PATHs themselves too (pre-commit
+    names every file); without it a PATH named explicitly is always analysed."""
     cwd = cwd or Path.cwd()
     result = Discovery()
     seen: set[Path] = set()
@@ -214,6 +217,22 @@ def discover(
         rel = _display(path, cwd) + ("/" if is_dir else "")
         return exclude.match_file(rel) or exclude.match_file(path.name + ("/" if is_dir else ""))
 
+    def excluded_below(root: Path):
+        """The exclude test for the entries of a named directory. When the directory
+        itself is excluded (`leaklint check fixtures` with `exclude = ["fixtures/"]`),
+        it was named explicitly and is analysed: the patterns then apply to the paths
+        below it, relative to it, so they do not exclude it again through its name."""
+        if exclude is None or not excluded(root, True):
+            return excluded
+        root_abs = os.path.abspath(root)
+
+        def below(path: Path, is_dir: bool) -> bool:
+            rel = Path(os.path.relpath(os.path.abspath(path), root_abs)).as_posix()
+            suffix = "/" if is_dir else ""
+            return exclude.match_file(rel + suffix) or exclude.match_file(path.name + suffix)
+
+        return below
+
     # Several PATH arguments may overlap through links; one PATH walked cannot repeat a
     # file except through a link (checked per file).
     overlapping = len(paths) > 1
@@ -228,11 +247,13 @@ def discover(
             language = language_of(path)
             if language is None:
                 result.problems.append((raw, "not a .go or .py file"))
-            else:  # named explicitly: always analysed
-                add(path, language)
+            elif not (force_exclude and excluded(path, False)):
+                add(path, language)  # named explicitly: analysed unless forced out
             continue
         if not path.is_dir():
             result.problems.append((raw, "not a regular file or directory"))
+            continue
+        if force_exclude and excluded(path, True):
             continue
         root_abs = path.resolve()
         if inputs is not None:
@@ -244,8 +265,8 @@ def discover(
             # .gitignore files between the repository root and the named directory apply too.
             base_chain = [repo, *[p for p in reversed(root_abs.parents) if repo in p.parents]]
         for found, is_link, parent_abs, parent_display in _walk(
-                path, root_abs, result, gitignores, base_chain, respect_gitignore, excluded,
-                cwd, inputs):
+                path, root_abs, result, gitignores, base_chain, respect_gitignore,
+                excluded_below(path), cwd, inputs):
             name = found.name
             add(found, SUFFIXES[os.path.splitext(name)[1]], is_link,
                 os.path.join(parent_abs, name),
