@@ -39,7 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="analyse files and directories")
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
-    check.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
+    check.add_argument("--format", "--output-format",
+                       choices=("text", "full", "json", "sarif", "github"), default="text",
+                       help="report format (full: text with the source line of each finding)")
     check.add_argument("--output", "-o", type=Path, help="write the report here (atomically)")
     check.add_argument("--select", type=_prefixes, help="rule ids or prefixes to run")
     check.add_argument("--ignore", type=_prefixes, help="rule ids or prefixes to skip")
@@ -70,7 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="do not report findings recorded in this baseline file")
     check.add_argument("--write-baseline", type=Path, metavar="FILE",
                        help="record every current finding in FILE (the run then passes)")
-    check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    check.add_argument("--show-source", action="store_true",
+                       help="text: show each finding's source line, a caret under the column")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                       help="colour the text report (auto: on a terminal; NO_COLOR and "
+                            "FORCE_COLOR are honoured)")
 
     rules = sub.add_parser("rules", help="list the rule catalogue or explain one rule")
     rules.add_argument("rule", nargs="?", help="a rule id such as LL101")

@@ -59,7 +59,7 @@ Finding = tuple[str, int, int, str]  # path, line, column, rule
 def parse_findings(fmt: str, stdout: str) -> set[Finding]:
     """The (path, line, column, rule) of every finding, read back from any format."""
     if fmt == "json":
-        return {(f["path"], f["line"], f["column"], f["rule"]) for f in json.loads(stdout)}
+        return {(f["path"], f["line"], f["column"], f["rule"]) for f in json.loads(stdout)["findings"]}
     if fmt == "sarif":
         log = json.loads(stdout)
         out = set()
@@ -189,6 +189,11 @@ def _loop(path: Path) -> None:
     (path / "back").symlink_to("..", target_is_directory=True)
 
 
+def _alias(root: Path) -> None:
+    (root / "alias").symlink_to("real", target_is_directory=True)  # walked first by name
+    _write(root / "real" / "inner.go", CONTROL)
+
+
 def _outside(path: Path) -> None:
     outside = path.parent.parent / f"outside-{path.parent.name}"
     _write(outside / "leak.go", CONTROL)
@@ -224,7 +229,11 @@ CASES = [
     Case("fifo", lambda d: _fifo(d / "pipe.go"), "pipe.go", "not a regular file"),
     Case("fifo-named", lambda d: _fifo(d / "pipe.go"), "pipe.go", "not a regular file",
          args=(".", "pipe.go")),
-    Case("symlink-loop", lambda d: _loop(d / "loop"), "loop/back", "symlink loop"),
+    # A link back up, or to a directory walked already, leaves nothing out: a notice.
+    Case("symlink-loop", lambda d: _loop(d / "loop"), "loop/back",
+         "notice: loop/back: symlink to ., analysed there"),
+    Case("directory-alias", _alias, "alias", "notice: alias: symlink to real, analysed there",
+         same_as_control=True),
     Case("symlink-outside", lambda d: _outside(d / "out.go"), "out.go",
          "outside the scanned directory"),
     Case("dangling-symlink", lambda d: (d / "gone.go").symlink_to(d / "nowhere.go"),
@@ -370,7 +379,7 @@ def test_nesting_up_to_the_python_limit_is_analysed(depth: int, tmp_path: Path) 
     # Up to CPython's own limit (200 brackets, the call's own included) nothing is refused.
     _write(tmp_path / "nested.py", _deep_py_expr(depth - 1))
     proc = run_cli(["check", "--no-cache", "--format", "json", "nested.py"], tmp_path)
-    assert [f["rule"] for f in json.loads(proc.stdout)] == ["LL402"], proc.stdout
+    assert [f["rule"] for f in json.loads(proc.stdout)["findings"]] == ["LL402"], proc.stdout
     assert proc.stderr == ""
 
 

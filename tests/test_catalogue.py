@@ -293,7 +293,7 @@ def example_run(tmp_path_factory) -> tuple[dict[str, tuple[str, set]], list[dict
                           "--extend-select", "LL103", "--no-cache"],
                          capture_output=True, text=True, cwd=root)
     assert out.returncode in (0, 1), out.stderr
-    return expected, json.loads(out.stdout)
+    return expected, json.loads(out.stdout)["findings"]
 
 
 EXAMPLE_CASES = [(r, lang) for r in IDS for lang in CONTRACT[r]]

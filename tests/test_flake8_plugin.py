@@ -40,7 +40,7 @@ def test_flake8_reports_the_same_findings_as_leaklint_check() -> None:
         capture_output=True, text=True, cwd=ROOT,
     )
     assert out.returncode == 1, out.stderr
-    leaklint = {(f["path"], f["line"], f["rule"]) for f in json.loads(out.stdout)}
+    leaklint = {(f["path"], f["line"], f["rule"]) for f in json.loads(out.stdout)["findings"]}
     assert leaklint, "the fixtures must produce findings"
     # flake8 reports a syntax error itself (E999) and never LL000; both place it where
     # CPython does.

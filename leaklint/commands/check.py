@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from leaklint import config as config_mod
 from leaklint.ci import gate as ci_gate
 from leaklint.context import RunContext
-from leaklint.engine.discovery import discover
+from leaklint.engine.discovery import discover, problem_kind
 from leaklint.engine.runner import RunResult, merge, outcome_of, run
 from leaklint.report.output import OutputError, emit
+from leaklint.report.summary import Summary
 from leaklint.selection import enabled_rules
 
 if TYPE_CHECKING:
@@ -139,9 +141,11 @@ def run_check(args) -> int:
         files, discovery_problems = found.files, found.problems
         if records is not None and inputs is not None:  # (always both or neither)
             records.save(outcome_of(result), discovery_problems, inputs)
-    result.problems[:0] = [FileProblem(p, reason, "unreadable") for p, reason in discovery_problems]
+    result.problems[:0] = [FileProblem(p, reason, problem_kind(reason))
+                           for p, reason in discovery_problems]
     for problem in result.problems:
-        _stderr(f"{problem.path}: {problem.reason}")
+        notice = "notice: " if problem.kind == "notice" else ""
+        _stderr(f"{notice}{problem.path}: {problem.reason}")
 
     base = _path_base(args)
     try:
@@ -153,12 +157,17 @@ def run_check(args) -> int:
         outcome = _fixes(args, result, gate)
         if outcome is not None:
             return outcome
-    text = _render(args, result, base, gate.prints) + gate.summary(args)
+    summary = Summary.of(result.findings, files_checked=result.files_analysed,
+                         suppressed=result.suppressed, written=gate.written)
+    text = _render(args, result, base, gate.prints, summary) + gate.summary(args)
     try:
         emit(text, args.output)
     except OutputError as exc:
         _stderr(f"error: {exc}")
         return EXIT_ERROR
+    if args.output is not None and not args.quiet:
+        # The report went to a file: the log (a CI job's, say) still shows the count.
+        sys.stderr.write("".join(line + "\n" for line in summary.lines(args.write_baseline)))
     if any(not os.path.lexists(p) for p in args.paths):
         # A PATH that does not exist is a usage error (a typo in a CI script must not
         # pass quietly); the paths that exist were still analysed and reported.
@@ -204,11 +213,11 @@ def _path_base(args) -> Path:
     return repository_root(Path(args.paths[0]) if args.paths else Path("."))
 
 
-def _render(args, result, base: Path, prints: list[str]) -> str:
+def _render(args, result, base: Path, prints: list[str], summary: Summary) -> str:
     if args.format == "json":
         from leaklint.report.json_report import render
 
-        return render(result.findings)
+        return render(result.findings, summary, prints)
     if args.format == "sarif":
         from leaklint.report.sarif import render
 
@@ -220,10 +229,21 @@ def _render(args, result, base: Path, prints: list[str]) -> str:
         return render(result.findings, base)
     from leaklint.report.text import render
 
-    color = args.color == "always" or (
-        args.color == "auto" and args.output is None and sys.stdout.isatty()
-    )
     return render(
-        result.findings, color=color, statistics=args.statistics, quiet=args.quiet,
-        files=result.files_analysed, suppressed=result.suppressed,
+        result.findings, color=use_color(args.color, args.output is None and sys.stdout.isatty()),
+        statistics=args.statistics, quiet=args.quiet, summary=summary,
+        show_source=args.show_source or args.format == "full",
+        baseline_file=args.write_baseline,
     )
+
+
+def use_color(choice: str, terminal: bool, env: Mapping[str, str] = os.environ) -> bool:
+    """--color always/never win; on auto, NO_COLOR (https://no-color.org) turns colour
+    off and FORCE_COLOR on, whatever the output is, before the terminal decides."""
+    if choice != "auto":
+        return choice == "always"
+    if env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR"):
+        return True
+    return terminal

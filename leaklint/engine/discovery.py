@@ -24,6 +24,17 @@ DEFAULT_EXCLUDES = (
 
 
 _OUTSIDE = "symlink to outside the scanned directory; not followed (name it as a PATH)"
+# A directory reached a second time through a symlink: its files were analysed once,
+# under their real path. Worth a notice, not an error (nothing was missed).
+_ALIAS = "symlink to {target}, analysed there; skipped"
+NOTICE_PREFIX = "symlink to "
+
+
+def problem_kind(reason: str) -> str:
+    """How a discovery problem is reported: "notice" (nothing was left unanalysed) or
+    "unreadable"."""
+    return "notice" if reason.startswith(NOTICE_PREFIX) and reason.endswith(
+        ", analysed there; skipped") else "unreadable"
 
 
 @dataclass(frozen=True)
@@ -202,14 +213,18 @@ def _walk(
     """(file, is a link, its directory's absolute path, its directory as displayed)."""
     # Iterative, sorted, symlink-loop-proof walk that never leaves the named root.
     stack: list[tuple[Path, Path, list[Path]]] = [(top, root_abs, base_chain)]
+    # Linked directories wait until every real one is walked, so that a file is shown
+    # under its real path and the link is the one called an alias.
+    linked: list[tuple[Path, Path, list[Path]]] = []
     visited: set[tuple[int, int]] = set()
-    while stack:
-        directory, real, chain = stack.pop()
+    while stack or linked:
+        directory, real, chain = stack.pop() if stack else linked.pop(0)
         try:
             st = real.stat()
             ident = (st.st_dev, st.st_ino)
             if ident in visited:
-                result.problems.append((directory.as_posix(), "symlink loop; skipped"))
+                target = _display(real, cwd)
+                result.problems.append((directory.as_posix(), _ALIAS.format(target=target)))
                 continue
             visited.add(ident)
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
@@ -250,7 +265,7 @@ def _walk(
                     continue
                 if ignoring and gitignores.ignored(real / entry.name, True, ignoring):
                     continue
-                subdirs.append((child, child_real, chain))
+                (linked if is_link else subdirs).append((child, child_real, chain))
                 continue
             if is_link:
                 target = Path(os.path.realpath(child))

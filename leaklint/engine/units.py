@@ -35,10 +35,10 @@ class UnitOutput:
         language = "go" if result.path.endswith(".go") else "python"
         suppressions = scan(source.text, language) if source is not None else None
         for finding in result.findings:
-            if finding.rule_id not in ctx.enabled or _per_file_ignored(
-                    finding.path, ctx, finding.rule_id):
+            if finding.rule_id not in ctx.enabled:
                 continue
-            if suppressions is not None and suppressions.suppresses(finding):
+            if _per_file_ignored(finding.path, ctx, finding.rule_id) or (
+                    suppressions is not None and suppressions.suppresses(finding)):
                 self.suppressed += 1
                 continue
             self.findings.append(finding)
