@@ -17,6 +17,8 @@ import re
 import sys
 from pathlib import Path
 
+from common import report_findings
+
 DIAG = re.compile(r"^(?:\[)?(?P<path>[^\s:\[\]]+\.go):(?P<line>\d+)(?::\d+)?\]?:?\s*(?P<msg>.*)$")
 GOSEC_RULE = re.compile(r"\bG(1\d\d)\b")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")  # gosec colours its text output

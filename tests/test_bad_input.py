@@ -59,7 +59,8 @@ Finding = tuple[str, int, int, str]  # path, line, column, rule
 def parse_findings(fmt: str, stdout: str) -> set[Finding]:
     """The (path, line, column, rule) of every finding, read back from any format."""
     if fmt == "json":
-        return {(f["path"], f["line"], f["column"], f["rule"]) for f in json.loads(stdout)["findings"]}
+        return {(f["path"], f["line"], f["column"], f["rule"])
+                for f in json.loads(stdout)["findings"]}
     if fmt == "sarif":
         log = json.loads(stdout)
         out = set()
