@@ -46,6 +46,9 @@ class Settings:
     extend_select: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     extend_exclude: tuple[str, ...] = ()
+    # Directory names never walked into; None: the built-in list
+    # (leaklint.engine.discovery.DEFAULT_EXCLUDES).
+    default_exclude: tuple[str, ...] | None = None
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     respect_gitignore: bool = True
     go: GoModels = field(default_factory=GoModels)
@@ -101,7 +104,7 @@ _PY_KEYS = {
     "response-functions": "response_functions",
 }
 _TOP_KEYS = (
-    "select", "ignore", "extend-select", "exclude", "extend-exclude",
+    "select", "ignore", "extend-select", "exclude", "extend-exclude", "default-exclude",
     "per-file-ignores", "respect-gitignore", "go", "python",
 )
 
@@ -115,6 +118,14 @@ def parse_table(table: dict, where: str, source: Path | None) -> Settings:
             values[key.replace("-", "_")] = _str_list(value, where, key, prefixes=True)
         elif key in ("exclude", "extend-exclude"):
             values[key.replace("-", "_")] = _str_list(value, where, key)
+        elif key == "default-exclude":
+            names = _str_list(value, where, key)
+            for name in names:
+                if "/" in name or not name.strip():
+                    raise ConfigError(f"{where}: 'default-exclude' has {name!r}; allowed: "
+                                      "directory names or name globs such as 'vendor', "
+                                      "'.*' (paths go in 'exclude')")
+            values["default_exclude"] = names
         elif key == "respect-gitignore":
             if not isinstance(value, bool):
                 raise ConfigError(f"{where}: 'respect-gitignore' must be true or false")

@@ -62,6 +62,13 @@ def _exclude_spec(settings: config_mod.Settings) -> pathspec.PathSpec | None:
     return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
+def default_excludes(settings: config_mod.Settings) -> tuple[str, ...]:
+    """The directory names a walk skips: `default-exclude`, or the built-in list."""
+    from leaklint.engine.discovery import DEFAULT_EXCLUDES
+
+    return DEFAULT_EXCLUDES if settings.default_exclude is None else settings.default_exclude
+
+
 def _stderr(message: str) -> None:
     sys.stderr.write(f"leaklint: {message}\n")
 
@@ -130,6 +137,7 @@ def run_check(args) -> int:
         found = discover(
             list(args.paths), exclude=_exclude_spec(settings),
             respect_gitignore=settings.respect_gitignore, inputs=inputs,
+            skip=default_excludes(settings),
         )
         if getattr(args, "shard", None) is not None:
             from leaklint.ci import shard

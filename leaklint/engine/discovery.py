@@ -15,12 +15,35 @@ if TYPE_CHECKING:  # imported when a .gitignore or an exclude is met: fast start
 
     from leaklint.engine.run_record import Inputs
 
-# Never walked into (an explicitly named file inside them is still analysed).
+# Directory names a walk never enters, like ruff's default `exclude`: version control,
+# virtual environments, dependency and build-output trees, caches. (A PATH named on the
+# command line, and anything inside it, is still analysed.) `build` and `dist` are not
+# in the list: they are ordinary Go package names (the standard library's go/build and
+# cmd/dist). The `default-exclude` setting replaces the list.
 DEFAULT_EXCLUDES = (
-    ".git", ".hg", ".svn", ".venv", "venv", "__pycache__", ".tox", ".nox",
-    ".mypy_cache", ".ruff_cache", ".pytest_cache", ".leaklint_cache",
-    "node_modules", "vendor", "testdata", "third_party_build",
+    ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".idea",
+    ".ipynb_checkpoints", ".leaklint_cache", ".mypy_cache", ".nox", ".pants.d", ".pyenv",
+    ".pytest_cache", ".pytype", ".ruff_cache", ".svn", ".tox", ".venv", ".vscode",
+    "__pycache__", "__pypackages__", "_build", "buck-out", "node_modules", "site-packages",
+    "testdata", "vendor", "venv",
 )
+
+
+class DirectoryNames:
+    """Directory names (or glob patterns over a name) the walk does not enter."""
+
+    def __init__(self, names: tuple[str, ...] = DEFAULT_EXCLUDES) -> None:
+        self._exact = frozenset(n for n in names if not any(c in n for c in "*?["))
+        self._globs = tuple(n for n in names if n not in self._exact)
+
+    def __contains__(self, name: str) -> bool:
+        if name in self._exact:
+            return True
+        if self._globs:
+            import fnmatch
+
+            return any(fnmatch.fnmatchcase(name, g) for g in self._globs)
+        return False
 
 
 _OUTSIDE = "symlink to outside the scanned directory; not followed (name it as a PATH)"
@@ -129,10 +152,13 @@ def discover(
     respect_gitignore: bool = True,
     cwd: Path | None = None,
     inputs: Inputs | None = None,
+    skip: tuple[str, ...] = DEFAULT_EXCLUDES,
 ) -> Discovery:
     """`inputs`: gathers the directories walked (and those above each PATH, where
-    .git and .gitignore files are looked for) and the .gitignore files read."""
+    .git and .gitignore files are looked for) and the .gitignore files read. `skip`:
+    names of directories never walked into."""
     cwd = cwd or Path.cwd()
+    skipped = DirectoryNames(skip)
     result = Discovery()
     seen: set[Path] = set()
     gitignores = _GitIgnores(inputs)
@@ -191,7 +217,7 @@ def discover(
             base_chain = [repo, *[p for p in reversed(root_abs.parents) if repo in p.parents]]
         for found, is_link, parent_abs, parent_display in _walk(
                 path, root_abs, result, gitignores, base_chain, respect_gitignore, excluded,
-                cwd, inputs):
+                cwd, inputs, skipped):
             name = found.name
             add(found, SUFFIXES[os.path.splitext(name)[1]], is_link,
                 os.path.join(parent_abs, name),
@@ -209,6 +235,7 @@ def _walk(
     excluded,
     cwd: Path,
     inputs: Inputs | None = None,
+    skipped: DirectoryNames | None = None,
 ) -> Iterator[tuple[Path, bool, str, str]]:
     """(file, is a link, its directory's absolute path, its directory as displayed)."""
     # Iterative, sorted, symlink-loop-proof walk that never leaves the named root.
@@ -252,7 +279,7 @@ def _walk(
                 continue  # cheap: most entries are neither directories nor sources
             child = directory / entry.name
             if is_dir:
-                if entry.name in DEFAULT_EXCLUDES or entry.name.startswith("."):
+                if entry.name in (skipped or _DEFAULT_NAMES):
                     continue
                 # realpath costs a system call per component: only links need it.
                 child_real = Path(os.path.realpath(child)) if is_link else real / entry.name
@@ -281,6 +308,9 @@ def _walk(
                 continue
             yield child, is_link, directory_abs, directory_display
         stack.extend(reversed(subdirs))
+
+
+_DEFAULT_NAMES = DirectoryNames()
 
 
 def _inside(path: Path, root: Path) -> bool:
