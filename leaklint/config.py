@@ -169,13 +169,35 @@ def load_file(path: Path) -> Settings | None:
 
 def discover(start: Path) -> Settings:
     """The nearest leaklint.toml or pyproject.toml with [tool.leaklint], upward."""
+    for candidate in _upward(start):
+        settings = load_file(candidate)
+        if settings is not None:
+            return settings
+    return Settings()
+
+
+def _upward(start: Path):
     directory = start if start.is_dir() else start.parent
     directory = directory.resolve()
     for candidate_dir in (directory, *directory.parents):
         for name in CONFIG_FILES:
             candidate = candidate_dir / name
             if candidate.is_file():
-                settings = load_file(candidate)
-                if settings is not None:
-                    return settings
-    return Settings()
+                yield candidate
+
+
+def configuration_files(start: Path) -> list[Path]:
+    """Every file upward from `start` that holds leaklint settings, nearest first (the
+    first is the one `discover` uses). A pyproject.toml without [tool.leaklint] or
+    that cannot be read is not one."""
+    found = []
+    for candidate in _upward(start):
+        if candidate.name == "pyproject.toml":
+            try:
+                with candidate.open("rb") as fh:
+                    if "leaklint" not in tomllib.load(fh).get("tool", {}):
+                        continue
+            except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError):
+                continue
+        found.append(candidate)
+    return found

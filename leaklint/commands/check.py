@@ -114,6 +114,8 @@ def run_check(args) -> int:
         _stderr(f"error: {exc}")
         return EXIT_ERROR
     enabled = enabled_rules(settings.select, settings.ignore, settings.extend_select)
+    if getattr(args, "show_settings", False):
+        return _show_settings(args, settings, enabled)
     ctx = RunContext(settings=settings, enabled=enabled)
     try:  # fail fast on a bad --diff-base or --baseline, before any analysis
         changes, entries = ci_gate.prepare(args)
@@ -182,6 +184,17 @@ def run_check(args) -> int:
         return EXIT_ERROR
     if result.findings and not args.exit_zero:
         return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _show_settings(args, settings: config_mod.Settings, enabled: frozenset[str]) -> int:
+    from leaklint.commands.show_settings import render
+
+    start = Path(args.paths[0]) if args.paths else Path(".")
+    found = config_mod.configuration_files(start)
+    used = args.config if args.config is not None else (found[0] if found else None)
+    sys.stdout.write(render(settings, used=used, found=found, enabled=enabled,
+                            default_exclude=default_excludes(settings)))
     return EXIT_CLEAN
 
 
