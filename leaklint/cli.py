@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="apply the safe fixes; report what is left")
     fixes.add_argument("--diff", action="store_true",
                        help="print the safe fixes as a diff; change nothing")
+    check.add_argument("--progress", action="store_true",
+                       help="show a progress count on stderr even in a pipe or CI log "
+                            "(shown on a terminal by default when a run takes over 2 s)")
     check.add_argument("--show-settings", action="store_true",
                        help="print the configuration file in use and the settings in "
                             "force, then exit")

@@ -69,6 +69,16 @@ def default_excludes(settings: config_mod.Settings) -> tuple[str, ...]:
     return DEFAULT_EXCLUDES if settings.default_exclude is None else settings.default_exclude
 
 
+def _progress(args, total: int):
+    """A progress line for this run, or None (see leaklint.engine.progress)."""
+    from leaklint.engine import progress
+
+    terminal = not args.quiet and sys.stderr.isatty()
+    if not progress.wanted(getattr(args, "progress", False), terminal, os.environ):
+        return None
+    return progress.Progress(total, sys.stderr)
+
+
 def _stderr(message: str) -> None:
     sys.stderr.write(f"leaklint: {message}\n")
 
@@ -147,7 +157,13 @@ def run_check(args) -> int:
             found.files = shard.select(found.files, args.shard)
             found.problems = [(p, r) for p, r in found.problems
                               if shard.in_shard(p, args.shard)]
-        result = run(found.files, ctx, jobs=args.jobs, cache=cache, inputs=inputs)
+        progress = _progress(args, len(found.files))
+        try:
+            result = run(found.files, ctx, jobs=args.jobs, cache=cache, inputs=inputs,
+                         progress=progress)
+        finally:
+            if progress is not None:
+                progress.close()
         files, discovery_problems = found.files, found.problems
         if records is not None and inputs is not None:  # (always both or neither)
             records.save(outcome_of(result), discovery_problems, inputs)
