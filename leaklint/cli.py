@@ -39,10 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="analyse files and directories")
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
-    check.add_argument("--format", default="text",
-                       choices=("text", "json", "sarif", "github", "gitlab", "junit"),
-                       help="report format: text, json, sarif (code scanning), github "
-                            "(annotations), gitlab (Code Quality), junit (JUnit XML)")
+    check.add_argument("--format", "--output-format", default="text",
+                       choices=("text", "full", "json", "sarif", "github", "gitlab", "junit"),
+                       help="report format: text, full (text with the source line of each "
+                            "finding), json, sarif (code scanning), github (annotations), "
+                            "gitlab (Code Quality), junit (JUnit XML)")
     check.add_argument("--output", "-o", type=Path, help="write the report here (atomically)")
     # Comma lists, and repeats add up (`--ignore LL301 --ignore LL402`), as in ruff.
     check.add_argument("--select", type=_prefixes, action="extend",
@@ -69,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="apply the safe fixes; report what is left")
     fixes.add_argument("--diff", action="store_true",
                        help="print the safe fixes as a diff; change nothing")
+    check.add_argument("--progress", action="store_true",
+                       help="show a progress count on stderr even in a pipe or CI log "
+                            "(shown on a terminal by default when a run takes over 2 s)")
+    check.add_argument("--show-settings", action="store_true",
+                       help="print the configuration file in use and the settings in "
+                            "force, then exit")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     check.add_argument("--statistics", action="store_true", help="count findings per rule")
     check.add_argument("--quiet", "-q", action="store_true", help="findings only, no summary")
@@ -83,7 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="do not report findings recorded in this baseline file")
     check.add_argument("--write-baseline", type=Path, metavar="FILE",
                        help="record every current finding in FILE (the run then passes)")
-    check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    check.add_argument("--show-source", action="store_true",
+                       help="text: show each finding's source line, a caret under the column")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                       help="colour the text report (auto: on a terminal; NO_COLOR and "
+                            "FORCE_COLOR are honoured)")
 
     rules = sub.add_parser("rules", help="list the rule catalogue or explain one rule")
     rules.add_argument("rule", nargs="?", help="a rule id such as LL101")

@@ -46,6 +46,9 @@ class Settings:
     extend_select: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     extend_exclude: tuple[str, ...] = ()
+    # Directory names never walked into; None: the built-in list
+    # (leaklint.engine.discovery.DEFAULT_EXCLUDES).
+    default_exclude: tuple[str, ...] | None = None
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     respect_gitignore: bool = True
     go: GoModels = field(default_factory=GoModels)
@@ -143,7 +146,7 @@ _PY_KEYS = {
     "response-functions": "response_functions",
 }
 _TOP_KEYS = (
-    "select", "ignore", "extend-select", "exclude", "extend-exclude",
+    "select", "ignore", "extend-select", "exclude", "extend-exclude", "default-exclude",
     "per-file-ignores", "respect-gitignore", "go", "python",
 )
 
@@ -157,6 +160,14 @@ def parse_table(table: dict, where: str, source: Path | None) -> Settings:
             values[key.replace("-", "_")] = _str_list(value, where, key, prefixes=True)
         elif key in ("exclude", "extend-exclude"):
             values[key.replace("-", "_")] = _patterns(value, where, key)
+        elif key == "default-exclude":
+            names = _str_list(value, where, key)
+            for name in names:
+                if "/" in name or not name.strip():
+                    raise ConfigError(f"{where}: 'default-exclude' has {name!r}; allowed: "
+                                      "directory names or name globs such as 'vendor', "
+                                      "'.*' (paths go in 'exclude')")
+            values["default_exclude"] = names
         elif key == "respect-gitignore":
             if not isinstance(value, bool):
                 raise ConfigError(f"{where}: 'respect-gitignore' must be true or false")
@@ -200,13 +211,35 @@ def load_file(path: Path) -> Settings | None:
 
 def discover(start: Path) -> Settings:
     """The nearest leaklint.toml or pyproject.toml with [tool.leaklint], upward."""
+    for candidate in _upward(start):
+        settings = load_file(candidate)
+        if settings is not None:
+            return settings
+    return Settings()
+
+
+def _upward(start: Path):
     directory = start if start.is_dir() else start.parent
     directory = directory.resolve()
     for candidate_dir in (directory, *directory.parents):
         for name in CONFIG_FILES:
             candidate = candidate_dir / name
             if candidate.is_file():
-                settings = load_file(candidate)
-                if settings is not None:
-                    return settings
-    return Settings()
+                yield candidate
+
+
+def configuration_files(start: Path) -> list[Path]:
+    """Every file upward from `start` that holds leaklint settings, nearest first (the
+    first is the one `discover` uses). A pyproject.toml without [tool.leaklint] or
+    that cannot be read is not one."""
+    found = []
+    for candidate in _upward(start):
+        if candidate.name == "pyproject.toml":
+            try:
+                with candidate.open("rb") as fh:
+                    if "leaklint" not in tomllib.load(fh).get("tool", {}):
+                        continue
+            except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError):
+                continue
+        found.append(candidate)
+    return found

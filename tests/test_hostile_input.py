@@ -105,7 +105,8 @@ def test_non_utf8_name_round_trips(tmp_path: Path, cache: bool) -> None:
 
         data = leaklint(["check", *flags, "--format", "json", "."], tmp_path)
         assert data.returncode == 1
-        assert {unquote_name(f["path"]) for f in json.loads(data.stdout)} == {go, py}
+        found = json.loads(data.stdout)["findings"]
+        assert {unquote_name(f["path"]) for f in found} == {go, py}
 
         sarif = leaklint(["check", *flags, "--format", "sarif", "."], tmp_path)
         assert sarif.returncode == 1
@@ -166,7 +167,7 @@ def test_cache_that_is_a_regular_file_warns_once_and_runs_without(tmp_path: Path
     for args in (["."], ["leak.go", "leak.py"]):
         proc = leaklint(["check", "--format", "json", *args], tmp_path)
         assert proc.returncode == 1, proc.stderr
-        assert {f["rule"] for f in json.loads(proc.stdout)} >= {"LL101", "LL402"}
+        assert {f["rule"] for f in json.loads(proc.stdout)["findings"]} >= {"LL101", "LL402"}
         notices = _cache_notices(proc.stderr)
         assert len(notices) == 1, proc.stderr
         assert ".leaklint_cache" in notices[0] and "without" in notices[0]
@@ -194,7 +195,7 @@ def test_unwritable_cache_warns_once_and_runs_without(tmp_path: Path, monkeypatc
         code = cli.main(["check", "--format", "json", "-j", "1", *args])
         out, err = capsys.readouterr()
         assert code == 1, err
-        assert {f["rule"] for f in json.loads(out)} >= {"LL101", "LL402"}
+        assert {f["rule"] for f in json.loads(out)["findings"]} >= {"LL101", "LL402"}
         assert len(_cache_notices(err.encode())) == 1, err
         assert "Permission denied" in err or "permission denied" in err
     assert not (tmp_path / ".leaklint_cache").exists()
@@ -224,7 +225,7 @@ def test_gitignore_line_git_accepts_matches_nothing(tmp_path: Path, line: str) -
     (tmp_path / "sub" / ".gitignore").write_text(f"{line}\nignored.go\n", encoding="utf-8")
     proc = leaklint(["check", "--no-cache", "--format", "json", "."], tmp_path)
     assert proc.returncode == 1, proc.stderr
-    paths = {f["path"] for f in json.loads(proc.stdout)}
+    paths = {f["path"] for f in json.loads(proc.stdout)["findings"]}
     assert paths == {"leak.go", "leak.py", "sub/leak.go"}
 
 
@@ -256,8 +257,8 @@ def test_gitignore_reversed_range_matches_its_first_character_as_git_does(
         (tmp_path / name).write_text(GO_LEAK, encoding="utf-8")
     (tmp_path / ".gitignore").write_text("[z-a].go\n", encoding="utf-8")
     proc = leaklint(["check", "--no-cache", "--format", "json", "."], tmp_path)
-    assert {f["path"] for f in json.loads(proc.stdout)} == {"a.go", "y.go", "leak.go",
-                                                            "leak.py"}
+    found = json.loads(proc.stdout)["findings"]
+    assert {f["path"] for f in found} == {"a.go", "y.go", "leak.go", "leak.py"}
 
 
 # --- 8. stdout or stderr closed ----------------------------------------------------------
@@ -277,7 +278,7 @@ def test_closed_stdout_or_stderr_keeps_exit_status_and_output(tmp_path: Path) ->
         assert shell(f"{run} . 2>&-", directory) == status
         assert shell(f"{run} . >&- 2>&-", directory) == status
         assert shell(f"{run} --format json -o report.json . >&- 2>&-", directory) == status
-        report = json.loads((directory / "report.json").read_text())
+        report = json.loads((directory / "report.json").read_text())["findings"]
         assert bool(report) == bool(status)
         (directory / "report.json").unlink()
 
@@ -313,7 +314,7 @@ def test_diff_base_keeps_findings_in_names_with_spaces_and_quotes(tmp_path: Path
     proc = leaklint(["check", "--no-cache", "--format", "json", "--diff-base", "main", "."],
                     tmp_path)
     assert proc.returncode == 1, proc.stderr
-    found = json.loads(proc.stdout)
+    found = json.loads(proc.stdout)["findings"]
     assert {unquote_name(f["path"]) for f in found} == {name}
 
 
@@ -332,7 +333,8 @@ def test_suppression_lines_ignore_unicode_line_separators(tmp_path: Path,
     (tmp_path / "a.py").write_text(py, encoding="utf-8")
     (tmp_path / "b.go").write_text(go, encoding="utf-8")
     proc = leaklint(["check", "--no-cache", "--format", "json", "."], tmp_path)
-    found = [(f["path"], f["line"], f["rule"]) for f in json.loads(proc.stdout)]
+    found = [(f["path"], f["line"], f["rule"])
+             for f in json.loads(proc.stdout)["findings"]]
     assert found == [("a.py", 6, "LL402")], proc.stderr
 
 
@@ -381,7 +383,7 @@ def test_coding_declaration_cpython_refuses_is_ll000(tmp_path: Path, codec: str)
     target.write_bytes(f"# -*- coding: {codec} -*-\n".encode() + PY_LEAK.encode())
     proc = leaklint(["check", "--no-cache", "--format", "json", "declared.py"], tmp_path)
     assert proc.returncode == 1, proc.stderr
-    found = json.loads(proc.stdout)
+    found = json.loads(proc.stdout)["findings"]
     assert [(f["rule"], f["line"]) for f in found] == [("LL000", 1)]
     assert codec in found[0]["message"]
 
@@ -390,7 +392,8 @@ def test_coding_declaration_python_accepts_is_still_analysed(tmp_path: Path) -> 
     target = tmp_path / "declared.py"
     target.write_bytes(b"# -*- coding: cp1252 -*-\n" + PY_LEAK.encode())
     proc = leaklint(["check", "--no-cache", "--format", "json", "declared.py"], tmp_path)
-    assert [(f["rule"], f["line"]) for f in json.loads(proc.stdout)] == [("LL402", 6)]
+    found = json.loads(proc.stdout)["findings"]
+    assert [(f["rule"], f["line"]) for f in found] == [("LL402", 6)]
 
 
 # --- 14. a symlinked cache directory -----------------------------------------------------

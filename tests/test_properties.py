@@ -436,6 +436,7 @@ def _round_trip(name: bytes, suffix: str, directory: Path) -> None:
     from leaklint.engine.discovery import discover
     from leaklint.engine.runner import run
     from leaklint.report import github, gitlab, json_report, junit, sarif, text
+    from leaklint.report.summary import Summary
 
     found = discover(["."])
     assert [os.fsencode(c.path.name) for c in found.files] == [name], found.problems
@@ -448,11 +449,13 @@ def _round_trip(name: bytes, suffix: str, directory: Path) -> None:
         shown = text.render(result.findings).encode("utf-8")  # strict: no surrogates
         first = re.match(r"(.*):\d+:\d+: LL\d{3} ", shown.decode("utf-8"))
         assert first is not None and unquote_name(first.group(1)) == name
-        records = json.loads(json_report.render(result.findings).encode("utf-8"))
+        prints = for_run(result.findings, directory)
+        summary = Summary.of(result.findings, files_checked=1, suppressed=0)
+        records = json.loads(json_report.render(result.findings, summary, prints)
+                             .encode("utf-8"))["findings"]
         assert {unquote_name(r["path"]) for r in records} == {name}
         github.render(result.findings, directory).encode("utf-8")
-        issues = json.loads(gitlab.render(result.findings, directory,
-                                          for_run(result.findings, directory)))
+        issues = json.loads(gitlab.render(result.findings, directory, prints))
         assert {unquote_name(i["location"]["path"]) for i in issues} == {name}
         suites = ET.fromstring(junit.render(result.findings, directory).encode("utf-8"))
         assert {unquote_name(s.get("name")) for s in suites.findall("testsuite")} == {name}

@@ -105,7 +105,7 @@ def test_installed_check_runs_on_a_go_file(venv_bin, tmp_path):
                **_outside_checkout(tmp_path))
     assert out.returncode in (0, 1), out.stderr
     assert "Traceback" not in out.stderr
-    findings = json.loads(out.stdout)
+    findings = json.loads(out.stdout)["findings"]
     assert isinstance(findings, list)
     assert (out.returncode == 1) == bool(findings)
     for finding in findings:
