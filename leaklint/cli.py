@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="apply the safe fixes; report what is left")
     fixes.add_argument("--diff", action="store_true",
                        help="print the safe fixes as a diff; change nothing")
+    check.add_argument("--unsafe-fixes", action="store_true",
+                       help="also the fixes that may change behaviour: applied (as with "
+                            "--fix), or shown with --diff")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     check.add_argument("--statistics", action="store_true", help="count findings per rule")
     check.add_argument("--quiet", "-q", action="store_true", help="findings only, no summary")

@@ -14,6 +14,7 @@ def finding_dict(f: Finding) -> dict:
     if f.fix is not None:
         fix = {
             "message": f.fix.description,
+            "applicability": "safe" if f.fix.safe else "unsafe",
             "edits": [
                 {
                     "line": e.span.line,
