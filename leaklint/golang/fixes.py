@@ -321,3 +321,108 @@ def _import_time(source: SourceFile, node: Node) -> Edit | None:
         return None
     at = lines.span_from_points(package.end_point, package.end_point)
     return Edit(at, f'{newline}{newline}import "time"')
+
+
+# ---- LL202: the loop body becomes a function called each iteration ----------------
+
+_BREAKABLE = ("for_statement", "expression_switch_statement", "type_switch_statement",
+              "select_statement")
+
+
+def wrap_loop_body(source: SourceFile, loop: Node) -> Fix | None:
+    """`for ... { body }` becomes `for ... { func() { body }() }`, the body indented one
+    tab more (lines inside a raw string stay as they are). A `continue` of this loop
+    becomes `return` (from the literal: the loop goes on, as before). Refused when the
+    body says something the wrap would change: a return (it would return from the
+    literal), a goto or a label, a break of this loop, a labelled break or continue."""
+    body = field(loop, "body")
+    if body is None or body.type != "block" or not _wrappable(body):
+        return None
+    data = source.source
+    open_brace, close_brace = body.children[0], body.children[-1]
+    if open_brace.type != "{" or close_brace.type != "}":
+        return None
+    inner = data[open_brace.end_byte:close_brace.start_byte]
+    for statement in sorted(_own_continues(body), key=lambda n: n.start_byte, reverse=True):
+        start = statement.start_byte - open_brace.end_byte
+        end = statement.end_byte - open_brace.end_byte
+        inner = inner[:start] + b"return" + inner[end:]
+    if body.start_point[0] == body.end_point[0]:  # one line: `{ defer c.Close() }`
+        content = inner.decode("utf-8").strip()
+        replacement = f" func() {{ {content} }}() "
+    else:
+        newline = "\r\n" if b"\r\n" in inner else "\n"
+        closing_indent = _indent(data, close_brace)
+        if closing_indent.strip():
+            return None  # `x }`: the layout is unusual, leave it
+        indent = closing_indent.decode("utf-8") + "\t"
+        frozen = _raw_string_rows(body)
+        first_row = open_brace.start_point[0]
+        rows = inner.decode("utf-8").split("\n")
+        head = rows[0].rstrip("\r")
+        if head.strip() and not head.strip().startswith("//"):
+            return None  # a statement on the line of the opening brace
+        out = []
+        for offset, row in enumerate(rows[1:-1], start=1):
+            line = row.rstrip("\r")
+            if line.strip() and first_row + offset not in frozen:
+                line = "\t" + line
+            out.append(line)
+        tail = rows[-1]
+        replacement = (head + newline + f"{indent}func() {{" + newline
+                       + "".join(line + newline for line in out)
+                       + f"{indent}}}(){newline}" + tail)
+    lines = source.lines
+    at = lines.span_from_points(open_brace.end_point, close_brace.start_point)
+    return Fix("run the loop body in a func literal so its defers run each iteration",
+               (Edit(at, replacement),))
+
+
+def _wrappable(body: Node) -> bool:
+    for node in walk(body):
+        kind = node.type
+        if kind in ("return_statement", "goto_statement", "labeled_statement"):
+            if kind == "return_statement" and _inside_literal(node, body):
+                continue
+            return False
+        if kind in ("break_statement", "continue_statement"):
+            if any(c.type == "label_name" for c in node.named_children):
+                return False
+            if not _bound_inside(node, body, kind) and kind == "break_statement":
+                return False
+    return True
+
+
+def _own_continues(body: Node) -> list[Node]:
+    return [n for n in walk(body) if n.type == "continue_statement"
+            and not any(c.type == "label_name" for c in n.named_children)
+            and not _bound_inside(n, body, "continue_statement")]
+
+
+def _inside_literal(node: Node, body: Node) -> bool:
+    parent = node.parent
+    while parent is not None and parent != body:
+        if parent.type == "func_literal":
+            return True
+        parent = parent.parent
+    return False
+
+
+def _bound_inside(node: Node, body: Node, kind: str) -> bool:
+    """An unlabelled break or continue that targets a statement inside the body."""
+    targets = _BREAKABLE if kind == "break_statement" else ("for_statement",)
+    parent = node.parent
+    while parent is not None and parent != body:
+        if parent.type in targets or parent.type == "func_literal":
+            return True
+        parent = parent.parent
+    return False
+
+
+def _raw_string_rows(body: Node) -> set[int]:
+    """Rows that begin inside a multi-line raw string: indenting them changes it."""
+    rows: set[int] = set()
+    for node in walk(body):
+        if node.type == "raw_string_literal" and node.start_point[0] != node.end_point[0]:
+            rows.update(range(node.start_point[0] + 1, node.end_point[0] + 1))
+    return rows
