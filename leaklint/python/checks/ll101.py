@@ -12,6 +12,7 @@ import libcst as cst
 from leaklint.python import api
 from leaklint.python.checks.args import is_false, is_true, keyword, offline_url
 from leaklint.python.checks.owner import fate, injects_socket, leaks, related, where
+from leaklint.python.fixes import wrap_in_with
 from leaklint.python.names import Request, code
 
 RULES = ("LL101",)
@@ -87,4 +88,6 @@ def check(analysis) -> None:
                     "LL101", analysis.span(site.call), scope=analysis.scope(site.fn),
                     related=related(analysis, site.fn, flow),
                     callee=code(site.call.func), where=where(analysis, flow),
+                    fix=wrap_in_with(analysis, site, result.statement, result.var,
+                                     "response"),
                 )

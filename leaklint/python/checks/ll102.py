@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from leaklint.python import api
 from leaklint.python.checks.owner import connects, fate, leaks, related, where
+from leaklint.python.fixes import wrap_in_with
 from leaklint.python.names import code
 
 RULES = ("LL102",)
@@ -37,5 +38,6 @@ def check(analysis) -> None:
                 analysis.report.report(
                     "LL102", analysis.span(site.call), scope=analysis.scope(site.fn),
                     related=related(analysis, site.fn, flow), where=where(analysis, flow),
+                    fix=wrap_in_with(analysis, site, result.statement, result.var, "client"),
                     **args,
                 )

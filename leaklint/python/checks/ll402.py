@@ -20,6 +20,7 @@ from leaklint.python.checks.args import (
     star_kwargs,
 )
 from leaklint.python.checks.owner import connects
+from leaklint.python.fixes import add_timeout
 from leaklint.python.names import code
 
 RULES = ("LL402",)
@@ -36,9 +37,15 @@ def check(analysis) -> None:
             _timeout_object(analysis, call)
 
 
-def _report(analysis, site_call: cst.Call, fn, what: str) -> None:
+def _report(analysis, site_call: cst.Call, fn, what: str, extra=None) -> None:
+    """extra: for a call that takes `timeout=` and may get one as a fix, the keywords a
+    partial carries (None: no fix; a disabled default is not ours to set)."""
+    fix = None
+    if extra is not None and keyword(site_call, "timeout", extra) is MISSING:
+        # Not when it passes timeout=None: that was written on purpose.
+        fix = add_timeout(analysis, site_call, analysis.default_timeout)
     analysis.report.report("LL402", analysis.span(site_call), scope=analysis.scope(fn),
-                           what=what)
+                           what=what, fix=fix)
 
 
 def _missing(analysis, call: cst.Call, fn, extra=(), position: int | None = None) -> bool:
@@ -93,11 +100,11 @@ def _request(analysis, site) -> None:
         if request.client is not None and request.client.has_default_timeout:
             return
         if _missing(analysis, call, site.fn, request.keywords):
-            _report(analysis, call, site.fn, _what(call, request.keywords))
+            _report(analysis, call, site.fn, _what(call, request.keywords), request.keywords)
     elif request.library == api.URLLIB and not offline_url(call):
         position = api.TIMEOUT_POSITION.get(request.qname)
         if _missing(analysis, call, site.fn, request.keywords, position):
-            _report(analysis, call, site.fn, _what(call, request.keywords))
+            _report(analysis, call, site.fn, _what(call, request.keywords), request.keywords)
     elif request.library in (api.HTTPX, api.AIOHTTP):
         value = keyword(call, "timeout", request.keywords)
         if is_none(value):
@@ -114,7 +121,7 @@ def _constructor(analysis, site) -> None:
             return
         position = api.TIMEOUT_POSITION.get(client.name)
         if _missing(analysis, call, site.fn, (), position):
-            _report(analysis, call, site.fn, _what(call, ()))
+            _report(analysis, call, site.fn, _what(call, ()), ())
     elif client.library == api.HTTPX and is_none(keyword(call, "timeout")):
         _report(analysis, call, site.fn, f"{code(call.func)}(timeout=None)")
 
