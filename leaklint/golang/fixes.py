@@ -108,15 +108,23 @@ def close_response(source: SourceFile, call: Node, var: str, err: str | None) ->
     if err in (None, "_"):
         insert = (f"{newline}{indent}if {var} != nil {{{newline}{indent}\t{close}"
                   f"{newline}{indent}}}")
-        at = source.lines.span_from_points(statement.end_point, statement.end_point)
-        return Fix(f"close the body: `if {var} != nil {{ {close} }}`", (Edit(at, insert),))
+        return Fix(f"close the body: `if {var} != nil {{ {close} }}`",
+                   (Edit(_line_end(source, statement), insert),))
     check = _next_statement(statement)
     if check is None or check.type != "if_statement" or not _is_err_check(check, err) \
             or not _ends_the_path(field(check, "consequence")):
         return None
-    at = source.lines.span_from_points(check.end_point, check.end_point)
+    if not _alone_on_its_lines(source, check):
+        return None
     return Fix(f"close the body after the error check: `{close}`",
-               (Edit(at, f"{newline}{indent}{close}"),))
+               (Edit(_line_end(source, check), f"{newline}{indent}{close}"),))
+
+
+def _line_end(source: SourceFile, node: Node):
+    """A span at the end of the node's last line (after a trailing comment)."""
+    row = node.end_point[0]
+    end = len(source.lines.line_bytes(row).rstrip(b"\r"))
+    return source.lines.span_from_points((row, end), (row, end))
 
 
 def _acquisition_statement(call: Node) -> Node | None:

@@ -170,8 +170,9 @@ def _last_user(analysis, fn, var: str, target: cst.Name, body: list, index: int)
             return None
         top = name
         while top is not None and id(top) not in later:
-            if top is body[index]:
-                return None
+            if top is body[index] or isinstance(top, (cst.Lambda, cst.FunctionDef,
+                                                      cst.ClassDef)):
+                return None  # a lambda may run after a `with` would have closed it
             top = analysis.parent(top)
         if top is None:
             return None  # outside the block, or before the assignment
