@@ -112,6 +112,9 @@ def apply_to_bytes(path: str, raw: bytes, findings: list[Finding]) -> FileFix | 
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line) + 1)
+    # Files whose lines end in a lone CR get inserted lines ending the same way (the
+    # analysis saw them as LF, which is what the fixes write).
+    lone_cr = "\n" not in text and "\r" in text
     taken: dict[tuple[int, int], str] = {}
     applied: list[Finding] = []
     for finding in sorted(findings, key=Finding.sort_key):
@@ -120,7 +123,8 @@ def apply_to_bytes(path: str, raw: bytes, findings: list[Finding]) -> FileFix | 
             bounds = _offsets(lines, starts, edit)
             if bounds is None:
                 break
-            ranges.append((*bounds, edit.replacement))
+            ranges.append((*bounds, edit.replacement.replace("\n", "\r") if lone_cr
+                           else edit.replacement))
         if len(ranges) != len(finding.fix.edits):  # type: ignore[union-attr]
             continue  # the file changed since the analysis
         new = [(a, b, t) for a, b, t in ranges if taken.get((a, b)) != t]
@@ -143,7 +147,9 @@ def apply_to_bytes(path: str, raw: bytes, findings: list[Finding]) -> FileFix | 
 
 
 def _still_parses(path: str, before: str, after: str) -> bool:
-    """The rewrite parses wherever the original did (parsing only: nothing runs)."""
+    """The rewrite parses wherever the original did (parsing only: nothing runs), with
+    lines split as the analysis splits them."""
+    before, after = _LONE_CR.sub("\n", before), _LONE_CR.sub("\n", after)
     if path.endswith((".py", ".pyi")):
         import ast
         import warnings
