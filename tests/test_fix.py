@@ -186,7 +186,7 @@ PY_FIXED = ("import requests\n\n\ndef get(url):\n"
 @pytest.mark.parametrize("encode", [
     lambda t: t.encode("utf-8"),
     lambda t: b"\xef\xbb\xbf" + t.replace("\n", "\r\n").encode("utf-8"),
-    lambda t: "# -*- coding: latin-1 -*-\n".encode() + t.encode("latin-1"),
+    lambda t: b"# -*- coding: latin-1 -*-\n" + t.encode("latin-1"),
     lambda t: t.encode("utf-16"),  # with its byte-order mark
 ], ids=["utf-8", "bom-crlf", "latin-1", "utf-16"])
 def test_a_python_fix_keeps_the_encoding(tmp_path, encode):
