@@ -42,3 +42,15 @@ def test_ci_runs_the_readme_test_command():
 
 def test_readme_shows_the_check_command():
     assert "leaklint check" in README
+
+
+def test_fixes_section_lists_every_fix_the_catalogue_offers():
+    section = README.split("## Fixes", 1)[1].split("\n## ", 1)[0]
+    names = {"go": "Go", "python": "Python"}
+    for rule in catalogue.load().values():
+        for fix in rule.fixes:
+            row = f"| {rule.id} | {names[fix.language]} |"
+            assert row in section, f"README's Fixes table lacks {rule.id} ({fix.language})"
+            line = next(x for x in section.splitlines() if x.startswith(row))
+            assert line.rstrip().endswith(f"| {fix.safety} |")
+    assert "default-timeout" in README
