@@ -121,7 +121,10 @@ def _constructor(analysis, site) -> None:
             return
         position = api.TIMEOUT_POSITION.get(client.name)
         if _missing(analysis, call, site.fn, (), position):
-            _report(analysis, call, site.fn, _what(call, ()), ())
+            # The fix only for the library's own constructor: a subclass may take
+            # other arguments.
+            own = analysis.facts.names(call.func) & api.CLIENT_CONSTRUCTORS.keys()
+            _report(analysis, call, site.fn, _what(call, ()), () if own else None)
     elif client.library == api.HTTPX and is_none(keyword(call, "timeout")):
         _report(analysis, call, site.fn, f"{code(call.func)}(timeout=None)")
 
