@@ -27,7 +27,7 @@ def _prefixes(value: str) -> list[str]:
 
 
 def _shard(value: str) -> tuple[int, int]:
-    from leaklint.shard import parse
+    from leaklint.ci.shard import parse
 
     return parse(value)
 

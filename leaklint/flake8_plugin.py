@@ -49,7 +49,7 @@ class LeakLintChecker:
 
     def _findings(self) -> list:
         from leaklint.context import RunContext
-        from leaklint.python import analyse_file
+        from leaklint.python.analysis import analyse_file
         from leaklint.sources import SourceFile
 
         # The same bytes `leaklint check` analyses: UTF-8 without a byte-order mark.

@@ -412,9 +412,10 @@ def test_unreadable_files_do_not_change_the_exit_status(tmp_path: Path) -> None:
 
 _CRASH_ON = textwrap.dedent('''
     import sys
-    import leaklint.runner as runner
+    import leaklint.golang.unit as go_unit
+    import leaklint.python.unit as python_unit
 
-    real_python, real_go = runner.analyse_python, runner.analyse_go_group
+    real_python, real_go = python_unit.analyse_python, go_unit.analyse_go_group
 
     def python(source, ctx):
         if source.display.endswith("boom.py"):
@@ -430,7 +431,7 @@ _CRASH_ON = textwrap.dedent('''
             raise KeyError("injected")
         return real_go(sources, ctx)
 
-    runner.analyse_python, runner.analyse_go_group = python, go
+    python_unit.analyse_python, go_unit.analyse_go_group = python, go
     from leaklint.cli import main
     sys.exit(main(sys.argv[1:]))
 ''')
@@ -473,7 +474,7 @@ def test_a_crashing_analysis_is_reported_for_that_file_only(fmt: str, tmp_path: 
 
 
 def test_nesting_ignores_brackets_in_strings_and_comments() -> None:
-    from leaklint.guard import nesting
+    from leaklint.engine.guard import nesting
 
     py = b"s = '((((' + \"[[[[\" + '''{{{\n((('''  # ((((((\nx = (1)\n"
     assert nesting(py, "python").depth == 1
@@ -482,7 +483,7 @@ def test_nesting_ignores_brackets_in_strings_and_comments() -> None:
 
 
 def test_nesting_reports_where_the_limit_is_passed() -> None:
-    from leaklint.guard import MAX_NESTING, nesting
+    from leaklint.engine.guard import MAX_NESTING, nesting
 
     limit = MAX_NESTING["python"]
     ok = b"x = " + b"(" * limit + b")" * limit + b"\n"
@@ -497,7 +498,7 @@ def test_nesting_reports_where_the_limit_is_passed() -> None:
 def test_call_guarded_contains_exceptions_and_deep_recursion() -> None:
     import sys as _sys
 
-    from leaklint.guard import AnalysisCrashed, call_guarded
+    from leaklint.engine.guard import AnalysisCrashed, call_guarded
 
     def fail():
         raise RuntimeError("bad\nsecond line")
@@ -514,7 +515,7 @@ def test_call_guarded_contains_exceptions_and_deep_recursion() -> None:
 
 
 def test_call_guarded_inline_still_contains_exceptions() -> None:
-    from leaklint.guard import AnalysisCrashed, call_guarded
+    from leaklint.engine.guard import AnalysisCrashed, call_guarded
 
     with pytest.raises(AnalysisCrashed, match=r"^ZeroDivisionError: "):
         call_guarded(lambda: 1 / 0, deep=False)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from leaklint import baseline
-from leaklint.fingerprint import fingerprints
+from leaklint.ci import baseline
+from leaklint.ci.fingerprint import fingerprints
 from leaklint.model import Finding, Scope, Span
 
 LEAKS = """package fetch

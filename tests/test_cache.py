@@ -11,12 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from leaklint import cache as cache_mod
-from leaklint import runner
-from leaklint.cache import Cache, code_fingerprint
 from leaklint.config import Settings
 from leaklint.context import RunContext
-from leaklint.discovery import discover
+from leaklint.engine import cache as cache_mod
+from leaklint.engine import runner
+from leaklint.engine.cache import Cache, code_fingerprint
+from leaklint.engine.discovery import discover
+from leaklint.golang import unit as go_unit
+from leaklint.python import unit as python_unit
 from leaklint.selection import enabled_rules
 
 GO_MAIN = """package main
@@ -55,7 +57,7 @@ def project(tmp_path: Path) -> Path:
 def parses(monkeypatch) -> list[str]:
     """Every file handed to an analysis, in order."""
     calls: list[str] = []
-    go, py = runner.analyse_go_group, runner.analyse_python
+    go, py = go_unit.analyse_go_group, python_unit.analyse_python
 
     def count_go(files, ctx):
         calls.extend(f.display for f in files)
@@ -65,8 +67,8 @@ def parses(monkeypatch) -> list[str]:
         calls.append(file.display)
         return py(file, ctx)
 
-    monkeypatch.setattr(runner, "analyse_go_group", count_go)
-    monkeypatch.setattr(runner, "analyse_python", count_py)
+    monkeypatch.setattr(go_unit, "analyse_go_group", count_go)
+    monkeypatch.setattr(python_unit, "analyse_python", count_py)
     return calls
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from leaklint.diffbase import FileChange, parse_diff
+from leaklint.ci.diffbase import FileChange, parse_diff
 from leaklint.model import Finding, Scope, Span
 
 HEADER = 'package fetch\n\nimport "net/http"\n'
@@ -223,7 +223,7 @@ def test_function_ranges_and_line_fallback():
 
 
 def test_keeps_uses_scope_then_line(tmp_path: Path):
-    from leaklint.diffbase import ChangeSet
+    from leaklint.ci.diffbase import ChangeSet
 
     target = tmp_path / "a.go"
     target.write_text("")

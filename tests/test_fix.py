@@ -151,7 +151,8 @@ def test_a_read_only_file_is_not_rewritten_and_the_others_are(tmp_path):
 
 
 def test_a_failed_write_is_reported_and_the_run_goes_on(tmp_path, monkeypatch, capsys):
-    from leaklint import cli, fixing
+    from leaklint import cli
+    from leaklint.ci import fixing
 
     for name in ("a.go", "b.go", "c.go"):
         (tmp_path / name).write_text(FIXABLE.replace("Fetch", f"Fetch{name[0]}"))

@@ -20,10 +20,10 @@ from conftest import FIXTURES, GO_FIXTURES, REPO_ROOT
 from leaklint import catalogue
 from leaklint.config import Settings
 from leaklint.context import RunContext
-from leaklint.discovery import Candidate, discover
+from leaklint.engine.discovery import Candidate, discover
+from leaklint.engine.runner import run
 from leaklint.golang.parse import parse as parse_go
 from leaklint.model import FileProblem, Finding, Span
-from leaklint.runner import run
 from leaklint.selection import enabled_rules
 
 _IDS = r"(?P<ids>LL[0-9]{3}(?:[\s,]+LL[0-9]{3})*)"

@@ -95,7 +95,7 @@ def test_plugin_never_raises(monkeypatch) -> None:
     def boom(*args, **kwargs):
         raise RuntimeError("analysis failed")
 
-    monkeypatch.setattr("leaklint.python.analyse_file", boom)
+    monkeypatch.setattr("leaklint.python.analysis.analyse_file", boom)
     assert _run("import requests\nrequests.get('x')\n") == []
 
 

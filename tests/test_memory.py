@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from leaklint import memory
+from leaklint.engine import memory
 
 
 def test_no_collection_until_the_process_has_grown(monkeypatch):
@@ -40,10 +40,10 @@ def test_without_proc_it_counts_source_bytes(monkeypatch):
 
 
 def _run(monkeypatch, path) -> list[int]:
-    from leaklint import runner
     from leaklint.config import Settings
     from leaklint.context import RunContext
-    from leaklint.discovery import discover
+    from leaklint.engine import runner
+    from leaklint.engine.discovery import discover
     from leaklint.selection import enabled_rules
 
     sizes: list[int] = []

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
-from leaklint import parallel, runner
 from leaklint.config import Settings
 from leaklint.context import RunContext
-from leaklint.discovery import discover
+from leaklint.engine import parallel, runner
+from leaklint.engine.discovery import discover
 from leaklint.selection import enabled_rules
 
 

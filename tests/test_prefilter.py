@@ -7,14 +7,20 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
-from leaklint import runner
 from leaklint.config import GoModels, Settings
 from leaklint.context import RunContext
-from leaklint.discovery import discover
-from leaklint.go_header import _scanned_header, go_imports, read_header
-from leaklint.go_inert import reaching_imports
-from leaklint.plan import plan
-from leaklint.prefilter import GoIndex, may_defer_close_in_loop, model_packages, relevant_import
+from leaklint.engine import runner
+from leaklint.engine.discovery import discover
+from leaklint.engine.plan import plan
+from leaklint.golang import unit as go_unit
+from leaklint.golang.header import _scanned_header, go_imports, read_header
+from leaklint.golang.inert import reaching_imports
+from leaklint.golang.prefilter import (
+    GoIndex,
+    may_defer_close_in_loop,
+    model_packages,
+    relevant_import,
+)
 from leaklint.selection import enabled_rules
 
 
@@ -65,7 +71,7 @@ def test_an_unrelated_package_is_read_but_not_parsed(tmp_path, monkeypatch):
     files = _package(tmp_path, {
         "a.go": 'package mathx\n\nimport "strings"\n\nfunc F() {}\n'}, "mathx")
     parsed: list[list[str]] = []
-    monkeypatch.setattr(runner, "analyse_go_group",
+    monkeypatch.setattr(go_unit, "analyse_go_group",
                         lambda files, ctx: parsed.append([f.display for f in files]) or [])
     result = runner.run(files, _ctx())
     assert parsed == []
@@ -108,9 +114,9 @@ def _index(tmp_path: Path, files: dict[str, str], models: GoModels | None = None
         path = tmp_path / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    from leaklint.plan import _GoScans
+    from leaklint.golang.unit import _GoScans
 
-    return GoIndex(models or GoModels(), _GoScans(None, want_digest=False).other, **kw)
+    return GoIndex(models or GoModels(), _GoScans(None).other, **kw)
 
 
 def test_a_package_calling_a_same_module_http_helper_is_kept(tmp_path):
@@ -142,16 +148,17 @@ def test_planning_reads_each_go_file_once_and_decides_in_order(tmp_path, monkeyp
     for rel, text in files.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text)
-    from leaklint import plan as planning
+    from leaklint.engine import plan as planning
+    from leaklint.golang import unit as go_unit
 
     read: list[str] = []
-    real = planning._scan_file
+    real = go_unit.scan_file
 
     def counting(path, **kw):
         read.append(Path(path).name)
         return real(path, **kw)
 
-    monkeypatch.setattr(planning, "_scan_file", counting)
+    monkeypatch.setattr(go_unit, "scan_file", counting)
     found = discover([str(tmp_path)], cwd=tmp_path)
     units = [u for u, _ in planning.plan(found.files, _ctx(), cache=None, prefilter=True)]
     assert sorted(read) == ["api.go", "svc.go", "util.go"]
@@ -340,7 +347,7 @@ def _parsed_files(monkeypatch) -> list[str]:
         return real(source, path, data)
 
     monkeypatch.setattr(go_index, "load_file", recording)
-    monkeypatch.setattr("leaklint.golang.load_file", recording)
+    monkeypatch.setattr("leaklint.golang.analysis.load_file", recording)
     return parsed
 
 

@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from leaklint import catalogue
 from leaklint.config import Settings
 from leaklint.context import RunContext
-from leaklint.discovery import Candidate
-from leaklint.guard import nesting
+from leaklint.engine.discovery import Candidate
+from leaklint.engine.guard import nesting
 from leaklint.model import Finding
 from leaklint.sources import SourceFile, UnreadableSource, decode
 
@@ -66,8 +66,8 @@ TOKENS = [
 def analyse(files: dict[Path, bytes]) -> tuple[list[Finding], list]:
     """Analyse files (path -> raw bytes) straight through the analyses; any exception
     propagates. Unreadable (undecodable) files are left out, as the runner does."""
-    from leaklint.golang import analyse_package
-    from leaklint.python import analyse_file
+    from leaklint.golang.analysis import analyse_package
+    from leaklint.python.analysis import analyse_file
 
     ctx = all_rules_context()
     findings: list[Finding] = []
@@ -228,7 +228,7 @@ def _units() -> list[list[Path]]:
 
 
 def _run(paths: list[Path]) -> list[tuple]:
-    from leaklint.runner import run
+    from leaklint.engine.runner import run
 
     candidates = [Candidate(p, p.relative_to(REPO).as_posix(), LANGUAGE[p.suffix])
                   for p in paths]
@@ -337,7 +337,7 @@ def _analyse_package_of(path: Path):
 
 
 def _prints(findings: list[Finding]) -> list[str]:
-    from leaklint.fingerprint import fingerprints
+    from leaklint.ci.fingerprint import fingerprints
 
     ordered = sorted(findings, key=Finding.sort_key)  # source order, as fingerprints need
     return sorted(fingerprints(ordered, [f.path for f in ordered]))

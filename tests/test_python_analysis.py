@@ -10,7 +10,7 @@ from pathlib import Path
 from leaklint import catalogue
 from leaklint.config import PythonModels, Settings
 from leaklint.context import RunContext
-from leaklint.python import analyse_file
+from leaklint.python.analysis import analyse_file
 from leaklint.python.prefilter import mentions_api
 from leaklint.sources import SourceFile
 
@@ -77,7 +77,7 @@ def test_local_wrapper_returning_a_session_is_a_constructor() -> None:
             finally:
                 s.close()
     """
-    assert findings(code)[1] == [(10, "LL301"), (15, "LL402")]
+    assert findings(code)[1] == [(10, "LL102"), (10, "LL301"), (15, "LL402")]
 
 
 def test_syntax_error_is_one_ll000_and_no_exception() -> None:
@@ -101,7 +101,7 @@ def test_prefilter_keeps_libcst_away_from_unrelated_files() -> None:
         from leaklint import catalogue
         from leaklint.config import Settings
         from leaklint.context import RunContext
-        from leaklint.python import analyse_file
+        from leaklint.python.analysis import analyse_file
         from leaklint.sources import SourceFile
         src = b"from urllib.parse import urljoin\\nimport http\\nprint(urljoin('a', 'b'))\\n"
         ctx = RunContext(Settings(), frozenset(catalogue.load()))
@@ -152,3 +152,18 @@ def test_disabled_rules_are_not_reported() -> None:
     code = "import requests\n\ndef f(u):\n    return requests.get(u, stream=True)\n"
     assert findings(code, enabled=frozenset({"LL101"}))[1] == []
     assert findings(code, enabled=frozenset({"LL402"}))[1] == [(4, "LL402")]
+
+
+def test_ll102_does_not_depend_on_ll301() -> None:
+    """Each rule stands on its own: an unclosed client built per call is LL102 whether
+    LL301 runs or not, and LL301 whether LL102 runs or not."""
+    code = """
+        import requests
+
+        def fetch(url):
+            session = requests.Session()
+            return session.get(url, timeout=5).text
+    """
+    assert findings(code)[1] == [(5, "LL102"), (5, "LL301")]
+    assert findings(code, enabled=frozenset({"LL102"}))[1] == [(5, "LL102")]
+    assert findings(code, enabled=frozenset({"LL301"}))[1] == [(5, "LL301")]

@@ -13,7 +13,7 @@ import pytest
 from leaklint import catalogue
 from leaklint.config import Settings
 from leaklint.context import RunContext
-from leaklint.python import analyse_file
+from leaklint.python.analysis import analyse_file
 from leaklint.sources import read
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "python"

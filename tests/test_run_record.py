@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from leaklint import cli, discovery
+from leaklint import cli
+from leaklint.engine import discovery
 
 LEAK = """package main
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from leaklint.output import OutputError, write_atomic
+from leaklint.report.output import OutputError, write_atomic
 
 REPO = Path(__file__).resolve().parents[1]
 TIMEOUT = 120
@@ -78,8 +78,8 @@ def test_analysed_code_is_never_imported_or_run(entry: str, tmp_path: Path) -> N
 def test_in_process_run_imports_nothing_from_the_tree(tmp_path: Path) -> None:
     from leaklint.config import Settings
     from leaklint.context import RunContext
-    from leaklint.discovery import discover
-    from leaklint.runner import run
+    from leaklint.engine.discovery import discover
+    from leaklint.engine.runner import run
     from leaklint.selection import enabled_rules
 
     tree, markers = tmp_path / "tree", tmp_path / "markers"
@@ -268,7 +268,7 @@ def test_read_only_directory_output(tmp_path: Path) -> None:
 
 _SIGNAL_AT_WRITE = textwrap.dedent('''
     import os, signal, sys
-    import leaklint.output as output
+    import leaklint.report.output as output
 
     real_fsync = os.fsync
 

@@ -216,7 +216,7 @@ def test_path_base_changes_uris(repo: Path):
 
 
 def test_repository_root_is_the_git_top_level_or_the_working_directory(tmp_path, monkeypatch):
-    from leaklint.fingerprint import repository_root
+    from leaklint.ci.fingerprint import repository_root
 
     (tmp_path / "top" / ".git").mkdir(parents=True)
     (tmp_path / "top" / "a" / "b").mkdir(parents=True)

@@ -12,8 +12,8 @@ from pathlib import PurePosixPath
 import pytest
 from conftest import FIXTURES
 
+from leaklint.ci.shard import in_shard, parse, unit_name
 from leaklint.cli import main
-from leaklint.shard import in_shard, parse, unit_name
 
 
 @pytest.mark.parametrize("value", ["0/2", "3/2", "1/0", "a/b", "2", "1/2/3", "-1/2"])

@@ -16,7 +16,8 @@ from conftest import FIXTURES
 from leaklint import catalogue
 from leaklint.config import Settings
 from leaklint.context import RunContext
-from leaklint.python import analyse_file, slicing
+from leaklint.python import slicing
+from leaklint.python.analysis import analyse_file
 from leaklint.python.positions import Positions
 from leaklint.python.slicing import Sliced, relevant_source
 from leaklint.sources import read

@@ -7,12 +7,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from leaklint import ci_gate
 from leaklint import config as config_mod
+from leaklint.ci import gate as ci_gate
 from leaklint.context import RunContext
-from leaklint.discovery import discover
-from leaklint.output import OutputError, emit
-from leaklint.runner import RunResult, merge, outcome_of, run
+from leaklint.engine.discovery import discover
+from leaklint.engine.runner import RunResult, merge, outcome_of, run
+from leaklint.report.output import OutputError, emit
 from leaklint.selection import enabled_rules
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def _cache(args, settings: config_mod.Settings):
     """The result cache at the project root, unless --no-cache."""
     if args.no_cache:
         return None
-    from leaklint.cache import Cache, code_fingerprint, project_root
+    from leaklint.engine.cache import Cache, code_fingerprint, project_root
 
     first = Path(args.paths[0]) if args.paths else Path(".")
     return Cache(project_root(first, settings.source), code_fingerprint())
@@ -85,8 +85,8 @@ def _run_records(args, ctx: RunContext, cache, entries):
     paths = list(args.paths) or ["."]
     if not all(os.path.isdir(p) for p in paths):
         return None
-    from leaklint.plan import context_fingerprint
-    from leaklint.run_record import RunRecords
+    from leaklint.engine.plan import context_fingerprint
+    from leaklint.engine.run_record import RunRecords
 
     cache.prepare()  # before the walk: creating it changes the directory that holds it
 
@@ -122,7 +122,7 @@ def run_check(args) -> int:
         result = RunResult()
         merge(outcome, result)
     else:
-        from leaklint.run_record import Inputs
+        from leaklint.engine.run_record import Inputs
 
         inputs = Inputs() if records is not None else None
         found = discover(
@@ -130,7 +130,7 @@ def run_check(args) -> int:
             respect_gitignore=settings.respect_gitignore, inputs=inputs,
         )
         if getattr(args, "shard", None) is not None:
-            from leaklint import shard
+            from leaklint.ci import shard
 
             found.files = shard.select(found.files, args.shard)
             found.problems = [(p, r) for p, r in found.problems
@@ -176,7 +176,7 @@ def _fixes(args, result, gate) -> tuple[int | None, bool]:
     """--diff: print the fixes and stop (exit 1 when there are some). --fix (and
     --unsafe-fixes): write them, then report the findings that are left (None: go on).
     The flag: some file could not be fixed (the run then exits 2 after the report)."""
-    from leaklint import fixing
+    from leaklint.ci import fixing
 
     unsafe = getattr(args, "unsafe_fixes", False)
     plan = fixing.plan_fixes(result.findings, unsafe=unsafe)
@@ -224,7 +224,7 @@ def _hint_unsafe(findings, unsafe: bool) -> None:
 def _path_base(args) -> Path:
     if args.path_base:
         return args.path_base.resolve()
-    from leaklint.fingerprint import repository_root
+    from leaklint.ci.fingerprint import repository_root
 
     return repository_root(Path(args.paths[0]) if args.paths else Path("."))
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from tree_sitter import Node
 
-from leaklint.go_header import COMMENTS_AND_LITERALS
+from leaklint.golang.header import COMMENTS_AND_LITERALS
 from leaklint.golang.index import GoFile, var_specs
 from leaklint.golang.parse import text
 from leaklint.sources import SourceFile

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from leaklint import catalogue
-from leaklint.fingerprint import stable_path
+from leaklint.ci.fingerprint import stable_path
 from leaklint.model import Finding
 
 _COMMAND = {"error": "error", "warning": "warning", "note": "notice"}

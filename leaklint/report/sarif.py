@@ -12,8 +12,8 @@ from urllib.parse import quote
 
 from leaklint import __version__, catalogue
 from leaklint.catalogue import Rule
+from leaklint.ci.fingerprint import KEY, for_run, repo_path, repository_root
 from leaklint.docs import render_rule_markdown
-from leaklint.fingerprint import KEY, for_run, repo_path, repository_root
 from leaklint.model import FileProblem, Finding, Span
 
 __all__ = ["render", "repository_root"]

@@ -30,9 +30,9 @@ import test_properties as props  # noqa: E402  (the strategies and checks are sh
 
 from leaklint.config import Settings  # noqa: E402
 from leaklint.context import RunContext  # noqa: E402
-from leaklint.discovery import Candidate  # noqa: E402
-from leaklint.plan import WorkUnit  # noqa: E402
-from leaklint.runner import process_unit  # noqa: E402
+from leaklint.engine.discovery import Candidate  # noqa: E402
+from leaklint.engine.plan import WorkUnit  # noqa: E402
+from leaklint.engine.runner import process_unit  # noqa: E402
 
 EXAMPLES: Counter[str] = Counter()
 SAVE: Path | None = None

@@ -1,5 +1,6 @@
-"""Go checks, one module per concern; each exposes run(ctx) and the ids it reports."""
+"""Go checks, one module per rule or per group of rules that share one analysis, named
+by the ids it reports; each exposes run(ctx) and those ids."""
 
-from leaklint.golang.checks import defer_in_loop, per_call, resources, syntax, timeouts
+from leaklint.golang.checks import ll000, ll101_ll102_ll103_ll201, ll202, ll301, ll401_ll402
 
-ALL = (syntax, resources, defer_in_loop, per_call, timeouts)
+ALL = (ll000, ll101_ll102_ll103_ll201, ll202, ll301, ll401_ll402)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import libcst as cst
 
 from leaklint.python import api
-from leaklint.python.checks.args import is_false, is_true, keyword, offline_url
-from leaklint.python.checks.owner import fate, injects_socket, leaks, related, where
+from leaklint.python.args import is_false, is_true, keyword, offline_url
 from leaklint.python.fixes import wrap_in_with
 from leaklint.python.names import Request, code
+from leaklint.python.owner import fate, injects_socket, leaks, related, where
 
 RULES = ("LL101",)
 
@@ -22,6 +22,8 @@ def holds_connection(analysis, site) -> bool:
     request: Request | None = site.request
     if request is None:
         return False
+    if request.user:
+        return True  # a response function: configured, or a wrapper of this module
     call, extra = site.call, request.keywords
     library, method = request.library, request.method
     if library == api.REQUESTS:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import libcst as cst
 
 from leaklint.python import api
+from leaklint.python.facts import dotted
 from leaklint.python.flow import _HARMLESS_CALLS
 
 RULES = ("LL301",)
@@ -25,14 +26,37 @@ def check(analysis) -> None:
     for site in analysis.sites:
         if site.client is None or site.fn is None or site.fn.name.value in _BUILDERS:
             continue
+        if _runs_once(analysis, site.fn):
+            continue  # a test or fixture: its client is LL102's question if left open
         if site.client.library == api.HTTP_CLIENT:
             continue  # one connection, not a pool: nothing to reuse across calls
         if single_use(analysis, site):
-            analysis.per_call.add(id(site.call))
             analysis.report.report(
                 "LL301", analysis.span(site.call), scope=analysis.scope(site.fn),
                 what=f"{_short(site.call)}", function=site.fn.name.value,
             )
+
+
+def _runs_once(analysis, fn: cst.FunctionDef) -> bool:
+    """A test (`test_*`, a method of a `Test*` class or of a TestCase subclass) or a
+    pytest fixture runs once per test run, not per request."""
+    name = fn.name.value
+    if name.startswith("test") or any(_fixture(d.decorator) for d in fn.decorators):
+        return True
+    owner = analysis.parent(analysis.parent(fn))  # FunctionDef -> IndentedBlock -> ClassDef
+    if isinstance(owner, cst.ClassDef):
+        if owner.name.value.startswith("Test"):
+            return True
+        bases = {(dotted(b.value) or "").rsplit(".", 1)[-1] for b in owner.bases}
+        return bool(bases & {"TestCase", "IsolatedAsyncioTestCase", "AioHTTPTestCase"})
+    return False
+
+
+def _fixture(decorator: cst.BaseExpression) -> bool:
+    """`@pytest.fixture`, `@pytest.fixture(...)`, `@pytest_asyncio.fixture`."""
+    if isinstance(decorator, cst.Call):
+        decorator = decorator.func
+    return (dotted(decorator) or "").endswith("fixture")
 
 
 def _short(call: cst.Call) -> str:

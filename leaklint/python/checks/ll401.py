@@ -7,7 +7,7 @@ keep idle keep-alive connections open forever; both libraries expire them by def
 from __future__ import annotations
 
 from leaklint.python import api
-from leaklint.python.checks.args import is_none, keyword
+from leaklint.python.args import is_none, keyword
 from leaklint.python.names import code
 
 RULES = ("LL401",)

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from leaklint.fingerprint import for_run, stable_path
+from leaklint.ci.fingerprint import for_run, stable_path
 
 if TYPE_CHECKING:  # imported when a diff base or a baseline is asked for: fast start
-    from leaklint import baseline, diffbase
-    from leaklint.discovery import Candidate
+    from leaklint.ci import baseline, diffbase
+    from leaklint.engine.discovery import Candidate
 
 
 class GateError(Exception):
@@ -50,7 +50,7 @@ class Gate:
 def prepare(args) -> tuple[diffbase.ChangeSet | None, list[baseline.Entry] | None]:
     if not (getattr(args, "diff_base", None) or getattr(args, "baseline", None)):
         return None, None
-    from leaklint import baseline, diffbase
+    from leaklint.ci import baseline, diffbase
 
     try:
         changes = None
@@ -67,7 +67,7 @@ def apply(args, result, files: list[Candidate], base: Path,
           changes: diffbase.ChangeSet | None,
           entries: list[baseline.Entry] | None) -> Gate:
     """Filters result.findings in place and returns their fingerprints."""
-    from leaklint import baseline, diffbase
+    from leaklint.ci import baseline, diffbase
 
     findings = result.findings
     prints = for_run(findings, base)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from leaklint import __version__
 from leaklint.model import Finding
-from leaklint.output import write_atomic
+from leaklint.report.output import write_atomic
 
 FORMAT = "leaklint-baseline/v1"
 

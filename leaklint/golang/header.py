@@ -30,7 +30,7 @@ _FAST_SPECS = re.compile(_COMMENT + rb"|(?:(" + _NAME + rb")[ \t]+)?(" + _STRING
 _NEXT_IS_IMPORT = re.compile(_GAP + rb"import(?![\w\x80-\xff])")
 
 # Go comments and string and rune literals: the words in them are not code. Shared by
-# every byte-level reading that must skip them (leaklint.go_inert, leaklint.golang.reach).
+# every byte-level reading that must skip them (leaklint.golang.inert, leaklint.golang.reach).
 COMMENTS_AND_LITERALS = (rb"//[^\n]*|/\*.*?\*/|\"(?:[^\"\\\n]|\\.)*\"|`[^`]*`"
                          rb"|'(?:[^'\\\n]|\\.)*'")  # with re.DOTALL
 

@@ -12,7 +12,7 @@ import argparse
 import zlib
 from pathlib import PurePosixPath
 
-from leaklint.discovery import Candidate
+from leaklint.engine.discovery import Candidate
 
 
 def parse(value: str) -> tuple[int, int]:

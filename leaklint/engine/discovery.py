@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from leaklint.languages import BY_SUFFIX as SUFFIXES  # ending -> language
+
 if TYPE_CHECKING:  # imported when a .gitignore or an exclude is met: fast start
     import pathspec
 
-    from leaklint.run_record import Inputs
+    from leaklint.engine.run_record import Inputs
 
-SUFFIXES = {".go": "go", ".py": "python", ".pyi": "python"}
 # Never walked into (an explicitly named file inside them is still analysed).
 DEFAULT_EXCLUDES = (
     ".git", ".hg", ".svn", ".venv", "venv", "__pycache__", ".tox", ".nox",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from leaklint.go_header import COMMENTS_AND_LITERALS, GoHeader
+from leaklint.golang.header import COMMENTS_AND_LITERALS, GoHeader
 
 
 def _members(words: str) -> frozenset[str]:

@@ -22,6 +22,7 @@ import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from leaklint import __version__
 from leaklint.model import Edit, FileProblem, Finding, Fix, Related, Scope, Span
@@ -193,7 +194,8 @@ def decode_outcome(data: dict) -> dict:
 
 
 class StatMemo:
-    """What planning learnt about each file (content hash, Go imports), remembered by
+    """What planning learnt about each file (content hash, the language's facts such as
+    Go imports), remembered by
     (size, mtime, inode) so a warm run stats files instead of reading them.
 
     A file modified in the last few seconds is never remembered: its timestamp may not
@@ -215,29 +217,25 @@ class StatMemo:
         except (OSError, ValueError, KeyError, TypeError):
             self._entries = {}
 
-    def lookup(
-        self, path: str, st: os.stat_result
-    ) -> tuple[bytes, list[str] | None, bool] | None:
-        """(content hash, Go imports, may defer a Close in a loop), or None."""
+    def lookup(self, path: str, st: os.stat_result) -> tuple[bytes, Any] | None:
+        """(content hash, the language's facts about the file or None), or None."""
         entry = self._entries.get(path)
-        if not isinstance(entry, list) or len(entry) != 6:
+        if not isinstance(entry, list) or len(entry) != 5:
             return None
-        size, mtime, ino, hexdigest, imports, loop_defer = entry
+        size, mtime, ino, hexdigest, facts = entry
         if (size, mtime, ino) != (st.st_size, st.st_mtime_ns, st.st_ino):
             return None
-        if not (imports is None or isinstance(imports, list)):
-            return None
         try:
-            return bytes.fromhex(hexdigest), imports, bool(loop_defer)
+            return bytes.fromhex(hexdigest), facts
         except (TypeError, ValueError):
             return None
 
     def remember(self, path: str, st: os.stat_result, file_digest: bytes,
-                 imports: list[str] | None, loop_defer: bool) -> None:
+                 facts: Any) -> None:
         if st.st_mtime_ns > self._now - self.RACY_NS:
             return
         self._entries[path] = [st.st_size, st.st_mtime_ns, st.st_ino, file_digest.hex(),
-                               imports, loop_defer]
+                               facts]
         self._dirty = True
 
     def save(self) -> None:

@@ -56,7 +56,7 @@ def leaks(analysis, fn, result: Fate, closers, readers) -> Ownership | None:
     flow = Ownership(result.var or "", result.statement, closers, readers,  # type: ignore[arg-type]
                      analysis.facts, fn)
     flow.run(fn.body.body)
-    if flow.leaks or flow.leaks_at_end:
+    if flow.leaks or flow.leaks_at_end or flow.overwritten:
         return flow
     return None
 
@@ -64,6 +64,8 @@ def leaks(analysis, fn, result: Fate, closers, readers) -> Ownership | None:
 def where(analysis, flow: Ownership) -> str:
     if flow.leaks:
         return f" (leaks at the return on line {analysis.line(flow.leaks[0])})"
+    if flow.overwritten:
+        return f" (lost when it is bound again on line {analysis.line(flow.overwritten[0])})"
     return ""
 
 
@@ -71,6 +73,8 @@ def related(analysis, fn, flow: Ownership):
     from leaklint.model import Related
 
     out = [Related(analysis.span(r), "leaks at this return") for r in flow.leaks]
+    out += [Related(analysis.span(r), "the open one is lost when this binds it again")
+            for r in flow.overwritten]
     if flow.leaks_at_end:
         end = analysis.facts.positions[fn].end
         span = analysis.file.lines.span_from_chars(end.line, 0, end.line, 0)
@@ -96,9 +100,12 @@ def injects_socket(analysis, fn, var: str | None) -> bool:
 _CONNECTING = frozenset({"request", "connect", "putrequest", "endheaders", "send"})
 
 
-def connects(analysis, fn, var: str | None) -> bool:
-    """Does the function make this http.client connection open a socket of its own? Not
-    when it never sends, nor when it hands the connection a caller-owned socket."""
+def connects(analysis, fn, var: str | None,
+             methods: frozenset[str] = _CONNECTING) -> bool:
+    """Does the function make this client open a socket of its own? Not when it never
+    calls one of `methods` on it (a Session used only for prepare_request or
+    merge_environment_settings sends nothing) and never passes it on, nor when it hands
+    an http.client connection a caller-owned socket."""
     if fn is None or var is None:
         return True
     if injects_socket(analysis, fn, var):
@@ -109,6 +116,6 @@ def connects(analysis, fn, var: str | None) -> bool:
             continue
         if not isinstance(parent, cst.Attribute) or parent.value is not name:
             return True  # passed somewhere: it may be used to connect there
-        if parent.attr.value in _CONNECTING:
+        if parent.attr.value in methods:
             return True
     return False

@@ -20,7 +20,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from leaklint.cache import LAYOUT, Cache, StatMemo, decode_outcome, encode_outcome, write_atomic
+from leaklint.engine.cache import (
+    LAYOUT,
+    Cache,
+    StatMemo,
+    decode_outcome,
+    encode_outcome,
+    write_atomic,
+)
 
 KEPT = 8  # records of other invocations kept (the oldest go first)
 

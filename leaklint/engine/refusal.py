@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from leaklint.context import RunContext
 from leaklint.emit import FileReport
-from leaklint.guard import MAX_NESTING, nesting
+from leaklint.engine.guard import MAX_NESTING, nesting
 from leaklint.model import FileProblem, FileResult
 from leaklint.sources import SourceFile
 

@@ -5,8 +5,8 @@ imports an API the rules or the user's Go API models care about, or imports a pa
 of the same module that (transitively) does: a same-module helper may return a
 `*http.Response` whose body the caller then owns. Everything else is left unparsed.
 
-The planner reads each file's import declarations (leaklint.go_header) and, for net,
-net/http and crypto/tls, the members the file selects (leaklint.go_inert); this module
+The planner reads each file's import declarations (leaklint.golang.header) and, for net,
+net/http and crypto/tls, the members the file selects (leaklint.golang.inert); this module
 decides from those facts, per package and per file. Anything not understood counts as
 relevant: the prefilter may keep too much, never too little. LL202 has a lexical check
 of its own here (may_defer_close_in_loop), since it applies to any Close.

@@ -1,0 +1,2 @@
+"""What CI needs around findings: the diff-base gate, baselines, fingerprints, shards and
+fixes."""
