@@ -150,25 +150,12 @@ def _still_parses(path: str, before: str, after: str) -> bool:
     """The rewrite parses wherever the original did (parsing only: nothing runs), with
     lines split as the analysis splits them."""
     before, after = _LONE_CR.sub("\n", before), _LONE_CR.sub("\n", after)
-    if path.endswith((".py", ".pyi")):
-        import ast
-        import warnings
+    from leaklint import languages
 
-        def parses(text: str) -> bool:
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    ast.parse(text)
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                return False
-            return True
-    elif path.endswith(".go"):
-        from leaklint.golang.parse import parse
-
-        def parses(text: str) -> bool:
-            return not parse(text.encode("utf-8")).root_node.has_error
-    else:
+    name = languages.BY_SUFFIX.get(os.path.splitext(path)[1])
+    if name is None:
         return True
+    parses = languages.language(name).parses
     return parses(after) or not parses(before)
 
 
