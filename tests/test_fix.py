@@ -233,3 +233,21 @@ def test_sarif_says_whether_a_fix_is_safe(tmp_path):
     fix = sarif["runs"][0]["results"][0]["fixes"][0]
     assert fix["description"]["text"].startswith("Safe fix: move the defer")
     assert fix["properties"]["applicability"] == "safe"
+
+
+def test_a_changed_default_timeout_is_not_served_from_the_cache(tmp_path):
+    (tmp_path / "m.py").write_text(PY_FIXABLE, encoding="utf-8")
+    config = tmp_path / "pyproject.toml"
+
+    def content() -> str:
+        proc = subprocess.run([sys.executable, "-m", "leaklint", "check", "--select", "LL402",
+                               "--format", "json", "."], cwd=tmp_path, capture_output=True,
+                              text=True, timeout=120)
+        data = json.loads(proc.stdout)
+        return (data["findings"] if isinstance(data, dict) else data)[0]["fix"]["edits"][0][
+            "content"]
+
+    config.write_text("[tool.leaklint.python]\ndefault-timeout = 5\n")
+    assert content() == ", timeout=5"
+    config.write_text("[tool.leaklint.python]\ndefault-timeout = 60\n")
+    assert content() == ", timeout=60"
