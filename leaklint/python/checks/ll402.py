@@ -166,9 +166,20 @@ def _bounding_adapter(analysis, adapter, fn) -> bool:
         for stmt in cls.body.body) for cls in analysis.facts.classes)
 
 
+def _handed_to_do_open(analysis, call: cst.Call) -> bool:
+    """`handler.do_open(Connection(...), req)`: urllib's handler builds the real
+    connection from this factory with `timeout=req.timeout`."""
+    arg = analysis.parent(call)
+    outer = analysis.parent(arg) if isinstance(arg, cst.Arg) else None
+    return isinstance(outer, cst.Call) and isinstance(outer.func, cst.Attribute) \
+        and outer.func.attr.value == "do_open" and outer.args and outer.args[0] is arg
+
+
 def _constructor(analysis, site) -> None:
     client, call = site.client, site.call
     if client.library == api.HTTP_CLIENT:
+        if _handed_to_do_open(analysis, call):
+            return
         bound = analysis.parent(call)
         if isinstance(bound, cst.Assign) and len(bound.targets) == 1 \
                 and isinstance(bound.targets[0].target, cst.Name) \
