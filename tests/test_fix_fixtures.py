@@ -94,6 +94,10 @@ def test_fix_pair(tmp_path: Path, before: Path) -> None:
     assert proc.returncode in (0, 1), proc.stderr
     assert target.read_bytes() == after.read_bytes()
     assert parses(target)
+    if before.suffix == ".go" and GOFMT and Path(GOFMT).exists():
+        # The fixtures are gofmt-clean before, and the fixes keep them so.
+        assert subprocess.run([GOFMT, "-l", str(before), str(target)], capture_output=True,
+                              text=True, timeout=60).stdout == ""
 
     left = findings(tmp_path)
     assert not [f for f in left if f["fix"] is not None], "a fix is offered again"

@@ -249,13 +249,13 @@ def add_fields(source: SourceFile, literal: Node, wanted: list[tuple[str, str]],
     elif time_name in ("_", "."):
         return None
     pairs = [(name, value.replace("time.", f"{time_name}.")) for name, value in wanted]
-    edits.append(_element_insert(source, body, elements, pairs))
+    edits.extend(_element_insert(source, body, elements, pairs))
     names = " and ".join(name for name, _ in pairs)
     return Fix(f"add {names} to the literal", tuple(edits))
 
 
 def _element_insert(source: SourceFile, body: Node, elements: list[Node],
-                    pairs: list[tuple[str, str]]) -> Edit:
+                    pairs: list[tuple[str, str]]) -> list[Edit]:
     data = source.source
     lines = source.lines
     close = body.children[-1]  # the closing brace
@@ -270,21 +270,55 @@ def _element_insert(source: SourceFile, body: Node, elements: list[Node],
         else:
             indent = _indent(data, close).decode("utf-8", "replace") + "\t"
         newline = "\r\n" if data[:close_line_start].endswith(b"\r\n") else "\n"
-        text_ = "".join(f"{indent}{item},{newline}" for item in items)
+        section = _aligned_section(source, elements, close)
+        width = max([*(len(text(key)) for _, key, _ in section),
+                     *(len(name) for name, _ in pairs)])
+        edits = []
+        for colon, key, value in section:  # gofmt aligns the values of a run of lines
+            gap = " " * (width - len(text(key)) + 1)
+            if data[colon.end_byte:value.start_byte].decode("utf-8", "replace") != gap:
+                edits.append(Edit(lines.span_from_points(colon.end_point, value.start_point),
+                                  gap))
+        text_ = "".join(f"{indent}{name}:{' ' * (width - len(name) + 1)}{value},{newline}"
+                        for name, value in pairs)
         row = close.start_point[0]
-        at = lines.span_from_points((row, 0), (row, 0))
-        return Edit(at, text_)
+        edits.append(Edit(lines.span_from_points((row, 0), (row, 0)), text_))
+        return edits
     if not elements:
         at = lines.span_from_points(close.start_point, close.start_point)
-        return Edit(at, ", ".join(items))
+        return [Edit(at, ", ".join(items))]
     last = elements[-1]
     after = last.next_sibling
     if after is not None and after.type == ",":
         at = lines.span_from_points(after.end_point, after.end_point)
-        return Edit(at, "".join(f" {item}," for item in items) if multiline
-                    else " " + ", ".join(items))
+        return [Edit(at, "".join(f" {item}," for item in items) if multiline
+                     else " " + ", ".join(items))]
     at = lines.span_from_points(last.end_point, last.end_point)
-    return Edit(at, "".join(f", {item}" for item in items))
+    return [Edit(at, "".join(f", {item}" for item in items))]
+
+
+def _aligned_section(source: SourceFile, elements: list[Node],
+                     close: Node) -> list[tuple[Node, Node, Node]]:
+    """(colon, key, value) of the run of lines right above the closing brace that gofmt
+    aligns with the inserted ones: each line one single-line `Key: value,` element,
+    nothing else on it (a comment would be aligned too: then the run is left alone)."""
+    data = source.source
+    out: list[tuple[Node, Node, Node]] = []
+    row = close.start_point[0]
+    for element in reversed(elements):
+        children = element.children
+        if len(children) != 3 or children[1].type != ":" or \
+                element.start_point[0] != element.end_point[0] or \
+                element.start_point[0] != row - 1:
+            break
+        line_start = data.rfind(b"\n", 0, element.start_byte) + 1
+        line_end = data.find(b"\n", element.end_byte)
+        rest = data[element.end_byte:len(data) if line_end < 0 else line_end].strip()
+        if data[line_start:element.start_byte].strip() or rest != b",":
+            break
+        out.insert(0, (children[1], children[0], children[2]))
+        row -= 1
+    return out
 
 
 def _import_time(source: SourceFile, node: Node) -> Edit | None:
