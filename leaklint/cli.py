@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--show-settings", action="store_true",
                        help="print the configuration file in use and the settings in "
                             "force, then exit")
+    check.add_argument("--unsafe-fixes", action="store_true",
+                       help="also the fixes that may change behaviour: applied (as with "
+                            "--fix), or shown with --diff")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     check.add_argument("--statistics", action="store_true", help="count findings per rule")
     check.add_argument("--quiet", "-q", action="store_true", help="findings only, no summary")

@@ -33,10 +33,15 @@ class GoModels:
     client_constructors: tuple[str, ...] = ()
 
 
+DEFAULT_TIMEOUT = 30
+
+
 @dataclass(frozen=True)
 class PythonModels:
     client_constructors: tuple[str, ...] = ()
     response_functions: tuple[str, ...] = ()
+    # Seconds the LL402 fix passes as `timeout=`.
+    default_timeout: float = DEFAULT_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -119,11 +124,16 @@ def check_prefixes(values: list[str] | tuple[str, ...], where: str) -> None:
 def _models(table: object, where: str, allowed: dict[str, str], cls: type) -> object:
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: must be a table")
-    values = {}
+    values: dict[str, object] = {}
     for key, value in table.items():
+        if key == "default-timeout" and cls is PythonModels:
+            values["default_timeout"] = _timeout(value, where)
+            continue
         if key not in allowed:
             raise ConfigError(
-                f"{where}: unknown key '{key}'; allowed: {', '.join(sorted(allowed))}"
+                f"{where}: unknown key '{key}'; allowed: "
+                + ", ".join(sorted([*allowed, *(["default-timeout"] if cls is PythonModels
+                                               else [])]))
             )
         items = _str_list(value, where, key)
         for item in items:
@@ -134,6 +144,14 @@ def _models(table: object, where: str, allowed: dict[str, str], cls: type) -> ob
                 )
         values[allowed[key]] = items
     return cls(**values)
+
+
+def _timeout(value: object, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+            0 < value <= 86400) or value != value:
+        raise ConfigError(f"{where}: 'default-timeout' must be a number of seconds, "
+                          f"more than 0 and at most 86400 (got {value!r})")
+    return value
 
 
 _GO_KEYS = {

@@ -46,8 +46,14 @@ class Edit:
 
 @dataclass(frozen=True)
 class Fix:
+    """A repair of one finding. A safe fix keeps the program's behaviour apart from
+    the leak (`--fix` applies it); an unsafe one may change it (`--unsafe-fixes`).
+    Which fixes exist, and whether each is safe, is the catalogue's word (rules/*.toml):
+    leaklint.emit sets `safe` from it."""
+
     description: str
     edits: tuple[Edit, ...]
+    safe: bool = True
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,47 @@ def test_loader_rejects_a_file_whose_id_does_not_match_its_name(tmp_path):
         catalogue._validate(broken, "LL101.toml")
 
 
+def test_loader_checks_the_fixes_a_rule_offers():
+    import tomllib
+
+    data = tomllib.loads((RULES_DIR / "LL402.toml").read_text(encoding="utf-8"))
+    rule = catalogue._validate(data, "LL402.toml")
+    assert rule.fix_for("python").safety == "unsafe" and rule.fix_for("go") is None
+    for bad in ({"language": "rust", "safety": "unsafe", "summary": "x"},
+                {"language": "python", "safety": "maybe", "summary": "x"},
+                {"language": "python", "safety": "safe"},
+                {"language": "python", "safety": "safe", "summary": "x", "extra": 1}):
+        with pytest.raises(catalogue.CatalogueError, match="a fix needs"):
+            catalogue._validate({**data, "fixes": [bad]}, "LL402.toml")
+    with pytest.raises(catalogue.CatalogueError, match="two fixes"):
+        catalogue._validate({**data, "fixes": data["fixes"] * 2}, "LL402.toml")
+
+
+def test_rules_show_which_fixes_exist_and_how_safe():
+    page = leaklint("rules", "LL202").stdout
+    assert "## Automatic fix" in page and "- Go, unsafe (`--unsafe-fixes`" in page
+    assert "None: every finding of this rule is left to you." in leaklint(
+        "rules", "LL301").stdout
+    one = json.loads(leaklint("rules", "LL101", "--format", "json").stdout)
+    assert [(f["language"], f["safety"]) for f in one["fixes"]] == [
+        ("go", "safe"), ("python", "safe")]
+
+
+def test_findings_carry_the_safety_the_catalogue_gives(tmp_path):
+    from leaklint.emit import FileReport
+    from leaklint.model import Edit, Fix, Span
+    from leaklint.sources import SourceFile
+
+    source = SourceFile(tmp_path / "m.py", "m.py", b"x = 1\n")
+    report = FileReport(source, "python", frozenset({"LL402", "LL301"}))
+    edit = Edit(Span(1, 1, 1, 1), "")
+    report.report("LL402", Span(1, 1, 1, 2), fix=Fix("d", (edit,), safe=True), what="x()")
+    report.report("LL301", Span(1, 1, 1, 2), fix=Fix("d", (edit,)), what="requests.Session()",
+                  function="f")
+    assert report.findings[0].fix is not None and report.findings[0].fix.safe is False
+    assert report.findings[1].fix is None  # the catalogue offers no LL301 fix
+
+
 # --- messages -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("rule_id", IDS)

@@ -65,3 +65,13 @@ def test_readme_documents_every_flag_of_the_help_and_no_other():
     section = README[README.index("## Command line"):README.index("## Rules")]
     documented = set(re.findall(r"`(--?[a-zA-Z][\w-]*)", section))
     assert documented <= flags, f"README documents unknown {sorted(documented - flags)}"
+def test_fixes_section_lists_every_fix_the_catalogue_offers():
+    section = README.split("## Fixes", 1)[1].split("\n## ", 1)[0]
+    names = {"go": "Go", "python": "Python"}
+    for rule in catalogue.load().values():
+        for fix in rule.fixes:
+            row = f"| {rule.id} | {names[fix.language]} |"
+            assert row in section, f"README's Fixes table lacks {rule.id} ({fix.language})"
+            line = next(x for x in section.splitlines() if x.startswith(row))
+            assert line.rstrip().endswith(f"| {fix.safety} |")
+    assert "default-timeout" in README

@@ -106,7 +106,7 @@ def _run_records(args, ctx: RunContext, cache, entries):
     write more than the outcome)."""
     if cache is None or entries is not None or getattr(args, "write_baseline", None) \
             or getattr(args, "shard", None) is not None or getattr(args, "fix", False) \
-            or getattr(args, "diff", False):
+            or getattr(args, "diff", False) or getattr(args, "unsafe_fixes", False):
         return None
     paths = list(args.paths) or ["."]
     if not all(os.path.isdir(p) for p in paths):
@@ -207,8 +207,10 @@ def run_check(args) -> int:
     except OutputError as exc:
         _stderr(f"error: {exc}")
         return EXIT_ERROR
-    if getattr(args, "diff", False) or getattr(args, "fix", False):
-        outcome = _fixes(args, result, gate)
+    fix_failed = False
+    if getattr(args, "diff", False) or getattr(args, "fix", False) or getattr(
+            args, "unsafe_fixes", False):
+        outcome, fix_failed = _fixes(args, result, gate)
         if outcome is not None:
             return outcome
     summary = Summary.of(result.findings, files_checked=result.files_analysed,
@@ -222,6 +224,8 @@ def run_check(args) -> int:
     if args.output is not None and not args.quiet:
         # The report went to a file: the log (a CI job's, say) still shows the count.
         sys.stderr.write("".join(line + "\n" for line in summary.lines(args.write_baseline)))
+    if fix_failed:  # the findings left are reported; a file that could not be fixed is not success
+        return EXIT_ERROR
     if any(not os.path.lexists(p) for p in args.paths):
         # A PATH that does not exist is a usage error (a typo in a CI script must not
         # pass quietly); the paths that exist were still analysed and reported.
@@ -242,32 +246,53 @@ def _show_settings(args, settings: config_mod.Settings, enabled: frozenset[str])
     return EXIT_CLEAN
 
 
-def _fixes(args, result, gate) -> int | None:
-    """--diff: print the fixes and stop (exit 1 when there are some). --fix: write them,
-    then report the findings that are left (None: go on)."""
+def _fixes(args, result, gate) -> tuple[int | None, bool]:
+    """--diff: print the fixes and stop (exit 1 when there are some). --fix (and
+    --unsafe-fixes): write them, then report the findings that are left (None: go on).
+    The flag: some file could not be fixed (the run then exits 2 after the report)."""
     from leaklint.ci import fixing
 
-    try:
-        planned = fixing.plan_fixes(result.findings)
-        if args.diff:
-            sys.stdout.write("".join(fixing.unified_diff(f) for f in planned))
-            count = sum(len(f.findings) for f in planned)
-            _stderr(f"{count} fix{'es' * (count != 1)} available"
-                    + (f" in {len(planned)} file{'s' * (len(planned) != 1)}" if planned else ""))
-            return EXIT_FINDINGS if planned and not args.exit_zero else EXIT_CLEAN
-        for fix in planned:
+    unsafe = getattr(args, "unsafe_fixes", False)
+    plan = fixing.plan_fixes(result.findings, unsafe=unsafe)
+    for error in plan.errors:
+        _stderr(f"error: {error}")
+    if args.diff:
+        sys.stdout.write("".join(fixing.unified_diff(f) for f in plan.fixes))
+        count = sum(len(f.findings) for f in plan.fixes)
+        files = len(plan.fixes)
+        _stderr(f"{count} fix{'es' * (count != 1)} available"
+                + (f" in {files} file{'s' * (files != 1)}" if files else ""))
+        _hint_unsafe(result.findings, unsafe)
+        if plan.errors:
+            return EXIT_ERROR, True
+        return (EXIT_FINDINGS if plan.fixes and not args.exit_zero else EXIT_CLEAN), False
+    written = []
+    failed = bool(plan.errors)
+    for fix in plan.fixes:
+        try:
             fixing.write(fix)
-    except fixing.FixError as exc:
-        _stderr(f"error: {exc}")
-        return EXIT_ERROR
-    fixed = {id(f) for fix in planned for f in fix.findings}
+        except fixing.FixError as exc:
+            _stderr(f"error: {exc}")
+            failed = True
+            continue
+        written.append(fix)
+    fixed = {id(f) for fix in written for f in fix.findings}
     keep = [i for i, f in enumerate(result.findings) if id(f) not in fixed]
     result.findings = [result.findings[i] for i in keep]
     gate.prints = [gate.prints[i] for i in keep]
     if fixed:
         _stderr(f"fixed {len(fixed)} finding{'s' * (len(fixed) != 1)} "
-                f"in {len(planned)} file{'s' * (len(planned) != 1)}")
-    return None
+                f"in {len(written)} file{'s' * (len(written) != 1)}")
+    _hint_unsafe(result.findings, unsafe)
+    return None, failed
+
+
+def _hint_unsafe(findings, unsafe: bool) -> None:
+    if unsafe:
+        return
+    hidden = sum(1 for f in findings if f.fix is not None and f.fix.edits and not f.fix.safe)
+    if hidden:
+        _stderr(f"{hidden} more fix{'es' * (hidden != 1)} available with --unsafe-fixes")
 
 
 def _path_base(args) -> Path:

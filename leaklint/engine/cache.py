@@ -305,6 +305,7 @@ def _finding(d: dict) -> Finding:
         fix=None if fix is None else Fix(
             str(fix["description"]),
             tuple(Edit(_span(e["span"]), str(e["replacement"])) for e in fix["edits"]),
+            bool(fix["safe"]),
         ),
         scope=None if scope is None else Scope(
             str(scope["name"]), int(scope["start_line"]), int(scope["end_line"])

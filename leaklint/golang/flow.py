@@ -54,7 +54,12 @@ class Resource:
     closes: list[Node] = field(default_factory=list)
     drained: bool = False
     handed_over: bool = False
+    helped: bool = False  # given to a function that closes it
     premature: Node | None = None
+
+    def never_released(self) -> bool:
+        """No path closes it, hands it over or gives it to a closing function."""
+        return not (self.closes or self.handed_over or self.helped)
 
 
 Binding = frozenset[tuple[int, str]]  # {(resource id, via)}: via is "whole" or "body"
@@ -746,6 +751,7 @@ class FunctionFlow:
                 state.set(res_id, DONE)
             elif effect == "helper":  # a function that closes it (and may drain it first)
                 res.drained = True
+                res.helped = True
                 state.set(res_id, DONE)
             elif effect == "handover":
                 res.handed_over = True

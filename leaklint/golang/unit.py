@@ -278,3 +278,10 @@ def process(unit: WorkUnit, ctx: RunContext, out: UnitOutput) -> None:
 def preload() -> None:
     """Import the parser before a pool forks (not once per worker)."""
     import leaklint.golang.analysis  # noqa: F401
+
+
+def parses(text: str) -> bool:
+    """Does the text parse as Go (the fixer's check that a rewrite is still Go)?"""
+    from leaklint.golang.parse import parse
+
+    return not parse(text.encode("utf-8")).root_node.has_error

@@ -33,6 +33,7 @@ class Analysis:
     resolver: Resolver
     report: FileReport
     sites: list[Site] = field(default_factory=list)
+    default_timeout: float = 30  # seconds, for the LL402 fix
 
     def span(self, node: cst.CSTNode) -> Span:
         pos = self.facts.positions[node]
@@ -130,7 +131,8 @@ def analyse(file: SourceFile, module: cst.Module, report: FileReport, models,
     from leaklint.python.checks import ALL_CHECKS
 
     facts = collect(module, sliced or Sliced(module.code))
-    analysis = Analysis(file, facts, Resolver(facts, models), report)
+    analysis = Analysis(file, facts, Resolver(facts, models), report,
+                        default_timeout=models.default_timeout)
     classify(analysis)
     for rules, check in ALL_CHECKS:
         if any(report.wants(rule) for rule in rules):

@@ -69,3 +69,17 @@ def process(unit: WorkUnit, ctx: RunContext, out: UnitOutput) -> None:
 def preload() -> None:
     """Import the parser before a pool forks (not once per worker)."""
     import leaklint.python.analysis  # noqa: F401
+
+
+def parses(text: str) -> bool:
+    """Does the text parse as Python (the fixer's check)? Parsing only: nothing runs."""
+    import ast
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True

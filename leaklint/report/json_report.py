@@ -17,6 +17,7 @@ def finding_dict(f: Finding, fingerprint: str | None = None) -> dict:
     if f.fix is not None:
         fix = {
             "message": f.fix.description,
+            "applicability": "safe" if f.fix.safe else "unsafe",
             "edits": [
                 {
                     "line": e.span.line,

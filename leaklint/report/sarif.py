@@ -173,8 +173,10 @@ def _result(f: Finding, art: dict, fingerprint: str, index: int) -> dict:
             })
         result["codeFlows"] = flows
     if f.fix is not None and f.fix.edits:
+        safety = "safe" if f.fix.safe else "unsafe"
         result["fixes"] = [{
-            "description": {"text": f.fix.description},
+            "description": {"text": f"{safety.capitalize()} fix: {f.fix.description}"},
+            "properties": {"applicability": safety},
             "artifactChanges": [{
                 "artifactLocation": dict(art),
                 "replacements": [

@@ -8,6 +8,7 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from leaklint.golang.context import GoCheckContext, enclosing_function
+from leaklint.golang.fixes import wrap_loop_body
 from leaklint.golang.flow import consumes
 from leaklint.golang.parse import field, identifiers, named_children, text, unparen, walk
 from leaklint.golang.resolve import FUNCTION_NODES
@@ -28,8 +29,9 @@ def run(ctx: GoCheckContext) -> None:
         call = next((c for c in node.named_children if c.type == "call_expression"), None)
         if call is None or not _closes(ctx, call):
             continue
+        fix = wrap_loop_body(ctx.file.source, loop) if ctx.file.source is not None else None
         ctx.report.report("LL202", ctx.span(node), scope=ctx.scope(node),
-                          call=_describe(call))
+                          call=_describe(call), fix=fix)
 
 
 def _leaves_loop_next(defer: Node) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from leaklint.golang.context import GoCheckContext, enclosing_function
+from leaklint.golang.fixes import IDLE_CONN_TIMEOUT, SERVER_TIMEOUTS, add_fields
 from leaklint.golang.parse import (
     NEW_RESPELLED,
     assigned_target,
@@ -109,7 +110,9 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
         if "IdleConnTimeout" not in present and not keepalives_off and (
                 "DisableKeepAlives" not in assigned):
             ctx.report.report("LL401", ctx.span(node), scope=scope,
-                              what="http.Transport", missing="IdleConnTimeout")
+                              what="http.Transport", missing="IdleConnTimeout",
+                              fix=_idle_fix(ctx, node, fields,
+                                            [("IdleConnTimeout", IDLE_CONN_TIMEOUT)]))
     elif t == CLIENT:
         if "Timeout" not in present and not _fake_transport(
                 ctx, node, fields.get("Transport")) and not _transport_replaced(ctx, node):
@@ -117,11 +120,25 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
                               what="http.Client", missing="Timeout")
     elif t == SERVER:
         if not present & {"IdleTimeout", "ReadTimeout"}:
+            wanted = [(k, v) for k, v in SERVER_TIMEOUTS if k not in fields]
             ctx.report.report("LL401", ctx.span(node), scope=scope,
-                              what="http.Server", missing="IdleTimeout or ReadTimeout")
+                              what="http.Server", missing="IdleTimeout or ReadTimeout",
+                              fix=_idle_fix(ctx, node, fields, wanted))
         if not present & {"ReadHeaderTimeout", "ReadTimeout"}:
             ctx.report.report("LL402", ctx.span(node), scope=scope,
                               what="http.Server", missing="ReadHeaderTimeout or ReadTimeout")
+
+
+def _idle_fix(ctx: GoCheckContext, node: Node, fields: dict[str, Node],
+              wanted: list[tuple[str, str]]):
+    """The literal gets the missing idle timeouts (not when a field it would add is
+    already spelled out, as 0 say: that is a decision to respect)."""
+    if not ctx.report.wants("LL401") or node.type not in ("composite_literal",
+                                                          "literal_value"):
+        return None
+    if any(name in fields for name, _ in wanted) or ctx.file.source is None:
+        return None
+    return add_fields(ctx.file.source, node, wanted, ctx.file.imports)
 
 
 _NETWORK_TYPES = {"RoundTripper", "Transport", "Client"}

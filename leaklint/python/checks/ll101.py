@@ -11,6 +11,7 @@ import libcst as cst
 
 from leaklint.python import api
 from leaklint.python.args import is_false, is_true, keyword, offline_url
+from leaklint.python.fixes import wrap_in_with
 from leaklint.python.names import Request, code
 from leaklint.python.owner import fate, injects_socket, leaks, related, where
 
@@ -89,4 +90,6 @@ def check(analysis) -> None:
                     "LL101", analysis.span(site.call), scope=analysis.scope(site.fn),
                     related=related(analysis, site.fn, flow),
                     callee=code(site.call.func), where=where(analysis, flow),
+                    fix=wrap_in_with(analysis, site, result.statement, result.var,
+                                     "response"),
                 )

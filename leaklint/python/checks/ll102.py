@@ -4,6 +4,7 @@ HTTPConnection built in a function and neither closed nor handed over."""
 from __future__ import annotations
 
 from leaklint.python import api
+from leaklint.python.fixes import wrap_in_with
 from leaklint.python.names import code
 from leaklint.python.owner import connects, fate, leaks, related, where
 
@@ -47,5 +48,6 @@ def check(analysis) -> None:
                 analysis.report.report(
                     "LL102", analysis.span(site.call), scope=analysis.scope(site.fn),
                     related=related(analysis, site.fn, flow), where=where(analysis, flow),
+                    fix=wrap_in_with(analysis, site, result.statement, result.var, "client"),
                     **args,
                 )

@@ -19,6 +19,7 @@ from leaklint.python.args import (
     positional,
     star_kwargs,
 )
+from leaklint.python.fixes import add_timeout
 from leaklint.python.names import code
 from leaklint.python.owner import connects
 
@@ -36,9 +37,15 @@ def check(analysis) -> None:
             _timeout_object(analysis, call)
 
 
-def _report(analysis, site_call: cst.Call, fn, what: str) -> None:
+def _report(analysis, site_call: cst.Call, fn, what: str, extra=None) -> None:
+    """extra: for a call that takes `timeout=` and may get one as a fix, the keywords a
+    partial carries (None: no fix; a disabled default is not ours to set)."""
+    fix = None
+    if extra is not None and keyword(site_call, "timeout", extra) is MISSING:
+        # Not when it passes timeout=None: that was written on purpose.
+        fix = add_timeout(analysis, site_call, analysis.default_timeout)
     analysis.report.report("LL402", analysis.span(site_call), scope=analysis.scope(fn),
-                           what=what)
+                           what=what, fix=fix)
 
 
 def _missing(analysis, call: cst.Call, fn, extra=(), position: int | None = None) -> bool:
@@ -96,11 +103,11 @@ def _request(analysis, site) -> None:
             return
         if _missing(analysis, call, site.fn, request.keywords) \
                 and not _mounted_with_timeout(analysis, call, site.fn):
-            _report(analysis, call, site.fn, _what(call, request.keywords))
+            _report(analysis, call, site.fn, _what(call, request.keywords), request.keywords)
     elif request.library == api.URLLIB and not offline_url(call):
         position = api.TIMEOUT_POSITION.get(request.qname)
         if _missing(analysis, call, site.fn, request.keywords, position):
-            _report(analysis, call, site.fn, _what(call, request.keywords))
+            _report(analysis, call, site.fn, _what(call, request.keywords), request.keywords)
     elif request.library == api.URLLIB3:
         if request.method not in api.CLIENT_REQUEST_METHODS[api.URLLIB3]:
             return
@@ -180,7 +187,10 @@ def _constructor(analysis, site) -> None:
             return
         position = api.TIMEOUT_POSITION.get(client.name)
         if _missing(analysis, call, site.fn, (), position):
-            _report(analysis, call, site.fn, _what(call, ()))
+            # The fix only for the library's own constructor: a subclass may take
+            # other arguments.
+            own = analysis.facts.names(call.func) & api.CLIENT_CONSTRUCTORS.keys()
+            _report(analysis, call, site.fn, _what(call, ()), () if own else None)
     elif client.library == api.HTTPX and is_none(keyword(call, "timeout")):
         _report(analysis, call, site.fn, f"{code(call.func)}(timeout=None)")
 
