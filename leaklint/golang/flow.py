@@ -26,8 +26,7 @@ from leaklint.golang.parse import (
     walk,
 )
 from leaklint.golang.parse import field as fld
-from leaklint.golang.resolve import Callee, Env, Resolver, display_callee
-from leaklint.golang.types import RESPONSE
+from leaklint.golang.resolve import Env, Resolver, display_callee
 
 UNCHECKED, OPEN, NIL, DONE = "unchecked", "open", "nil", "done"
 LIVE = frozenset({UNCHECKED, OPEN})
@@ -124,6 +123,8 @@ class FunctionFlow:
         self.result_names = self._result_names()
         self._body_users: set[str] | None = None
         self.closes_only = False  # summarising a helper for LL202: only closes count
+        # Summarising the function for its callers: what each return hands back.
+        self.returns: list[str] | None = None
 
     # ---- entry --------------------------------------------------------------------
 
@@ -485,13 +486,78 @@ class FunctionFlow:
         exprs: list[Node] = []
         for v in values:
             exprs.extend(v.named_children if v.type == "expression_list" else [v])
+        if self.returns is not None:
+            returned_kind = self._returned_kind(exprs, state)
+            if returned_kind is not None:
+                self.returns.append(returned_kind)
+            # Returning is what the summary describes, not a hand-over seen by later paths.
+            handed = {r.id: r.handed_over for r in self.resources}
         for expr in exprs:
             state = self.scan(expr, state)
+        if self.returns is not None:
+            for r in self.resources:
+                r.handed_over = handed.get(r.id, r.handed_over)
         if not exprs:  # a bare return hands over the named results
             for name in self.result_names:
                 returned.update(res for res, _ in state.binds.get(name, frozenset()))
         self.exit(state, stmt, "return", tuple(returned))
         return State(reachable=False)
+
+    def _returned_kind(self, exprs: list[Node], state: State) -> str | None:
+        """What the first returned value is to the caller: fresh (open), closed (its
+        body closed here), kept (not obtained here), None for nil."""
+        from leaklint.golang import summary
+
+        if not exprs:
+            binding = state.binds.get(self.result_names[0], frozenset()) if (
+                self.result_names) else frozenset()
+            return self._bound_kind(binding, state) if binding else summary.FRESH
+        first = unparen(exprs[0])
+        if first is None or first.type == "nil":
+            return None
+        if first.type == "call_expression":
+            callee = self.r.callee(first, self.env, self.file)
+            return summary.result(self.r, callee) if callee.info is not None else summary.FRESH
+        if first.type != "identifier":
+            return summary.KEPT
+        binding = state.binds.get(text(first), frozenset())
+        if binding:
+            return self._bound_kind(binding, state)
+        origin = self._assigned_call(text(first))
+        if origin is None:
+            return summary.KEPT  # a parameter, a field, a package variable
+        callee = self.r.callee(origin, self.env, self.file)
+        return summary.result(self.r, callee) if callee.info is not None else summary.FRESH
+
+    def _bound_kind(self, binding: Binding, state: State) -> str | None:
+        from leaklint.golang import summary
+
+        ids = [res for res, via in binding if via == "whole"]
+        if not ids:
+            return summary.FRESH
+        statuses = frozenset().union(*(state.status.get(r, frozenset()) for r in ids))
+        if statuses & LIVE:
+            return summary.FRESH
+        if statuses <= {NIL}:
+            return None
+        if any(self.resources[r].handed_over for r in ids):
+            return summary.FRESH  # given to code that may keep it open
+        return summary.CLOSED
+
+    def _assigned_call(self, name: str) -> Node | None:
+        """The call whose first result the function assigns to name, if any."""
+        body = fld(self.func, "body")
+        if body is None:
+            return None
+        for kind in ("short_var_declaration", "assignment_statement"):
+            for node in self.file.within(kind, body):
+                lhs = named_children(fld(node, "left"))
+                rhs = named_children(fld(node, "right"))
+                if lhs and len(rhs) == 1 and text(lhs[0]) == name:
+                    value = unparen(rhs[0])
+                    if value is not None and value.type == "call_expression":
+                        return value
+        return None
 
     def if_statement(self, stmt: Node, state: State) -> State:
         declared: dict[str, Binding | None] = {}
@@ -831,6 +897,8 @@ class FunctionFlow:
         return callee.kind == "std" and (callee.pkg, callee.name) in OWNERSHIP_WRAPPERS
 
     def argument(self, call: Node, index: int, res: Resource, body: bool) -> str:
+        from leaklint.golang import summary  # summaries run this walk on the callee
+
         callee = self.r.callee(call, self.env, self.file)
         if self.r.closes_body(callee):
             return "helper"
@@ -845,70 +913,13 @@ class FunctionFlow:
                 return "drain"
             return "use"
         if callee.info is not None and callee.index is not None:
-            if consumes(self.r, callee, index, res.kind if not body else "body",
-                        closes_only=self.closes_only):
+            if summary.consumes(self.r, callee, index, res.kind if not body else "body",
+                                closes_only=self.closes_only):
                 return "helper"
             return "drain" if body else "use"
         if self.closes_only:
             return "use"  # asking whether a helper closes: an unknown callee does not
         return "handover"  # outside the package and not the standard library: its job now
-
-
-def consumes(resolver: Resolver, callee: Callee, index: int, kind: str, depth: int = 0,
-             closes_only: bool = False) -> bool:
-    """Does a same-module function close or hand over its index-th parameter?
-    With closes_only, only a close counts (a deferred helper in a loop, LL202)."""
-    info = callee.info
-    if info is None or callee.index is None or depth > 3:
-        return False
-    key = f"consumes:{info.key}:{index}:{kind}:{closes_only}"
-    cache = callee.index.summaries
-    if key in cache:
-        return bool(cache[key])
-    cache[key] = False  # recursion guard
-    params = info.params
-    if index >= len(params):
-        if params and fld(info.node, "parameters") is not None:
-            index = len(params) - 1  # variadic
-        else:
-            return False
-    name, ptype = params[index]
-    if fld(info.node, "body") is None:
-        cache[key] = True  # an interface method: the implementation may keep or close it
-        return True
-    if not name or name == "_":
-        return False
-    res_kind = "response" if ptype == RESPONSE or kind == "response" else "conn"
-    if kind == "body":
-        res_kind = "conn"  # an io.ReadCloser parameter: Close() on it closes the body
-    sub_resolver = resolver if callee.index is resolver.index else Resolver(
-        callee.index, resolver.directory, resolver.models)
-    env = sub_resolver.env_for(info.node, info.file)
-    if ptype is not None and ptype.name in _BASIC_TYPES:
-        return False  # a string or a number carries no connection
-    flow = FunctionFlow(sub_resolver, info.file, info.node, env)
-    flow.closes_only = closes_only
-    probe = Resource(0, res_kind, name, None, info.node, "")
-    flow.resources.append(probe)
-    state = State(status={0: frozenset({OPEN})}, binds={name: frozenset({(0, "whole")})})
-    body = fld(info.node, "body")
-    result = False
-    if body is not None:
-        for n in identifiers(body, name):
-            if not _is_key(n):
-                effect, _ = flow.classify(n, "whole", probe)
-                if effect in (("close", "helper") if closes_only else (
-                        "close", "handover", "helper")):
-                    result = True
-                    break
-    del state
-    cache[key] = result
-    return result
-
-
-_BASIC_TYPES = {"string", "bool", "int", "int8", "int16", "int32", "int64", "uint", "uint8",
-                "uint16", "uint32", "uint64", "uintptr", "float32", "float64", "byte",
-                "rune", "error", "FileMode"}
 
 
 def _stored_in_field(rhs: Node, value: Node) -> bool:

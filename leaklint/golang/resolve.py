@@ -324,8 +324,13 @@ class Resolver:
         result = self.result_type(callee, call)
         if result != RESPONSE and result not in CONN_TYPES:
             return None
-        if callee.info is not None and not returns_fresh(callee):
-            return None  # a getter such as `func (c *T) Conn() net.Conn { return c.conn }`
+        if callee.info is not None:
+            from leaklint.golang import summary  # summaries walk functions with this resolver
+
+            if summary.result(self, callee) != summary.FRESH:
+                # A getter (`func (c *T) Conn() net.Conn { return c.conn }`) or a helper
+                # that closed the body before handing the response back.
+                return None
         return "response" if result == RESPONSE else "conn"
 
     def closes_body(self, callee: Callee) -> bool:
@@ -333,51 +338,6 @@ class Resolver:
 
     def is_std_like(self, callee: Callee) -> bool:
         return callee.kind in ("std", "builtin") and callee.name != "append"
-
-
-def returns_fresh(callee: Callee) -> bool:
-    """Does a package function hand its caller a resource it obtained itself (from a
-    call), rather than one it keeps (a field, a parameter, a package variable)?"""
-    info, index = callee.info, callee.index
-    if info is None or index is None:
-        return True
-    key = f"fresh:{info.key}"
-    if key in index.summaries:
-        return bool(index.summaries[key])
-    body = field(info.node, "body")
-    if body is None:  # an interface method: the implementation decides; assume fresh
-        index.summaries[key] = True
-        return True
-    from_calls: set[str] = set()
-    fresh = False
-    kinds = ("short_var_declaration", "assignment_statement", "return_statement")
-    for node in sorted((n for k in kinds for n in info.file.within(k, body)),
-                       key=lambda n: n.start_byte):
-        if node.type in ("short_var_declaration", "assignment_statement"):
-            rhs = named_children(field(node, "right"))
-            lhs = named_children(field(node, "left"))
-            if len(rhs) == 1 and unparen(rhs[0]) is not None and unparen(
-                    rhs[0]).type == "call_expression" and lhs:
-                from_calls.add(text(lhs[0]))
-        elif node.type == "return_statement":
-            values = [c for c in node.named_children if c.type != "comment"]
-            exprs = values[0].named_children if values and values[0].type == (
-                "expression_list") else values
-            first = unparen(exprs[0]) if exprs else None
-            if first is None:
-                fresh = True  # bare return of named results: assume obtained here
-            elif first.type == "call_expression":
-                fresh = True
-            elif first.type == "identifier" and text(first) in from_calls:
-                # A function that closes what it returns (defer resp.Body.Close(), then
-                # return resp for its headers) hands out nothing left to close.
-                name = first.text or b""
-                body_text = body.text or b""
-                if name + b".Body.Close()" not in body_text and (
-                        name + b".Close()" not in body_text):
-                    fresh = True
-    index.summaries[key] = fresh
-    return fresh
 
 
 def display_callee(call: Node) -> str:

@@ -8,9 +8,9 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from leaklint.golang.context import GoCheckContext, enclosing_function
-from leaklint.golang.flow import consumes
 from leaklint.golang.parse import field, identifiers, named_children, text, unparen, walk
 from leaklint.golang.resolve import FUNCTION_NODES
+from leaklint.golang.summary import consumes
 
 RULES = frozenset({"LL202"})
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from leaklint.golang.context import GoCheckContext, enclosing_function, named_function
-from leaklint.golang.flow import consumes
 from leaklint.golang.index import FACTORY_HINTS, FuncInfo, PackageIndex
 from leaklint.golang.parse import (
     NEW_RESPELLED,
@@ -24,6 +23,7 @@ from leaklint.golang.parse import (
     unparen,
 )
 from leaklint.golang.resolve import FUNCTION_NODES, Callee, Resolver
+from leaklint.golang.summary import consumes
 from leaklint.golang.types import TRANSPORT, TypeRef, type_from_node
 
 RULES = frozenset({"LL301"})
