@@ -803,7 +803,7 @@ class FunctionFlow:
             if effect == "compare":
                 continue
             premature = effect in ("use", "close", "drain", "helper") and not (
-                res.err and _passes_name(where, res.err))
+                res.err and _passes_name(where, res.err)) and not _nil_guarded(ident)
             if premature and UNCHECKED in current and res.err is not None and (
                     res.premature is None):
                 res.premature = where  # reported once; the err check still applies
@@ -943,6 +943,36 @@ def _discarded(lit: Node) -> bool:
         return False
     targets = named_children(fld(stmt, "left"))
     return bool(targets) and all(text(t) == "_" for t in targets)
+
+
+def _nil_guarded(ident: Node) -> bool:
+    """The occurrence sits under `if x != nil` (or `x.Body != nil`, joined by &&) in its
+    own function: a deferred literal that looks before touching runs safely even when
+    it was registered before the error check."""
+    name = text(ident)
+    wanted = {name, name + ".Body"}
+    child, parent = ident, ident.parent
+    while parent is not None and parent.type not in ("func_literal", "function_declaration",
+                                                     "method_declaration"):
+        if parent.type == "if_statement" and fld(parent, "consequence") == child:
+            cond = fld(parent, "condition")
+            if cond is not None and b"||" not in (cond.text or b"") and any(
+                    _not_nil_test(n, wanted) for n in walk(cond)):
+                return True
+        child, parent = parent, parent.parent
+    return False
+
+
+def _not_nil_test(node: Node, names: set[str]) -> bool:
+    """`x != nil` (either way round) with x spelled as one of names."""
+    if node.type != "binary_expression" or text(fld(node, "operator")) != "!=":
+        return False
+    left, right = unparen(fld(node, "left")), unparen(fld(node, "right"))
+    if left is None or right is None:
+        return False
+    if left.type == "nil":
+        left, right = right, left
+    return right.type == "nil" and text(left) in names
 
 
 def _passes_name(call: Node, name: str) -> bool:
