@@ -11,7 +11,12 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from leaklint.golang.context import GoCheckContext, enclosing_function, named_function
+from leaklint.golang.context import (
+    GoCheckContext,
+    enclosing_function,
+    function_name,
+    named_function,
+)
 from leaklint.golang.index import FACTORY_HINTS, FuncInfo, PackageIndex
 from leaklint.golang.parse import (
     NEW_RESPELLED,
@@ -25,6 +30,7 @@ from leaklint.golang.parse import (
 from leaklint.golang.resolve import FUNCTION_NODES, Callee, Resolver
 from leaklint.golang.summary import consumes
 from leaklint.golang.types import TRANSPORT, TypeRef, type_from_node
+from leaklint.model import Related, Span
 
 RULES = frozenset({"LL301"})
 CONSTRUCTORS = {
@@ -43,14 +49,91 @@ _MAX_FLOW_STEPS = 400
 def run(ctx: GoCheckContext) -> None:
     if not _may_build(ctx):
         return
+    carriers = _Carriers(ctx.resolver, ctx.file, ctx.env)
     for node, what in sites(ctx.resolver, ctx.file, ctx.env):
         func = named_function(node)
-        if func is None or _exempt_function(func) or _test_helper(ctx, func):
+        if func is None:
             continue
-        if _in_once(ctx, node) or kept(node, func, _Carriers(ctx.resolver, ctx.file, ctx.env)):
+        if _runs_per_call(ctx.resolver, ctx.file, func) and not (
+                _in_once(ctx.resolver, ctx.file, ctx.env, node) or kept(node, func, carriers)):
+            if _local_factory(ctx.resolver, ctx.file, node, ctx.env) is None:
+                ctx.report.report("LL301", ctx.span(node), scope=ctx.scope(node), what=what,
+                                  function=text(field(func, "name")))
+            continue  # a same-package factory's construction carries the finding
+        callers = _per_call_callers(ctx, func) if _flows_to_return(node, func, carriers) else []
+        if callers:
+            more = f" and {len(callers) - 1} more" if len(callers) > 1 else ""
+            ctx.report.report(
+                "LL301", ctx.span(node), scope=ctx.scope(node), what=what,
+                function=f"{function_name(func)}, called per call by {callers[0][1]}{more}",
+                related=tuple(Related(span, f"called here on every call of {caller}")
+                              for span, caller in callers[:50]))
+
+
+def _runs_per_call(resolver: Resolver, file, func: Node) -> bool:
+    return not (_exempt_function(func) or _cleanup_helper(func)
+                or _test_helper(resolver, file, func))
+
+
+def _local_factory(resolver: Resolver, file, node: Node, env_of) -> FuncInfo | None:
+    """The same-package factory a call site calls, when its file is analysed in this run
+    (its construction then carries the finding, where the fix goes)."""
+    if node.type != "call_expression":
+        return None
+    owner = enclosing_function(node)
+    if owner is None:
+        return None
+    callee = resolver.callee(node, env_of(owner), file)
+    info = callee.info
+    if info is None or callee.index is not resolver.index or info.file.source is None:
+        return None
+    return info if is_factory(resolver, info, callee.index) else None
+
+
+def _per_call_callers(ctx: GoCheckContext, factory: Node) -> list[tuple[Span, str]]:
+    """The calls of a factory, in the package's analysed files, made from functions
+    that run per call and drop the result: each builds a new pool."""
+    resolver = ctx.resolver
+    if factory.type not in ("function_declaration", "method_declaration"):
+        return []
+    name = text(field(factory, "name"))
+    info = next((i for i in dict.values(resolver.index.funcs) if i.node == factory), None)
+    if info is None or not is_factory(resolver, info, resolver.index):
+        return []
+    out: list[tuple[Span, str]] = []
+    for file in resolver.index.files:
+        if file.source is None:
             continue
-        ctx.report.report("LL301", ctx.span(node), scope=ctx.scope(node), what=what,
-                          function=text(field(func, "name")))
+        starts = {start for start, called, _path in file.call_names() if called == name}
+        if not starts:
+            continue
+        envs: dict[int, object] = {}
+
+        def env_of(func: Node, file=file, envs=envs):
+            if func.id not in envs:
+                outer = enclosing_function(func)
+                envs[func.id] = resolver.env_for(
+                    func, file, env_of(outer) if outer is not None else None)
+            return envs[func.id]
+
+        carriers = _Carriers(resolver, file, env_of)
+        for call in file.within("call_expression", file.root):
+            if call.start_byte not in starts:
+                continue
+            caller = named_function(call)
+            owner = enclosing_function(call)
+            if caller is None or owner is None:
+                continue
+            callee = resolver.callee(call, env_of(owner), file)
+            if callee.info is None or callee.info.node != factory:
+                continue
+            if not _runs_per_call(resolver, file, caller) or _in_once(
+                    resolver, file, env_of, call) or kept(call, caller, carriers):
+                continue
+            assert file.source is not None
+            span = file.source.lines.span_from_points(call.start_point, call.end_point)
+            out.append((span, function_name(caller)))
+    return out
 
 
 def _may_build(ctx: GoCheckContext) -> bool:
@@ -162,14 +245,61 @@ def is_factory(resolver: Resolver, info: FuncInfo, index: PackageIndex) -> bool:
     result = False
     body = field(info.node, "body")
     if body is not None and _returns_client_type(info) and _mentions_constructor(body):
+        carriers = _Carriers(sub, info.file, env_of)
         for node, _what in sites(sub, _FileView(info.file, body), env_of):
             if node.start_byte < body.start_byte:
                 continue
-            if _flows_to_return(node, info.node, _Carriers(sub, info.file, env_of)):
-                result = True
+            if _flows_to_return(node, info.node, carriers):
+                # What a sync.Once or a memo (looked up first, stored when missing)
+                # hands out is one pool shared by every call: a cached result.
+                result = not (_in_once(sub, info.file, env_of, node) or _memoised(
+                    info.file, info.node, node, carriers))
                 break
     index.summaries[key] = result
     return result
+
+
+def _memoised(file, func: Node, site: Node, carriers: _Carriers) -> bool:
+    """The function returns a value read from a field or a map before it builds one,
+    and stores what it builds there: `if c, ok := p.clients[h]; ok { return c }`."""
+    body = field(func, "body")
+    if body is None or not _flow(site, func, carriers, returns_only=False,
+                                 count_returns=False):
+        return False
+    for ret in file.within("return_statement", body):
+        if ret.start_byte >= site.start_byte:
+            continue
+        values = [c for c in ret.named_children if c.type != "comment"]
+        exprs = values[0].named_children if values and values[0].type == (
+            "expression_list") else values
+        first = unparen(exprs[0]) if exprs else None
+        while first is not None and first.type == "type_assertion_expression":
+            first = unparen(field(first, "operand"))
+        if first is None:
+            continue
+        if first.type in ("selector_expression", "index_expression"):
+            return True
+        if first.type == "identifier" and _read_from_store(file, body, text(first)):
+            return True
+    return False
+
+
+def _read_from_store(file, body: Node, name: str) -> bool:
+    """name := m[k] / name, ok := m[k] / name, ok := cache.Load(k) / name := s.field."""
+    for node in file.within("short_var_declaration", body):
+        lhs = named_children(field(node, "left"))
+        rhs = named_children(field(node, "right"))
+        if not lhs or text(lhs[0]) != name or len(rhs) != 1:
+            continue
+        value = unparen(rhs[0])
+        if value is None:
+            continue
+        if value.type in ("index_expression", "selector_expression"):
+            return True
+        if value.type == "call_expression" and text(field(value, "function")).endswith(
+                (".Load", ".Get")):
+            return True
+    return False
 
 
 def _mentions_constructor(body: Node) -> bool:
@@ -197,7 +327,7 @@ class _FileView:
         return getattr(self._file, name)
 
 
-_ENTRY_PREFIXES = ("Test", "Example", "Fuzz")
+_ENTRY_PREFIXES = ("Test", "Benchmark", "Example", "Fuzz")
 
 
 def _exempt_function(func: Node) -> bool:
@@ -210,16 +340,32 @@ def _exempt_function(func: Node) -> bool:
     params = text(field(func, "parameters"))
     return name.startswith(_ENTRY_PREFIXES) and (
         "testing.T" in params or "testing.F" in params or "testing.M" in params
-        or name.startswith("Example"))
+        or "testing.B" in params or name.startswith("Example"))
 
 
-def _test_helper(ctx: GoCheckContext, func: Node) -> bool:
+_TESTING_HANDLES = ("testing.TB", "testing.T", "testing.B", "testing.F")
+
+
+def _cleanup_helper(func: Node) -> bool:
+    """A test helper given a testing handle that registers a Cleanup on it: it builds
+    its fixture once per test, and the test framework tears it down."""
+    names = [text(n) for decl in named_children(field(func, "parameters"))
+             if text(field(decl, "type")).lstrip("*") in _TESTING_HANDLES
+             for n in decl.children_by_field_name("name")]
+    body = field(func, "body")
+    if not names or body is None:
+        return False
+    source = body.text or b""
+    return any((name + ".Cleanup(").encode() in source for name in names)
+
+
+def _test_helper(resolver: Resolver, file, func: Node) -> bool:
     """A test-file function that only test entry points call runs once per test, like
     the test itself. Unknown callers (files not parsed) keep it per call."""
-    if func.type != "function_declaration" or not ctx.file.path.name.endswith("_test.go"):
+    if func.type != "function_declaration" or not file.path.name.endswith("_test.go"):
         return False
     name = text(field(func, "name"))
-    index = ctx.resolver.index
+    index = resolver.index
     if any(name.encode() + b"(" in (p.read_bytes() if p.is_file() else b"")
            for paths in index.pending.values() for p in paths):
         return False
@@ -248,7 +394,7 @@ def _in_loop_of(node: Node, func: Node) -> bool:
     return False
 
 
-def _in_once(ctx: GoCheckContext, node: Node) -> bool:
+def _in_once(resolver: Resolver, file, env_of, node: Node) -> bool:
     """Inside a func literal given to sync.Once's Do (or a similarly named once)."""
     current = node.parent
     while current is not None and current.type not in ("function_declaration",
@@ -264,7 +410,7 @@ def _in_once(ctx: GoCheckContext, node: Node) -> bool:
                     owner = enclosing_function(call)
                     t = None
                     if owner is not None:
-                        t = ctx.resolver.type_of(operand, ctx.env(owner), ctx.file)
+                        t = resolver.type_of(operand, env_of(owner), file)
                     if t == TypeRef("sync", "Once") or "once" in text(operand).lower():
                         return True
         current = current.parent
@@ -319,8 +465,8 @@ class _Carriers:
 
 
 def kept(site: Node, func: Node, carriers: _Carriers) -> bool:
-    """Does the value built at site outlive the call (returned, stored, sent, closed
-    idle, used across a loop)?"""
+    """Does the value built at site outlive the call (returned, stored, sent, used by a
+    loop that outlives the call)?"""
     return _flow(site, func, carriers, returns_only=False)
 
 
@@ -328,7 +474,8 @@ def _flows_to_return(site: Node, func: Node, carriers: _Carriers) -> bool:
     return _flow(site, func, carriers, returns_only=True)
 
 
-def _flow(site: Node, func: Node, carriers: _Carriers, returns_only: bool) -> bool:
+def _flow(site: Node, func: Node, carriers: _Carriers, returns_only: bool,
+          count_returns: bool = True) -> bool:
     body = field(func, "body")
     work = [site]
     seen_names: set[str] = set()
@@ -375,7 +522,9 @@ def _flow(site: Node, func: Node, carriers: _Carriers, returns_only: bool) -> bo
         if kind in ("return_statement",) or (
                 kind == "expression_list" and parent.parent is not None
                 and parent.parent.type == "return_statement"):
-            return True
+            if count_returns:
+                return True
+            continue
         if returns_only:
             target = _assigned_name(parent, child)
             if target is not None and target not in seen_names and body is not None:
@@ -385,8 +534,8 @@ def _flow(site: Node, func: Node, carriers: _Carriers, returns_only: bool) -> bo
         if kind == "send_statement":
             return True
         if kind == "selector_expression" and field(parent, "operand") == child:
-            if text(field(parent, "field")) == "CloseIdleConnections":
-                return True
+            # A method call or a field read uses the pool; even CloseIdleConnections
+            # leaves the next call to dial a new connection.
             continue
         target_node = _assignment_target(parent, child)
         if target_node is not None:
@@ -399,6 +548,16 @@ def _flow(site: Node, func: Node, carriers: _Carriers, returns_only: bool) -> bo
                     work.extend(n for n in _selector_references(body, spelled)
                                 if n != target_node)
                 continue
+            if target_node.type == "selector_expression" and _local_holder(
+                    carriers.file, func, target_node):
+                # c.Transport = tr on a Client this function declared: follow c.
+                holder = text(unparen(field(target_node, "operand")))
+                if holder not in seen_names and body is not None:
+                    seen_names.add(holder)
+                    work.extend(r for r in _references(carriers.file, body, holder,
+                                                       exclude=parent)
+                                if not _inside(r, target_node))
+                continue
             if target_node.type != "identifier":
                 return True  # a field, map or slice element
             name = text(target_node)
@@ -409,8 +568,9 @@ def _flow(site: Node, func: Node, carriers: _Carriers, returns_only: bool) -> bo
             if name not in seen_names and body is not None:
                 seen_names.add(name)
                 refs = _references(carriers.file, body, name, exclude=parent)
-                if any(_loop_between(ref, site) for ref in refs):
-                    return True  # built once, used across a loop: a batch
+                if any(_long_lived_loop_between(carriers.file, func, ref, site)
+                       for ref in refs):
+                    return True  # built once, used by a loop that outlives the call
                 work.extend(refs)
     return False
 
@@ -481,11 +641,67 @@ def _references(file, body: Node, name: str, exclude: Node) -> list[Node]:
     return refs
 
 
-def _loop_between(ref: Node, site: Node) -> bool:
-    """ref sits in a loop body that does not also contain the construction site."""
+def _long_lived_loop_between(file, func: Node, ref: Node, site: Node) -> bool:
+    """ref sits in a loop that outlives the call (`for {}`, `for range ticker.C`, a
+    receive loop over a channel) and does not also contain the construction site. A
+    loop over a collection ends with the call: a pool built per call stays per call."""
     current = ref.parent
     while current is not None and current.type not in FUNCTION_NODES:
-        if current.type == "for_statement":
-            return not (current.start_byte <= site.start_byte < current.end_byte)
+        if current.type == "for_statement" and not (
+                current.start_byte <= site.start_byte < current.end_byte) and (
+                _outlives_call(file, func, current)):
+            return True
         current = current.parent
     return False
+
+
+def _outlives_call(file, func: Node, loop: Node) -> bool:
+    clause = next((c for c in loop.named_children
+                   if c.type in ("for_clause", "range_clause")), None)
+    if clause is None:
+        # `for {}` runs until the process stops; `for cond {}` is a bounded loop.
+        return not [c for c in loop.named_children if c.type not in ("block", "comment")]
+    if clause.type == "for_clause":
+        return field(clause, "condition") is None
+    ranged = unparen(field(clause, "right"))
+    return ranged is not None and _is_channel(file, func, ranged)
+
+
+def _is_channel(file, func: Node, expr: Node) -> bool:
+    """ticker.C, time.Tick(d), or a local name or parameter declared as a channel."""
+    if expr.type == "selector_expression":
+        return text(field(expr, "field")) == "C"
+    if expr.type == "call_expression":
+        return text(field(expr, "function")).endswith(("Tick", "After"))
+    if expr.type != "identifier":
+        return False
+    name = text(expr)
+    for decl in file.within("parameter_declaration", func):
+        if any(text(n) == name for n in decl.children_by_field_name("name")):
+            return (field(decl, "type") or decl).type == "channel_type"
+    for decl in file.within("short_var_declaration", func):
+        lhs = [text(n) for n in named_children(field(decl, "left"))]
+        if name in lhs:
+            return b"make(chan" in (field(decl, "right") or decl).text.replace(b" ", b"")
+    return False
+
+
+def _local_holder(file, func: Node, target: Node) -> bool:
+    """recv.Field where recv is declared in the function body (not a parameter, the
+    receiver or a package variable): storing there keeps nothing by itself."""
+    operand = unparen(field(target, "operand"))
+    if operand is None or operand.type != "identifier":
+        return False
+    name = text(operand)
+    body = field(func, "body")
+    if body is None:
+        return False
+    for node in file.within("short_var_declaration", body):
+        if any(text(n) == name for n in named_children(field(node, "left"))):
+            return True
+    return any(text(n) == name for node in file.within("var_spec", body)
+               for n in node.children_by_field_name("name"))
+
+
+def _inside(node: Node, outer: Node) -> bool:
+    return outer.start_byte <= node.start_byte and node.end_byte <= outer.end_byte
