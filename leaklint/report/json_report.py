@@ -36,7 +36,8 @@ def finding_dict(f: Finding) -> dict:
         "end_column": f.span.end_column,
         "message": f.message,
         "related": [
-            {"line": r.span.line, "column": r.span.column, "message": r.message}
+            {"path": r.path or f.path, "line": r.span.line, "column": r.span.column,
+             "message": r.message}
             for r in f.related
         ],
         "fix": fix,

@@ -66,8 +66,9 @@ def run(ctx: GoCheckContext) -> None:
             ctx.report.report(
                 "LL301", ctx.span(node), scope=ctx.scope(node), what=what,
                 function=f"{function_name(func)}, called per call by {callers[0][1]}{more}",
-                related=tuple(Related(span, f"called here on every call of {caller}")
-                              for span, caller in callers[:50]))
+                related=tuple(Related(span, f"called here on every call of {caller}",
+                                      None if path == ctx.file.source.display else path)
+                              for span, caller, path in callers[:50]))
 
 
 def _runs_per_call(resolver: Resolver, file, func: Node) -> bool:
@@ -90,7 +91,7 @@ def _local_factory(resolver: Resolver, file, node: Node, env_of) -> FuncInfo | N
     return info if is_factory(resolver, info, callee.index) else None
 
 
-def _per_call_callers(ctx: GoCheckContext, factory: Node) -> list[tuple[Span, str]]:
+def _per_call_callers(ctx: GoCheckContext, factory: Node) -> list[tuple[Span, str, str]]:
     """The calls of a factory, in the package's analysed files, made from functions
     that run per call and drop the result: each builds a new pool."""
     resolver = ctx.resolver
@@ -100,7 +101,7 @@ def _per_call_callers(ctx: GoCheckContext, factory: Node) -> list[tuple[Span, st
     info = next((i for i in dict.values(resolver.index.funcs) if i.node == factory), None)
     if info is None or not is_factory(resolver, info, resolver.index):
         return []
-    out: list[tuple[Span, str]] = []
+    out: list[tuple[Span, str, str]] = []
     for file in resolver.index.files:
         if file.source is None:
             continue
@@ -132,7 +133,7 @@ def _per_call_callers(ctx: GoCheckContext, factory: Node) -> list[tuple[Span, st
                 continue
             assert file.source is not None
             span = file.source.lines.span_from_points(call.start_point, call.end_point)
-            out.append((span, function_name(caller)))
+            out.append((span, function_name(caller), file.source.display))
     return out
 
 
