@@ -30,6 +30,7 @@ from leaklint.golang.parse import (
 from leaklint.golang.resolve import FUNCTION_NODES, Callee, Resolver
 from leaklint.golang.summary import consumes
 from leaklint.golang.types import TRANSPORT, TypeRef, type_from_node
+from leaklint.golang.values import replaced_before_use
 from leaklint.model import Related, Span
 
 RULES = frozenset({"LL301"})
@@ -170,7 +171,8 @@ def sites(resolver: Resolver, file, env_of) -> list[tuple[Node, str]]:
             if spelled is None or not (spelled.text or b"").endswith(b"Transport"):
                 continue  # cheap: only a type spelled ...Transport can be http.Transport
             if type_from_node(spelled, file.imports, resolver.index.key) == (
-                    TRANSPORT) and not _keepalives_disabled(node):
+                    TRANSPORT) and not _keepalives_disabled(node) and not (
+                    replaced_before_use(node)):
                 out.append((node, "http.Transport"))
         elif node.type == "call_expression":
             owner = enclosing_function(node)

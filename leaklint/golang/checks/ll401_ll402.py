@@ -19,6 +19,7 @@ from leaklint.golang.parse import (
     walk,
 )
 from leaklint.golang.types import CLIENT, HTTP, SERVER, TRANSPORT, type_from_node
+from leaklint.golang.values import replaced_before_use
 
 RULES = frozenset({"LL401", "LL402"})
 _DEFAULT_CLIENT_CALLS = ("Get", "Head", "Post", "PostForm")
@@ -44,7 +45,7 @@ def run(ctx: GoCheckContext) -> None:
             if spelled is None or not (spelled.text or b"").endswith(_CHECKED_TYPES):
                 continue  # cheap: only http.Transport, Client and Server are checked
             t = type_from_node(spelled, ctx.file.imports, ctx.resolver.index.key)
-            if t in (TRANSPORT, CLIENT, SERVER):
+            if t in (TRANSPORT, CLIENT, SERVER) and not replaced_before_use(node):
                 _check_value(ctx, node, t, _literal_fields(node))
         elif kind == "literal_value" and node.parent is not None and (
                 node.parent.type == "literal_element"):
