@@ -94,7 +94,7 @@ def merge(*states: State) -> State:
     # An error reassigned on a path where the resource was already closed says nothing
     # about the paths where it is still open.
     out.err_lost = frozenset(
-        r for s in alive for r in s.err_lost if s.status.get(r, frozenset()) - {DONE})
+        r for s in alive for r in s.err_lost if s.status.get(r, frozenset()) - {DONE, NIL})
     return out
 
 
@@ -155,11 +155,31 @@ class FunctionFlow:
             if state.live(res.id):
                 res.leaks.append((node, label))
 
-    def leak_loop_resources(self, state: State, first: int, node: Node, label: str) -> None:
+    def leak_loop_resources(self, state: State, first: int, node: Node, label: str,
+                            loop: Node | None = None) -> None:
         for res in self.resources[first:]:
-            if state.live(res.id):
+            if state.live(res.id) and not (loop is not None and self._carried(res, loop)):
                 res.leaks.append((node, label))
                 state.set(res.id, DONE)
+
+    def _carried(self, res: Resource, loop: Node) -> bool:
+        """A retry loop: the response lands in a variable declared outside the loop,
+        which the loop closes before acquiring again (`if err == nil {
+        resp.Body.Close() }` ahead of `resp, err = c.Do(req)`): it survives the
+        iteration, and the next one closes it or the code after the loop does."""
+        body = fld(loop, "body")
+        if body is None or not res.var or res.var == "the response":
+            return False
+        for kind in ("short_var_declaration", "var_spec"):
+            for decl in self.file.within(kind, body):
+                names = (named_children(fld(decl, "left")) if kind == "short_var_declaration"
+                         else decl.children_by_field_name("name"))
+                if any(text(n) == res.var for n in names):
+                    return False  # declared per iteration: it dies at the iteration's end
+        closers = (f"{res.var}.Body.Close", f"{res.var}.Close")
+        return any(call.start_byte < res.call.start_byte and text(
+            fld(call, "function")) in closers for call in self.file.within(
+                "call_expression", body))
 
     # ---- blocks and statements ----------------------------------------------------
 
@@ -317,6 +337,8 @@ class FunctionFlow:
                     unparen(rhs[0]).type == "type_assertion_expression"):
                 value = rhs[0]  # rwc, ok := res.Body.(io.ReadWriteCloser)
             binding = self.value_binding(value, state)
+            if target.type == "selector_expression":
+                self._body_replaced(target, stmt, state)
             if target.type != "identifier":
                 if binding:
                     self._hand_over(binding, state)  # stored in a field, map, slice
@@ -437,6 +459,19 @@ class FunctionFlow:
                 return frozenset((res, "body") for res, via in binding if via == "whole"
                                  and self.resources[res].kind == "response")
         return frozenset()
+
+    def _body_replaced(self, target: Node, stmt: Node, state: State) -> None:
+        """resp.Body = io.NopCloser(...) while the original body is still open: nothing
+        can close the original any more (a wrapper of resp.Body was handed it above)."""
+        operand = unparen(fld(target, "operand"))
+        if text(fld(target, "field")) != "Body" or operand is None or (
+                operand.type != "identifier"):
+            return
+        for res, via in state.binds.get(text(operand), frozenset()):
+            if via == "whole" and self.resources[res].kind == "response" and (
+                    OPEN in state.status.get(res, frozenset())):
+                self.resources[res].leaks.append((stmt, "body replaced"))
+                state.set(res, DONE)
 
     def _hand_over(self, binding: Binding, state: State) -> None:
         for res, _via in binding:
@@ -608,9 +643,11 @@ class FunctionFlow:
         self.frames.pop()
         closing = body.children[-1] if body is not None and body.children else stmt
         for cont_state, cont_node in frame.continues:
-            self.leak_loop_resources(cont_state, frame.first_resource, cont_node, "continue")
+            self.leak_loop_resources(cont_state, frame.first_resource, cont_node, "continue",
+                                     stmt)
         if end.reachable:
-            self.leak_loop_resources(end, frame.first_resource, closing, "end of loop iteration")
+            self.leak_loop_resources(end, frame.first_resource, closing,
+                                     "end of loop iteration", stmt)
         loop_back = merge(end, *[s for s, _ in frame.continues])
         after = merge(exit_state, *frame.breaks) if infinite else merge(
             exit_state, loop_back, *frame.breaks)

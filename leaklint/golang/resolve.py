@@ -17,6 +17,7 @@ from leaklint.golang.types import (
     CONN_TYPES,
     FUNC,
     RESPONSE,
+    STD_FIELDS,
     STD_METHODS,
     STD_RESULTS,
     STD_VALUES,
@@ -225,6 +226,8 @@ class Resolver:
         return None
 
     def _field(self, owner: TypeRef, name: str) -> TypeRef | None:
+        if (owner, name) in STD_FIELDS:
+            return STD_FIELDS[(owner, name)]
         index = self._index_for(owner.pkg)
         if index is None:
             return None
@@ -251,11 +254,31 @@ class Resolver:
                     if f.root.start_byte <= call.start_byte < f.root.end_byte:
                         file_imports = f.imports
                 return type_from_node(args[0], file_imports, self.index.key)
+        if callee.kind == "closure" and not callee.name:
+            return self._literal_result(call)  # func() (*http.Response, error) {...}()
         if callee.receiver is not None:
             return STD_METHODS.get((callee.receiver, callee.name))
         if callee.kind in ("std", "third"):
             return STD_RESULTS.get((callee.pkg, callee.name))
         return None
+
+    def _literal_result(self, call: Node) -> TypeRef | None:
+        """The first result type of a func literal called where it is written."""
+        literal = unparen(field(call, "function"))
+        result = field(literal, "result") if literal is not None else None
+        if literal is None or result is None or literal.type != "func_literal":
+            return None
+        root = call
+        while root.parent is not None:
+            root = root.parent
+        file = next((f for f in self.index.files if f.root == root), None)
+        if file is None:
+            return None
+        if result.type == "parameter_list":
+            first = next((d for d in result.named_children
+                          if d.type == "parameter_declaration"), None)
+            result = field(first, "type") if first is not None else None
+        return type_from_node(result, file.imports, self.index.key)
 
     # ---- callees ------------------------------------------------------------------
 
@@ -342,5 +365,7 @@ class Resolver:
 
 def display_callee(call: Node) -> str:
     func = field(call, "function")
+    if unparen(func) is not None and unparen(func).type == "func_literal":
+        return "a func literal called in place"
     name = text(func)
     return name if len(name) <= 60 else name[:57] + "..."
