@@ -553,8 +553,15 @@ class FunctionFlow:
         if first.type == "call_expression":
             callee = self.r.callee(first, self.env, self.file)
             return summary.result(self.r, callee) if callee.info is not None else summary.FRESH
-        if first.type != "identifier":
+        if first.type == "unary_expression":
+            first = unparen(fld(first, "operand"))
+        if first is not None and first.type == "composite_literal":
+            # A new value built around a resource obtained here carries it out.
+            return summary.FRESH if self._holds_resource(first, state) else summary.KEPT
+        if first is None or first.type != "identifier":
             return summary.KEPT
+        if self._closed_by_literal(text(first)):
+            return summary.CLOSED  # t.Cleanup(func() { c.Close() }) / defer func() {...}()
         binding = state.binds.get(text(first), frozenset())
         if binding:
             return self._bound_kind(binding, state)
@@ -562,7 +569,26 @@ class FunctionFlow:
         if origin is None:
             return summary.KEPT  # a parameter, a field, a package variable
         callee = self.r.callee(origin, self.env, self.file)
-        return summary.result(self.r, callee) if callee.info is not None else summary.FRESH
+        if callee.info is None:
+            return summary.FRESH
+        kind = summary.result(self.r, callee)
+        if kind == summary.KEPT and self._holds_resource(fld(origin, "arguments"), state):
+            return summary.FRESH  # conn := Client(rawConn): the wrapper owns rawConn now
+        return kind
+
+    def _holds_resource(self, node: Node | None, state: State) -> bool:
+        """node mentions a name bound to a resource obtained in this function."""
+        return node is not None and any(
+            n.type == "identifier" and state.binds.get(text(n)) for n in walk(node))
+
+    def _closed_by_literal(self, name: str) -> bool:
+        """A func literal of the function closes name (a registered cleanup or a
+        deferred literal): whatever the name holds when it runs is closed there."""
+        body = fld(self.func, "body")
+        closers = {f"{name}.Close", f"{name}.Body.Close"}
+        return body is not None and any(
+            text(fld(call, "function")) in closers and _in_literal(call, self.func)
+            for call in self.file.within("call_expression", body))
 
     def _bound_kind(self, binding: Binding, state: State) -> str | None:
         from leaklint.golang import summary
@@ -997,6 +1023,16 @@ def _nil_guarded(ident: Node) -> bool:
                     _not_nil_test(n, wanted) for n in walk(cond)):
                 return True
         child, parent = parent, parent.parent
+    return False
+
+
+def _in_literal(node: Node, func: Node) -> bool:
+    """node sits in a func literal nested in func."""
+    parent = node.parent
+    while parent is not None and parent != func:
+        if parent.type == "func_literal":
+            return True
+        parent = parent.parent
     return False
 
 

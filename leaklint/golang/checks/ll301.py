@@ -172,7 +172,7 @@ def sites(resolver: Resolver, file, env_of) -> list[tuple[Node, str]]:
                 continue  # cheap: only a type spelled ...Transport can be http.Transport
             if type_from_node(spelled, file.imports, resolver.index.key) == (
                     TRANSPORT) and not _keepalives_disabled(node) and not (
-                    replaced_before_use(node)):
+                    replaced_before_use(node) or _dials_nothing(node)):
                 out.append((node, "http.Transport"))
         elif node.type == "call_expression":
             owner = enclosing_function(node)
@@ -211,6 +211,21 @@ def _keepalives_disabled(literal: Node) -> bool:
             if text(key).strip() == "DisableKeepAlives" and text(value).strip() == "true":
                 return True
     return False
+
+
+_DIAL_FIELDS = ("Dial", "DialContext", "DialTLS", "DialTLSContext")
+
+
+def _dials_nothing(literal: Node) -> bool:
+    """A Transport whose dial functions are literals that dial nothing (an in-memory
+    connection, a pipe): its pool holds no socket."""
+    dials = [field(e, "value") for e in named_children(field(literal, "body"))
+             if e.type == "keyed_element" and text(field(e, "key")).strip() in _DIAL_FIELDS]
+    values = [v.named_children[0] if v is not None and v.type == "literal_element"
+              and v.named_children else v for v in dials]
+    return bool(values) and all(
+        v is not None and v.type == "func_literal" and b"Dial" not in (v.text or b"")
+        for v in values)
 
 
 def _constructed(resolver: Resolver, callee: Callee, call: Node, file) -> str | None:
