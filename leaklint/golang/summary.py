@@ -7,8 +7,9 @@ the same module (through that package's own index):
   elsewhere, a field, a parameter, a package variable (KEPT). A pass-through
   `return tc.AssertResponse(req)` has the summary of the function it calls.
 - each parameter: closed or handed over by the function (`consumes`).
-- pools (LL301): whether it builds and returns a new Transport or client, or hands out
-  a cached one (see leaklint.golang.pools).
+- its pool (LL301): a new Transport or client built on every call (FRESH), or a cached
+  one, memoised in a field or map or built under a sync.Once (CACHED); the analysis
+  of what a built pool becomes is leaklint.golang.pools'.
 Answers are cached in the package index's summary table, so every rule and every file
 of the package shares them.
 """
@@ -23,7 +24,7 @@ from leaklint.golang.parse import field, identifiers
 from leaklint.golang.resolve import Callee, Resolver
 from leaklint.golang.types import RESPONSE
 
-FRESH, CLOSED, KEPT = "fresh", "closed", "kept"
+FRESH, CLOSED, KEPT, CACHED = "fresh", "closed", "kept", "cached"
 
 
 def resolver_for(resolver: Resolver, index: PackageIndex) -> Resolver:
@@ -55,6 +56,15 @@ def result(resolver: Resolver, callee: Callee) -> str:
     out = FRESH if FRESH in kinds else CLOSED if CLOSED in kinds else KEPT
     index.summaries[key] = out
     return out
+
+
+def pool(resolver: Resolver, callee: Callee) -> str | None:
+    """FRESH, CACHED or None for the Transport or client the function returns."""
+    if callee.info is None or callee.index is None:
+        return None
+    from leaklint.golang.pools import pool_result  # pools reads these summaries too
+
+    return pool_result(resolver, callee.info, callee.index)
 
 
 def consumes(resolver: Resolver, callee: Callee, index: int, kind: str, depth: int = 0,
