@@ -25,6 +25,10 @@ from leaklint.golang.resolve import Callee, Resolver
 from leaklint.golang.types import RESPONSE
 
 FRESH, CLOSED, KEPT, CACHED = "fresh", "closed", "kept", "cached"
+# Summaries nest (a wrapper's summary walks the function it wraps): a bound keeps the
+# Python stack of a long wrapper chain far from the recursion limit.
+_MAX_DEPTH = 8
+_depth = [0]
 
 
 def resolver_for(resolver: Resolver, index: PackageIndex) -> Resolver:
@@ -47,11 +51,17 @@ def result(resolver: Resolver, callee: Callee) -> str:
     if field(info.node, "body") is None:
         index.summaries[key] = FRESH
         return FRESH
+    if _depth[0] >= _MAX_DEPTH:
+        return FRESH  # a long chain of wrappers: not cached, asked again from nearer
     index.summaries[key] = FRESH  # recursion: a function reached again is assumed fresh
     sub = resolver_for(resolver, index)
     flow = FunctionFlow(sub, info.file, info.node, sub.env_for(info.node, info.file))
     flow.returns = []
-    flow.run()
+    _depth[0] += 1
+    try:
+        flow.run()
+    finally:
+        _depth[0] -= 1
     kinds = flow.returns
     out = FRESH if FRESH in kinds else CLOSED if CLOSED in kinds else KEPT
     index.summaries[key] = out
