@@ -117,3 +117,6 @@ class Client:
     library: str
     name: str
     has_default_timeout: bool = False
+    # The construction was seen (a call in this file), so what it did not set is known
+    # unset; False for a client known only by an annotation.
+    seen_built: bool = True

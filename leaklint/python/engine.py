@@ -70,6 +70,59 @@ def classify(analysis: Analysis) -> None:
         if site.client is None:
             site.request = resolver.request(node, fn)
         analysis.sites.append(site)
+    _response_wrappers(analysis)
+
+
+def _response_wrappers(analysis: Analysis) -> None:
+    """A module-level function that returns a fresh response holding a connection
+    (`return requests.get(u, stream=True)`, or a local bound to one) hands it to its
+    callers: a call of it acquires that response, as a call of a user-configured
+    response function does. Wrappers of wrappers too (two rounds)."""
+    from leaklint.python.checks.ll101 import holds_connection
+
+    facts = analysis.facts
+    found: dict[str, Request] = {}
+    for _ in range(2):
+        holding = {id(s.call): s for s in analysis.sites if holds_connection(analysis, s)}
+        for fn in facts.functions:
+            if fn.name.value in found or not isinstance(facts.parents.get(fn), cst.Module):
+                continue
+            inner = _returned_holding(analysis, fn, holding)
+            if inner is not None:
+                found[fn.name.value] = Request(inner.library, inner.method, fn.name.value,
+                                               None, user=True)
+        if not found:
+            return
+        for site in analysis.sites:
+            if site.request is None and site.client is None \
+                    and isinstance(site.call.func, cst.Name) \
+                    and site.call.func.value in found \
+                    and facts.names(site.call.func) == frozenset({site.call.func.value}):
+                site.request = found[site.call.func.value]
+
+
+def _returned_holding(analysis: Analysis, fn: Function, holding: dict[int, Site]):
+    """The request whose connection-holding response every `return` of fn returns."""
+    facts = analysis.facts
+    bound: dict[str, Site] = {}
+    for node in facts.binds.get(fn, ()):
+        if isinstance(node, cst.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0].target, cst.Name):
+            value = node.value.expression if isinstance(node.value, cst.Await) else node.value
+            site = holding.get(id(value))
+            if site is not None:
+                bound[node.targets[0].target.value] = site
+    returns = facts.returns.get(fn, ())
+    result = None
+    for ret in returns:
+        value = ret.value.expression if isinstance(ret.value, cst.Await) else ret.value
+        site = holding.get(id(value)) if value is not None else None
+        if site is None and isinstance(value, cst.Name):
+            site = bound.get(value.value)
+        if site is None or site.request is None:
+            return None  # some path returns something else: not a plain wrapper
+        result = site.request
+    return result
 
 
 def analyse(file: SourceFile, module: cst.Module, report: FileReport, models,

@@ -8,6 +8,7 @@ A bare method name (`x.get(...)` on an unknown `x`) never matches.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -45,6 +46,23 @@ class Env:
     partials: dict[str, Partial] = field(default_factory=dict)
     dicts: dict[str, cst.Dict] = field(default_factory=dict)
     assigned: set[str] = field(default_factory=set)
+
+
+def _sets_timeout(call: cst.Call, position: int | None = None) -> bool:
+    """The call passes `timeout=` (not None; also as positional argument `position`),
+    or *args/**kwargs that may hold one."""
+    plain = [a for a in call.args if a.keyword is None and not a.star]
+    if position is not None and len(plain) > position:
+        return not (isinstance(plain[position].value, cst.Name)
+                    and plain[position].value.value == "None")
+    for arg in call.args:
+        if arg.star == "*" and position is not None:
+            return True
+        if arg.star == "**":
+            return True
+        if arg.keyword is not None and arg.keyword.value == "timeout":
+            return not (isinstance(arg.value, cst.Name) and arg.value.value == "None")
+    return False
 
 
 def dotted(node: cst.BaseExpression) -> str | None:
@@ -120,7 +138,13 @@ class Resolver:
         return None
 
     def constructor(self, call: cst.Call) -> Client | None:
-        return self._ctor_by_names(self.facts.names(call.func))
+        client = self._ctor_by_names(self.facts.names(call.func))
+        if client is not None and client.library == api.URLLIB3 \
+                and not client.has_default_timeout \
+                and _sets_timeout(call, 2 if client.name.endswith("ConnectionPool") else None):
+            # A pool built with a timeout applies it to every request it makes.
+            client = dataclasses.replace(client, has_default_timeout=True)
+        return client
 
     def _wrappers(self) -> bool:
         """Module-level functions that return a freshly built client are constructors
@@ -198,7 +222,7 @@ class Resolver:
         for node in walk(annotation):
             client = self._ctor_by_names(self.facts.names(node))
             if client is not None:
-                return client
+                return dataclasses.replace(client, seen_built=False)
         return None
 
     def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression, env: Env,

@@ -56,7 +56,7 @@ def leaks(analysis, fn, result: Fate, closers, readers) -> Ownership | None:
     flow = Ownership(result.var or "", result.statement, closers, readers,  # type: ignore[arg-type]
                      analysis.facts, fn)
     flow.run(fn.body.body)
-    if flow.leaks or flow.leaks_at_end:
+    if flow.leaks or flow.leaks_at_end or flow.overwritten:
         return flow
     return None
 
@@ -64,6 +64,8 @@ def leaks(analysis, fn, result: Fate, closers, readers) -> Ownership | None:
 def where(analysis, flow: Ownership) -> str:
     if flow.leaks:
         return f" (leaks at the return on line {analysis.line(flow.leaks[0])})"
+    if flow.overwritten:
+        return f" (lost when it is bound again on line {analysis.line(flow.overwritten[0])})"
     return ""
 
 
@@ -71,6 +73,8 @@ def related(analysis, fn, flow: Ownership):
     from leaklint.model import Related
 
     out = [Related(analysis.span(r), "leaks at this return") for r in flow.leaks]
+    out += [Related(analysis.span(r), "the open one is lost when this binds it again")
+            for r in flow.overwritten]
     if flow.leaks_at_end:
         end = analysis.facts.positions[fn].end
         span = analysis.file.lines.span_from_chars(end.line, 0, end.line, 0)

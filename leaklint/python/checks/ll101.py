@@ -21,6 +21,8 @@ def holds_connection(analysis, site) -> bool:
     request: Request | None = site.request
     if request is None:
         return False
+    if request.user:
+        return True  # a response function: configured, or a wrapper of this module
     call, extra = site.call, request.keywords
     library, method = request.library, request.method
     if library == api.REQUESTS:
