@@ -123,7 +123,7 @@ def _dials_nothing(literal: Node) -> bool:
 def _constructed(resolver: Resolver, callee: Callee, call: Node, file) -> str | None:
     qualified = callee.qualified()
     if qualified in CONSTRUCTORS or qualified in resolver.models.client_constructors:
-        return text(field(call, "function")) + "()"
+        return _called_name(call) + "()"
     if callee.kind == "builtin" and callee.name == "new":
         args = named_children(field(call, "arguments"))
         if args and type_from_node(args[0], file.imports, resolver.index.key) == TRANSPORT:
@@ -133,8 +133,19 @@ def _constructed(resolver: Resolver, callee: Callee, call: Node, file) -> str | 
         return "http.Transport (a clone)"
     if callee.info is not None and callee.index is not None and is_factory(
             resolver, callee.info, callee.index):
-        return text(field(call, "function")) + "()"
+        return _called_name(call) + "()"
     return None
+
+
+def _called_name(call: Node) -> str:
+    """How a message names the called function: as written, unless that spells out a
+    long operand (`xhttp.ConnSettings{...}.NewTransport`), then the method alone."""
+    function = field(call, "function")
+    name = text(function)
+    if ("\n" in name or len(name) > 60) and function is not None and (
+            function.type == "selector_expression"):
+        return "..." + text(field(function, "field"))
+    return name
 
 
 def is_factory(resolver: Resolver, info: FuncInfo, index: PackageIndex) -> bool:
