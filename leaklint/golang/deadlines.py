@@ -11,22 +11,23 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from leaklint.golang.context import named_function
-from leaklint.golang.index import GoFile, PackageIndex
+from leaklint.golang.context import enclosing_function, named_function
+from leaklint.golang.index import GoFile
 from leaklint.golang.parse import field, named_children, text, unparen
+from leaklint.golang.resolve import Resolver
 
 _DEADLINE = {"WithTimeout", "WithDeadline", "WithTimeoutCause", "WithDeadlineCause"}
 _INHERITS = {"WithCancel", "WithCancelCause", "WithValue"}
 _MAX_CALLER_DEPTH = 2
 
 
-def request_bounded(index: PackageIndex, file: GoFile, request: Node | None) -> bool:
+def request_bounded(resolver: Resolver, file: GoFile, request: Node | None) -> bool:
     """Is the request expression (an argument of Do) bound to a deadline context?"""
     func = named_function(request) if request is not None else None
     if func is None:
         return False
     ctx = _request_context(file, func, request, 0)
-    return ctx is not None and _has_deadline(index, file, func, ctx, 0)
+    return ctx is not None and _has_deadline(resolver, file, func, ctx, 0)
 
 
 def _request_context(file: GoFile, func: Node, expr: Node | None, depth: int) -> Node | None:
@@ -51,7 +52,7 @@ def _request_context(file: GoFile, func: Node, expr: Node | None, depth: int) ->
     return None
 
 
-def _has_deadline(index: PackageIndex, file: GoFile, func: Node, ctx: Node | None,
+def _has_deadline(resolver: Resolver, file: GoFile, func: Node, ctx: Node | None,
                   depth: int) -> bool:
     ctx = unparen(ctx)
     if ctx is None:
@@ -59,9 +60,9 @@ def _has_deadline(index: PackageIndex, file: GoFile, func: Node, ctx: Node | Non
     if ctx.type == "identifier":
         value = _last_value(file, func, ctx)
         if value is not None:
-            return _has_deadline(index, file, func, value, depth)
+            return _has_deadline(resolver, file, func, value, depth)
         position = _parameter_position(func, text(ctx))
-        return position is not None and _callers_bound(index, func, position, depth)
+        return position is not None and _callers_bound(resolver, func, position, depth)
     if ctx.type != "call_expression":
         return False
     function = unparen(field(ctx, "function"))
@@ -73,7 +74,7 @@ def _has_deadline(index: PackageIndex, file: GoFile, func: Node, ctx: Node | Non
     if name in _DEADLINE:
         return True
     args = named_children(field(ctx, "arguments"))
-    return name in _INHERITS and bool(args) and _has_deadline(index, file, func, args[0], depth)
+    return name in _INHERITS and bool(args) and _has_deadline(resolver, file, func, args[0], depth)
 
 
 def _is_package(file: GoFile, operand: Node | None, path: str) -> bool:
@@ -115,30 +116,48 @@ def _parameter_position(func: Node, name: str) -> int | None:
     return None
 
 
-def _callers_bound(index: PackageIndex, func: Node, position: int, depth: int) -> bool:
-    """Every call of the function seen in the package passes a deadline context at
-    position (and there is at least one)."""
-    if depth >= _MAX_CALLER_DEPTH or func.type != "function_declaration":
+def _callers_bound(resolver: Resolver, func: Node, position: int, depth: int) -> bool:
+    """Every call of the function (or method) seen in the package passes a deadline
+    context at position (and there is at least one)."""
+    if depth >= _MAX_CALLER_DEPTH or func.type not in ("function_declaration",
+                                                       "method_declaration"):
         return False
     name = text(field(func, "name"))
     seen = 0
-    for file in index.files:
+    for file in resolver.index.files:
         if file.source is None:
             continue
-        starts = {start for start, called, path in file.call_names()
-                  if called == name and path is None}
+        starts = {start for start, called, _path in file.call_names() if called == name}
         if not starts:
             continue
         for call in file.within("call_expression", file.root):
             if call.start_byte not in starts:
                 continue
-            function = unparen(field(call, "function"))
-            if function is None or function.type != "identifier":
-                continue
             caller = named_function(call)
+            owner = enclosing_function(call)
+            if caller is None or owner is None or not _calls(resolver, file, owner, call,
+                                                             func):
+                continue
             args = named_children(field(call, "arguments"))
-            if caller is None or position >= len(args) or not _has_deadline(
-                    index, file, caller, args[position], depth + 1):
+            if position >= len(args) or not _has_deadline(
+                    resolver, file, caller, args[position], depth + 1):
                 return False
             seen += 1
     return seen > 0
+
+
+def _calls(resolver: Resolver, file: GoFile, owner: Node, call: Node, func: Node) -> bool:
+    """Does the call reach func (a plain call by name, or a method resolved by type)?"""
+    function = unparen(field(call, "function"))
+    if func.type == "function_declaration":
+        return function is not None and function.type == "identifier"
+    env = resolver.env_for(owner, file, _outer_env(resolver, file, owner))
+    info = resolver.callee(call, env, file).info
+    return info is not None and info.node == func
+
+
+def _outer_env(resolver: Resolver, file: GoFile, func: Node):
+    outer = enclosing_function(func)
+    if outer is None:
+        return None
+    return resolver.env_for(outer, file, _outer_env(resolver, file, outer))

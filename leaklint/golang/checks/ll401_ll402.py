@@ -301,7 +301,7 @@ def _bounded_do(ctx: GoCheckContext, selector: Node) -> bool:
             text(field(method, "field")) != "Do") or call.type != "call_expression":
         return False
     args = named_children(field(call, "arguments"))
-    return len(args) == 1 and request_bounded(ctx.resolver.index, ctx.file, args[0])
+    return len(args) == 1 and request_bounded(ctx.resolver, ctx.file, args[0])
 
 
 def _configures(selector: Node) -> bool:
