@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
+from leaklint.golang import summary
 from leaklint.golang.context import enclosing_function
 from leaklint.golang.index import FuncInfo, PackageIndex
 from leaklint.golang.parse import (
@@ -25,7 +26,7 @@ from leaklint.golang.parse import (
     unparen,
 )
 from leaklint.golang.resolve import FUNCTION_NODES, Callee, Resolver
-from leaklint.golang.summary import CACHED, FRESH, consumes, resolver_for
+from leaklint.golang.summary import CACHED, FRESH, resolver_for
 from leaklint.golang.types import TRANSPORT, TypeRef, type_from_node
 from leaklint.golang.values import replaced_before_use
 
@@ -316,7 +317,7 @@ class Carriers:
         args = named_children(field(call, "arguments"))
         if arg not in args:
             return False
-        return consumes(self.resolver, callee, args.index(arg), "conn")
+        return summary.param(self.resolver, callee, args.index(arg)) is not None
 
     def builder(self, call: Node) -> bool:
         """x.SetBaseURL(...): a fluent method returning the receiver."""

@@ -6,7 +6,8 @@ the same module (through that package's own index):
   already closed, directly, by a defer or through a helper (CLOSED), or one it keeps
   elsewhere, a field, a parameter, a package variable (KEPT). A pass-through
   `return tc.AssertResponse(req)` has the summary of the function it calls.
-- each parameter: closed or handed over by the function (`consumes`).
+- each parameter: closed (CLOSES) or kept, stored or handed on (KEEPS) by the
+  function, or only used (None); `consumes` asks the same with one flag.
 - its pool (LL301): a new Transport or client built on every call (FRESH), or a cached
   one, memoised in a field or map or built under a sync.Once (CACHED); the analysis
   of what a built pool becomes is leaklint.golang.pools'.
@@ -25,6 +26,7 @@ from leaklint.golang.resolve import Callee, Resolver
 from leaklint.golang.types import RESPONSE
 
 FRESH, CLOSED, KEPT, CACHED = "fresh", "closed", "kept", "cached"
+CLOSES, KEEPS = "closes", "keeps"  # what a function does with a parameter
 # Summaries nest (a wrapper's summary walks the function it wraps): a bound keeps the
 # Python stack of a long wrapper chain far from the recursion limit.
 _MAX_DEPTH = 8
@@ -75,6 +77,14 @@ def pool(resolver: Resolver, callee: Callee) -> str | None:
     from leaklint.golang.pools import pool_result  # pools reads these summaries too
 
     return pool_result(resolver, callee.info, callee.index)
+
+
+def param(resolver: Resolver, callee: Callee, index: int, kind: str = "conn") -> str | None:
+    """CLOSES, KEEPS or None for what the function does with its index-th argument
+    (kind: "response", "conn", or "body" for an io.ReadCloser)."""
+    if consumes(resolver, callee, index, kind, closes_only=True):
+        return CLOSES
+    return KEEPS if consumes(resolver, callee, index, kind) else None
 
 
 def consumes(resolver: Resolver, callee: Callee, index: int, kind: str, depth: int = 0,

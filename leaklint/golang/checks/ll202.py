@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
+from leaklint.golang import summary
 from leaklint.golang.context import GoCheckContext, enclosing_function
 from leaklint.golang.parse import field, identifiers, named_children, text, unparen, walk
 from leaklint.golang.resolve import FUNCTION_NODES
-from leaklint.golang.summary import consumes
 
 RULES = frozenset({"LL202"})
 
@@ -183,7 +183,7 @@ def _closes(ctx: GoCheckContext, call: Node) -> bool:
     if callee.info is None:
         return False
     return any(
-        consumes(ctx.resolver, callee, i, "conn", closes_only=True)
+        summary.param(ctx.resolver, callee, i) == summary.CLOSES
         for i, _ in enumerate(named_children(field(call, "arguments")))
     )
 
