@@ -178,11 +178,13 @@ def pool_result(resolver: Resolver, info: FuncInfo, index: PackageIndex) -> str 
         for node, _what in sites(sub, _FileView(info.file, body), env_of):
             if node.start_byte < body.start_byte:
                 continue
+            if in_once(sub, info.file, env_of, node):
+                result = CACHED  # built once (into a field or variable it returns)
+                break
             if flows_to_return(node, info.node, carriers):
-                # What a sync.Once or a memo (looked up first, stored when missing)
-                # hands out is one pool shared by every call.
-                result = CACHED if (in_once(sub, info.file, env_of, node) or _memoised(
-                    info.file, info.node, node, carriers)) else FRESH
+                # What a memo (looked up first, stored when missing) hands out is one
+                # pool shared by every call.
+                result = CACHED if _memoised(info.file, info.node, node, carriers) else FRESH
                 break
     index.summaries[key] = result
     return result
