@@ -39,13 +39,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="analyse files and directories")
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
-    check.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
+    check.add_argument("--format", "--output-format", default="text",
+                       choices=("text", "full", "json", "sarif", "github", "gitlab", "junit"),
+                       help="report format: text, full (text with the source line of each "
+                            "finding), json, sarif (code scanning), github (annotations), "
+                            "gitlab (Code Quality), junit (JUnit XML)")
     check.add_argument("--output", "-o", type=Path, help="write the report here (atomically)")
-    check.add_argument("--select", type=_prefixes, help="rule ids or prefixes to run")
-    check.add_argument("--ignore", type=_prefixes, help="rule ids or prefixes to skip")
-    check.add_argument("--extend-select", type=_prefixes, help="add to the selection")
+    # Comma lists, and repeats add up (`--ignore LL301 --ignore LL402`), as in ruff.
+    check.add_argument("--select", type=_prefixes, action="extend",
+                       help="rule ids or prefixes to run, ALL for every rule "
+                            "(comma-separated; repeats add up)")
+    check.add_argument("--ignore", type=_prefixes, action="extend",
+                       help="rule ids or prefixes to skip (comma-separated; repeats add up)")
+    check.add_argument("--extend-select", type=_prefixes, action="extend",
+                       help="add to the selection (comma-separated; repeats add up)")
     check.add_argument("--exclude", type=lambda v: [p for p in v.split(",") if p],
-                       help="glob patterns of paths not to analyse")
+                       action="extend",
+                       help="glob patterns of paths not to analyse "
+                            "(comma-separated; repeats add up)")
+    check.add_argument("--force-exclude", action="store_true",
+                       help="apply exclude patterns to files and directories named on "
+                            "the command line too (for pre-commit)")
     check.add_argument("--config", type=Path, help="configuration file to use")
     check.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (0: all cores)")
     check.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
@@ -56,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="apply the safe fixes; report what is left")
     fixes.add_argument("--diff", action="store_true",
                        help="print the safe fixes as a diff; change nothing")
+    check.add_argument("--progress", action="store_true",
+                       help="show a progress count on stderr even in a pipe or CI log "
+                            "(shown on a terminal by default when a run takes over 2 s)")
+    check.add_argument("--show-settings", action="store_true",
+                       help="print the configuration file in use and the settings in "
+                            "force, then exit")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     check.add_argument("--statistics", action="store_true", help="count findings per rule")
     check.add_argument("--quiet", "-q", action="store_true", help="findings only, no summary")
@@ -70,7 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="do not report findings recorded in this baseline file")
     check.add_argument("--write-baseline", type=Path, metavar="FILE",
                        help="record every current finding in FILE (the run then passes)")
-    check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    check.add_argument("--show-source", action="store_true",
+                       help="text: show each finding's source line, a caret under the column")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                       help="colour the text report (auto: on a terminal; NO_COLOR and "
+                            "FORCE_COLOR are honoured)")
 
     rules = sub.add_parser("rules", help="list the rule catalogue or explain one rule")
     rules.add_argument("rule", nargs="?", help="a rule id such as LL101")

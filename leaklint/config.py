@@ -46,6 +46,9 @@ class Settings:
     extend_select: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     extend_exclude: tuple[str, ...] = ()
+    # Directory names never walked into; None: the built-in list
+    # (leaklint.engine.discovery.DEFAULT_EXCLUDES).
+    default_exclude: tuple[str, ...] | None = None
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     respect_gitignore: bool = True
     go: GoModels = field(default_factory=GoModels)
@@ -62,13 +65,26 @@ def _str_list(value: object, where: str, key: str, *, prefixes: bool = False) ->
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where}: '{key}' must be a list of strings")
     if prefixes:
-        for v in value:
-            if not RULE_PREFIX.match(v):
-                raise ConfigError(
-                    f"{where}: '{key}' has {v!r}; allowed: rule ids or prefixes "
-                    "such as LL, LL1, LL101, or ALL"
-                )
+        check_prefixes(value, f"{where}: '{key}'")
     return tuple(value)
+
+
+def check_prefixes(values: list[str] | tuple[str, ...], where: str) -> None:
+    """Each value is ALL or an id prefix that selects at least one rule: a typo such as
+    `LL42` must not quietly select or ignore nothing."""
+    from leaklint.selection import unknown
+
+    for v in values:
+        if not RULE_PREFIX.match(v):
+            raise ConfigError(
+                f"{where} has {v!r}; allowed: rule ids or prefixes such as LL, LL1, LL101, "
+                "or ALL"
+            )
+    missing = unknown(values)
+    if missing:
+        raise ConfigError(
+            f"{where} has {missing[0]!r}, which matches no rule; see `leaklint rules`"
+        )
 
 
 def _models(table: object, where: str, allowed: dict[str, str], cls: type) -> object:
@@ -101,7 +117,7 @@ _PY_KEYS = {
     "response-functions": "response_functions",
 }
 _TOP_KEYS = (
-    "select", "ignore", "extend-select", "exclude", "extend-exclude",
+    "select", "ignore", "extend-select", "exclude", "extend-exclude", "default-exclude",
     "per-file-ignores", "respect-gitignore", "go", "python",
 )
 
@@ -115,6 +131,14 @@ def parse_table(table: dict, where: str, source: Path | None) -> Settings:
             values[key.replace("-", "_")] = _str_list(value, where, key, prefixes=True)
         elif key in ("exclude", "extend-exclude"):
             values[key.replace("-", "_")] = _str_list(value, where, key)
+        elif key == "default-exclude":
+            names = _str_list(value, where, key)
+            for name in names:
+                if "/" in name or not name.strip():
+                    raise ConfigError(f"{where}: 'default-exclude' has {name!r}; allowed: "
+                                      "directory names or name globs such as 'vendor', "
+                                      "'.*' (paths go in 'exclude')")
+            values["default_exclude"] = names
         elif key == "respect-gitignore":
             if not isinstance(value, bool):
                 raise ConfigError(f"{where}: 'respect-gitignore' must be true or false")
@@ -158,13 +182,35 @@ def load_file(path: Path) -> Settings | None:
 
 def discover(start: Path) -> Settings:
     """The nearest leaklint.toml or pyproject.toml with [tool.leaklint], upward."""
+    for candidate in _upward(start):
+        settings = load_file(candidate)
+        if settings is not None:
+            return settings
+    return Settings()
+
+
+def _upward(start: Path):
     directory = start if start.is_dir() else start.parent
     directory = directory.resolve()
     for candidate_dir in (directory, *directory.parents):
         for name in CONFIG_FILES:
             candidate = candidate_dir / name
             if candidate.is_file():
-                settings = load_file(candidate)
-                if settings is not None:
-                    return settings
-    return Settings()
+                yield candidate
+
+
+def configuration_files(start: Path) -> list[Path]:
+    """Every file upward from `start` that holds leaklint settings, nearest first (the
+    first is the one `discover` uses). A pyproject.toml without [tool.leaklint] or
+    that cannot be read is not one."""
+    found = []
+    for candidate in _upward(start):
+        if candidate.name == "pyproject.toml":
+            try:
+                with candidate.open("rb") as fh:
+                    if "leaklint" not in tomllib.load(fh).get("tool", {}):
+                        continue
+            except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError):
+                continue
+        found.append(candidate)
+    return found

@@ -17,11 +17,12 @@ from leaklint.catalogue import LANGUAGES, PRECISIONS, Rule
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES_DIR = ROOT / "rules"
-IDS = ["LL000", "LL101", "LL102", "LL103", "LL201", "LL202", "LL301", "LL401", "LL402"]
+IDS = ["LL000", "LL001", "LL101", "LL102", "LL103", "LL201", "LL202", "LL301", "LL401", "LL402"]
 
 # The contract between the checks (FileReport.report(**msg_args)) and the message templates.
 CONTRACT: dict[str, dict[str, set[str]]] = {
     "LL000": {"go": {"reason"}, "python": {"reason"}},
+    "LL001": {"go": {"codes", "where"}, "python": {"codes", "where"}},
     "LL101": {"go": {"callee", "where"}, "python": {"callee", "where"}},
     "LL102": {"go": {"callee", "where"}, "python": {"callee", "where", "kind"}},
     "LL103": {"go": {"var"}},
@@ -33,7 +34,8 @@ CONTRACT: dict[str, dict[str, set[str]]] = {
 }
 # SPEC §1: default level and whether the rule runs without being selected.
 DEFAULTS = {
-    "LL000": ("error", True), "LL101": ("error", True), "LL102": ("error", True),
+    "LL000": ("error", True), "LL001": ("warning", False), "LL101": ("error", True),
+    "LL102": ("error", True),
     "LL103": ("note", False), "LL201": ("error", True), "LL202": ("warning", True),
     "LL301": ("warning", True), "LL401": ("warning", True), "LL402": ("warning", True),
 }
@@ -156,7 +158,7 @@ def leaklint(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, cwd=ROOT)
 
 
-def test_rules_lists_all_nine_in_an_aligned_table():
+def test_rules_lists_every_rule_in_an_aligned_table():
     out = leaklint("rules")
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
@@ -170,7 +172,7 @@ def test_rules_lists_all_nine_in_an_aligned_table():
 def test_rules_json_and_markdown_formats():
     data = json.loads(leaklint("rules", "--format", "json").stdout)
     assert [r["id"] for r in data] == IDS
-    assert data[1]["messages"]["go"] == catalogue.rule("LL101").messages["go"]
+    assert data[IDS.index("LL101")]["messages"]["go"] == catalogue.rule("LL101").messages["go"]
     markdown = leaklint("rules", "--format", "markdown").stdout
     assert all(f"[{rule_id}]({rule_id}.md)" in markdown for rule_id in IDS)
 
@@ -290,10 +292,10 @@ def example_run(tmp_path_factory) -> tuple[dict[str, tuple[str, set]], list[dict
             (root / path).write_text(text, encoding="utf-8")
             expected[path.as_posix()] = (rule.id, _wants(ex.code, offset))
     out = subprocess.run([sys.executable, "-m", "leaklint", "check", ".", "--format", "json",
-                          "--extend-select", "LL103", "--no-cache"],
+                          "--extend-select", "LL103,LL001", "--no-cache"],
                          capture_output=True, text=True, cwd=root)
     assert out.returncode in (0, 1), out.stderr
-    return expected, json.loads(out.stdout)
+    return expected, json.loads(out.stdout)["findings"]
 
 
 EXAMPLE_CASES = [(r, lang) for r in IDS for lang in CONTRACT[r]]

@@ -45,7 +45,7 @@ def check(tmp: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def rules(out: subprocess.CompletedProcess) -> list[tuple[int, str]]:
-    return sorted((f["line"], f["rule"]) for f in json.loads(out.stdout))
+    return sorted((f["line"], f["rule"]) for f in json.loads(out.stdout)["findings"])
 
 
 @pytest.fixture

@@ -92,7 +92,7 @@ def test_other_shapes_are_reported_without_a_fix(tmp_path, body):
               + body + "}\n")
     (tmp_path / "svc.go").write_text(source)
     proc = leaklint(tmp_path, "--format", "json")
-    findings = json.loads(proc.stdout)
+    findings = json.loads(proc.stdout)["findings"]
     assert [f["rule"] for f in findings] == ["LL201"]
     assert findings[0]["fix"] is None
     diff = leaklint(tmp_path, "--diff")
@@ -102,7 +102,7 @@ def test_other_shapes_are_reported_without_a_fix(tmp_path, body):
 
 def test_the_fix_is_in_json_and_sarif(tmp_path):
     (tmp_path / "svc.go").write_text(FIXABLE)
-    finding = json.loads(leaklint(tmp_path, "--format", "json").stdout)[0]
+    finding = json.loads(leaklint(tmp_path, "--format", "json").stdout)["findings"][0]
     assert finding["fix"]["message"].startswith("move the defer below")
     sarif = json.loads(leaklint(tmp_path, "--format", "sarif").stdout)
     result = sarif["runs"][0]["results"][0]

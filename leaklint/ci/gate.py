@@ -31,12 +31,9 @@ class Gate:
 
     def summary(self, args) -> str:
         """A line after the text summary; other formats stay machine-readable."""
-        if args.format != "text" or args.quiet:
+        if args.format not in ("text", "full") or args.quiet:
             return ""
-        parts = []
-        if self.written is not None:
-            parts.append(f"Wrote {self.written} finding{'s' * (self.written != 1)} "
-                         f"to the baseline {args.write_baseline}.")
+        parts = []  # (what --write-baseline wrote is the run's summary line)
         if self.baseline_used:
             parts.append(
                 f"Baseline: {self.baselined} known finding{'s' * (self.baselined != 1)} "

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from leaklint import config as config_mod
 from leaklint.ci import gate as ci_gate
 from leaklint.context import RunContext
-from leaklint.engine.discovery import discover
+from leaklint.engine.discovery import discover, problem_kind
 from leaklint.engine.runner import RunResult, merge, outcome_of, run
 from leaklint.report.output import OutputError, emit
+from leaklint.report.summary import Summary
 from leaklint.selection import enabled_rules
 
 if TYPE_CHECKING:
@@ -42,12 +44,9 @@ def _settings(args) -> config_mod.Settings:
     if args.no_respect_gitignore:
         overrides["respect_gitignore"] = False
     for key in ("select", "ignore", "extend_select"):
-        for prefix in overrides.get(key, ()):
-            if not config_mod.RULE_PREFIX.match(prefix):
-                raise config_mod.ConfigError(
-                    f"--{key.replace('_', '-')}: unknown rule or prefix {prefix!r}; "
-                    "allowed: LL, LL1, LL101 ... or ALL"
-                )
+        named = getattr(args, key)
+        if named is not None:
+            config_mod.check_prefixes(named, f"--{key.replace('_', '-')}")
     return settings.with_overrides(**overrides)
 
 
@@ -58,6 +57,23 @@ def _exclude_spec(settings: config_mod.Settings) -> pathspec.PathSpec | None:
     import pathspec
 
     return pathspec.GitIgnoreSpec.from_lines(patterns)
+
+
+def default_excludes(settings: config_mod.Settings) -> tuple[str, ...]:
+    """The directory names a walk skips: `default-exclude`, or the built-in list."""
+    from leaklint.engine.discovery import DEFAULT_EXCLUDES
+
+    return DEFAULT_EXCLUDES if settings.default_exclude is None else settings.default_exclude
+
+
+def _progress(args, total: int):
+    """A progress line for this run, or None (see leaklint.engine.progress)."""
+    from leaklint.engine import progress
+
+    terminal = not args.quiet and sys.stderr.isatty()
+    if not progress.wanted(getattr(args, "progress", False), terminal, os.environ):
+        return None
+    return progress.Progress(total, sys.stderr)
 
 
 def _stderr(message: str) -> None:
@@ -92,6 +108,8 @@ def _run_records(args, ctx: RunContext, cache, entries):
 
     invocation = ["check", os.getcwd(), *paths,
                   context_fingerprint(ctx).decode("utf-8", "replace")]
+    if getattr(args, "force_exclude", False):  # it changes which named paths are read
+        invocation.append("--force-exclude")
     return RunRecords(cache, invocation)
 
 
@@ -105,6 +123,8 @@ def run_check(args) -> int:
         _stderr(f"error: {exc}")
         return EXIT_ERROR
     enabled = enabled_rules(settings.select, settings.ignore, settings.extend_select)
+    if getattr(args, "show_settings", False):
+        return _show_settings(args, settings, enabled)
     ctx = RunContext(settings=settings, enabled=enabled)
     try:  # fail fast on a bad --diff-base or --baseline, before any analysis
         changes, entries = ci_gate.prepare(args)
@@ -128,6 +148,8 @@ def run_check(args) -> int:
         found = discover(
             list(args.paths), exclude=_exclude_spec(settings),
             respect_gitignore=settings.respect_gitignore, inputs=inputs,
+            force_exclude=args.force_exclude,
+            skip=default_excludes(settings),
         )
         if getattr(args, "shard", None) is not None:
             from leaklint.ci import shard
@@ -135,13 +157,21 @@ def run_check(args) -> int:
             found.files = shard.select(found.files, args.shard)
             found.problems = [(p, r) for p, r in found.problems
                               if shard.in_shard(p, args.shard)]
-        result = run(found.files, ctx, jobs=args.jobs, cache=cache, inputs=inputs)
+        progress = _progress(args, len(found.files))
+        try:
+            result = run(found.files, ctx, jobs=args.jobs, cache=cache, inputs=inputs,
+                         progress=progress)
+        finally:
+            if progress is not None:
+                progress.close()
         files, discovery_problems = found.files, found.problems
         if records is not None and inputs is not None:  # (always both or neither)
             records.save(outcome_of(result), discovery_problems, inputs)
-    result.problems[:0] = [FileProblem(p, reason, "unreadable") for p, reason in discovery_problems]
+    result.problems[:0] = [FileProblem(p, reason, problem_kind(reason))
+                           for p, reason in discovery_problems]
     for problem in result.problems:
-        _stderr(f"{problem.path}: {problem.reason}")
+        notice = "notice: " if problem.kind == "notice" else ""
+        _stderr(f"{notice}{problem.path}: {problem.reason}")
 
     base = _path_base(args)
     try:
@@ -153,18 +183,34 @@ def run_check(args) -> int:
         outcome = _fixes(args, result, gate)
         if outcome is not None:
             return outcome
-    text = _render(args, result, base, gate.prints) + gate.summary(args)
+    summary = Summary.of(result.findings, files_checked=result.files_analysed,
+                         suppressed=result.suppressed, written=gate.written)
+    text = _render(args, result, base, gate.prints, summary) + gate.summary(args)
     try:
         emit(text, args.output)
     except OutputError as exc:
         _stderr(f"error: {exc}")
         return EXIT_ERROR
+    if args.output is not None and not args.quiet:
+        # The report went to a file: the log (a CI job's, say) still shows the count.
+        sys.stderr.write("".join(line + "\n" for line in summary.lines(args.write_baseline)))
     if any(not os.path.lexists(p) for p in args.paths):
         # A PATH that does not exist is a usage error (a typo in a CI script must not
         # pass quietly); the paths that exist were still analysed and reported.
         return EXIT_ERROR
     if result.findings and not args.exit_zero:
         return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _show_settings(args, settings: config_mod.Settings, enabled: frozenset[str]) -> int:
+    from leaklint.commands.show_settings import render
+
+    start = Path(args.paths[0]) if args.paths else Path(".")
+    found = config_mod.configuration_files(start)
+    used = args.config if args.config is not None else (found[0] if found else None)
+    sys.stdout.write(render(settings, used=used, found=found, enabled=enabled,
+                            default_exclude=default_excludes(settings)))
     return EXIT_CLEAN
 
 
@@ -204,11 +250,11 @@ def _path_base(args) -> Path:
     return repository_root(Path(args.paths[0]) if args.paths else Path("."))
 
 
-def _render(args, result, base: Path, prints: list[str]) -> str:
+def _render(args, result, base: Path, prints: list[str], summary: Summary) -> str:
     if args.format == "json":
         from leaklint.report.json_report import render
 
-        return render(result.findings)
+        return render(result.findings, summary, prints)
     if args.format == "sarif":
         from leaklint.report.sarif import render
 
@@ -218,12 +264,31 @@ def _render(args, result, base: Path, prints: list[str]) -> str:
         from leaklint.report.github import render
 
         return render(result.findings, base)
+    if args.format == "gitlab":
+        from leaklint.report.gitlab import render
+
+        return render(result.findings, base, prints)
+    if args.format == "junit":
+        from leaklint.report.junit import render
+
+        return render(result.findings, base)
     from leaklint.report.text import render
 
-    color = args.color == "always" or (
-        args.color == "auto" and args.output is None and sys.stdout.isatty()
-    )
     return render(
-        result.findings, color=color, statistics=args.statistics, quiet=args.quiet,
-        files=result.files_analysed, suppressed=result.suppressed,
+        result.findings, color=use_color(args.color, args.output is None and sys.stdout.isatty()),
+        statistics=args.statistics, quiet=args.quiet, summary=summary,
+        show_source=args.show_source or args.format == "full",
+        baseline_file=args.write_baseline,
     )
+
+
+def use_color(choice: str, terminal: bool, env: Mapping[str, str] = os.environ) -> bool:
+    """--color always/never win; on auto, NO_COLOR (https://no-color.org) turns colour
+    off and FORCE_COLOR on, whatever the output is, before the terminal decides."""
+    if choice != "auto":
+        return choice == "always"
+    if env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR"):
+        return True
+    return terminal

@@ -11,6 +11,7 @@ from leaklint.engine.cache import Cache
 from leaklint.engine.discovery import Candidate
 from leaklint.engine.parallel import effective_jobs, pool_size, run_pool
 from leaklint.engine.plan import WorkUnit, plan
+from leaklint.engine.progress import Progress
 from leaklint.engine.run_record import Inputs
 from leaklint.engine.units import UnitOutput
 from leaklint.languages import language
@@ -48,6 +49,7 @@ def run(
     cache: Cache | None = None,
     prefilter: bool = True,
     inputs: Inputs | None = None,
+    progress: Progress | None = None,
 ) -> RunResult:
     """Analyse every candidate. Work units (Python files, Go packages) found in the
     cache are not read again; the others run on `jobs` processes (0: every core), which
@@ -55,7 +57,7 @@ def run(
     The result does not depend on jobs, cache or prefilter: only the time does."""
     out = RunResult()
     planned = plan(candidates, ctx, cache=cache, prefilter=prefilter, inputs=inputs)
-    todo = _uncached(planned, out, cache, inputs)
+    todo = _uncached(planned, out, cache, inputs, progress)
     head: list[WorkUnit] = []  # planned before the pool starts (all of a small run)
     size = 0
     pooled = False
@@ -76,6 +78,8 @@ def run(
         done = ((unit, process_unit(unit, ctx)) for unit in head)
     for unit, outcome in done:
         merge(outcome, out)
+        if progress is not None:
+            progress.advance(len(unit.files))
         if cache is not None and unit.key:
             cache.put(unit.key, outcome)
     out.findings.sort(key=Finding.sort_key)
@@ -84,7 +88,8 @@ def run(
 
 
 def _uncached(planned: Iterable[tuple[WorkUnit, dict | None]], out: RunResult,
-              cache: Cache | None, inputs: Inputs | None = None) -> Iterator[WorkUnit]:
+              cache: Cache | None, inputs: Inputs | None = None,
+              progress: Progress | None = None) -> Iterator[WorkUnit]:
     """The units left to analyse; cached outcomes, and those of units the planner
     settled, go straight into `out`."""
     for unit, cached in planned:
@@ -96,6 +101,8 @@ def _uncached(planned: Iterable[tuple[WorkUnit, dict | None]], out: RunResult,
                 cache.put(unit.key, cached)
         if cached is not None:
             merge(cached, out)
+            if progress is not None:
+                progress.advance(len(unit.files))
         else:
             yield unit
 

@@ -1,14 +1,16 @@
-"""A stable JSON list of findings (SPEC §5)."""
+"""The JSON report: {"version", "summary", "findings"}; each finding with its level,
+fingerprint, documentation URL and fix (null when there is none)."""
 
 from __future__ import annotations
 
 import json
 
-from leaklint import catalogue
+from leaklint import __version__, catalogue
 from leaklint.model import Finding
+from leaklint.report.summary import Summary
 
 
-def finding_dict(f: Finding) -> dict:
+def finding_dict(f: Finding, fingerprint: str | None = None) -> dict:
     rule = catalogue.rule(f.rule_id)
     fix = None
     if f.fix is not None:
@@ -35,6 +37,8 @@ def finding_dict(f: Finding) -> dict:
         "end_line": f.span.end_line,
         "end_column": f.span.end_column,
         "message": f.message,
+        "fingerprint": fingerprint,
+        "url": rule.help_uri,
         "related": [
             {"path": r.path or f.path, "line": r.span.line, "column": r.span.column,
              "message": r.message}
@@ -44,5 +48,11 @@ def finding_dict(f: Finding) -> dict:
     }
 
 
-def render(findings: list[Finding]) -> str:
-    return json.dumps([finding_dict(f) for f in findings], indent=2, ensure_ascii=False) + "\n"
+def render(findings: list[Finding], summary: Summary, prints: list[str]) -> str:
+    """`prints`: the fingerprints of the findings (leaklint.ci.fingerprint), in order."""
+    report = {
+        "version": __version__,
+        "summary": summary.as_dict(),
+        "findings": [finding_dict(f, fp) for f, fp in zip(findings, prints, strict=True)],
+    }
+    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"

@@ -39,6 +39,10 @@ NOTIFICATIONS = {
         "LLN003", "file-skipped", "A file was skipped.",
         "leaklint did not analyse this file; the message gives the reason.",
     ),
+    "notice": (
+        "LLN004", "directory-alias", "A symlinked directory was analysed once, at its target.",
+        "Nothing was left out: the link leads to a directory analysed under its own path.",
+    ),
 }
 
 # GitHub code scanning rejects uploads above these (docs/ecosystem.md §1.8).
@@ -197,7 +201,7 @@ def _notification(p: FileProblem, base: Path) -> dict:
     desc_id = NOTIFICATIONS.get(p.kind, NOTIFICATIONS["skipped"])[0]
     return {
         # Unreadable files were not analysed at all: results are incomplete.
-        "level": "error" if p.kind == "unreadable" else "warning",
+        "level": {"unreadable": "error", "notice": "note"}.get(p.kind, "warning"),
         "message": {"text": f"{p.path}: {p.reason}"},
         "descriptor": {"id": desc_id},
         "locations": [{"physicalLocation": {"artifactLocation": artifact_location(p.path,
@@ -252,8 +256,8 @@ def build(
                     {"id": i, "name": n, "shortDescription": {"text": short},
                      "fullDescription": {"text": f"{short} {advice}"},
                      "help": {"text": advice},
-                     "defaultConfiguration": {"level": "error" if i == "LLN001"
-                                              else "warning"}}
+                     "defaultConfiguration": {"level": {"LLN001": "error", "LLN004": "note"}
+                                              .get(i, "warning")}}
                     for i, n, short, advice in NOTIFICATIONS.values()
                 ],
             }
