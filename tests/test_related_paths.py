@@ -19,7 +19,7 @@ def _finding() -> Finding:
 
 
 def test_json_names_the_file_of_each_related_location():
-    (out,) = json.loads(json_report.render([_finding()]))
+    out = json_report.finding_dict(_finding())
     assert [(r["path"], r["line"]) for r in out["related"]] == [
         ("pkg/pools.go", 9), ("pkg/callers.go", 4)]
 
