@@ -30,10 +30,12 @@ class Span:
 
 @dataclass(frozen=True)
 class Related:
-    """A secondary place of a finding: the leaking exit, the error check, ..."""
+    """A secondary place of a finding: the leaking exit, the error check, ...; in
+    another file of the same package when path (as displayed) is set."""
 
     span: Span
     message: str
+    path: str | None = None
 
 
 @dataclass(frozen=True)

@@ -301,7 +301,9 @@ def _finding(d: dict) -> Finding:
         path=str(d["path"]),
         span=_span(d["span"]),
         message=str(d["message"]),
-        related=tuple(Related(_span(r["span"]), str(r["message"])) for r in d["related"]),
+        related=tuple(Related(_span(r["span"]), str(r["message"]),
+                              None if r.get("path") is None else str(r["path"]))
+                      for r in d["related"]),
         fix=None if fix is None else Fix(
             str(fix["description"]),
             tuple(Edit(_span(e["span"]), str(e["replacement"])) for e in fix["edits"]),

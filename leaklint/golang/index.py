@@ -201,9 +201,11 @@ _TOP_OTHER = re.compile(rb"\n(?:type|var)[ \t]+(\w+)")
 def declared_names(data: bytes) -> tuple[set[str], set[str], set[str]]:
     """Top-level names a file declares, read without parsing: (every name, function
     names whose signature mentions a response or connection, functions of a file that
-    may build a pool). Method names are keyed Recv.Name like FuncInfo.key."""
+    may build a pool). Method names are keyed Recv.Name like FuncInfo.key, except as
+    factories (a call names a method without its receiver type)."""
     names: set[str] = set()
     acquiring: set[str] = set()
+    pool_methods: set[str] = set()
     data = b"\n" + data
     # Found by regular expressions in C: a package can have hundreds of files pending.
     # (The signature, up to the body's brace, is looked at without being consumed: a
@@ -213,10 +215,14 @@ def declared_names(data: bytes) -> tuple[set[str], set[str], set[str]]:
         names.add(key)
         if b"Response" in signature or b"Conn" in signature:
             acquiring.add(key)
+        if recv and (b"Transport" in signature or b"Client" in signature):
+            pool_methods.add(func.decode("utf-8", "replace"))
     names.update(n.decode("utf-8", "replace") for n in _TOP_OTHER.findall(data))
     for group in _GROUP.finditer(data):
         names.update(n.decode("utf-8", "replace") for n in _GROUP_NAME.findall(group.group(1)))
-    factories = {n for n in names if "." not in n} if any(
+    # Methods count by name (calls name them without their receiver type) when their
+    # signature names a pool type: known before the file is parsed, like functions.
+    factories = {n for n in names if "." not in n} | pool_methods if any(
         h in data for h in FACTORY_HINTS) else set()
     return names, acquiring, factories
 

@@ -136,7 +136,7 @@ def _with_links(message: str, related: list[str]) -> str:
     return f"{_escape_link_text(message)}. See {links}."
 
 
-def _result(f: Finding, art: dict, fingerprint: str, index: int) -> dict:
+def _result(f: Finding, art: dict, fingerprint: str, index: int, base: Path) -> dict:
     rule = catalogue.rule(f.rule_id)
     result: dict = {
         "ruleId": f.rule_id,
@@ -149,7 +149,8 @@ def _result(f: Finding, art: dict, fingerprint: str, index: int) -> dict:
     related = list(f.related[:MAX_RELATED])
     if related:
         result["relatedLocations"] = [
-            _location(art, r.span, r.message or "related location", i + 1)
+            _location(art if r.path is None else artifact_location(r.path, base), r.span,
+                      r.message or "related location", i + 1)
             for i, r in enumerate(related)
         ]
         result["message"] = {"text": _with_links(f.message, [r.message or "here"
@@ -242,7 +243,7 @@ def build(
         prints = for_run(findings, base)
     findings, prints = _cap(findings, prints, warn)
     results = [
-        _result(f, artifact_location(f.path, base), fp, index[f.rule_id])
+        _result(f, artifact_location(f.path, base), fp, index[f.rule_id], base)
         for f, fp in zip(findings, prints, strict=True)
     ]
     notes = [_notification(p, base) for p in problems]

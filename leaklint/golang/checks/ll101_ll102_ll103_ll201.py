@@ -21,6 +21,7 @@ _EXIT_TEXT = {
     "continue": "leaks at this continue",
     "end of loop iteration": "leaks at the end of each loop iteration",
     "overwritten": "leaks when the variable is overwritten here",
+    "body replaced": "leaks when its Body is replaced here",
     "result discarded": "the result is discarded",
 }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from leaklint.golang.context import GoCheckContext, enclosing_function
+from leaklint.golang.deadlines import request_bounded
 from leaklint.golang.fixes import IDLE_CONN_TIMEOUT, SERVER_TIMEOUTS, add_fields
 from leaklint.golang.parse import (
     NEW_RESPELLED,
@@ -19,6 +20,7 @@ from leaklint.golang.parse import (
     walk,
 )
 from leaklint.golang.types import CLIENT, HTTP, SERVER, TRANSPORT, type_from_node
+from leaklint.golang.values import replaced_before_use
 
 RULES = frozenset({"LL401", "LL402"})
 _DEFAULT_CLIENT_CALLS = ("Get", "Head", "Post", "PostForm")
@@ -44,7 +46,7 @@ def run(ctx: GoCheckContext) -> None:
             if spelled is None or not (spelled.text or b"").endswith(_CHECKED_TYPES):
                 continue  # cheap: only http.Transport, Client and Server are checked
             t = type_from_node(spelled, ctx.file.imports, ctx.resolver.index.key)
-            if t in (TRANSPORT, CLIENT, SERVER):
+            if t in (TRANSPORT, CLIENT, SERVER) and not replaced_before_use(node):
                 _check_value(ctx, node, t, _literal_fields(node))
         elif kind == "literal_value" and node.parent is not None and (
                 node.parent.type == "literal_element"):
@@ -61,7 +63,7 @@ def run(ctx: GoCheckContext) -> None:
             if (operand is not None and operand.type == "identifier"
                     and text(operand) in http_aliases
                     and text(field(node, "field")) == "DefaultClient"
-                    and not _configures(node)):
+                    and not _configures(node) and not _bounded_do(ctx, node)):
                 line = node.start_point[0]
                 if line not in default_client_lines:
                     default_client_lines.add(line)
@@ -306,6 +308,17 @@ def _assigned_fields(ctx: GoCheckContext, node: Node) -> set[str]:
                 out.update(("Timeout", "IdleConnTimeout", "IdleTimeout", "ReadTimeout",
                             "ReadHeaderTimeout"))  # *c = *orig copies every field
     return out
+
+
+def _bounded_do(ctx: GoCheckContext, selector: Node) -> bool:
+    """http.DefaultClient.Do(req) where req carries a context with a deadline."""
+    method = selector.parent
+    call = method.parent if method is not None else None
+    if method is None or call is None or method.type != "selector_expression" or (
+            text(field(method, "field")) != "Do") or call.type != "call_expression":
+        return False
+    args = named_children(field(call, "arguments"))
+    return len(args) == 1 and request_bounded(ctx.resolver, ctx.file, args[0])
 
 
 def _configures(selector: Node) -> bool:
