@@ -42,7 +42,7 @@ def finding_dict(f: Finding, fingerprint: str | None = None) -> dict:
         "fingerprint": fingerprint,
         "url": rule.help_uri,
         "related": [
-            {"path": r.path or f.path, "line": r.span.line, "column": r.span.column,
+            {"path": as_text(r.path or f.path), "line": r.span.line, "column": r.span.column,
              "message": r.message}
             for r in f.related
         ],
