@@ -122,7 +122,9 @@ class Resolver:
                     )
                     self.client_classes[cls.name.value] = Client(
                         client.library, client.name,
-                        client.has_default_timeout or overrides,
+                        client.has_default_timeout or overrides or (
+                            client.library in _TIMEOUT_AT_CONSTRUCTION
+                            and _init_sets_timeout(cls)),
                     )
 
     def _ctor_by_names(self, names: frozenset[str]) -> Client | None:
@@ -266,13 +268,32 @@ class Resolver:
         if isinstance(expr, cst.Call):
             return self.constructor(expr)
         if isinstance(expr, cst.Name):
-            return self._lookup(expr.value, fn, "clients")
+            found = self._lookup(expr.value, fn, "clients")
+            return found if found is not None else self._self_client(expr.value, fn)
         if (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)
                 and expr.value.value in ("self", "cls") and fn is not None):
                 cls = self.facts.enclosing(fn, (cst.ClassDef,))
                 env = self.class_env.get(cls) if isinstance(cls, cst.ClassDef) else None
                 return env.clients.get(expr.attr.value) if env else None
         return None
+
+    def _self_client(self, name: str, fn: Function | None) -> Client | None:
+        """The first parameter of a plain method of a client subclass is the client
+        itself: `self.get(...)` in `class API(requests.Session)` sends a request."""
+        if fn is None or any(
+                (dotted(d.decorator) or "").rsplit(".", 1)[-1] in ("staticmethod", "classmethod")
+                for d in fn.decorators):
+            return None
+        params = (*fn.params.posonly_params, *fn.params.params)
+        if not params or params[0].name.value != name:
+            return None
+        block = self.facts.parents.get(fn)
+        cls = self.facts.parents.get(block) if block is not None else None
+        if not isinstance(cls, cst.ClassDef) or cls.name.value not in self.client_classes:
+            return None
+        if name in self.env(fn).assigned:
+            return None  # rebound: no longer the instance
+        return dataclasses.replace(self.client_classes[cls.name.value], seen_built=False)
 
     def _lookup(self, name: str, fn: Function | None, table: str):
         scope: Function | None = fn
@@ -316,6 +337,27 @@ class Resolver:
             if client is not None and method in api.CLIENT_REQUEST_METHODS[client.library]:
                 return Request(client.library, method, f"{client.name}.{method}", client)
         return None
+
+
+# Libraries whose timeout can only be given when the client is built (a Session takes
+# it per request; a urllib3 pool takes it on the request too).
+_TIMEOUT_AT_CONSTRUCTION = frozenset({api.HTTP_CLIENT})
+
+
+def _init_sets_timeout(cls: cst.ClassDef) -> bool:
+    """The subclass's own `__init__` takes a `timeout` whose default is a bound, so a
+    caller that passes none still gets one."""
+    init = next((s for s in cls.body.body
+                 if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"), None)
+    if init is None:
+        return False
+    params = (*init.params.posonly_params, *init.params.params, *init.params.kwonly_params)
+    for param in params:
+        if param.name.value == "timeout":
+            default = param.default
+            return default is not None and not (
+                isinstance(default, cst.Name) and default.value == "None")
+    return False
 
 
 def unwrap(expr: cst.BaseExpression) -> cst.BaseExpression:

@@ -178,7 +178,7 @@ def _handed_to_do_open(analysis, call: cst.Call) -> bool:
 def _constructor(analysis, site) -> None:
     client, call = site.client, site.call
     if client.library == api.HTTP_CLIENT:
-        if _handed_to_do_open(analysis, call):
+        if _handed_to_do_open(analysis, call) or client.has_default_timeout:
             return
         bound = analysis.parent(call)
         if isinstance(bound, cst.Assign) and len(bound.targets) == 1 \
