@@ -243,12 +243,39 @@ class Resolver:
                 partial = self._partial(value)
                 if partial is not None:
                     env.partials[name] = partial
+        elif isinstance(target, cst.Attribute) and target.attr.value == "request" \
+                and self._bounding_partial(value):
+            self._bound_by_partial(target.value, env, fn)
         elif (isinstance(target, cst.Attribute) and fn is not None
               and isinstance(target.value, cst.Name) and target.value.value in ("self", "cls")):
                 client = self.client_of(value, fn)
                 cls = self.facts.enclosing(fn, (cst.ClassDef,))
                 if client is not None and isinstance(cls, cst.ClassDef):
                     self.class_env.setdefault(cls, Env()).clients[target.attr.value] = client
+
+    def _bounding_partial(self, value: cst.BaseExpression) -> bool:
+        """`functools.partial(x.request, timeout=T)` with T not None."""
+        if not (isinstance(value, cst.Call) and self.facts.names(value.func) & api.PARTIAL):
+            return False
+        return any(a.keyword is not None and a.keyword.value == "timeout"
+                   and not (isinstance(a.value, cst.Name) and a.value.value == "None")
+                   for a in value.args)
+
+    def _bound_by_partial(self, receiver: cst.BaseExpression, env: Env,
+                          fn: Function | None) -> None:
+        """`s.request = partial(s.request, timeout=T)`: every verb goes through
+        request(), so the client now has a default timeout."""
+        client = self.client_of(receiver, fn)
+        if client is None:
+            return
+        bounded = dataclasses.replace(client, has_default_timeout=True)
+        if isinstance(receiver, cst.Name):
+            env.clients[receiver.value] = bounded
+        elif isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name) \
+                and receiver.value.value in ("self", "cls") and fn is not None:
+            cls = self.facts.enclosing(fn, (cst.ClassDef,))
+            if isinstance(cls, cst.ClassDef):
+                self.class_env.setdefault(cls, Env()).clients[receiver.attr.value] = bounded
 
     def _partial(self, call: cst.Call) -> Partial | None:
         if not call.args or call.args[0].keyword is not None:
