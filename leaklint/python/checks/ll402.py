@@ -22,6 +22,7 @@ from leaklint.python.args import (
 from leaklint.python.fixes import add_timeout
 from leaklint.python.names import code
 from leaklint.python.owner import connects
+from leaklint.python.values import bindings
 
 RULES = ("LL402",)
 
@@ -104,7 +105,8 @@ def _request(analysis, site) -> None:
         if _missing(analysis, call, site.fn, request.keywords) \
                 and not _mounted_with_timeout(analysis, call, site.fn):
             _report(analysis, call, site.fn, _what(call, request.keywords), request.keywords)
-    elif request.library == api.URLLIB and not offline_url(call):
+    elif request.library == api.URLLIB \
+            and not offline_url(call, bindings(analysis, site.fn)):
         position = api.TIMEOUT_POSITION.get(request.qname)
         if _missing(analysis, call, site.fn, request.keywords, position):
             _report(analysis, call, site.fn, _what(call, request.keywords), request.keywords)
