@@ -124,7 +124,7 @@ class Resolver:
                         client.library, client.name,
                         client.has_default_timeout or overrides or (
                             client.library in _TIMEOUT_AT_CONSTRUCTION
-                            and _init_sets_timeout(cls)),
+                            and (_init_sets_timeout(cls) or _makes_own_socket(cls))),
                     )
 
     def _ctor_by_names(self, names: frozenset[str]) -> Client | None:
@@ -385,6 +385,22 @@ def _init_sets_timeout(cls: cst.ClassDef) -> bool:
             return default is not None and not (
                 isinstance(default, cst.Name) and default.value == "None")
     return False
+
+
+def _makes_own_socket(cls: cst.ClassDef) -> bool:
+    """A connection class whose `__init__` installs its own socket or socket factory
+    (`self.sock = ...`, `self._create_connection = ...`): what the caller passes as
+    timeout does not decide how that socket behaves."""
+    from leaklint.python.owner import INJECTED
+
+    init = next((s for s in cls.body.body
+                 if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"), None)
+    if init is None:
+        return False
+    return any(isinstance(node, cst.AssignTarget) and isinstance(node.target, cst.Attribute)
+               and node.target.attr.value in INJECTED
+               and isinstance(node.target.value, cst.Name) and node.target.value.value == "self"
+               for node in walk(init.body))
 
 
 def unwrap(expr: cst.BaseExpression) -> cst.BaseExpression:

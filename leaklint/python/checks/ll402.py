@@ -21,7 +21,7 @@ from leaklint.python.args import (
 )
 from leaklint.python.fixes import add_timeout
 from leaklint.python.names import code
-from leaklint.python.owner import connects
+from leaklint.python.owner import connects, injects_socket_into_attribute
 from leaklint.python.values import bindings
 
 RULES = ("LL402",)
@@ -183,9 +183,13 @@ def _constructor(analysis, site) -> None:
         if _handed_to_do_open(analysis, call) or client.has_default_timeout:
             return
         bound = analysis.parent(call)
-        if isinstance(bound, cst.Assign) and len(bound.targets) == 1 \
-                and isinstance(bound.targets[0].target, cst.Name) \
-                and not connects(analysis, site.fn, bound.targets[0].target.value):
+        target = bound.targets[0].target \
+            if isinstance(bound, cst.Assign) and len(bound.targets) == 1 else None
+        if isinstance(target, cst.Name) and not connects(analysis, site.fn, target.value):
+            return
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) \
+                and target.value.value == "self" \
+                and injects_socket_into_attribute(analysis, site.fn, target.attr.value):
             return
         position = api.TIMEOUT_POSITION.get(client.name)
         if _missing(analysis, call, site.fn, (), position):
