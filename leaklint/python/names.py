@@ -124,7 +124,9 @@ class Resolver:
                         client.library, client.name,
                         client.has_default_timeout or overrides or (
                             client.library in _TIMEOUT_AT_CONSTRUCTION
-                            and (_init_sets_timeout(cls) or _makes_own_socket(cls))),
+                            and _init_sets_timeout(cls)),
+                        own_socket=client.own_socket or (
+                            client.library == api.HTTP_CLIENT and _makes_own_socket(cls)),
                     )
 
     def _ctor_by_names(self, names: frozenset[str]) -> Client | None:

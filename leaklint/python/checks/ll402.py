@@ -180,7 +180,8 @@ def _handed_to_do_open(analysis, call: cst.Call) -> bool:
 def _constructor(analysis, site) -> None:
     client, call = site.client, site.call
     if client.library == api.HTTP_CLIENT:
-        if _handed_to_do_open(analysis, call) or client.has_default_timeout:
+        if _handed_to_do_open(analysis, call) or client.has_default_timeout \
+                or client.own_socket:
             return
         bound = analysis.parent(call)
         target = bound.targets[0].target \
