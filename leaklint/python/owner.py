@@ -119,6 +119,22 @@ def _injected_into(analysis, node: cst.CSTNode) -> bool:
 _CONNECTING = frozenset({"request", "connect", "putrequest", "endheaders", "send"})
 
 
+# Builtins that only look at an object (not getattr: it hands out its methods).
+_INSPECTING = frozenset({"isinstance", "id", "repr", "str", "type", "print", "hash", "bool"})
+
+
+def _looked_at(analysis, parent: cst.CSTNode) -> bool:
+    """Compared (`s == other`, `s is None`) or given to a builtin that only inspects it
+    (`isinstance(s, ...)`, `repr(s)`): nothing there can send a request through it."""
+    if isinstance(parent, (cst.Comparison, cst.ComparisonTarget)):
+        return True
+    if isinstance(parent, cst.Arg) and parent.keyword is None:
+        call = analysis.parent(parent)
+        return isinstance(call, cst.Call) and isinstance(call.func, cst.Name) \
+            and call.func.value in _INSPECTING
+    return False
+
+
 def connects(analysis, fn, var: str | None,
              methods: frozenset[str] = _CONNECTING) -> bool:
     """Does the function make this client open a socket of its own? Not when it never
@@ -131,7 +147,7 @@ def connects(analysis, fn, var: str | None,
         return False
     for name in analysis.facts.uses(fn, var):
         parent = analysis.parent(name)
-        if isinstance(parent, cst.AssignTarget):
+        if isinstance(parent, cst.AssignTarget) or _looked_at(analysis, parent):
             continue
         if not isinstance(parent, cst.Attribute) or parent.value is not name:
             return True  # passed somewhere: it may be used to connect there
