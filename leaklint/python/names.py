@@ -296,6 +296,10 @@ class Resolver:
         expr = unwrap(expr)
         if isinstance(expr, cst.Call):
             return self.constructor(expr)
+        if isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or):
+            return self._fallback(expr.left, expr.right, fn)
+        if isinstance(expr, cst.IfExp):
+            return self._fallback(expr.body, expr.orelse, fn)
         if isinstance(expr, cst.Name):
             found = self._lookup(expr.value, fn, "clients")
             return found if found is not None else self._self_client(expr.value, fn)
@@ -305,6 +309,19 @@ class Resolver:
                 env = self.class_env.get(cls) if isinstance(cls, cst.ClassDef) else None
                 return env.clients.get(expr.attr.value) if env else None
         return None
+
+    def _fallback(self, first: cst.BaseExpression, second: cst.BaseExpression,
+                  fn: Function | None) -> Client | None:
+        """`session or requests.Session()`, `s if s is not None else Session()`: the
+        value is the given client or one of the same kind built in its place, as when
+        the fallback is assigned in an `if`. What the given one set is not known."""
+        known = [c for c in (self.client_of(first, fn), self.client_of(second, fn))
+                 if c is not None]
+        if not known:
+            return None
+        if len(known) == 1:
+            return dataclasses.replace(known[0], seen_built=False)
+        return known[0]
 
     def _self_client(self, name: str, fn: Function | None) -> Client | None:
         """The first parameter of a plain method of a client subclass is the client
