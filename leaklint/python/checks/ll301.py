@@ -31,11 +31,10 @@ def check(analysis) -> None:
             continue
         if _runs_once(analysis, site.fn) or _test_module(analysis.file.display):
             continue  # a test or fixture: its client is LL102's question if left open
-        if _once_per_process(analysis, site.fn, set()):
-            continue  # run by the script's entry point, not per request
         if site.client.library == api.HTTP_CLIENT:
             continue  # one connection, not a pool: nothing to reuse across calls
-        if single_use(analysis, site):
+        # A function that only the script's entry point runs is not per request.
+        if single_use(analysis, site) and not _once_per_process(analysis, site.fn, set()):
             analysis.report.report(
                 "LL301", analysis.span(site.call), scope=analysis.scope(site.fn),
                 what=f"{_short(site.call)}", function=site.fn.name.value,
