@@ -119,7 +119,7 @@ class Resolver:
                     overrides = any(
                         isinstance(s, cst.FunctionDef) and s.name.value in ("request", "send")
                         for s in cls.body.body
-                    )
+                    ) or self._rebinds_request(cls)
                     self.client_classes[cls.name.value] = Client(
                         client.library, client.name,
                         client.has_default_timeout or overrides or (
@@ -128,6 +128,20 @@ class Resolver:
                         own_socket=client.own_socket or (
                             client.library == api.HTTP_CLIENT and _makes_own_socket(cls)),
                     )
+
+    def _rebinds_request(self, cls: cst.ClassDef) -> bool:
+        """`self.request = functools.partial(self.request, timeout=T)` in a method."""
+        for stmt in cls.body.body:
+            if not isinstance(stmt, cst.FunctionDef):
+                continue
+            for node in walk(stmt.body):
+                if isinstance(node, cst.Assign) and self._bounding_partial(node.value) \
+                        and any(isinstance(t.target, cst.Attribute)
+                                and t.target.attr.value == "request"
+                                and isinstance(t.target.value, cst.Name)
+                                and t.target.value.value == "self" for t in node.targets):
+                    return True
+        return False
 
     def _ctor_by_names(self, names: frozenset[str]) -> Client | None:
         for name in names:
