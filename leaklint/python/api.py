@@ -122,3 +122,5 @@ class Client:
     seen_built: bool = True
     # A connection class that installs its own (caller-made) socket or socket factory.
     own_socket: bool = False
+    # Request methods rebound to a partial with timeout= (`s.get = partial(s.get, ...)`).
+    bounded_methods: frozenset[str] = frozenset()

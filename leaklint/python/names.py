@@ -259,9 +259,8 @@ class Resolver:
                 partial = self._partial(value)
                 if partial is not None:
                     env.partials[name] = partial
-        elif isinstance(target, cst.Attribute) and target.attr.value == "request" \
-                and self._bounding_partial(value):
-            self._bound_by_partial(target.value, env, fn)
+        elif isinstance(target, cst.Attribute) and self._bounding_partial(value):
+            self._bound_by_partial(target.value, target.attr.value, env, fn)
         elif (isinstance(target, cst.Attribute) and fn is not None
               and isinstance(target.value, cst.Name) and target.value.value in ("self", "cls")):
                 client = self.client_of(value, fn)
@@ -277,14 +276,19 @@ class Resolver:
                    and not (isinstance(a.value, cst.Name) and a.value.value == "None")
                    for a in value.args)
 
-    def _bound_by_partial(self, receiver: cst.BaseExpression, env: Env,
+    def _bound_by_partial(self, receiver: cst.BaseExpression, method: str, env: Env,
                           fn: Function | None) -> None:
         """`s.request = partial(s.request, timeout=T)`: every verb goes through
-        request(), so the client now has a default timeout."""
+        request(), so the client now has a default timeout; `s.get = partial(s.get,
+        timeout=T)` bounds that verb only."""
         client = self.client_of(receiver, fn)
         if client is None:
             return
-        bounded = dataclasses.replace(client, has_default_timeout=True)
+        if method == "request":
+            bounded = dataclasses.replace(client, has_default_timeout=True)
+        else:
+            bounded = dataclasses.replace(
+                client, bounded_methods=client.bounded_methods | {method})
         if isinstance(receiver, cst.Name):
             env.clients[receiver.value] = bounded
         elif isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name) \

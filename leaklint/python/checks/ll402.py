@@ -100,7 +100,8 @@ def _request(analysis, site) -> None:
     if request.library in (api.REQUESTS,):
         if request.method not in api.REQUEST_METHODS and request.method != "send":
             return  # Session.send(prepared) takes a timeout like the verbs
-        if request.client is not None and request.client.has_default_timeout:
+        if request.client is not None and (request.client.has_default_timeout
+                                           or request.method in request.client.bounded_methods):
             return
         if _missing(analysis, call, site.fn, request.keywords) \
                 and not _mounted_with_timeout(analysis, call, site.fn):
