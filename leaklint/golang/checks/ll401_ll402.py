@@ -117,7 +117,8 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
                                             [("IdleConnTimeout", IDLE_CONN_TIMEOUT)]))
     elif t == CLIENT:
         if "Timeout" not in present and not _fake_transport(
-                ctx, node, fields.get("Transport")) and not _transport_replaced(ctx, node):
+                ctx, node, fields.get("Transport")) and not _transport_replaced(
+                ctx, node) and not _fake_assigned_later(ctx, node, fields):
             ctx.report.report("LL402", ctx.span(node), scope=scope,
                               what="http.Client", missing="Timeout")
     elif t == SERVER:
@@ -212,6 +213,38 @@ def _transport_replaced(ctx: GoCheckContext, literal: Node) -> bool:
                         field(target, "field")) == "Transport":
                     return True
     return False
+
+
+def _fake_assigned_later(ctx: GoCheckContext, node: Node, fields: dict[str, Node]) -> bool:
+    """c := &http.Client{}; ...; c.Transport = reg: the transport installed after
+    construction is what the client dials with. When the literal names none and every
+    later `c.Transport = ...` installs an in-memory double, nothing can stall it."""
+    if "Transport" in fields:
+        return False
+    values = _assigned_values(ctx, node, "Transport")
+    return bool(values) and all(_fake_transport(ctx, node, v) for v in values)
+
+
+def _assigned_values(ctx: GoCheckContext, node: Node, name: str) -> list[Node]:
+    """The values assigned as `v.<name> = value` to the variable holding node, in the
+    function that builds it."""
+    variable = _variable_of(node)
+    scope = enclosing_function(node)
+    root = field(scope, "body") if scope is not None else None
+    if not variable or root is None:
+        return []
+    out = []
+    for stmt in ctx.file.within("assignment_statement", root):
+        targets = named_children(field(stmt, "left"))
+        values = named_children(field(stmt, "right"))
+        if len(targets) != len(values):
+            continue
+        for target, value in zip(targets, values):
+            if target.type == "selector_expression" and text(
+                    field(target, "operand")) == variable and text(
+                    field(target, "field")) == name:
+                out.append(value)
+    return out
 
 
 def _is_parameter(func: Node | None, name: str) -> bool:
