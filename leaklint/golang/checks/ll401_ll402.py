@@ -239,7 +239,7 @@ def _assigned_values(ctx: GoCheckContext, node: Node, name: str) -> list[Node]:
         values = named_children(field(stmt, "right"))
         if len(targets) != len(values):
             continue
-        for target, value in zip(targets, values):
+        for target, value in zip(targets, values, strict=True):
             if target.type == "selector_expression" and text(
                     field(target, "operand")) == variable and text(
                     field(target, "field")) == name:
