@@ -9,6 +9,7 @@ from tree_sitter import Node
 
 from leaklint.golang.context import GoCheckContext, enclosing_function
 from leaklint.golang.deadlines import request_bounded
+from leaklint.golang.doubles import default_transport_faked
 from leaklint.golang.fixes import IDLE_CONN_TIMEOUT, SERVER_TIMEOUTS, add_fields
 from leaklint.golang.parse import (
     NEW_RESPELLED,
@@ -63,7 +64,8 @@ def run(ctx: GoCheckContext) -> None:
             if (operand is not None and operand.type == "identifier"
                     and text(operand) in http_aliases
                     and text(field(node, "field")) == "DefaultClient"
-                    and not _configures(node) and not _bounded_do(ctx, node)):
+                    and not _configures(node) and not _bounded_do(ctx, node)
+                    and not default_transport_faked(ctx.resolver, ctx.file, node)):
                 line = node.start_point[0]
                 if line not in default_client_lines:
                     default_client_lines.add(line)
@@ -94,6 +96,8 @@ def _check_call(ctx: GoCheckContext, call: Node, http_aliases: set[str]) -> None
         return
     name = text(field(func, "field"))
     if name in _DEFAULT_CLIENT_CALLS:
+        if default_transport_faked(ctx.resolver, ctx.file, call):
+            return
         ctx.report.report("LL402", ctx.span(call), scope=ctx.scope(call),
                           what=f"http.{name}", missing="Timeout (it uses http.DefaultClient)")
     elif name in _SERVE_CALLS:
@@ -118,7 +122,9 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
     elif t == CLIENT:
         if "Timeout" not in present and not _fake_transport(
                 ctx, node, fields.get("Transport")) and not _transport_replaced(
-                ctx, node) and not _fake_assigned_later(ctx, node, fields):
+                ctx, node) and not _fake_assigned_later(ctx, node, fields) and not (
+                "Transport" not in present
+                and default_transport_faked(ctx.resolver, ctx.file, node)):
             ctx.report.report("LL402", ctx.span(node), scope=scope,
                               what="http.Client", missing="Timeout")
     elif t == SERVER:
