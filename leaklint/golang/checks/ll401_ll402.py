@@ -8,7 +8,7 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from leaklint.golang.context import GoCheckContext, enclosing_function
-from leaklint.golang.deadlines import request_bounded
+from leaklint.golang.deadlines import request_bounded, transport_bounded
 from leaklint.golang.doubles import default_transport_faked
 from leaklint.golang.fixes import IDLE_CONN_TIMEOUT, SERVER_TIMEOUTS, add_fields
 from leaklint.golang.parse import (
@@ -124,7 +124,8 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
                 ctx, node, fields.get("Transport")) and not _transport_replaced(
                 ctx, node) and not _fake_assigned_later(ctx, node, fields) and not (
                 "Transport" not in present
-                and default_transport_faked(ctx.resolver, ctx.file, node)):
+                and default_transport_faked(ctx.resolver, ctx.file, node)) and not (
+                transport_bounded(ctx.resolver, ctx.file, fields.get("Transport"))):
             ctx.report.report("LL402", ctx.span(node), scope=scope,
                               what="http.Client", missing="Timeout")
     elif t == SERVER:
