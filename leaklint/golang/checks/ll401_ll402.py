@@ -129,7 +129,8 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
             ctx.report.report("LL402", ctx.span(node), scope=scope,
                               what="http.Client", missing="Timeout")
     elif t == SERVER:
-        if not present & {"IdleTimeout", "ReadTimeout"}:
+        if not present & {"IdleTimeout", "ReadTimeout"} and not _keepalives_switched_off(
+                ctx, node):
             wanted = [(k, v) for k, v in SERVER_TIMEOUTS if k not in fields]
             ctx.report.report("LL401", ctx.span(node), scope=scope,
                               what="http.Server", missing="IdleTimeout or ReadTimeout",
@@ -348,6 +349,24 @@ def _assigned_fields(ctx: GoCheckContext, node: Node) -> set[str]:
                 out.update(("Timeout", "IdleConnTimeout", "IdleTimeout", "ReadTimeout",
                             "ReadHeaderTimeout"))  # *c = *orig copies every field
     return out
+
+
+def _keepalives_switched_off(ctx: GoCheckContext, node: Node) -> bool:
+    """srv.SetKeepAlivesEnabled(false) on the variable holding the server: it closes every
+    connection after its response, so none sits idle."""
+    name = _variable_of(node)
+    scope = enclosing_function(node)
+    root = field(scope, "body") if scope is not None else None
+    if not name or root is None:
+        return False
+    for call in ctx.file.within("call_expression", root):
+        callee = unparen(field(call, "function"))
+        if callee is not None and callee.type == "selector_expression" and text(
+                field(callee, "operand")) == name and text(
+                field(callee, "field")) == "SetKeepAlivesEnabled" and [
+                text(a) for a in named_children(field(call, "arguments"))] == ["false"]:
+            return True
+    return False
 
 
 def _bounded_do(ctx: GoCheckContext, selector: Node) -> bool:
