@@ -113,7 +113,27 @@ def _on_sigterm(signum, frame) -> None:
     raise Terminated
 
 
+def _reopen_closed_streams() -> None:
+    """Started with stdout or stderr closed (`>&-`, `2>&-`), Python has None for the
+    stream and the descriptor is free: the next file opened would take it, and a write
+    to the stream fail. Both go to the null device instead, so the run, its --output
+    file and its exit status are what they would have been."""
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_WRONLY)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+        if getattr(sys, name) is None:  # the process's own stream: never closed
+            stream = open(fd, "w", encoding="utf-8", errors="backslashreplace",  # noqa: SIM115
+                          closefd=False)
+            setattr(sys, name, stream)
+
+
 def main(argv: list[str] | None = None) -> int:
+    _reopen_closed_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
     # Only the main thread may install handlers (main() may be called from a library);

@@ -74,6 +74,35 @@ def _str_list(value: object, where: str, key: str, *, prefixes: bool = False) ->
     return tuple(value)
 
 
+def pattern_error(pattern: str) -> str | None:
+    """Why the pattern library refuses a gitignore-style pattern (`foo\\`, `!`, `[z-a]`),
+    or None when it accepts it."""
+    import pathspec  # here: only a run with patterns pays for the import
+
+    try:
+        pathspec.GitIgnoreSpec.from_lines([pattern])
+    except re.error as exc:
+        return exc.msg
+    except ValueError as exc:
+        stripped = pattern.rstrip(" ")
+        if (len(stripped) - len(stripped.rstrip("\\"))) % 2:
+            return "it ends with a lone backslash"
+        if stripped in ("!", "\\"):
+            return "it matches nothing"
+        return str(exc) or type(exc).__name__
+    return None
+
+
+def _patterns(value: object, where: str, key: str) -> tuple[str, ...]:
+    patterns = _str_list(value, where, key)
+    for pattern in patterns:
+        reason = pattern_error(pattern)
+        if reason is not None:
+            raise ConfigError(f"{where}: '{key}' has {pattern!r}, which is not a valid "
+                              f"pattern ({reason})")
+    return patterns
+
+
 def check_prefixes(values: list[str] | tuple[str, ...], where: str) -> None:
     """Each value is ALL or an id prefix that selects at least one rule: a typo such as
     `LL42` must not quietly select or ignore nothing."""
@@ -148,7 +177,7 @@ def parse_table(table: dict, where: str, source: Path | None) -> Settings:
         if key in ("select", "ignore", "extend-select"):
             values[key.replace("-", "_")] = _str_list(value, where, key, prefixes=True)
         elif key in ("exclude", "extend-exclude"):
-            values[key.replace("-", "_")] = _str_list(value, where, key)
+            values[key.replace("-", "_")] = _patterns(value, where, key)
         elif key == "default-exclude":
             names = _str_list(value, where, key)
             for name in names:

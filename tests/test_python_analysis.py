@@ -167,3 +167,21 @@ def test_ll102_does_not_depend_on_ll301() -> None:
     assert findings(code)[1] == [(5, "LL102"), (5, "LL301")]
     assert findings(code, enabled=frozenset({"LL102"}))[1] == [(5, "LL102")]
     assert findings(code, enabled=frozenset({"LL301"}))[1] == [(5, "LL301")]
+
+
+def test_helper_under_a_tests_directory_is_not_per_call() -> None:
+    code = textwrap.dedent("""
+        import requests
+
+        def fetch_json(url):
+            with requests.Session() as session:
+                return session.get(url, timeout=5).json()
+    """).encode()
+
+    def rules(display: str) -> list[str]:
+        source = SourceFile(Path(display), display, code)
+        return [f.rule_id for f in analyse_file(source, RunContext(Settings(), ALL)).findings]
+
+    assert rules("pkg/tests/helpers.py") == []
+    assert rules("pkg/client/helpers.py") == ["LL301"]
+    assert rules("pkg/contests/helpers.py") == ["LL301"]

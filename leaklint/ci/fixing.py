@@ -19,6 +19,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import difflib
+import io
 import os
 import re
 import stat
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from leaklint.model import Edit, Finding
+from leaklint.report.names import shown
 
 _LONE_CR = re.compile(r"\r(?!\n)")
 
@@ -184,9 +186,18 @@ def _overlaps(a: int, b: int, x: int, y: int) -> bool:
 
 def unified_diff(fix: FileFix) -> str:
     codec = _codec(fix.path, fix.before) or _Codec(b"", "utf-8")
-    before = fix.before[len(codec.bom):].decode(codec.encoding).splitlines(keepends=True)
-    after = fix.after[len(codec.bom):].decode(codec.encoding).splitlines(keepends=True)
-    return "".join(difflib.unified_diff(before, after, f"a/{fix.path}", f"b/{fix.path}"))
+    # Lines end at \n, \r\n or \r only, as for the parsers (not at a form feed or
+    # U+2028, as splitlines() has it): the hunks' line numbers are the findings'.
+    before = io.StringIO(fix.before[len(codec.bom):].decode(codec.encoding),
+                         newline="").readlines()
+    after = io.StringIO(fix.after[len(codec.bom):].decode(codec.encoding),
+                        newline="").readlines()
+    name = shown(fix.path)
+    if name.startswith('"'):  # git's quoted form quotes the prefix too
+        old, new = f'"a/{name[1:]}', f'"b/{name[1:]}'
+    else:
+        old, new = f"a/{name}", f"b/{name}"
+    return "".join(difflib.unified_diff(before, after, old, new))
 
 
 def write(fix: FileFix) -> None:

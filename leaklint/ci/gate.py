@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from leaklint.ci.fingerprint import for_run, stable_path
+from leaklint.report.names import as_text
 
 if TYPE_CHECKING:  # imported when a diff base or a baseline is asked for: fast start
     from leaklint.ci import baseline, diffbase
@@ -81,7 +82,7 @@ def apply(args, result, files: list[Candidate], base: Path,
     if changes is not None:
         keep = diffbase.keep(findings, changes)
     if entries is not None:
-        analysed = {stable_path(str(c.path), base) for c in files}
+        analysed = {as_text(stable_path(str(c.path), base)) for c in files}
         # Matched on the whole run: a diff-only run must not call the rest stale.
         matched = baseline.match(entries, prints, analysed)
         new = set(matched.kept)

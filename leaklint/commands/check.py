@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 from leaklint import config as config_mod
 from leaklint.ci import gate as ci_gate
 from leaklint.context import RunContext
-from leaklint.engine.discovery import discover, problem_kind
+from leaklint.engine.discovery import discover, language_of, problem_kind
 from leaklint.engine.runner import RunResult, merge, outcome_of, run
+from leaklint.report.names import shown
 from leaklint.report.output import OutputError, emit
 from leaklint.report.summary import Summary
 from leaklint.selection import enabled_rules
@@ -40,6 +41,10 @@ def _settings(args) -> config_mod.Settings:
     if args.extend_select is not None:
         overrides["extend_select"] = settings.extend_select + tuple(args.extend_select)
     if args.exclude is not None:
+        for pattern in args.exclude:
+            if (reason := config_mod.pattern_error(pattern)) is not None:
+                raise config_mod.ConfigError(
+                    f"--exclude: {pattern!r} is not a valid pattern ({reason})")
         overrides["exclude"] = tuple(args.exclude)
     if args.no_respect_gitignore:
         overrides["respect_gitignore"] = False
@@ -87,7 +92,12 @@ def _cache(args, settings: config_mod.Settings):
     from leaklint.engine.cache import Cache, code_fingerprint, project_root
 
     first = Path(args.paths[0]) if args.paths else Path(".")
-    return Cache(project_root(first, settings.source), code_fingerprint())
+    cache = Cache(project_root(first, settings.source), code_fingerprint(), notice=_stderr)
+    refused = cache.open()
+    if refused is not None:  # the cache only saves time: say why, go on without it
+        _stderr(refused)
+        return None
+    return cache
 
 
 def _run_records(args, ctx: RunContext, cache, entries):
@@ -104,8 +114,6 @@ def _run_records(args, ctx: RunContext, cache, entries):
     from leaklint.engine.plan import context_fingerprint
     from leaklint.engine.run_record import RunRecords
 
-    cache.prepare()  # before the walk: creating it changes the directory that holds it
-
     invocation = ["check", os.getcwd(), *paths,
                   context_fingerprint(ctx).decode("utf-8", "replace")]
     if getattr(args, "force_exclude", False):  # it changes which named paths are read
@@ -113,9 +121,29 @@ def _run_records(args, ctx: RunContext, cache, entries):
     return RunRecords(cache, invocation)
 
 
+def _output_is_an_input(output: Path | None, paths: list[str]) -> bool:
+    """Whether the report would overwrite a source file the run analyses: one named as
+    a PATH, or one inside a PATH directory (through a link too)."""
+    if output is None:
+        return False
+    real = os.path.realpath(output)
+    if not os.path.isfile(real) or language_of(Path(real)) is None:
+        return False  # only a .go or .py file can be an input
+    for raw in paths or ["."]:
+        target = os.path.realpath(raw)
+        if target == real or (os.path.isdir(target)
+                              and real.startswith(target.rstrip(os.sep) + os.sep)):
+            return True
+    return False
+
+
 def run_check(args) -> int:
     if args.jobs < 0:
         _stderr("error: --jobs must be 0 (every core) or a positive number")
+        return EXIT_ERROR
+    if _output_is_an_input(args.output, list(args.paths)):
+        _stderr(f"error: -o/--output {shown(str(args.output))}: is one of the files being "
+                "analysed; refusing to overwrite it with the report")
         return EXIT_ERROR
     try:
         settings = _settings(args)
@@ -171,7 +199,7 @@ def run_check(args) -> int:
                            for p, reason in discovery_problems]
     for problem in result.problems:
         notice = "notice: " if problem.kind == "notice" else ""
-        _stderr(f"{notice}{problem.path}: {problem.reason}")
+        _stderr(f"{notice}{shown(problem.path)}: {problem.reason}")
 
     base = _path_base(args)
     try:

@@ -14,7 +14,7 @@ from leaklint.engine.discovery import Candidate
 from leaklint.engine.guard import AnalysisCrashed
 from leaklint.model import FileProblem, FileResult, Finding
 from leaklint.selection import matches
-from leaklint.sources import SourceFile, UnreadableSource, read
+from leaklint.sources import RefusedEncoding, SourceFile, UnreadableSource, read
 from leaklint.suppress import UNUSED_RULE, Suppressions, scan
 
 
@@ -84,9 +84,12 @@ def _per_file_ignored(path: str, ctx: RunContext, rule_id: str) -> bool:
 
 
 def load(candidate: Candidate, problems: list[FileProblem]) -> SourceFile | None:
-    """The file's text, or None with the reason added to `problems`."""
+    """The file's text, or None with the reason added to `problems` (RefusedEncoding
+    is raised: a language may report it as a finding)."""
     try:
         return read(candidate.path, candidate.display)
+    except RefusedEncoding:
+        raise
     except UnreadableSource as exc:
         problems.append(FileProblem(candidate.display, str(exc), "unreadable"))
         return None

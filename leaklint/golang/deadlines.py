@@ -127,12 +127,7 @@ def _callers_bound(resolver: Resolver, func: Node, position: int, depth: int) ->
     for file in resolver.index.files:
         if file.source is None:
             continue
-        starts = {start for start, called, _path in file.call_names() if called == name}
-        if not starts:
-            continue
-        for call in file.within("call_expression", file.root):
-            if call.start_byte not in starts:
-                continue
+        for call in file.calls_named(name):
             caller = named_function(call)
             owner = enclosing_function(call)
             if caller is None or owner is None or not _calls(resolver, file, owner, call,

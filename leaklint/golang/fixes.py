@@ -24,7 +24,7 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from leaklint.golang.flow import TERMINATORS
-from leaklint.golang.parse import field, identifiers, statements, text, unparen, walk
+from leaklint.golang.parse import field, identifiers, inside, statements, text, unparen, walk
 from leaklint.golang.resolve import FUNCTION_NODES
 from leaklint.model import Edit, Fix
 from leaklint.sources import SourceFile
@@ -96,7 +96,7 @@ def close_response(source: SourceFile, call: Node, var: str, err: str | None) ->
     if statement is None or not _alone_on_its_lines(source, statement):
         return None
     func = _function_of(statement)
-    if func is None or _in_loop(statement, func):
+    if func is None or inside(statement, "for_statement", func):
         return None
     body = field(func, "body")
     if body is None or any(_in_closure(ident, func) for ident in identifiers(body, var)):
@@ -154,14 +154,6 @@ def _function_of(node: Node) -> Node | None:
         parent = parent.parent
     return parent
 
-
-def _in_loop(node: Node, func: Node) -> bool:
-    parent = node.parent
-    while parent is not None and parent != func:
-        if parent.type == "for_statement":
-            return True
-        parent = parent.parent
-    return False
 
 
 def _in_closure(ident: Node, func: Node) -> bool:
@@ -424,7 +416,7 @@ def _wrappable(body: Node) -> bool:
     for node in walk(body):
         kind = node.type
         if kind in ("return_statement", "goto_statement", "labeled_statement"):
-            if kind == "return_statement" and _inside_literal(node, body):
+            if kind == "return_statement" and inside(node, "func_literal", body):
                 continue
             return False
         if kind in ("break_statement", "continue_statement"):
@@ -440,14 +432,6 @@ def _own_continues(body: Node) -> list[Node]:
             and not any(c.type == "label_name" for c in n.named_children)
             and not _bound_inside(n, body, "continue_statement")]
 
-
-def _inside_literal(node: Node, body: Node) -> bool:
-    parent = node.parent
-    while parent is not None and parent != body:
-        if parent.type == "func_literal":
-            return True
-        parent = parent.parent
-    return False
 
 
 def _bound_inside(node: Node, body: Node, kind: str) -> bool:

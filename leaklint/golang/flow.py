@@ -19,6 +19,7 @@ from leaklint.golang.index import GoFile
 from leaklint.golang.parse import (
     assigned_target,
     identifiers,
+    inside,
     named_children,
     statements,
     text,
@@ -592,7 +593,7 @@ class FunctionFlow:
         body = fld(self.func, "body")
         closers = {f"{name}.Close", f"{name}.Body.Close"}
         return body is not None and any(
-            text(fld(call, "function")) in closers and _in_literal(call, self.func)
+            text(fld(call, "function")) in closers and inside(call, "func_literal", self.func)
             for call in self.file.within("call_expression", body))
 
     def _bound_kind(self, binding: Binding, state: State) -> str | None:
@@ -1031,15 +1032,6 @@ def _nil_guarded(ident: Node) -> bool:
         child, parent = parent, parent.parent
     return False
 
-
-def _in_literal(node: Node, func: Node) -> bool:
-    """node sits in a func literal nested in func."""
-    parent = node.parent
-    while parent is not None and parent != func:
-        if parent.type == "func_literal":
-            return True
-        parent = parent.parent
-    return False
 
 
 def _not_nil_test(node: Node, names: set[str]) -> bool:

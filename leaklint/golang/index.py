@@ -115,6 +115,14 @@ class GoFile:
         self._calls = None
         self.memo = {}
 
+    def calls_named(self, name: str) -> list[Node]:
+        """The calls of the file whose called name (a plain or selected identifier) is
+        `name`, in source order."""
+        starts = {start for start, called, _path in self.call_names() if called == name}
+        if not starts:
+            return []
+        return [c for c in self.nodes("call_expression") if c.start_byte in starts]
+
     def call_names(self) -> list[tuple[int, str, str | None]]:
         """(start byte, called name, import path of its qualifier or None) for every
         call in the file, computed once: checks filter calls by name without resolving."""

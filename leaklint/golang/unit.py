@@ -115,7 +115,7 @@ class _GoScans:
                 scanned = self.file(candidate.path if candidate else directory / name,
                                     prefix + name)
                 info.add_file(name, *_facts(scanned))
-                info.digests.append(name.encode() + b"\0" + (scanned.digest or b"?"))
+                info.digests.append(os.fsencode(name) + b"\0" + (scanned.digest or b"?"))
                 if not scanned.readable:
                     info.understood = False
                 if candidate is not None:
@@ -196,10 +196,10 @@ def _go_key(
     """Hash of the package's files, go.mod and every same-module package it imports
     (transitively): a change to any of them can change this package's results."""
     parts = [b"go", context, b"prefilter" if prefilter else b"all"]
-    parts += [c.display.encode() for c in files]  # findings carry these paths
+    parts += [os.fsencode(c.display) for c in files]  # findings carry these paths
     module = index.module(directory)
     if module is not None:
-        parts += [str(module.root).encode(), module.go_mod]
+        parts += [os.fsencode(module.root), module.go_mod]
     if index.incomplete(directory):
         return None  # it imports a package of the module that is not there (yet)
     members = []
@@ -207,7 +207,7 @@ def _go_key(
         if member not in package_digests:
             info = index.info(member)
             package_digests[member] = None if info is None else (digest(
-                b"\0".join([str(member).encode(), *info.digests])), info.understood)
+                b"\0".join([os.fsencode(member), *info.digests])), info.understood)
         found = package_digests[member]
         if found is None or (member != directory and not found[1]):
             return None  # a dependency we cannot read: never cached

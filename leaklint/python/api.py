@@ -120,3 +120,7 @@ class Client:
     # The construction was seen (a call in this file), so what it did not set is known
     # unset; False for a client known only by an annotation.
     seen_built: bool = True
+    # A connection class that installs its own (caller-made) socket or socket factory.
+    own_socket: bool = False
+    # Request methods rebound to a partial with timeout= (`s.get = partial(s.get, ...)`).
+    bounded_methods: frozenset[str] = frozenset()

@@ -82,22 +82,57 @@ def related(analysis, fn, flow: Ownership):
     return tuple(out)
 
 
+# `conn.sock = s` hands the connection a socket; `conn._create_connection = f` hands it
+# the function that makes one.
+INJECTED = frozenset({"sock", "_create_connection"})
+
+
 def injects_socket(analysis, fn, var: str | None) -> bool:
-    """`conn.sock = ...`: an http.client connection given a socket the caller owns
-    never connects (so neither its timeout nor its closing is about a socket of its own)."""
+    """`conn.sock = ...` / `conn._create_connection = ...`: an http.client connection
+    whose socket (or socket factory) the caller supplies makes no socket of its own (so
+    neither its timeout nor its closing is about a socket of its own)."""
     if fn is None or var is None:
         return False
-    for name in analysis.facts.uses(fn, var):
-        parent = analysis.parent(name)
-        if isinstance(parent, cst.Attribute) and parent.value is name \
-                and parent.attr.value == "sock" \
-                and isinstance(analysis.parent(parent), cst.AssignTarget):
+    return any(_injected_into(analysis, name) for name in analysis.facts.uses(fn, var))
+
+
+def injects_socket_into_attribute(analysis, fn, attr: str) -> bool:
+    """The same for a connection held in `self.<attr>`: `self.conn.sock = ...`."""
+    if fn is None:
+        return False
+    for name in analysis.facts.uses(fn, "self"):
+        holder = analysis.parent(name)
+        if isinstance(holder, cst.Attribute) and holder.value is name \
+                and holder.attr.value == attr and _injected_into(analysis, holder):
             return True
     return False
 
 
+def _injected_into(analysis, node: cst.CSTNode) -> bool:
+    parent = analysis.parent(node)
+    return isinstance(parent, cst.Attribute) and parent.value is node \
+        and parent.attr.value in INJECTED \
+        and isinstance(analysis.parent(parent), cst.AssignTarget)
+
+
 # http.client opens its socket on the first of these; before that there is nothing to close.
 _CONNECTING = frozenset({"request", "connect", "putrequest", "endheaders", "send"})
+
+
+# Builtins that only look at an object (not getattr: it hands out its methods).
+_INSPECTING = frozenset({"isinstance", "id", "repr", "str", "type", "print", "hash", "bool"})
+
+
+def _looked_at(analysis, parent: cst.CSTNode) -> bool:
+    """Compared (`s == other`, `s is None`) or given to a builtin that only inspects it
+    (`isinstance(s, ...)`, `repr(s)`): nothing there can send a request through it."""
+    if isinstance(parent, (cst.Comparison, cst.ComparisonTarget)):
+        return True
+    if isinstance(parent, cst.Arg) and parent.keyword is None:
+        call = analysis.parent(parent)
+        return isinstance(call, cst.Call) and isinstance(call.func, cst.Name) \
+            and call.func.value in _INSPECTING
+    return False
 
 
 def connects(analysis, fn, var: str | None,
@@ -112,7 +147,7 @@ def connects(analysis, fn, var: str | None,
         return False
     for name in analysis.facts.uses(fn, var):
         parent = analysis.parent(name)
-        if isinstance(parent, cst.AssignTarget):
+        if isinstance(parent, cst.AssignTarget) or _looked_at(analysis, parent):
             continue
         if not isinstance(parent, cst.Attribute) or parent.value is not name:
             return True  # passed somewhere: it may be used to connect there

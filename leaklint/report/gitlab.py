@@ -9,6 +9,7 @@ from pathlib import Path
 from leaklint import catalogue
 from leaklint.ci.fingerprint import stable_path
 from leaklint.model import Finding
+from leaklint.report.names import as_text
 
 # GitLab's severities are info, minor, major, critical and blocker.
 SEVERITY = {"note": "info", "warning": "minor", "error": "major"}
@@ -30,7 +31,7 @@ def render(findings: list[Finding], base: Path, prints: list[str]) -> str:
             "severity": SEVERITY[rule.level.value],
             "fingerprint": fingerprint,
             "location": {
-                "path": stable_path(finding.path, base),
+                "path": as_text(stable_path(finding.path, base)),
                 "lines": {"begin": finding.span.line, "end": finding.span.end_line},
             },
         })

@@ -7,6 +7,7 @@ import json
 
 from leaklint import __version__, catalogue
 from leaklint.model import Finding
+from leaklint.report.names import as_text
 from leaklint.report.summary import Summary
 
 
@@ -32,7 +33,7 @@ def finding_dict(f: Finding, fingerprint: str | None = None) -> dict:
         "rule": f.rule_id,
         "name": rule.name,
         "level": rule.level.value,
-        "path": f.path,
+        "path": as_text(f.path),
         "line": f.span.line,
         "column": f.span.column,
         "end_line": f.span.end_line,
@@ -41,7 +42,7 @@ def finding_dict(f: Finding, fingerprint: str | None = None) -> dict:
         "fingerprint": fingerprint,
         "url": rule.help_uri,
         "related": [
-            {"path": r.path or f.path, "line": r.span.line, "column": r.span.column,
+            {"path": as_text(r.path or f.path), "line": r.span.line, "column": r.span.column,
              "message": r.message}
             for r in f.related
         ],

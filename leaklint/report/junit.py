@@ -10,6 +10,7 @@ from pathlib import Path
 
 from leaklint.ci.fingerprint import stable_path
 from leaklint.model import Finding
+from leaklint.report.names import as_text, shown
 
 # Characters XML 1.0 cannot carry at all, not even escaped (a message may quote source).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -17,6 +18,12 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def _text(value: str) -> str:
     return _NOT_XML.sub("\ufffd", value)
+
+
+def _name(path: str) -> str:
+    """A file name as XML can carry it: as it is, else C-quoted (lossless)."""
+    text = as_text(path)
+    return shown(path) if _NOT_XML.search(text) else text
 
 
 def render(findings: list[Finding], base: Path) -> str:
@@ -27,7 +34,7 @@ def render(findings: list[Finding], base: Path) -> str:
         suite = ET.SubElement(root, "testsuite", name="leaklint", tests="1", failures="0",
                               errors="0", package="leaklint")
         ET.SubElement(suite, "testcase", name="No errors found", classname="leaklint")
-    paths = [stable_path(f.path, base) for f in findings]
+    paths = [_name(stable_path(f.path, base)) for f in findings]
     ordered = sorted(zip(paths, findings, strict=True), key=lambda pf: pf[0])
     for path, group in groupby(ordered, key=lambda pf: pf[0]):
         cases = [f for _, f in group]

@@ -15,6 +15,7 @@ from leaklint.catalogue import Rule
 from leaklint.ci.fingerprint import KEY, for_run, repo_path, repository_root
 from leaklint.docs import render_rule_markdown
 from leaklint.model import FileProblem, Finding, Span
+from leaklint.report.names import shown
 
 __all__ = ["render", "repository_root"]
 
@@ -67,7 +68,7 @@ def artifact_location(path: str, base: Path) -> dict:
             rel = Path(os.path.relpath(os.path.realpath(path), base)).as_posix()
         except ValueError:  # another drive on Windows: nothing relative exists
             return {"uri": Path(os.path.realpath(path)).as_uri()}
-    return {"uri": quote(rel, safe="/"), "uriBaseId": SRCROOT}
+    return {"uri": quote(os.fsencode(rel), safe="/"), "uriBaseId": SRCROOT}
 
 
 def _base_uri(base: Path) -> str:
@@ -96,7 +97,7 @@ def rule_descriptor(rule: Rule) -> dict:
 def _help_markdown(rule: Rule) -> str:
     """The rule's documentation page, without its generated-file comment."""
     page = render_rule_markdown(rule)
-    return "\n".join(line for line in page.splitlines() if not line.startswith("<!--"))
+    return "\n".join(line for line in page.split("\n") if not line.startswith("<!--"))
 
 
 def region(span: Span) -> dict:
@@ -204,7 +205,7 @@ def _notification(p: FileProblem, base: Path) -> dict:
     return {
         # Unreadable files were not analysed at all: results are incomplete.
         "level": {"unreadable": "error", "notice": "note"}.get(p.kind, "warning"),
-        "message": {"text": f"{p.path}: {p.reason}"},
+        "message": {"text": f"{shown(p.path)}: {p.reason}"},
         "descriptor": {"id": desc_id},
         "locations": [{"physicalLocation": {"artifactLocation": artifact_location(p.path,
                                                                                   base)}}],

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from leaklint import catalogue
 from leaklint.model import Finding, Level
+from leaklint.report.names import shown
 from leaklint.report.summary import Summary
 
 _COLORS = {Level.ERROR: "\033[31m", Level.WARNING: "\033[33m", Level.NOTE: "\033[36m"}
@@ -29,7 +30,7 @@ def render(
     sources = _Sources()
     out: list[str] = []
     for f in findings:
-        loc = f"{f.path}:{f.span.line}:{f.span.column}:"
+        loc = f"{shown(f.path)}:{f.span.line}:{f.span.column}:"
         level = rules[f.rule_id].level
         mark = f" {FIXABLE}" if f.fix is not None else ""
         if color:
@@ -74,7 +75,8 @@ class _Sources:
 
             try:
                 text = read(Path(path), path).text
-                self._lines[path] = text.splitlines()
+                # Lines as positions count them (not at a form feed or U+2028).
+                self._lines[path] = [line.removesuffix("\r") for line in text.split("\n")]
             except (UnreadableSource, OSError):
                 self._lines[path] = None
         lines = self._lines[path]

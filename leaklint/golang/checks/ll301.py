@@ -19,7 +19,7 @@ from leaklint.golang.context import (
     named_function,
 )
 from leaklint.golang.index import FACTORY_HINTS, FuncInfo
-from leaklint.golang.parse import NEW_RESPELLED, field, named_children, text
+from leaklint.golang.parse import NEW_RESPELLED, field, inside, named_children, text
 from leaklint.golang.pools import (
     Carriers,
     flows_to_return,
@@ -112,8 +112,8 @@ def _per_call_callers(ctx: GoCheckContext, factory: Node) -> list[tuple[Span, st
     for file in resolver.index.files:
         if file.source is None:
             continue
-        starts = {start for start, called, _path in file.call_names() if called == name}
-        if not starts:
+        calls = file.calls_named(name)
+        if not calls:
             continue
         envs: dict[int, object] = {}
 
@@ -125,9 +125,7 @@ def _per_call_callers(ctx: GoCheckContext, factory: Node) -> list[tuple[Span, st
             return envs[func.id]
 
         carriers = Carriers(resolver, file, env_of)
-        for call in file.within("call_expression", file.root):
-            if call.start_byte not in starts:
-                continue
+        for call in calls:
             caller = named_function(call)
             owner = enclosing_function(call)
             if caller is None or owner is None:
@@ -208,18 +206,11 @@ def _test_helper(resolver: Resolver, file, func: Node) -> bool:
             if call.start_byte not in starts:
                 continue
             caller = named_function(call)
-            if caller is None or not _exempt_function(caller) or _in_loop_of(call, caller):
+            if caller is None or not _exempt_function(caller) \
+                    or inside(call, "for_statement", caller):
                 return False  # called per iteration of a table-driven test: per call
             callers += 1
     return callers > 0
 
-
-def _in_loop_of(node: Node, func: Node) -> bool:
-    current = node.parent
-    while current is not None and current != func:
-        if current.type == "for_statement":
-            return True
-        current = current.parent
-    return False
 
 

@@ -14,6 +14,7 @@ from leaklint.python.args import is_false, is_true, keyword, offline_url
 from leaklint.python.fixes import wrap_in_with
 from leaklint.python.names import Request, code
 from leaklint.python.owner import fate, injects_socket, leaks, related, where
+from leaklint.python.values import bindings
 
 RULES = ("LL101",)
 
@@ -32,7 +33,7 @@ def holds_connection(analysis, site) -> bool:
     if library == api.USER:
         return request.user  # a user response function, not a method of a user client
     if library == api.URLLIB:
-        return method == "urlopen" and not offline_url(call)
+        return method == "urlopen" and not offline_url(call, bindings(analysis, site.fn))
     if library == api.HTTP_CLIENT:
         return method == "getresponse" and not _connection_closed(analysis, site)
     if library == api.HTTPX:

@@ -28,8 +28,8 @@ _OPENING = frozenset({"stream", "ws_connect", "urlopen", "connection_from_url",
 def check(analysis) -> None:
     for site in analysis.sites:
         # Reported whatever LL301 says of the same client: each rule stands on its own.
-        if site.client is None or site.fn is None:
-            continue
+        if site.client is None or site.fn is None or site.client.own_socket:
+            continue  # own_socket: the socket it uses is made (and owned) by its caller
         result = fate(analysis, site.call, site.fn, api.CLIENT_CLOSERS, frozenset())
         args = {"kind": _KIND[site.client.library], "callee": code(site.call.func)}
         if result.kind == "discarded":

@@ -21,7 +21,8 @@ from leaklint.python.args import (
 )
 from leaklint.python.fixes import add_timeout
 from leaklint.python.names import code
-from leaklint.python.owner import connects
+from leaklint.python.owner import connects, injects_socket_into_attribute
+from leaklint.python.values import bindings
 
 RULES = ("LL402",)
 
@@ -99,12 +100,14 @@ def _request(analysis, site) -> None:
     if request.library in (api.REQUESTS,):
         if request.method not in api.REQUEST_METHODS and request.method != "send":
             return  # Session.send(prepared) takes a timeout like the verbs
-        if request.client is not None and request.client.has_default_timeout:
+        if request.client is not None and (request.client.has_default_timeout
+                                           or request.method in request.client.bounded_methods):
             return
         if _missing(analysis, call, site.fn, request.keywords) \
                 and not _mounted_with_timeout(analysis, call, site.fn):
             _report(analysis, call, site.fn, _what(call, request.keywords), request.keywords)
-    elif request.library == api.URLLIB and not offline_url(call):
+    elif request.library == api.URLLIB \
+            and not offline_url(call, bindings(analysis, site.fn)):
         position = api.TIMEOUT_POSITION.get(request.qname)
         if _missing(analysis, call, site.fn, request.keywords, position):
             _report(analysis, call, site.fn, _what(call, request.keywords), request.keywords)
@@ -178,12 +181,17 @@ def _handed_to_do_open(analysis, call: cst.Call) -> bool:
 def _constructor(analysis, site) -> None:
     client, call = site.client, site.call
     if client.library == api.HTTP_CLIENT:
-        if _handed_to_do_open(analysis, call):
+        if _handed_to_do_open(analysis, call) or client.has_default_timeout \
+                or client.own_socket:
             return
         bound = analysis.parent(call)
-        if isinstance(bound, cst.Assign) and len(bound.targets) == 1 \
-                and isinstance(bound.targets[0].target, cst.Name) \
-                and not connects(analysis, site.fn, bound.targets[0].target.value):
+        target = bound.targets[0].target \
+            if isinstance(bound, cst.Assign) and len(bound.targets) == 1 else None
+        if isinstance(target, cst.Name) and not connects(analysis, site.fn, target.value):
+            return
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) \
+                and target.value.value == "self" \
+                and injects_socket_into_attribute(analysis, site.fn, target.attr.value):
             return
         position = api.TIMEOUT_POSITION.get(client.name)
         if _missing(analysis, call, site.fn, (), position):
