@@ -14,7 +14,7 @@ from tree_sitter import Node
 from leaklint.golang.context import enclosing_function, named_function
 from leaklint.golang.index import GoFile
 from leaklint.golang.parse import field, named_children, text, unparen
-from leaklint.golang.resolve import Resolver
+from leaklint.golang.resolve import Env, Resolver
 
 _DEADLINE = {"WithTimeout", "WithDeadline", "WithTimeoutCause", "WithDeadlineCause"}
 _INHERITS = {"WithCancel", "WithCancelCause", "WithValue"}
@@ -156,3 +156,106 @@ def _outer_env(resolver: Resolver, file: GoFile, func: Node):
     if outer is None:
         return None
     return resolver.env_for(outer, file, _outer_env(resolver, file, outer))
+
+
+# A Transport whose dialer hands out connections with read deadlines.
+_DIAL_FIELDS = frozenset({"Dial", "DialContext", "DialTLS", "DialTLSContext"})
+_DEADLINE_SETTERS = frozenset({"SetDeadline", "SetReadDeadline"})
+
+
+def transport_bounded(resolver: Resolver, file: GoFile, value: Node | None) -> bool:
+    """Is a Client's Transport (the `Transport:` value) built by a module function whose
+    dial function sets a read deadline on every connection it returns (itself, or in the
+    Read method of the conn type it wraps the connection in)? A stalled peer then makes
+    the read fail: the client cannot hang on it forever."""
+    if value is not None and value.type == "literal_element" and value.named_children:
+        value = value.named_children[0]
+    value = unparen(value)
+    func = named_function(value) if value is not None else None
+    if value is not None and value.type == "identifier" and func is not None:
+        value = unparen(_last_value(file, func, value))
+    if value is None or value.type != "call_expression":
+        return False
+    env = resolver.env_for(func, file, None) if func is not None else Env()
+    callee = resolver.callee(value, env, file)
+    info, index = callee.info, callee.index
+    if info is None or index is None:
+        return False
+    key = f"deadline-dial:{info.key}"
+    cached = index.summaries.get(key)
+    if isinstance(cached, bool):
+        return cached
+    index.summaries[key] = False  # recursion guard
+    from leaklint.golang.summary import resolver_for  # summary imports flow, which imports us
+
+    out = _dials_with_deadlines(resolver_for(resolver, index), info.file, info.node)
+    index.summaries[key] = out
+    return out
+
+
+def _dials_with_deadlines(resolver: Resolver, file: GoFile, func: Node) -> bool:
+    """The function sets a Transport dial field (`tr.Dial = v` or `Dial: v`) to a dial
+    function that puts read deadlines on its connections."""
+    body = field(func, "body")
+    if body is None:
+        return False
+    dials: list[Node] = []
+    for stmt in file.within("assignment_statement", body):
+        targets = named_children(field(stmt, "left"))
+        values = named_children(field(stmt, "right"))
+        for target, value in zip(targets, values, strict=False):
+            if target.type == "selector_expression" and text(
+                    field(target, "field")) in _DIAL_FIELDS:
+                dials.append(value)
+    for literal in file.within("composite_literal", body):
+        for element in named_children(field(literal, "body")):
+            children = element.named_children
+            if element.type == "keyed_element" and len(children) == 2 and text(
+                    children[0]).strip() in _DIAL_FIELDS:
+                dials.append(children[1])
+    env = resolver.env_for(func, file, None)
+    return bool(dials) and all(_deadline_dial(resolver, file, unparen(d), env) for d in dials)
+
+
+def _deadline_dial(resolver: Resolver, file: GoFile, dial: Node | None, env) -> bool:
+    """A method value `(&dialer{...}).Dial` of a package type (or a func literal) whose
+    body sets a read deadline, or wraps the conn in a package type whose Read does."""
+    if dial is not None and dial.type == "literal_element" and dial.named_children:
+        dial = unparen(dial.named_children[0])
+    if dial is None:
+        return False
+    if dial.type == "func_literal":
+        return _sets_deadline(resolver, file, dial)
+    if dial.type != "selector_expression":
+        return False
+    owner = resolver.type_of(field(dial, "operand"), env, file)
+    index = resolver.index
+    if owner is None or owner.pkg != index.key:
+        return False
+    method = index.funcs.get(f"{owner.name}.{text(field(dial, 'field'))}")
+    return method is not None and _sets_deadline(resolver, method.file, method.node)
+
+
+def _sets_deadline(resolver: Resolver, file: GoFile, func: Node) -> bool:
+    body = field(func, "body")
+    if body is None:
+        return False
+    if _calls_setter(file, body):
+        return True
+    index = resolver.index
+    for literal in file.within("composite_literal", body):
+        wrapper = text(field(literal, "type"))
+        read = index.funcs.get(f"{wrapper}.Read")
+        read_body = field(read.node, "body") if read is not None else None
+        if read is not None and read_body is not None and _calls_setter(read.file, read_body):
+            return True
+    return False
+
+
+def _calls_setter(file: GoFile, body: Node) -> bool:
+    for call in file.within("call_expression", body):
+        callee = unparen(field(call, "function"))
+        if callee is not None and callee.type == "selector_expression" and text(
+                field(callee, "field")) in _DEADLINE_SETTERS:
+            return True
+    return False

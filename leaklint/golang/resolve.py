@@ -213,8 +213,24 @@ class Resolver:
             owner = self.type_of(operand, env, file, depth + 1)
             return self._field(owner, name) if owner else None
         if kind == "call_expression":
+            converted = self._conversion(expr, env)
+            if converted is not None:
+                return converted
             callee = self.callee(expr, env, file)
             return self.result_type(callee, expr)
+        return None
+
+    def _conversion(self, call: Node, env: Env) -> TypeRef | None:
+        """T(x) where T is a type of this package: a conversion, its value is a T."""
+        func = unparen(field(call, "function"))
+        if func is None or func.type != "identifier" or len(
+                named_children(field(call, "arguments"))) != 1:
+            return None
+        name = text(func)
+        if env.has(name) or name in self.index.funcs:
+            return None
+        if name in self.index.structs or name in self.index.aliases:
+            return TypeRef(self.index.key, name)
         return None
 
     def _package_value(self, path: str, name: str) -> TypeRef | None:

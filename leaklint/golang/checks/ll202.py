@@ -112,13 +112,43 @@ def _closed_again(defer: Node, name: str) -> bool:
     while sibling is not None:
         if sibling.type == "continue_statement":
             return False
-        if sibling.type == "expression_statement" and text(sibling).replace(" ", "") in (
-                f"{name}.Close()", f"_={name}.Close()", f"{name}.Body.Close()",
-                f"_={name}.Body.Close()"):
+        if _closes_unconditionally(sibling, name):
             return True
         if any(n.type == "continue_statement" for n in walk(sibling)):
             return False
         sibling = sibling.next_named_sibling
+    return False
+
+
+_CLOSE_CALLS = frozenset({"Close", "Body.Close"})
+
+
+def _closes_unconditionally(statement: Node, name: str) -> bool:
+    """The statement always calls name.Close() (or name.Body.Close()): as a statement of
+    its own, inside an assignment (`err = errors.Join(err, w.Close())`) or an if's
+    initializer (`if err := w.Close(); err != nil`), never in a nested branch or literal."""
+    if statement.type == "if_statement":
+        statement = field(statement, "initializer")
+    elif statement.type not in ("expression_statement", "assignment_statement",
+                                "short_var_declaration"):
+        return False
+    stack = [statement] if statement is not None else []
+    while stack:
+        node = stack.pop()
+        if node.type == "func_literal":
+            continue
+        if node.type == "call_expression" and not named_children(field(node, "arguments")):
+            callee = unparen(field(node, "function"))
+            if callee is not None and callee.type == "selector_expression":
+                closed = callee
+                path = text(field(callee, "field"))
+                operand = unparen(field(closed, "operand"))
+                if operand is not None and operand.type == "selector_expression":
+                    path = text(field(operand, "field")) + "." + path
+                    operand = unparen(field(operand, "operand"))
+                if path in _CLOSE_CALLS and operand is not None and text(operand) == name:
+                    return True
+        stack.extend(node.named_children)
     return False
 
 

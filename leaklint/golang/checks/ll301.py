@@ -1,11 +1,11 @@
 """LL301: a Transport (or a client constructor that builds one) made on every call.
 
 Whether a built pool outlives the call is leaklint.golang.pools' question; this check
-decides which functions run per call (not init, main, tests, benchmarks, test helpers
-called only by tests or registering t.Cleanup, sync.Once bodies) and where to report. A
-same-package factory whose result a per-call function drops is reported at its
-construction, with the dropping calls as related locations; a factory in another
-package is reported at the call."""
+decides which functions run per call (not init, main, cobra command actions, tests,
+benchmarks, test helpers called only by tests or registering t.Cleanup, sync.Once
+bodies) and where to report. A same-package factory whose result a per-call function
+drops is reported at its construction, with the dropping calls as related locations; a
+factory in another package is reported at the call."""
 
 from __future__ import annotations
 
@@ -60,8 +60,26 @@ def run(ctx: GoCheckContext) -> None:
 
 
 def _runs_per_call(resolver: Resolver, file, func: Node) -> bool:
-    return not (_exempt_function(func) or _cleanup_helper(func)
+    return not (_exempt_function(func) or _command_action(file, func) or _cleanup_helper(func)
                 or _test_helper(resolver, file, func))
+
+
+_COBRA = "github.com/spf13/cobra"
+
+
+def _command_action(file, func: Node) -> bool:
+    """A cobra command action, func(cmd *cobra.Command, args []string): the CLI runs it
+    once per process, like main."""
+    if func.type != "function_declaration":
+        return False
+    types = []
+    for decl in named_children(field(func, "parameters")):
+        spelled = text(field(decl, "type")).replace(" ", "")
+        types += [spelled] * max(1, len(decl.children_by_field_name("name")))
+    if len(types) != 2 or types[1] != "[]string" or not types[0].startswith("*"):
+        return False
+    alias, _, name = types[0][1:].rpartition(".")
+    return name == "Command" and file.imports.get(alias) == _COBRA
 
 
 def _local_factory(resolver: Resolver, file, node: Node, env_of) -> FuncInfo | None:

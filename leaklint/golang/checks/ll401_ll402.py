@@ -8,7 +8,8 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from leaklint.golang.context import GoCheckContext, enclosing_function
-from leaklint.golang.deadlines import request_bounded
+from leaklint.golang.deadlines import request_bounded, transport_bounded
+from leaklint.golang.doubles import default_transport_faked
 from leaklint.golang.fixes import IDLE_CONN_TIMEOUT, SERVER_TIMEOUTS, add_fields
 from leaklint.golang.parse import (
     NEW_RESPELLED,
@@ -63,7 +64,8 @@ def run(ctx: GoCheckContext) -> None:
             if (operand is not None and operand.type == "identifier"
                     and text(operand) in http_aliases
                     and text(field(node, "field")) == "DefaultClient"
-                    and not _configures(node) and not _bounded_do(ctx, node)):
+                    and not _configures(node) and not _bounded_do(ctx, node)
+                    and not default_transport_faked(ctx.resolver, ctx.file, node)):
                 line = node.start_point[0]
                 if line not in default_client_lines:
                     default_client_lines.add(line)
@@ -94,6 +96,8 @@ def _check_call(ctx: GoCheckContext, call: Node, http_aliases: set[str]) -> None
         return
     name = text(field(func, "field"))
     if name in _DEFAULT_CLIENT_CALLS:
+        if default_transport_faked(ctx.resolver, ctx.file, call):
+            return
         ctx.report.report("LL402", ctx.span(call), scope=ctx.scope(call),
                           what=f"http.{name}", missing="Timeout (it uses http.DefaultClient)")
     elif name in _SERVE_CALLS:
@@ -117,11 +121,16 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
                                             [("IdleConnTimeout", IDLE_CONN_TIMEOUT)]))
     elif t == CLIENT:
         if "Timeout" not in present and not _fake_transport(
-                ctx, node, fields.get("Transport")) and not _transport_replaced(ctx, node):
+                ctx, node, fields.get("Transport")) and not _transport_replaced(
+                ctx, node) and not _fake_assigned_later(ctx, node, fields) and not (
+                "Transport" not in present
+                and default_transport_faked(ctx.resolver, ctx.file, node)) and not (
+                transport_bounded(ctx.resolver, ctx.file, fields.get("Transport"))):
             ctx.report.report("LL402", ctx.span(node), scope=scope,
                               what="http.Client", missing="Timeout")
     elif t == SERVER:
-        if not present & {"IdleTimeout", "ReadTimeout"}:
+        if not present & {"IdleTimeout", "ReadTimeout"} and not _keepalives_switched_off(
+                ctx, node):
             wanted = [(k, v) for k, v in SERVER_TIMEOUTS if k not in fields]
             ctx.report.report("LL401", ctx.span(node), scope=scope,
                               what="http.Server", missing="IdleTimeout or ReadTimeout",
@@ -212,6 +221,38 @@ def _transport_replaced(ctx: GoCheckContext, literal: Node) -> bool:
                         field(target, "field")) == "Transport":
                     return True
     return False
+
+
+def _fake_assigned_later(ctx: GoCheckContext, node: Node, fields: dict[str, Node]) -> bool:
+    """c := &http.Client{}; ...; c.Transport = reg: the transport installed after
+    construction is what the client dials with. When the literal names none and every
+    later `c.Transport = ...` installs an in-memory double, nothing can stall it."""
+    if "Transport" in fields:
+        return False
+    values = _assigned_values(ctx, node, "Transport")
+    return bool(values) and all(_fake_transport(ctx, node, v) for v in values)
+
+
+def _assigned_values(ctx: GoCheckContext, node: Node, name: str) -> list[Node]:
+    """The values assigned as `v.<name> = value` to the variable holding node, in the
+    function that builds it."""
+    variable = _variable_of(node)
+    scope = enclosing_function(node)
+    root = field(scope, "body") if scope is not None else None
+    if not variable or root is None:
+        return []
+    out = []
+    for stmt in ctx.file.within("assignment_statement", root):
+        targets = named_children(field(stmt, "left"))
+        values = named_children(field(stmt, "right"))
+        if len(targets) != len(values):
+            continue
+        for target, value in zip(targets, values, strict=True):
+            if target.type == "selector_expression" and text(
+                    field(target, "operand")) == variable and text(
+                    field(target, "field")) == name:
+                out.append(value)
+    return out
 
 
 def _is_parameter(func: Node | None, name: str) -> bool:
@@ -308,6 +349,24 @@ def _assigned_fields(ctx: GoCheckContext, node: Node) -> set[str]:
                 out.update(("Timeout", "IdleConnTimeout", "IdleTimeout", "ReadTimeout",
                             "ReadHeaderTimeout"))  # *c = *orig copies every field
     return out
+
+
+def _keepalives_switched_off(ctx: GoCheckContext, node: Node) -> bool:
+    """srv.SetKeepAlivesEnabled(false) on the variable holding the server: it closes every
+    connection after its response, so none sits idle."""
+    name = _variable_of(node)
+    scope = enclosing_function(node)
+    root = field(scope, "body") if scope is not None else None
+    if not name or root is None:
+        return False
+    for call in ctx.file.within("call_expression", root):
+        callee = unparen(field(call, "function"))
+        if callee is not None and callee.type == "selector_expression" and text(
+                field(callee, "operand")) == name and text(
+                field(callee, "field")) == "SetKeepAlivesEnabled" and [
+                text(a) for a in named_children(field(call, "arguments"))] == ["false"]:
+            return True
+    return False
 
 
 def _bounded_do(ctx: GoCheckContext, selector: Node) -> bool:

@@ -1,0 +1,95 @@
+"""Is http.DefaultTransport an in-memory double where a node runs? (LL402: a request over
+the default transport then dials nothing, so no peer can stall it.)
+
+Mocking libraries for net/http install their double by replacing http.DefaultTransport
+(gock.New / gock.Intercept, httpmock.Activate); a package can do the same itself with
+`http.DefaultTransport = fake`, directly or through one of its own helpers. Such an
+installation in the function declaration around the use, or in the package's TestMain,
+covers every use of the default transport in that function."""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from leaklint.golang.context import named_function
+from leaklint.golang.index import GoFile
+from leaklint.golang.parse import field, named_children, text, unparen
+from leaklint.golang.resolve import Resolver
+from leaklint.golang.types import HTTP
+
+# Third-party calls documented to swap http.DefaultTransport for an in-memory mock.
+_INSTALLERS: dict[str, frozenset[str]] = {
+    "gopkg.in/h2non/gock.v1": frozenset({"New", "Intercept"}),
+    "github.com/h2non/gock": frozenset({"New", "Intercept"}),
+    "github.com/jarcoal/httpmock": frozenset({"Activate"}),
+}
+
+
+def default_transport_faked(resolver: Resolver, file: GoFile, node: Node) -> bool:
+    """Does the code around node run with http.DefaultTransport replaced by a double?"""
+    func = named_function(node)
+    if func is not None and _installs(resolver, file, func, helpers=True):
+        return True
+    main = resolver.index.funcs.get("TestMain")
+    return main is not None and main.node is not func and _installs(
+        resolver, main.file, main.node, helpers=True)
+
+
+def _installs(resolver: Resolver, file: GoFile, func: Node, *, helpers: bool) -> bool:
+    """func installs a double as the default transport (itself, or when helpers is set,
+    through a same-package function it calls)."""
+    body = field(func, "body")
+    if body is None:
+        return False
+    http_aliases = {alias for alias, path in file.imports.items() if path == HTTP}
+    for stmt in file.within("assignment_statement", body):
+        targets = named_children(field(stmt, "left"))
+        values = named_children(field(stmt, "right"))
+        for target, value in zip(targets, values, strict=False):
+            if _default_transport(target, http_aliases) and _is_double(
+                    resolver, file, value, http_aliases):
+                return True
+    for call in file.within("call_expression", body):
+        callee = unparen(field(call, "function"))
+        if callee is None:
+            continue
+        if callee.type == "selector_expression":
+            operand = field(callee, "operand")
+            path = file.imports.get(text(operand)) if operand is not None else None
+            if path in _INSTALLERS and text(field(callee, "field")) in _INSTALLERS[path]:
+                return True
+        elif helpers and callee.type == "identifier":
+            info = resolver.index.funcs.get(text(callee))
+            if info is not None and info.node is not func and _installs(
+                    resolver, info.file, info.node, helpers=False):
+                return True
+    return False
+
+
+def _default_transport(target: Node, http_aliases: set[str]) -> bool:
+    """http.DefaultTransport or http.DefaultClient.Transport."""
+    if target.type != "selector_expression":
+        return False
+    operand = unparen(field(target, "operand"))
+    name = text(field(target, "field"))
+    if operand is None:
+        return False
+    if operand.type == "identifier":
+        return text(operand) in http_aliases and name == "DefaultTransport"
+    return name == "Transport" and _default_client(operand, http_aliases)
+
+
+def _default_client(node: Node, http_aliases: set[str]) -> bool:
+    return node.type == "selector_expression" and text(
+        field(node, "operand")) in http_aliases and text(field(node, "field")) == "DefaultClient"
+
+
+def _is_double(resolver: Resolver, file: GoFile, value: Node,
+               http_aliases: set[str]) -> bool:
+    """A value of a type that is not net/http's own (restoring a saved transport, or
+    installing a real *http.Transport, is not a double)."""
+    func = named_function(value)
+    if func is None:
+        return False
+    t = resolver.type_of(value, resolver.env_for(func, file, None), file)
+    return t is not None and t.pkg not in (HTTP, "")
