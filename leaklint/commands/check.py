@@ -41,6 +41,8 @@ def _settings(args) -> config_mod.Settings:
         overrides["exclude"] = tuple(args.exclude)
     if args.no_respect_gitignore:
         overrides["respect_gitignore"] = False
+    if getattr(args, "timeout", None) is not None:
+        overrides["timeout"] = args.timeout
     for key in ("select", "ignore", "extend_select"):
         for prefix in overrides.get(key, ()):
             if not config_mod.RULE_PREFIX.match(prefix):
@@ -135,7 +137,8 @@ def run_check(args) -> int:
             found.files = shard.select(found.files, args.shard)
             found.problems = [(p, r) for p, r in found.problems
                               if shard.in_shard(p, args.shard)]
-        result = run(found.files, ctx, jobs=args.jobs, cache=cache, inputs=inputs)
+        result = run(found.files, ctx, jobs=args.jobs, cache=cache, inputs=inputs,
+                     isolate=True)
         files, discovery_problems = found.files, found.problems
         if records is not None and inputs is not None:  # (always both or neither)
             records.save(outcome_of(result), discovery_problems, inputs)
