@@ -11,6 +11,7 @@ overwritten is a leak at that exit. A use before the error check is LL201.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -124,6 +125,15 @@ class FunctionFlow:
         self.result_names = self._result_names()
         self._body_users: set[str] | None = None
         self.closes_only = False  # summarising a helper for LL202: only closes count
+        # Parents of the nodes the scans walked down to. tree-sitter finds a node's
+        # parent by descending from the root, a cost that grows with the depth: a chain
+        # of 20,000 `else if`s made each lookup, and so the whole walk, quadratic.
+        self._parents: dict[int, Node] = {}
+
+    def up(self, node: Node) -> Node | None:
+        """The node's parent (from the scans' record when they passed it)."""
+        parent = self._parents.get(node.id)
+        return parent if parent is not None else node.parent
 
     # ---- entry --------------------------------------------------------------------
 
@@ -704,11 +714,19 @@ class FunctionFlow:
             n = stack.pop()
             if n.type == "func_literal":
                 continue
-            if n.type == "identifier" and text(n) in state.binds and not _is_key(n):
+            if n.type == "identifier" and text(n) in state.binds and not _is_key(n, self.up):
                 out.append(n)
                 continue
-            stack.extend(reversed(n.named_children))
+            stack.extend(self._children(n))
         return out
+
+    def _children(self, node: Node) -> list[Node]:
+        """Named children, last first (for a stack), their parent recorded."""
+        children = node.named_children
+        for child in children:
+            self._parents[child.id] = node
+        children.reverse()
+        return children
 
     def closure(self, lit: Node, state: State) -> None:
         """A func literal capturing a resource: a close or hand-over inside counts now."""
@@ -723,10 +741,10 @@ class FunctionFlow:
         stack = [body]
         while stack:
             n = stack.pop()
-            if n.type == "identifier" and text(n) in names and not _is_key(n):
+            if n.type == "identifier" and text(n) in names and not _is_key(n, self.up):
                 self.apply(n, state)
                 continue
-            stack.extend(reversed(n.named_children))
+            stack.extend(self._children(n))
 
     def apply(self, ident: Node, state: State) -> None:
         binding = state.binds.get(text(ident), frozenset())
@@ -757,21 +775,21 @@ class FunctionFlow:
     def classify(self, ident: Node, via: str, res: Resource) -> tuple[str, Node]:
         """What an occurrence does: close, handover, drain, compare or use."""
         node = ident
-        parent = node.parent
+        parent = self.up(node)
         if via == "whole" and res.kind == "response":
             if parent is not None and parent.type == "selector_expression" and fld(
                     parent, "operand") == node:
                 if text(fld(parent, "field")) != "Body":
                     return "use", parent
                 node, via = parent, "body"
-                parent = node.parent
+                parent = self.up(node)
             else:
                 return self.whole_value(node, res, body=False)
         # node is now a body (or a connection) value
         if parent is not None and parent.type == "selector_expression" and fld(
                 parent, "operand") == node:
             member = text(fld(parent, "field"))
-            call = parent.parent
+            call = self.up(parent)
             is_call = call is not None and call.type == "call_expression" and fld(
                 call, "function") == parent
             if member == "Close" and is_call:
@@ -782,16 +800,16 @@ class FunctionFlow:
         return self.whole_value(node, res, body=via == "body" or res.kind == "conn")
 
     def whole_value(self, node: Node, res: Resource, body: bool) -> tuple[str, Node]:
-        child, parent = node, node.parent
+        child, parent = node, self.up(node)
         while parent is not None and parent.type in ("parenthesized_expression",
                                                       "unary_expression",
                                                       "type_assertion_expression"):
-            child, parent = parent, parent.parent
+            child, parent = parent, self.up(parent)
         if parent is None:
             return "use", node
         kind = parent.type
         if kind == "argument_list":
-            call = parent.parent
+            call = self.up(parent)
             if call is None or call.type != "call_expression":
                 return "use", node
             index = [c for c in parent.named_children].index(child)
@@ -800,8 +818,8 @@ class FunctionFlow:
             return self.argument(call, index, res, body), call
         if kind in ("literal_element", "keyed_element", "literal_value", "send_statement"):
             return "handover", node
-        if kind == "expression_list" and parent.parent is not None and (
-                parent.parent.type == "return_statement"):
+        grand = self.up(parent) if kind == "expression_list" else None
+        if grand is not None and grand.type == "return_statement":
             return "handover", node
         if kind == "expression_list" and _stored_in_field(parent, child):
             return "handover", node
@@ -942,12 +960,12 @@ def _passes_name(call: Node, name: str) -> bool:
                for a in named_children(fld(call, "arguments")))
 
 
-def _is_key(ident: Node) -> bool:
-    parent = ident.parent
+def _is_key(ident: Node, up: Callable[[Node], Node | None] = lambda n: n.parent) -> bool:
+    parent = up(ident)
     if parent is None:
         return False
     if parent.type == "literal_element":
-        grand = parent.parent
+        grand = up(parent)
         return grand is not None and grand.type == "keyed_element" and fld(grand, "key") == parent
     return parent.type == "keyed_element" and fld(parent, "key") == ident
 
