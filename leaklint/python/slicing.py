@@ -15,7 +15,12 @@ locals stay local to it, attributes and globals are seen everywhere, a module-le
 function's name when one of its returns mentions a relevant name), and keeps the function
 it belongs to. A class whose header mentions a relevant name keeps all its methods.
 A function body mentioning no relevant name can produce no finding and change none.
-Everything outside function bodies is kept as written, headers and decorators included.
+Outside function bodies, a module- or class-level statement goes the same way (`pass`
+and blank lines: a generated table, a large literal, a class nothing names) when no
+relevant name is mentioned in it and it binds no name that the rest of the text
+mentions (checks read constants: `timeout=NO_TIMEOUT` needs `NO_TIMEOUT = None`).
+Imports, global declarations, statements sharing a line with another, and compound
+statements holding a definition stay as written, headers and decorators included.
 Any doubt keeps the whole file: text that CPython's parser refuses (libcst then reports
 it), lone carriage returns.
 """
