@@ -119,9 +119,9 @@ def console() -> None:
     (SIGABRT instead of the conventional 130/143); the same after a file that ran out
     of time in process, whose parse may still be running."""
     code = main()
-    from leaklint.engine.guard import abandoned_threads
+    from leaklint.commands.check import analyses_left_running
 
-    if code in (EXIT_SIGINT, EXIT_SIGTERM) or abandoned_threads():
+    if code in (EXIT_SIGINT, EXIT_SIGTERM) or analyses_left_running():
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
                 stream.flush()

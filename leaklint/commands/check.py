@@ -97,6 +97,13 @@ def _run_records(args, ctx: RunContext, cache, entries):
     return RunRecords(cache, invocation)
 
 
+def analyses_left_running() -> bool:
+    """An in-process analysis ran out of time and was left running (engine.guard)."""
+    from leaklint.engine.guard import abandoned_threads
+
+    return abandoned_threads() > 0
+
+
 def run_check(args) -> int:
     if args.jobs < 0:
         _stderr("error: --jobs must be 0 (every core) or a positive number")

@@ -5,6 +5,7 @@ libcst is imported only for files that pass the byte-level prefilter.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from leaklint.context import RunContext
@@ -17,9 +18,10 @@ from leaklint.sources import SourceFile
 PYTHON_RULES = frozenset({"LL000", "LL101", "LL102", "LL201", "LL301", "LL401", "LL402"})
 
 # A file's memory budget: one worker stays under 500 MB. CPython's tree, which the
-# slicer reads, costs some 150 bytes per byte of source; libcst's, some 2 KB per token
-# of what is left to parse. Past either limit the file gets a notice instead.
-MAX_SLICED_BYTES = 2 * 1024 * 1024
+# slicer reads, costs some 500 bytes per token of source; libcst's, some 2 KB per token
+# of what is left to parse. Past either limit the file gets a notice instead. (Tokens,
+# not bytes: indentation, comments and long strings cost next to nothing.)
+MAX_SOURCE_TOKENS = 600_000
 MAX_PARSED_TOKENS = 100_000
 # Names, numbers, whole strings and comments, single punctuation: about libcst's tokens.
 _TOKEN = re.compile(r"""\w+|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|#[^\n]*|[^\s\w]""")
@@ -34,15 +36,14 @@ def analyse_file(file: SourceFile, ctx: RunContext) -> FileResult:
     from leaklint.python.slicing import relevant_source
 
     report = FileReport(file, "python", frozenset(enabled))
-    if len(file.source) > MAX_SLICED_BYTES:
-        return _too_big(result, f"{len(file.source) / 2**20:.1f} MB of source, "
-                                f"over the {MAX_SLICED_BYTES // 2**20} MB a file may have")
+    if _tokens(file.text, MAX_SOURCE_TOKENS) > MAX_SOURCE_TOKENS:
+        return _too_big(result, f"over {MAX_SOURCE_TOKENS:,} tokens of source")
     with collector_paused():
         sliced = relevant_source(file.text, api_names(ctx.settings.python))
-        tokens = _tokens(sliced.text)
+        tokens = _tokens(sliced.text, MAX_PARSED_TOKENS)
         if tokens > MAX_PARSED_TOKENS:
-            return _too_big(result, f"{tokens:,} tokens left after slicing, over the "
-                                    f"{MAX_PARSED_TOKENS:,} a file may have")
+            return _too_big(result, f"over {MAX_PARSED_TOKENS:,} tokens left after "
+                                    "slicing")
         module = parse(file, report, result, sliced.text)
         if module is not None:
             from leaklint.python.engine import analyse
@@ -57,12 +58,10 @@ def analyse_file(file: SourceFile, ctx: RunContext) -> FileResult:
     return result
 
 
-def _tokens(text: str) -> int:
-    """About how many tokens libcst would make of the text (one regex pass in C)."""
-    count = 0
-    for _ in _TOKEN.finditer(text):
-        count += 1
-    return count
+def _tokens(text: str, limit: int) -> int:
+    """About how many tokens a parser would make of the text, counted up to one past
+    `limit` (one regex pass in C)."""
+    return sum(1 for _ in itertools.islice(_TOKEN.finditer(text), limit + 1))
 
 
 def _too_big(result: FileResult, why: str) -> FileResult:
