@@ -56,6 +56,12 @@ class Finding:
     message: str
 
 
+def report_findings(report: object) -> list[dict]:
+    """The findings of a JSON report: {"findings": [...]}, or the bare list that
+    reports written before version 0.2 hold."""
+    return report if isinstance(report, list) else report["findings"]  # type: ignore[index]
+
+
 def run_leaklint(root: Path, select: str = "LL", extend: str | None = None) -> list[Finding]:
     """Run the installed leaklint on `root` and return its findings (paths relative to root)."""
     cmd = [sys.executable, "-m", "leaklint", "check", "--format", "json", "--no-cache",
@@ -66,7 +72,7 @@ def run_leaklint(root: Path, select: str = "LL", extend: str | None = None) -> l
     if proc.returncode != 0:
         raise RuntimeError(f"leaklint failed ({proc.returncode}): {proc.stderr.strip()}")
     out = []
-    for item in json.loads(proc.stdout or "[]"):
+    for item in report_findings(json.loads(proc.stdout)):
         path = item["path"].removeprefix("./")
         out.append(Finding(item["rule"], path, item["line"], item["message"]))
     return out

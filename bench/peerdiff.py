@@ -17,6 +17,8 @@ import re
 import sys
 from pathlib import Path
 
+from common import report_findings
+
 DIAG = re.compile(r"^(?:\[)?(?P<path>[^\s:\[\]]+\.go):(?P<line>\d+)(?::\d+)?\]?:?\s*(?P<msg>.*)$")
 GOSEC_RULE = re.compile(r"\bG(1\d\d)\b")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")  # gosec colours its text output
@@ -61,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     marker = args.checkout.resolve().name + "/"
     ours = {(f["path"].split(marker, 1)[-1], f["line"], f["rule"])
-            for f in json.loads(args.leaklint_json.read_text(encoding="utf-8"))}
+            for f in report_findings(json.loads(args.leaklint_json.read_text(encoding="utf-8")))}
     for name, path, rule_of, rule in (("go vet -httpresponse", args.vet, vet_rule, "LL201"),
                                       ("bodyclose", args.bodyclose, bodyclose_rule, "LL101"),
                                       ("gosec G112/G114", args.gosec, gosec_rule, "LL402")):

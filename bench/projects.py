@@ -19,14 +19,14 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from common import run_leaklint
+from common import report_findings, run_leaklint
 
 HERE = Path(__file__).resolve().parent
 
 
 def load_findings(checkout: Path, report: Path | None) -> list[tuple[str, int, str]]:
     if report is not None:
-        items = json.loads(report.read_text(encoding="utf-8"))
+        items = report_findings(json.loads(report.read_text(encoding="utf-8")))
         marker = checkout.resolve().name + "/"  # paths in the report may carry a prefix
         return [(i["path"].split(marker, 1)[-1].removeprefix("./"), i["line"], i["rule"])
                 for i in items]

@@ -22,6 +22,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 LANGUAGES = ("go", "python")
+SAFETIES = ("safe", "unsafe")
 PRECISIONS = ("very-high", "high", "medium", "low")
 HELP_URI_BASE = "https://github.com/leaklint/leaklint/blob/main/docs/rules/"
 
@@ -39,6 +40,7 @@ _REQUIRED = {
     "messages": dict,
     "examples": list,
 }
+_OPTIONAL = {"fixes": list}
 
 
 class CatalogueError(Exception):
@@ -50,6 +52,20 @@ class Example:
     language: str
     kind: str  # "bad" | "good"
     code: str
+
+
+@dataclass(frozen=True)
+class FixInfo:
+    """An automatic fix a rule offers in one language: safe ones `--fix` applies,
+    unsafe ones (they may change behaviour) only with `--unsafe-fixes`."""
+
+    language: str
+    safety: str  # "safe" | "unsafe"
+    summary: str
+
+    @property
+    def safe(self) -> bool:
+        return self.safety == "safe"
 
 
 @dataclass(frozen=True)
@@ -66,6 +82,10 @@ class Rule:
     help: str
     messages: dict[str, str]
     examples: tuple[Example, ...]
+    fixes: tuple[FixInfo, ...] = ()
+
+    def fix_for(self, language: str) -> FixInfo | None:
+        return next((f for f in self.fixes if f.language == language), None)
 
     @property
     def help_uri(self) -> str:
@@ -92,7 +112,10 @@ def _validate(data: dict, file_name: str) -> Rule:
     for key, kind in _REQUIRED.items():
         if not isinstance(data.get(key), kind):
             raise CatalogueError(f"{file_name}: '{key}' must be a {kind.__name__}")
-    unknown = set(data) - set(_REQUIRED)
+    for key, kind in _OPTIONAL.items():
+        if key in data and not isinstance(data[key], kind):
+            raise CatalogueError(f"{file_name}: '{key}' must be a {kind.__name__}")
+    unknown = set(data) - set(_REQUIRED) - set(_OPTIONAL)
     if unknown:
         raise CatalogueError(f"{file_name}: unknown keys {sorted(unknown)}")
     if data["id"] + ".toml" != file_name:
@@ -114,6 +137,16 @@ def _validate(data: dict, file_name: str) -> Rule:
         if ex.get("language") not in data["languages"] or ex.get("kind") not in ("bad", "good"):
             raise CatalogueError(f"{file_name}: bad example header {ex.get('language')!r}")
         examples.append(Example(ex["language"], ex["kind"], ex["code"]))
+    fixes = []
+    for fx in data.get("fixes", ()):
+        if not isinstance(fx, dict) or fx.get("language") not in data["languages"] \
+                or fx.get("safety") not in SAFETIES or not isinstance(fx.get("summary"), str) \
+                or set(fx) != {"language", "safety", "summary"}:
+            raise CatalogueError(f"{file_name}: a fix needs language (one of the rule's), "
+                                 f"safety ({' or '.join(SAFETIES)}) and summary, nothing else")
+        if any(f.language == fx["language"] for f in fixes):
+            raise CatalogueError(f"{file_name}: two fixes for {fx['language']}")
+        fixes.append(FixInfo(fx["language"], fx["safety"], " ".join(fx["summary"].split())))
     return Rule(
         id=data["id"],
         name=data["name"],
@@ -127,6 +160,7 @@ def _validate(data: dict, file_name: str) -> Rule:
         help=data["help"].strip(),
         messages=dict(messages),
         examples=tuple(examples),
+        fixes=tuple(fixes),
     )
 
 

@@ -49,13 +49,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="analyse files and directories")
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
-    check.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
+    check.add_argument("--format", "--output-format", default="text",
+                       choices=("text", "full", "json", "sarif", "github", "gitlab", "junit"),
+                       help="report format: text, full (text with the source line of each "
+                            "finding), json, sarif (code scanning), github (annotations), "
+                            "gitlab (Code Quality), junit (JUnit XML)")
     check.add_argument("--output", "-o", type=Path, help="write the report here (atomically)")
-    check.add_argument("--select", type=_prefixes, help="rule ids or prefixes to run")
-    check.add_argument("--ignore", type=_prefixes, help="rule ids or prefixes to skip")
-    check.add_argument("--extend-select", type=_prefixes, help="add to the selection")
+    # Comma lists, and repeats add up (`--ignore LL301 --ignore LL402`), as in ruff.
+    check.add_argument("--select", type=_prefixes, action="extend",
+                       help="rule ids or prefixes to run, ALL for every rule "
+                            "(comma-separated; repeats add up)")
+    check.add_argument("--ignore", type=_prefixes, action="extend",
+                       help="rule ids or prefixes to skip (comma-separated; repeats add up)")
+    check.add_argument("--extend-select", type=_prefixes, action="extend",
+                       help="add to the selection (comma-separated; repeats add up)")
     check.add_argument("--exclude", type=lambda v: [p for p in v.split(",") if p],
-                       help="glob patterns of paths not to analyse")
+                       action="extend",
+                       help="glob patterns of paths not to analyse "
+                            "(comma-separated; repeats add up)")
+    check.add_argument("--force-exclude", action="store_true",
+                       help="apply exclude patterns to files and directories named on "
+                            "the command line too (for pre-commit)")
     check.add_argument("--config", type=Path, help="configuration file to use")
     check.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (0: all cores)")
     check.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
@@ -69,6 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
                        help="apply the safe fixes; report what is left")
     fixes.add_argument("--diff", action="store_true",
                        help="print the safe fixes as a diff; change nothing")
+    check.add_argument("--progress", action="store_true",
+                       help="show a progress count on stderr even in a pipe or CI log "
+                            "(shown on a terminal by default when a run takes over 2 s)")
+    check.add_argument("--show-settings", action="store_true",
+                       help="print the configuration file in use and the settings in "
+                            "force, then exit")
+    check.add_argument("--unsafe-fixes", action="store_true",
+                       help="also the fixes that may change behaviour: applied (as with "
+                            "--fix), or shown with --diff")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     check.add_argument("--statistics", action="store_true", help="count findings per rule")
     check.add_argument("--quiet", "-q", action="store_true", help="findings only, no summary")
@@ -83,7 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="do not report findings recorded in this baseline file")
     check.add_argument("--write-baseline", type=Path, metavar="FILE",
                        help="record every current finding in FILE (the run then passes)")
-    check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    check.add_argument("--show-source", action="store_true",
+                       help="text: show each finding's source line, a caret under the column")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                       help="colour the text report (auto: on a terminal; NO_COLOR and "
+                            "FORCE_COLOR are honoured)")
 
     rules = sub.add_parser("rules", help="list the rule catalogue or explain one rule")
     rules.add_argument("rule", nargs="?", help="a rule id such as LL101")
@@ -99,7 +126,27 @@ def _on_sigterm(signum, frame) -> None:
     raise Terminated
 
 
+def _reopen_closed_streams() -> None:
+    """Started with stdout or stderr closed (`>&-`, `2>&-`), Python has None for the
+    stream and the descriptor is free: the next file opened would take it, and a write
+    to the stream fail. Both go to the null device instead, so the run, its --output
+    file and its exit status are what they would have been."""
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_WRONLY)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+        if getattr(sys, name) is None:  # the process's own stream: never closed
+            stream = open(fd, "w", encoding="utf-8", errors="backslashreplace",  # noqa: SIM115
+                          closefd=False)
+            setattr(sys, name, stream)
+
+
 def main(argv: list[str] | None = None) -> int:
+    _reopen_closed_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
     # Only the main thread may install handlers (main() may be called from a library);

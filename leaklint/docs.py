@@ -54,6 +54,10 @@ def render_rule_markdown(rule: Rule) -> str:
         "",
         rule.help,
         "",
+        "## Automatic fix",
+        "",
+        *_fix_lines(rule),
+        "",
         "## Examples",
     ]
     for ex in rule.examples:
@@ -64,6 +68,17 @@ def render_rule_markdown(rule: Rule) -> str:
         lines.append(f"- {_LANGUAGE_NAMES[lang]}: {_SUPPRESS[lang].format(id=rule.id)}.")
     lines.append("- For whole files or directories: `per-file-ignores` in the configuration.")
     return "\n".join(lines) + "\n"
+
+
+def _fix_lines(rule: Rule) -> list[str]:
+    if not rule.fixes:
+        return ["None: every finding of this rule is left to you."]
+    lines = []
+    for fix in rule.fixes:
+        how = "`--fix` applies it" if fix.safe else \
+            "`--unsafe-fixes` applies it (with `--fix`), `--unsafe-fixes --diff` shows it"
+        lines.append(f"- {_LANGUAGE_NAMES[fix.language]}, {fix.safety} ({how}): {fix.summary}")
+    return lines
 
 
 def _cell(text: str) -> str:

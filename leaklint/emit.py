@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from leaklint import catalogue
 from leaklint.model import Finding, Fix, Related, Scope, Span
 from leaklint.sources import SourceFile
@@ -37,7 +39,12 @@ class FileReport:
         if key in self._seen:  # one result per problem
             return
         self._seen.add(key)
-        message = catalogue.rule(rule_id).message(self.language, **message_args)
+        rule = catalogue.rule(rule_id)
+        message = rule.message(self.language, **message_args)
+        if fix is not None:
+            offered = rule.fix_for(self.language)
+            # The catalogue says which fixes exist and how safe each is.
+            fix = None if offered is None else dataclasses.replace(fix, safe=offered.safe)
         self.findings.append(
             Finding(
                 rule_id=rule_id,

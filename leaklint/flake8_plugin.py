@@ -1,14 +1,17 @@
 """flake8 plugin: `flake8 --select LL` runs leaklint's Python rules.
 
-flake8 does the rest: `# noqa`, select/ignore, output. The plugin never raises: an
-exception in a plugin aborts the user's whole flake8 run, so a failure here yields
-nothing for the file instead.
+leaklint's own comments (`# leaklint: ignore LLxxx`, `# leaklint: file-ignore LLxxx`)
+are applied here, so a file gets the same answer from flake8 as from `leaklint check`.
+flake8 does the rest: `# noqa` (so `--disable-noqa` keeps its meaning), select/ignore,
+output. The plugin never raises: an exception in a plugin aborts the user's whole
+flake8 run, so a failure here yields nothing for the file instead.
 """
 
 from __future__ import annotations
 
 import ast
 import functools
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +31,26 @@ def _settings(directory: str):
         return discover(Path(directory))
     except (ConfigError, OSError):
         return Settings()
+
+
+_DIRECTIVE = re.compile(r"#\s*leaklint:", re.IGNORECASE)
+
+
+def leaklint_directives(lines: list[str]) -> str:
+    """The source reduced to leaklint's own comments, line for line. Anything after the
+    directive that starts another comment (`# noqa`, say) is cut off: flake8 applies
+    `# noqa` itself, and must remain the only one that does."""
+    kept = []
+    for line in lines:
+        m = _DIRECTIVE.search(line)
+        if m is None:
+            kept.append("")
+            continue
+        end = line.find("#", m.end())
+        directive = line[m.start():end if end >= 0 else None].rstrip()
+        # A comment on a line of its own also covers the next line: keep that distinction.
+        kept.append(directive if line.lstrip().startswith("#") else f"pass  {directive}")
+    return "\n".join(kept) + "\n"
 
 
 class LeakLintChecker:
@@ -58,4 +81,10 @@ class LeakLintChecker:
         settings = _settings(str(path.parent if self.filename not in ("-", "stdin") else "."))
         ctx = RunContext(settings=settings, enabled=FLAKE8_RULES)
         result = analyse_file(SourceFile(path, self.filename, source), ctx)
-        return sorted(result.findings, key=lambda f: (f.span.line, f.span.column, f.rule_id))
+        findings = result.findings
+        if findings and any("leaklint" in line for line in self.lines):
+            from leaklint.suppress import scan
+
+            ours = scan(leaklint_directives(self.lines), "python")
+            findings = [f for f in findings if not ours.suppresses(f)]
+        return sorted(findings, key=lambda f: (f.span.line, f.span.column, f.rule_id))

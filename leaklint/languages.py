@@ -7,6 +7,7 @@ leaklint.python.unit) that is cheap to import (no parser) and exposes:
     plan(candidates, planning) -> Iterator[(WorkUnit, cached outcome or None)]
     process(unit, ctx, out) -> None                analyse one unit into `out`
     preload() -> None                              import the parsers (before a fork)
+    parses(text) -> bool                           whether text parses (checks a fix)
 
 The engine names a language only by the strings below: adding a language is adding its
 package and one line here.

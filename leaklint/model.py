@@ -30,10 +30,12 @@ class Span:
 
 @dataclass(frozen=True)
 class Related:
-    """A secondary place of a finding: the leaking exit, the error check, ..."""
+    """A secondary place of a finding: the leaking exit, the error check, ...; in
+    another file of the same package when path (as displayed) is set."""
 
     span: Span
     message: str
+    path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,14 @@ class Edit:
 
 @dataclass(frozen=True)
 class Fix:
+    """A repair of one finding. A safe fix keeps the program's behaviour apart from
+    the leak (`--fix` applies it); an unsafe one may change it (`--unsafe-fixes`).
+    Which fixes exist, and whether each is safe, is the catalogue's word (rules/*.toml):
+    leaklint.emit sets `safe` from it."""
+
     description: str
     edits: tuple[Edit, ...]
+    safe: bool = True
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ def enabled_rules(
     select: Iterable[str], ignore: Iterable[str], extend_select: Iterable[str] = ()
 ) -> frozenset[str]:
     """Rule ids that run. An opt-in rule (enabled = false in the catalogue) runs only
-    when named by its full id."""
+    when named by its full id or selected with ALL (as ruff's ALL: every rule)."""
     chosen = [*select, *extend_select]
     ignored = list(ignore)
     result = set()
@@ -30,7 +30,7 @@ def enabled_rules(
         off = _longest(ignored, rule.id)
         if on < 0 or off >= on:
             continue
-        if not rule.enabled and rule.id not in chosen:
+        if not rule.enabled and rule.id not in chosen and "ALL" not in chosen:
             continue
         result.add(rule.id)
     return frozenset(result)
@@ -38,3 +38,10 @@ def enabled_rules(
 
 def matches(prefixes: Iterable[str], rule_id: str) -> bool:
     return _longest(prefixes, rule_id) >= 0
+
+
+def unknown(prefixes: Iterable[str]) -> list[str]:
+    """The prefixes that select no rule of the catalogue (`LL42`, a typo), in order.
+    Their shape is checked elsewhere; this is about what they match."""
+    ids = list(catalogue.load())
+    return [p for p in prefixes if p != "ALL" and not any(i.startswith(p) for i in ids)]

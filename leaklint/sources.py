@@ -18,6 +18,18 @@ class UnreadableSource(Exception):
     """The file cannot be analysed; the message names the reason (not the path)."""
 
 
+class RefusedEncoding(UnreadableSource):
+    """A Python file whose coding declaration Python itself refuses (an unknown codec,
+    one that is not a text encoding or not ASCII-compatible, or content that does not
+    decode): it cannot be run, which is an LL000 at the declaration's line."""
+
+    def __init__(self, reason: str, line: int, raw: bytes) -> None:
+        super().__init__(reason)
+        self.line = line
+        # Something to point at: the bytes as UTF-8, undecodable ones replaced.
+        self.shown = raw.decode("utf-8", "replace").encode("utf-8")
+
+
 @dataclass
 class SourceFile:
     path: Path  # the path on disk
@@ -40,16 +52,32 @@ _CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 
 
 def _declared_encoding(raw: bytes) -> str | None:
-    """A PEP 263 declaration (`# -*- coding: latin-1 -*-`) on line 1 or 2, as Python
-    reads it; None when there is none or it names no codec."""
-    for line in raw.split(b"\n", 2)[:2]:
+    """The codec of a PEP 263 declaration (`# -*- coding: latin-1 -*-`) on line 1 or 2,
+    read as Python reads it; None when there is none. RefusedEncoding when Python would
+    refuse it."""
+    for number, line in enumerate(raw.split(b"\n", 2)[:2], start=1):
         m = _CODING.match(line)
-        if m is not None:
-            name = m.group(1).decode("ascii", "replace")
-            try:
-                return codecs.lookup(name).name
-            except LookupError:
-                return None
+        if m is None:
+            continue
+        name = m.group(1).decode("ascii", "replace")
+        try:
+            info = codecs.lookup(name)
+        except LookupError:
+            raise RefusedEncoding(f"unknown encoding: {name}", number, raw) from None
+        if not getattr(info, "_is_text_encoding", True):
+            raise RefusedEncoding(f"{name!r} is not a text encoding", number, raw)
+        # Python reads the declaration before it knows the codec: a codec that does not
+        # read ASCII as ASCII (utf-16, EBCDIC) cannot be the encoding of its own
+        # declaration, and Python reads such a file as garbage or not at all.
+        probe = bytes(b for b in m.group(0) if b < 0x80)
+        try:
+            same = probe.decode(info.name) == probe.decode("ascii")
+        except (UnicodeError, ValueError):
+            same = False
+        if not same:
+            raise RefusedEncoding(f"encoding problem: {name} is not ASCII-compatible, so "
+                                  "Python cannot read its own declaration", number, raw)
+        return info.name
     return None
 
 
@@ -61,8 +89,11 @@ def decode(raw: bytes, python: bool = False) -> bytes:
         if declared not in (None, "utf-8"):
             try:
                 raw = raw.decode(declared).encode("utf-8")
-            except (UnicodeDecodeError, LookupError) as exc:
-                raise UnreadableSource(f"not valid {declared} as it declares ({exc})") from None
+            except (UnicodeError, ValueError, LookupError) as exc:
+                line = raw.count(b"\n", 0, exc.start) + 1 if isinstance(
+                    exc, UnicodeDecodeError) else 1
+                raise RefusedEncoding(f"not valid {declared} as it declares ({exc})", line,
+                                      raw) from None
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8):]
     elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):

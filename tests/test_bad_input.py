@@ -59,7 +59,8 @@ Finding = tuple[str, int, int, str]  # path, line, column, rule
 def parse_findings(fmt: str, stdout: str) -> set[Finding]:
     """The (path, line, column, rule) of every finding, read back from any format."""
     if fmt == "json":
-        return {(f["path"], f["line"], f["column"], f["rule"]) for f in json.loads(stdout)}
+        return {(f["path"], f["line"], f["column"], f["rule"])
+                for f in json.loads(stdout)["findings"]}
     if fmt == "sarif":
         log = json.loads(stdout)
         out = set()
@@ -189,6 +190,11 @@ def _loop(path: Path) -> None:
     (path / "back").symlink_to("..", target_is_directory=True)
 
 
+def _alias(root: Path) -> None:
+    (root / "alias").symlink_to("real", target_is_directory=True)  # walked first by name
+    _write(root / "real" / "inner.go", CONTROL)
+
+
 def _outside(path: Path) -> None:
     outside = path.parent.parent / f"outside-{path.parent.name}"
     _write(outside / "leak.go", CONTROL)
@@ -224,7 +230,11 @@ CASES = [
     Case("fifo", lambda d: _fifo(d / "pipe.go"), "pipe.go", "not a regular file"),
     Case("fifo-named", lambda d: _fifo(d / "pipe.go"), "pipe.go", "not a regular file",
          args=(".", "pipe.go")),
-    Case("symlink-loop", lambda d: _loop(d / "loop"), "loop/back", "symlink loop"),
+    # A link back up, or to a directory walked already, leaves nothing out: a notice.
+    Case("symlink-loop", lambda d: _loop(d / "loop"), "loop/back",
+         "symlink to ., analysed there"),
+    Case("directory-alias", _alias, "alias", "symlink to real, analysed there",
+         same_as_control=True),
     Case("symlink-outside", lambda d: _outside(d / "out.go"), "out.go",
          "outside the scanned directory"),
     Case("dangling-symlink", lambda d: (d / "gone.go").symlink_to(d / "nowhere.go"),
@@ -370,7 +380,7 @@ def test_nesting_up_to_the_python_limit_is_analysed(depth: int, tmp_path: Path) 
     # Up to CPython's own limit (200 brackets, the call's own included) nothing is refused.
     _write(tmp_path / "nested.py", _deep_py_expr(depth - 1))
     proc = run_cli(["check", "--no-cache", "--format", "json", "nested.py"], tmp_path)
-    assert [f["rule"] for f in json.loads(proc.stdout)] == ["LL402"], proc.stdout
+    assert [f["rule"] for f in json.loads(proc.stdout)["findings"]] == ["LL402"], proc.stdout
     assert proc.stderr == ""
 
 
@@ -520,3 +530,12 @@ def test_call_guarded_inline_still_contains_exceptions() -> None:
     with pytest.raises(AnalysisCrashed, match=r"^ZeroDivisionError: "):
         call_guarded(lambda: 1 / 0, deep=False)
     assert call_guarded(lambda x: x + 1, 1, deep=False) == 2
+
+
+def test_a_directory_alias_is_a_notice_not_an_error(tmp_path: Path) -> None:
+    _alias(tmp_path)
+    proc = run_cli(["check", "--no-cache", "--format", "sarif", "."], tmp_path)
+    assert proc.stderr.splitlines() == [
+        "leaklint: notice: alias: symlink to real, analysed there; skipped"]
+    notes = json.loads(proc.stdout)["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert [(n["level"], n["descriptor"]["id"]) for n in notes] == [("note", "LLN004")]

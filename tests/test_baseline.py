@@ -75,7 +75,7 @@ def test_inserting_20_lines_at_the_top_keeps_fingerprints_and_baseline(project: 
 
     after = sarif_prints(project)
     assert after == before
-    lines = [f["line"] for f in json.loads(check(project, "--format", "json").stdout)]
+    lines = [f["line"] for f in json.loads(check(project, "--format", "json").stdout)["findings"]]
     assert min(lines) > 20  # the findings really moved
     matched = check(project, "--baseline", "base.json")
     assert matched.returncode == 0, matched.stdout
@@ -106,7 +106,7 @@ func Fresh(c *http.Client, u string) int {
     (project / "pkg" / "fetch.go").write_text(fixed, encoding="utf-8")
     out = check(project, "--baseline", "base.json", "--format", "json")
     assert out.returncode == 1
-    reported = json.loads(out.stdout)
+    reported = json.loads(out.stdout)["findings"]
     lines = fixed.splitlines()
     fresh = lines.index("\tresp, err := c.Get(u)", lines.index(
         "func Fresh(c *http.Client, u string) int {")) + 1

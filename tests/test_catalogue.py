@@ -17,11 +17,12 @@ from leaklint.catalogue import LANGUAGES, PRECISIONS, Rule
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES_DIR = ROOT / "rules"
-IDS = ["LL000", "LL101", "LL102", "LL103", "LL201", "LL202", "LL301", "LL401", "LL402"]
+IDS = ["LL000", "LL001", "LL101", "LL102", "LL103", "LL201", "LL202", "LL301", "LL401", "LL402"]
 
 # The contract between the checks (FileReport.report(**msg_args)) and the message templates.
 CONTRACT: dict[str, dict[str, set[str]]] = {
     "LL000": {"go": {"reason"}, "python": {"reason"}},
+    "LL001": {"go": {"codes", "where"}, "python": {"codes", "where"}},
     "LL101": {"go": {"callee", "where"}, "python": {"callee", "where"}},
     "LL102": {"go": {"callee", "where"}, "python": {"callee", "where", "kind"}},
     "LL103": {"go": {"var"}},
@@ -33,7 +34,8 @@ CONTRACT: dict[str, dict[str, set[str]]] = {
 }
 # SPEC §1: default level and whether the rule runs without being selected.
 DEFAULTS = {
-    "LL000": ("error", True), "LL101": ("error", True), "LL102": ("error", True),
+    "LL000": ("error", True), "LL001": ("warning", False), "LL101": ("error", True),
+    "LL102": ("error", True),
     "LL103": ("note", False), "LL201": ("error", True), "LL202": ("warning", True),
     "LL301": ("warning", True), "LL401": ("warning", True), "LL402": ("warning", True),
 }
@@ -104,6 +106,47 @@ def test_loader_rejects_a_file_whose_id_does_not_match_its_name(tmp_path):
         catalogue._validate(broken, "LL101.toml")
 
 
+def test_loader_checks_the_fixes_a_rule_offers():
+    import tomllib
+
+    data = tomllib.loads((RULES_DIR / "LL402.toml").read_text(encoding="utf-8"))
+    rule = catalogue._validate(data, "LL402.toml")
+    assert rule.fix_for("python").safety == "unsafe" and rule.fix_for("go") is None
+    for bad in ({"language": "rust", "safety": "unsafe", "summary": "x"},
+                {"language": "python", "safety": "maybe", "summary": "x"},
+                {"language": "python", "safety": "safe"},
+                {"language": "python", "safety": "safe", "summary": "x", "extra": 1}):
+        with pytest.raises(catalogue.CatalogueError, match="a fix needs"):
+            catalogue._validate({**data, "fixes": [bad]}, "LL402.toml")
+    with pytest.raises(catalogue.CatalogueError, match="two fixes"):
+        catalogue._validate({**data, "fixes": data["fixes"] * 2}, "LL402.toml")
+
+
+def test_rules_show_which_fixes_exist_and_how_safe():
+    page = leaklint("rules", "LL202").stdout
+    assert "## Automatic fix" in page and "- Go, unsafe (`--unsafe-fixes`" in page
+    assert "None: every finding of this rule is left to you." in leaklint(
+        "rules", "LL301").stdout
+    one = json.loads(leaklint("rules", "LL101", "--format", "json").stdout)
+    assert [(f["language"], f["safety"]) for f in one["fixes"]] == [
+        ("go", "safe"), ("python", "safe")]
+
+
+def test_findings_carry_the_safety_the_catalogue_gives(tmp_path):
+    from leaklint.emit import FileReport
+    from leaklint.model import Edit, Fix, Span
+    from leaklint.sources import SourceFile
+
+    source = SourceFile(tmp_path / "m.py", "m.py", b"x = 1\n")
+    report = FileReport(source, "python", frozenset({"LL402", "LL301"}))
+    edit = Edit(Span(1, 1, 1, 1), "")
+    report.report("LL402", Span(1, 1, 1, 2), fix=Fix("d", (edit,), safe=True), what="x()")
+    report.report("LL301", Span(1, 1, 1, 2), fix=Fix("d", (edit,)), what="requests.Session()",
+                  function="f")
+    assert report.findings[0].fix is not None and report.findings[0].fix.safe is False
+    assert report.findings[1].fix is None  # the catalogue offers no LL301 fix
+
+
 # --- messages -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("rule_id", IDS)
@@ -156,7 +199,7 @@ def leaklint(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, cwd=ROOT)
 
 
-def test_rules_lists_all_nine_in_an_aligned_table():
+def test_rules_lists_every_rule_in_an_aligned_table():
     out = leaklint("rules")
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
@@ -170,7 +213,7 @@ def test_rules_lists_all_nine_in_an_aligned_table():
 def test_rules_json_and_markdown_formats():
     data = json.loads(leaklint("rules", "--format", "json").stdout)
     assert [r["id"] for r in data] == IDS
-    assert data[1]["messages"]["go"] == catalogue.rule("LL101").messages["go"]
+    assert data[IDS.index("LL101")]["messages"]["go"] == catalogue.rule("LL101").messages["go"]
     markdown = leaklint("rules", "--format", "markdown").stdout
     assert all(f"[{rule_id}]({rule_id}.md)" in markdown for rule_id in IDS)
 
@@ -290,10 +333,10 @@ def example_run(tmp_path_factory) -> tuple[dict[str, tuple[str, set]], list[dict
             (root / path).write_text(text, encoding="utf-8")
             expected[path.as_posix()] = (rule.id, _wants(ex.code, offset))
     out = subprocess.run([sys.executable, "-m", "leaklint", "check", ".", "--format", "json",
-                          "--extend-select", "LL103", "--no-cache"],
+                          "--extend-select", "LL103,LL001", "--no-cache"],
                          capture_output=True, text=True, cwd=root)
     assert out.returncode in (0, 1), out.stderr
-    return expected, json.loads(out.stdout)
+    return expected, json.loads(out.stdout)["findings"]
 
 
 EXAMPLE_CASES = [(r, lang) for r in IDS for lang in CONTRACT[r]]

@@ -72,7 +72,7 @@ def test_exit_zero_keeps_the_findings(tree: Path):
 
 def test_json_fields(tree: Path):
     out = run("check", ".", "--format", "json", "--no-cache", cwd=tree)
-    findings = json.loads(out.stdout)
+    findings = json.loads(out.stdout)["findings"]
     assert [f["rule"] for f in findings] == ["LL101"]
     f = findings[0]
     assert set(f) >= {"rule", "name", "level", "path", "line", "column", "end_line",

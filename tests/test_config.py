@@ -45,7 +45,7 @@ def check(tmp: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def rules(out: subprocess.CompletedProcess) -> list[tuple[int, str]]:
-    return sorted((f["line"], f["rule"]) for f in json.loads(out.stdout))
+    return sorted((f["line"], f["rule"]) for f in json.loads(out.stdout)["findings"])
 
 
 @pytest.fixture
@@ -87,6 +87,11 @@ def test_pyproject_table_and_select(app: Path):
         ("[go]\nresponse-funcs = ['a.B']\n", "unknown key 'response-funcs'"),
         ("[go]\nbody-closers = ['Drain']\n", "must be a qualified name"),
         ("select = [\n", "invalid TOML"),
+        ("[python]\ndefault-timeout = 0\n", "'default-timeout' must be a number of seconds"),
+        ("[python]\ndefault-timeout = '30'\n", "'default-timeout' must be a number"),
+        ("[python]\ndefault-timeout = true\n", "'default-timeout' must be a number"),
+        ("[python]\ndefault-timeout = nan\n", "'default-timeout' must be a number"),
+        ("[go]\ndefault-timeout = 30\n", "unknown key 'default-timeout'"),
     ],
 )
 def test_bad_configuration_exits_two_naming_file_and_key(app: Path, content, expected):

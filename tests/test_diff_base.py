@@ -72,7 +72,7 @@ def leaklint(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def findings(cwd: Path, *args: str) -> list[dict]:
     out = leaklint(cwd, "--format", "json", "--select", "LL1", *args)
     assert out.returncode in (0, 1), out.stderr
-    return json.loads(out.stdout)
+    return json.loads(out.stdout)["findings"]
 
 
 def functions_with_leaks(cwd: Path, *args: str) -> set[tuple[str, str, int]]:

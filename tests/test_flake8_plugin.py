@@ -35,12 +35,13 @@ def _pairs(lines: list[str]) -> set[tuple[str, int, str]]:
 def test_flake8_reports_the_same_findings_as_leaklint_check() -> None:
     flake8 = _pairs(_flake8("--select", "LL,E999", FIXTURES))
     out = subprocess.run(
+        # LL001 judges suppression comments, which flake8 applies itself: not a plugin rule.
         [sys.executable, "-m", "leaklint", "check", FIXTURES, "--select", "ALL",
-         "--format", "json", "--no-cache"],
+         "--ignore", "LL001", "--format", "json", "--no-cache"],
         capture_output=True, text=True, cwd=ROOT,
     )
     assert out.returncode == 1, out.stderr
-    leaklint = {(f["path"], f["line"], f["rule"]) for f in json.loads(out.stdout)}
+    leaklint = {(f["path"], f["line"], f["rule"]) for f in json.loads(out.stdout)["findings"]}
     assert leaklint, "the fixtures must produce findings"
     # flake8 reports a syntax error itself (E999) and never LL000; both place it where
     # CPython does.
@@ -67,6 +68,56 @@ def test_noqa_silences_only_the_named_code(tmp_path: Path) -> None:
     found = {(n, code) for _, n, code in _pairs(_flake8("--select", "LL", "client.py",
                                                         cwd=tmp_path))}
     assert found == {(5, "LL101"), (10, "LL101"), (10, "LL402")}
+
+
+# LL102 and LL301 on line 5 (the session), LL402 on line 6 (the call).
+SESSION = (
+    "import requests\n"
+    "\n"
+    "\n"
+    "def fetch(u):\n"
+    "    s = requests.Session(){five}\n"
+    "    return s.get(u).status_code{six}\n"
+)
+
+
+def _codes_in(tmp_path: Path, source: str, *args: str) -> set[tuple[int, str]]:
+    (tmp_path / "m.py").write_text(source, encoding="utf-8")
+    return {(n, code) for _, n, code in _pairs(_flake8("--select", "LL", *args, "m.py",
+                                                        cwd=tmp_path))}
+
+
+def test_flake8_honours_leaklint_ignore_on_the_line(tmp_path: Path) -> None:
+    assert _codes_in(tmp_path, SESSION.format(five="", six="")) == \
+        {(5, "LL102"), (5, "LL301"), (6, "LL402")}
+    source = SESSION.format(five="  # leaklint: ignore LL301", six="  # leaklint: ignore LL4")
+    assert _codes_in(tmp_path, source) == {(5, "LL102")}
+
+
+def test_flake8_honours_a_leaklint_ignore_comment_line_above(tmp_path: Path) -> None:
+    source = SESSION.format(five="", six="").replace(
+        "    return", "    # leaklint: ignore LL402 -- a test double, never slow\n    return")
+    assert _codes_in(tmp_path, source) == {(5, "LL102"), (5, "LL301")}
+
+
+def test_flake8_honours_leaklint_file_ignore(tmp_path: Path) -> None:
+    source = "# leaklint: file-ignore LL301, LL102\n" + SESSION.format(five="", six="")
+    assert _codes_in(tmp_path, source) == {(7, "LL402")}
+
+
+def test_noqa_stays_flake8s_own_next_to_a_leaklint_comment(tmp_path: Path) -> None:
+    source = SESSION.format(five="  # leaklint: ignore LL102  # noqa", six="  # noqa: LL402")
+    assert _codes_in(tmp_path, source) == set()
+    # With --disable-noqa flake8 drops every noqa, and the plugin must not re-apply one:
+    # only leaklint's own directive still holds.
+    assert _codes_in(tmp_path, source, "--disable-noqa") == {(5, "LL301"), (6, "LL402")}
+
+
+def test_directives_keep_their_lines_and_drop_other_comments() -> None:
+    lines = ["x = 1  # leaklint: ignore LL101  # noqa: E501\n", "    # leaklint: ignore LL4\n",
+             "y = 2  # noqa\n"]
+    assert flake8_plugin.leaklint_directives(lines) == \
+        "pass  # leaklint: ignore LL101\n# leaklint: ignore LL4\n\n"
 
 
 def test_flake8_ignore_and_extend_select(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ def test_a_long_else_if_chain_closing_in_each_branch_is_analysed(tmp_path):
          "--select", "LL101", "--timeout", "1.5", "."], cwd=tmp_path,
         capture_output=True, text=True, timeout=600)
     assert "not analysed" not in done.stderr
-    findings = json.loads(done.stdout)
+    findings = json.loads(done.stdout)["findings"]
     # The chain has no final else: when no branch matches, the body is not closed.
     assert [(f["rule"], f["line"]) for f in findings] == [("LL101", 6)]
     assert [r["line"] for r in findings[0]["related"]] == [11 + 2 * branches]

@@ -31,7 +31,7 @@ def _check(directory: Path) -> tuple[int, list, str, int]:
     done = subprocess.run([sys.executable, "-c", PROBE, "--jobs", "1", "."], cwd=directory,
                           capture_output=True, text=True, timeout=600)
     *messages, peak = done.stderr.strip().split("\n")
-    return done.returncode, json.loads(done.stdout), "\n".join(messages), int(peak)
+    return done.returncode, json.loads(done.stdout)["findings"], "\n".join(messages), int(peak)
 
 
 def _literal(megabytes: float) -> str:

@@ -26,7 +26,7 @@ from leaklint.selection import enabled_rules
 
 def _ctx(**settings: object) -> RunContext:
     s = Settings(**settings)  # type: ignore[arg-type]
-    return RunContext(settings=s, enabled=enabled_rules(("ALL",), (), ()))
+    return RunContext(settings=s, enabled=enabled_rules(("LL",), (), ()))  # default rules
 
 
 def _outcome(result: runner.RunResult) -> tuple:

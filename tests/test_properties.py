@@ -2,7 +2,10 @@
 
 (a) No input makes any rule raise, and the SARIF of any run is schema-valid.
 (b) A file's findings are deterministic and do not depend on the other files of the run.
-(c) Blank lines or comments above a finding move its line and nothing else.
+(c) Blank lines or comments above a finding move its line and nothing else, whatever
+    line separators the comments hold besides \n (form feeds, U+2028...).
+(d) Any file name, UTF-8 or not, round-trips: analysed under its own name, shown in
+    every report in a form that gives its bytes back.
 
 The analyses are called directly, without the runner's guard, so that an exception in a
 check fails here instead of being turned into a notification. tests/fuzz/ runs the same
@@ -11,9 +14,12 @@ properties with far more examples.
 
 from __future__ import annotations
 
+import json
+import os
 import random
 import re
 import shutil
+import xml.etree.ElementTree as ET
 from functools import cache
 from pathlib import Path
 
@@ -61,6 +67,10 @@ TOKENS = [
     "r = requests.get(u, stream=True)", "with closing(r):", "@decorator", "match x:",
     "\u00e9", "\U0001F600", "\u200b", "\ufeff",
 ]
+# What str.splitlines() ends a line at besides \n, \r\n and \r; no parser does.
+SEPARATORS = ["\f", "\v", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
+TOKENS += SEPARATORS + [f"# noqa{s}" for s in SEPARATORS[:2]] + [f"//nolint{s}"
+                                                                 for s in SEPARATORS[-2:]]
 
 
 def analyse(files: dict[Path, bytes]) -> tuple[list[Finding], list]:
@@ -277,7 +287,10 @@ def _shape(findings, at: int = 0, by: int = 0) -> list[tuple]:
         out.append((
             f.rule_id, move(s.line), s.column, move(s.end_line), s.end_column,
             _shift_message(f.message, at, by),
-            tuple((move(r.span.line), r.span.column, _shift_message(r.message, at, by))
+            # A related location in another file of the package (an LL301 factory's
+            # callers) stays where it is.
+            tuple((move(r.span.line) if r.path is None else r.span.line, r.span.column,
+                   _shift_message(r.message, at, by) if r.path is None else r.message)
                   for r in f.related),
         ))
     return sorted(out)
@@ -304,14 +317,20 @@ def test_lines_above_a_finding_move_only_its_line(data, tmp_path_factory) -> Non
 
     lines = original.split("\n")
     finding_lines = sorted({f.span.line for f in before if f.path == copy.name})
+    # A file whose finding sits elsewhere when its whole package is analysed (the call
+    # of a factory defined in a sibling file) has nothing to move.
+    assume(finding_lines)
     target = finding_lines[data.draw(st.integers(0, 10**6)) % len(finding_lines)]
     # Insert at the top of the file, or right above the finding's line (in its indent).
     at = data.draw(st.sampled_from([1, target]))
     indent = re.match(r"[ \t]*", lines[at - 1]).group(0)
     comment = "//" if copy.suffix == ".go" else "#"
+    separator = data.draw(st.sampled_from(SEPARATORS))
     extra = data.draw(st.lists(
         st.sampled_from(["", indent, f"{indent}{comment} a note about the code below",
-                         f"{comment} unrelated"]), min_size=1, max_size=5))
+                         f"{comment} unrelated",
+                         f"{indent}{comment} a note{separator}split where \\n is not"]),
+        min_size=1, max_size=5))
     lines[at - 1:at - 1] = extra
     if at == 1 and original.startswith("\ufeff"):
         # A byte order mark belongs at the very start: keep it there, above the new lines.
@@ -341,3 +360,115 @@ def _prints(findings: list[Finding]) -> list[str]:
 
     ordered = sorted(findings, key=Finding.sort_key)  # source order, as fingerprints need
     return sorted(fingerprints(ordered, [f.path for f in ordered]))
+
+
+# --- (c') separators in comments move no suppression --------------------------------------
+
+
+@settings(**{**SETTINGS, "max_examples": 20})
+@given(data=st.data())
+def test_separators_in_comments_move_no_suppression(data, tmp_path_factory) -> None:
+    """Through the runner, suppressions included: with suppression comments on some
+    finding lines, a comment holding a form feed or a Unicode line separator at the top
+    of the file shifts every finding, and every suppression below it, by one line."""
+    from leaklint.engine.runner import run
+
+    paths = [p for p in _with_findings() if p.suffix == ".py"
+             or len(list(p.parent.glob("*.go"))) == 1]
+    path = paths[data.draw(st.integers(0, 10**6)) % len(paths)]
+    separator = data.draw(st.sampled_from(SEPARATORS))
+    directory = tmp_path_factory.mktemp("separated")
+    copy = directory / path.name
+    original = path.read_text(encoding="utf-8").removeprefix("\ufeff")
+    comment = "//" if copy.suffix == ".go" else "#"
+
+    def found(text: str) -> list[tuple]:
+        copy.write_text(text, encoding="utf-8")
+        language = LANGUAGE[copy.suffix]
+        result = run([Candidate(copy, copy.name, language)], all_rules_context(), jobs=1)
+        return sorted((f.rule_id, f.span.line, f.span.column) for f in result.findings)
+
+    lines = original.split("\n")
+    finding_lines = sorted({line for _, line, _ in found(original)})
+    quiet = data.draw(st.lists(st.sampled_from(finding_lines), min_size=1, unique=True))
+    directive = " //nolint" if copy.suffix == ".go" else "  # noqa"
+    for line in quiet:
+        if comment not in lines[line - 1]:  # a string or comment there: leave it be
+            lines[line - 1] += directive
+    suppressed = "\n".join(lines)
+    before = found(suppressed)
+    after = found(f"{comment} top{separator}note\n{suppressed}")
+    assert after == [(rule, line + 1, column) for rule, line, column in before]
+
+
+# --- (d) any file name round-trips --------------------------------------------------------
+
+NAME_PIECES = [b" ", b"\t", b"\n", b'"', b"\\", b"'", b"%", b":", b",", b"\xe9", b"\xff",
+               b"\x80", b"\xc3", "\u00e9".encode(), "\u2028".encode(), b"\x1b", b"\x85",
+               b"\x0c", b"a", b"-"]
+NAMES = st.lists(st.one_of(st.sampled_from(NAME_PIECES), st.binary(min_size=1, max_size=2)),
+                 min_size=1, max_size=6).map(
+    # Not hidden: a name starting with a dot is no source file to Go, and has no suffix
+    # to os.path.splitext.
+    lambda parts: b"".join(parts).replace(b"/", b"_").replace(b"\0", b"_").lstrip(b".")
+    or b"x")
+LEAKS = {".go": 'package p\n\nimport "net/http"\n\nfunc f(u string) int {\n'
+                "\tresp, _ := http.Get(u)\n\treturn resp.StatusCode\n}\n",
+         ".py": "import requests\n\n\ndef f(u):\n    return requests.get(u)\n"}
+
+
+@settings(**{**SETTINGS, "max_examples": 30})
+@given(stem=NAMES, suffix=st.sampled_from([".go", ".py"]))
+def test_any_file_name_round_trips(stem: bytes, suffix: str, tmp_path_factory) -> None:
+    directory = tmp_path_factory.mktemp("names")
+    name = stem + suffix.encode()
+    with open(os.path.join(os.fsencode(directory), name), "w", encoding="utf-8") as fh:
+        fh.write(LEAKS[suffix])
+    cwd = os.getcwd()
+    os.chdir(directory)  # reports show paths relative to it, as the command line does
+    try:
+        _round_trip(name, suffix, directory)
+    finally:
+        os.chdir(cwd)
+
+
+def _round_trip(name: bytes, suffix: str, directory: Path) -> None:
+    from urllib.parse import unquote_to_bytes
+
+    from test_hostile_input import unquote_name
+
+    from leaklint.ci.fingerprint import for_run
+    from leaklint.engine.cache import Cache
+    from leaklint.engine.discovery import discover
+    from leaklint.engine.runner import run
+    from leaklint.report import github, gitlab, json_report, junit, sarif, text
+    from leaklint.report.summary import Summary
+
+    found = discover(["."])
+    assert [os.fsencode(c.path.name) for c in found.files] == [name], found.problems
+    cache = Cache(directory, "salt")
+    assert cache.open() is None
+    for _ in range(2):  # cold, then from the cache
+        result = run(found.files, all_rules_context(), jobs=1, cache=cache)
+        assert result.findings and not result.problems
+        assert {os.fsencode(f.path) for f in result.findings} == {name}
+        shown = text.render(result.findings).encode("utf-8")  # strict: no surrogates
+        first = re.match(r"(.*):\d+:\d+: LL\d{3} ", shown.decode("utf-8"))
+        assert first is not None and unquote_name(first.group(1)) == name
+        prints = for_run(result.findings, directory)
+        summary = Summary.of(result.findings, files_checked=1, suppressed=0)
+        records = json.loads(json_report.render(result.findings, summary, prints)
+                             .encode("utf-8"))["findings"]
+        assert {unquote_name(r["path"]) for r in records} == {name}
+        github.render(result.findings, directory).encode("utf-8")
+        issues = json.loads(gitlab.render(result.findings, directory, prints))
+        assert {unquote_name(i["location"]["path"]) for i in issues} == {name}
+        suites = ET.fromstring(junit.render(result.findings, directory).encode("utf-8"))
+        assert {unquote_name(s.get("name")) for s in suites.findall("testsuite")} == {name}
+        log = sarif.build(result.findings, result.problems, base=directory,
+                          warn=lambda _msg: None)
+        json.dumps(log, ensure_ascii=False).encode("utf-8")
+        uris = {unquote_to_bytes(r["locations"][0]["physicalLocation"]["artifactLocation"]
+                                 ["uri"]) for r in log["runs"][0]["results"]}
+        assert uris == {name}
+    assert cache.hits

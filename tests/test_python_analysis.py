@@ -77,7 +77,7 @@ def test_local_wrapper_returning_a_session_is_a_constructor() -> None:
             finally:
                 s.close()
     """
-    assert findings(code)[1] == [(10, "LL301"), (15, "LL402")]
+    assert findings(code)[1] == [(10, "LL102"), (10, "LL301"), (15, "LL402")]
 
 
 def test_syntax_error_is_one_ll000_and_no_exception() -> None:
@@ -152,3 +152,36 @@ def test_disabled_rules_are_not_reported() -> None:
     code = "import requests\n\ndef f(u):\n    return requests.get(u, stream=True)\n"
     assert findings(code, enabled=frozenset({"LL101"}))[1] == []
     assert findings(code, enabled=frozenset({"LL402"}))[1] == [(4, "LL402")]
+
+
+def test_ll102_does_not_depend_on_ll301() -> None:
+    """Each rule stands on its own: an unclosed client built per call is LL102 whether
+    LL301 runs or not, and LL301 whether LL102 runs or not."""
+    code = """
+        import requests
+
+        def fetch(url):
+            session = requests.Session()
+            return session.get(url, timeout=5).text
+    """
+    assert findings(code)[1] == [(5, "LL102"), (5, "LL301")]
+    assert findings(code, enabled=frozenset({"LL102"}))[1] == [(5, "LL102")]
+    assert findings(code, enabled=frozenset({"LL301"}))[1] == [(5, "LL301")]
+
+
+def test_helper_under_a_tests_directory_is_not_per_call() -> None:
+    code = textwrap.dedent("""
+        import requests
+
+        def fetch_json(url):
+            with requests.Session() as session:
+                return session.get(url, timeout=5).json()
+    """).encode()
+
+    def rules(display: str) -> list[str]:
+        source = SourceFile(Path(display), display, code)
+        return [f.rule_id for f in analyse_file(source, RunContext(Settings(), ALL)).findings]
+
+    assert rules("pkg/tests/helpers.py") == []
+    assert rules("pkg/client/helpers.py") == ["LL301"]
+    assert rules("pkg/contests/helpers.py") == ["LL301"]

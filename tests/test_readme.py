@@ -3,7 +3,9 @@ config example parses, and .ci/run runs the README's test command."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -42,3 +44,34 @@ def test_ci_runs_the_readme_test_command():
 
 def test_readme_shows_the_check_command():
     assert "leaklint check" in README
+
+
+def _help_flags() -> set[str]:
+    flags: set[str] = set()
+    for command in ([], ["check"], ["rules"]):
+        out = subprocess.run([sys.executable, "-m", "leaklint", *command, "--help"],
+                             capture_output=True, text=True, timeout=60,
+                             env={**os.environ, "COLUMNS": "250"})
+        assert out.returncode == 0, out.stderr
+        flags |= set(re.findall(r"(?<![\w-])(--?[a-zA-Z][\w-]*)", out.stdout))
+    return flags
+
+
+def test_readme_documents_every_flag_of_the_help_and_no_other():
+    flags = _help_flags()
+    assert {"--format", "--force-exclude", "-o", "-j"} <= flags
+    missing = sorted(f for f in flags if f"`{f}" not in README)
+    assert not missing, f"README does not document {missing}"
+    section = README[README.index("## Command line"):README.index("## Rules")]
+    documented = set(re.findall(r"`(--?[a-zA-Z][\w-]*)", section))
+    assert documented <= flags, f"README documents unknown {sorted(documented - flags)}"
+def test_fixes_section_lists_every_fix_the_catalogue_offers():
+    section = README.split("## Fixes", 1)[1].split("\n## ", 1)[0]
+    names = {"go": "Go", "python": "Python"}
+    for rule in catalogue.load().values():
+        for fix in rule.fixes:
+            row = f"| {rule.id} | {names[fix.language]} |"
+            assert row in section, f"README's Fixes table lacks {rule.id} ({fix.language})"
+            line = next(x for x in section.splitlines() if x.startswith(row))
+            assert line.rstrip().endswith(f"| {fix.safety} |")
+    assert "default-timeout" in README

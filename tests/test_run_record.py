@@ -92,7 +92,7 @@ def walks(monkeypatch) -> list[int]:
 def _check(capsys, *args: str) -> tuple[str, list[tuple[str, str]]]:
     cli.main(["check", "--exit-zero", "--format", "json", *args])
     out = capsys.readouterr().out
-    return out, sorted((f["path"], f["rule"]) for f in json.loads(out))
+    return out, sorted((f["path"], f["rule"]) for f in json.loads(out)["findings"])
 
 
 def _records(root: Path) -> list[Path]:

@@ -71,7 +71,7 @@ def test_analysed_code_is_never_imported_or_run(entry: str, tmp_path: Path) -> N
                    module=entry == "module")
     assert proc.returncode == 1, proc.stderr  # requests.get without timeout: analysed
     assert list(markers.iterdir()) == []
-    paths = {f["path"] for f in json.loads(proc.stdout)}
+    paths = {f["path"] for f in json.loads(proc.stdout)["findings"]}
     assert "evil.py" in paths  # the files were read as text and analysed
 
 
@@ -163,20 +163,20 @@ def test_links_out_of_the_root_are_not_followed_unless_named(tmp_path: Path) -> 
     (tree / "link.py").symlink_to(outside / "leak.py")
     (tree / "linkdir").symlink_to(outside, target_is_directory=True)
     proc = run_cli(["check", "--no-cache", "--format", "json", "."], tree)
-    assert json.loads(proc.stdout) == []
+    assert json.loads(proc.stdout)["findings"] == []
     assert proc.returncode == 0
     for name in ("link.py", "linkdir"):
         assert f"{name}: symlink to outside the scanned directory" in proc.stderr
     # Named explicitly, the link is what the user asked for: analysed.
     named = run_cli(["check", "--no-cache", "--format", "json", "link.py"], tree)
-    assert [f["path"] for f in json.loads(named.stdout)] == ["link.py"]
+    assert [f["path"] for f in json.loads(named.stdout)["findings"]] == ["link.py"]
 
 
 def test_links_inside_the_root_are_analysed_once(tmp_path: Path) -> None:
     (tmp_path / "real.py").write_text(LEAKY_PY, encoding="utf-8")
     (tmp_path / "alias.py").symlink_to(tmp_path / "real.py")
     proc = run_cli(["check", "--no-cache", "--format", "json", "."], tmp_path)
-    assert len(json.loads(proc.stdout)) == 1, proc.stdout
+    assert len(json.loads(proc.stdout)["findings"]) == 1, proc.stdout
 
 
 # --- --output: atomic, all or nothing ------------------------------------------------------
@@ -282,6 +282,13 @@ _SIGNAL_AT_WRITE = textwrap.dedent('''
 ''')
 
 
+def _default_sigint() -> None:
+    """In the child, before exec: SIGINT back to its default. A shell starts background
+    jobs with SIGINT ignored, the child inherits that, and Python then installs no
+    KeyboardInterrupt handler: the test must not depend on how pytest was launched."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize(("signame", "code", "word"),
                          [("SIGTERM", 143, "terminated"), ("SIGINT", 130, "interrupted")])
 def test_signal_during_write_leaves_nothing(signame: str, code: int, word: str,
@@ -290,7 +297,8 @@ def test_signal_during_write_leaves_nothing(signame: str, code: int, word: str,
     proc = subprocess.run(
         [sys.executable, "-c", _SIGNAL_AT_WRITE, signame, "check", "--no-cache",
          "--format", "sarif", "-o", "out.sarif", "."],
-        cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT)
+        cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT,
+        preexec_fn=_default_sigint)
     assert proc.returncode == code, proc.stderr
     assert f"leaklint: {word}" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -311,7 +319,8 @@ def test_signal_from_outside_leaves_all_or_nothing(sig: int, code: int,
     proc = subprocess.Popen(
         [sys.executable, "-m", "leaklint", "check", "--no-cache", "--jobs", "1",
          "--format", "json", "-o", str(out), "tree"],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=_default_sigint)
     try:
         try:
             proc.wait(timeout=1.0)

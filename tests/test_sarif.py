@@ -225,3 +225,17 @@ def test_repository_root_is_the_git_top_level_or_the_working_directory(tmp_path,
     (tmp_path / "plain" / "src").mkdir(parents=True)
     monkeypatch.chdir(tmp_path / "plain")
     assert repository_root(Path("src")) == (tmp_path / "plain").resolve()
+
+
+def test_related_location_in_another_file_names_that_file(repo: Path):
+    """An LL301 factory finding lists calls made in other files of the package."""
+    (repo / "pkg" / "callers.go").write_text("package p\n", encoding="utf-8")
+    finding = _leak("pkg/fetch.go")
+    other = Related(finding.span, "called here", path="pkg/callers.go")
+    finding = Finding(**{**finding.__dict__, "rule_id": "LL301", "related": (
+        Related(finding.span, "same file"), other)})
+    log = _build([finding], base=repo)
+    assert_valid(log)
+    related = log["runs"][0]["results"][0]["relatedLocations"]
+    uris = [r["physicalLocation"]["artifactLocation"]["uri"] for r in related]
+    assert uris == ["pkg/fetch.go", "pkg/callers.go"]

@@ -39,7 +39,7 @@ def _report(tmp_path, *extra: str) -> list[dict]:
     code = main(["check", "--no-cache", "--jobs", "1", "--format", "json", "-o", str(out),
                  "--exit-zero", *extra, str(FIXTURES)])
     assert code == 0
-    return json.loads(out.read_text(encoding="utf-8"))
+    return json.loads(out.read_text(encoding="utf-8"))["findings"]
 
 
 def _key(finding: dict) -> tuple:

@@ -23,7 +23,7 @@ def test_declared_latin1_file_is_analysed(tmp_path: Path):
     target.write_bytes(SOURCE.encode("latin-1"))
     out = check(target)
     assert out.returncode == 1, out.stderr
-    assert [(f["rule"], f["line"]) for f in json.loads(out.stdout)] == [("LL402", 8)]
+    assert [(f["rule"], f["line"]) for f in json.loads(out.stdout)["findings"]] == [("LL402", 8)]
     assert "not valid" not in out.stderr
 
 

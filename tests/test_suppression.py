@@ -26,7 +26,7 @@ def findings(tmp: Path, before: str = "", trailing: str = "", header: str = "") 
     out = subprocess.run([sys.executable, "-m", "leaklint", "check", "s.go", "--no-cache",
                           "--format", "json"], cwd=tmp, capture_output=True, text=True,
                          timeout=60)
-    return sorted(f["rule"] for f in json.loads(out.stdout))
+    return sorted(f["rule"] for f in json.loads(out.stdout)["findings"])
 
 
 def test_unsuppressed(tmp_path: Path):

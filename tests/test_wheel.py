@@ -52,7 +52,7 @@ def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("dist")
     built = _run([sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(ROOT)])
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
-    wheels = list(out.glob("leaklint-*.whl"))
+    wheels = list(out.glob("leaklint_connections-*.whl"))
     assert len(wheels) == 1, wheels
     return wheels[0]
 
@@ -105,7 +105,7 @@ def test_installed_check_runs_on_a_go_file(venv_bin, tmp_path):
                **_outside_checkout(tmp_path))
     assert out.returncode in (0, 1), out.stderr
     assert "Traceback" not in out.stderr
-    findings = json.loads(out.stdout)
+    findings = json.loads(out.stdout)["findings"]
     assert isinstance(findings, list)
     assert (out.returncode == 1) == bool(findings)
     for finding in findings:

@@ -44,7 +44,7 @@ def _expected(tree: Path, without: set[str] = frozenset()) -> list[tuple[str, in
 
 
 def _findings(stdout: str) -> list[tuple[str, int, str]]:
-    return sorted((f["path"], f["line"], f["rule"]) for f in json.loads(stdout))
+    return sorted((f["path"], f["line"], f["rule"]) for f in json.loads(stdout)["findings"])
 
 
 def _start(tree: Path, *args: str, fault: str | None = None,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from leaklint import __version__
 from leaklint.model import Finding
+from leaklint.report.names import as_text
 from leaklint.report.output import write_atomic
 
 FORMAT = "leaklint-baseline/v1"
@@ -40,7 +41,7 @@ class Match:
 
 def dumps(findings: list[Finding], prints: list[str], paths: list[str]) -> str:
     entries = [
-        {"fingerprint": fp, "rule": f.rule_id, "path": path, "line": f.span.line,
+        {"fingerprint": fp, "rule": f.rule_id, "path": as_text(path), "line": f.span.line,
          "message": f.message}
         for f, fp, path in zip(findings, prints, paths, strict=True)
     ]

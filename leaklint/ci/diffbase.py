@@ -76,14 +76,19 @@ def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
 
 def _first_line(data: bytes) -> str:
     text = data.decode("utf-8", "replace").strip()
-    return text.splitlines()[0] if text else ""
+    return text.splitlines()[0] if text else ""  # not positions
 
 
 def _unquote(name: bytes) -> str:
-    """git C-quotes paths holding tabs, newlines, quotes or backslashes."""
+    """A path as git writes it in a patch header, as the file system names it (bytes
+    that are not UTF-8 as surrogate escapes, like the paths the walk finds). git
+    C-quotes paths holding control characters, quotes or backslashes (octal escapes
+    for bytes); core.quotePath=false leaves other bytes as they are."""
     if name.startswith(b'"') and name.endswith(b'"'):
-        return name[1:-1].decode("unicode_escape").encode("latin-1").decode("utf-8", "replace")
-    return name.decode("utf-8", "replace")
+        # git writes no \x or \u escapes: unicode_escape undoes exactly its quoting
+        # (byte for byte, through latin-1).
+        name = name[1:-1].decode("unicode_escape").encode("latin-1")
+    return name.decode("utf-8", "surrogateescape")
 
 
 def parse_diff(patch: bytes) -> dict[str, FileChange]:
@@ -95,6 +100,10 @@ def parse_diff(patch: bytes) -> dict[str, FileChange]:
             current = None
         elif raw.startswith(b"+++ "):
             name = raw[4:].rstrip(b"\r")
+            if name.endswith(b"\t"):
+                # git ends the line with a TAB when the name holds a space (a name
+                # ending with a TAB itself would be quoted).
+                name = name[:-1]
             if name == b"/dev/null":  # a deleted file has no findings
                 current = None
                 continue
@@ -148,7 +157,7 @@ def changes_since(ref: str, where: Path) -> ChangeSet:
     if untracked.returncode == 0:
         for name in untracked.stdout.split(b"\0"):
             if name:
-                files[name.decode("utf-8", "replace")] = FileChange(whole=True)
+                files[name.decode("utf-8", "surrogateescape")] = FileChange(whole=True)
     return ChangeSet(top=top, merge_base=merge_base, files=files)
 
 

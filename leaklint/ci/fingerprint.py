@@ -65,8 +65,8 @@ def fingerprints(findings: list[Finding], paths: list[str] | None = None) -> lis
     for index, f in enumerate(findings):
         key = _key(f, paths[index] if paths else f.path)
         seen[key] += 1
-        digest = hashlib.sha256(f"{key}\0{seen[key]}".encode()).hexdigest()[:32]
-        out.append(digest)
+        text = f"{key}\0{seen[key]}".encode("utf-8", "surrogateescape")  # any file name
+        out.append(hashlib.sha256(text).hexdigest()[:32])
     return out
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from leaklint.ci.fingerprint import for_run, stable_path
+from leaklint.report.names import as_text
 
 if TYPE_CHECKING:  # imported when a diff base or a baseline is asked for: fast start
     from leaklint.ci import baseline, diffbase
@@ -31,12 +32,9 @@ class Gate:
 
     def summary(self, args) -> str:
         """A line after the text summary; other formats stay machine-readable."""
-        if args.format != "text" or args.quiet:
+        if args.format not in ("text", "full") or args.quiet:
             return ""
-        parts = []
-        if self.written is not None:
-            parts.append(f"Wrote {self.written} finding{'s' * (self.written != 1)} "
-                         f"to the baseline {args.write_baseline}.")
+        parts = []  # (what --write-baseline wrote is the run's summary line)
         if self.baseline_used:
             parts.append(
                 f"Baseline: {self.baselined} known finding{'s' * (self.baselined != 1)} "
@@ -84,7 +82,7 @@ def apply(args, result, files: list[Candidate], base: Path,
     if changes is not None:
         keep = diffbase.keep(findings, changes)
     if entries is not None:
-        analysed = {stable_path(str(c.path), base) for c in files}
+        analysed = {as_text(stable_path(str(c.path), base)) for c in files}
         # Matched on the whole run: a diff-only run must not call the rest stale.
         matched = baseline.match(entries, prints, analysed)
         new = set(matched.kept)

@@ -35,7 +35,7 @@ def unit_name(display: str) -> str:
 
 def in_shard(display: str, shard: tuple[int, int]) -> bool:
     index, count = shard
-    return zlib.crc32(unit_name(display).encode("utf-8")) % count == index - 1
+    return zlib.crc32(unit_name(display).encode("utf-8", "surrogateescape")) % count == index - 1
 
 
 def select(files: list[Candidate], shard: tuple[int, int] | None) -> list[Candidate]:

@@ -79,4 +79,6 @@ def rule_dict(rule: Rule) -> dict:
         "help": rule.help, "help_uri": rule.help_uri, "messages": dict(rule.messages),
         "examples": [{"language": e.language, "kind": e.kind, "code": e.code}
                      for e in rule.examples],
+        "fixes": [{"language": f.language, "safety": f.safety, "summary": f.summary}
+                  for f in rule.fixes],
     }

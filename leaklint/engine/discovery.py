@@ -15,15 +15,49 @@ if TYPE_CHECKING:  # imported when a .gitignore or an exclude is met: fast start
 
     from leaklint.engine.run_record import Inputs
 
-# Never walked into (an explicitly named file inside them is still analysed).
+# Directory names a walk never enters, like ruff's default `exclude`: version control,
+# virtual environments, dependency and build-output trees, caches. (A PATH named on the
+# command line, and anything inside it, is still analysed.) `build` and `dist` are not
+# in the list: they are ordinary Go package names (the standard library's go/build and
+# cmd/dist). The `default-exclude` setting replaces the list.
 DEFAULT_EXCLUDES = (
-    ".git", ".hg", ".svn", ".venv", "venv", "__pycache__", ".tox", ".nox",
-    ".mypy_cache", ".ruff_cache", ".pytest_cache", ".leaklint_cache",
-    "node_modules", "vendor", "testdata", "third_party_build",
+    ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".idea",
+    ".ipynb_checkpoints", ".leaklint_cache", ".mypy_cache", ".nox", ".pants.d", ".pyenv",
+    ".pytest_cache", ".pytype", ".ruff_cache", ".svn", ".tox", ".venv", ".vscode",
+    "__pycache__", "__pypackages__", "_build", "buck-out", "node_modules", "site-packages",
+    "testdata", "vendor", "venv",
 )
 
 
+class DirectoryNames:
+    """Directory names (or glob patterns over a name) the walk does not enter."""
+
+    def __init__(self, names: tuple[str, ...] = DEFAULT_EXCLUDES) -> None:
+        self._exact = frozenset(n for n in names if not any(c in n for c in "*?["))
+        self._globs = tuple(n for n in names if n not in self._exact)
+
+    def __contains__(self, name: str) -> bool:
+        if name in self._exact:
+            return True
+        if self._globs:
+            import fnmatch
+
+            return any(fnmatch.fnmatchcase(name, g) for g in self._globs)
+        return False
+
+
 _OUTSIDE = "symlink to outside the scanned directory; not followed (name it as a PATH)"
+# A directory reached a second time through a symlink: its files were analysed once,
+# under their real path. Worth a notice, not an error (nothing was missed).
+_ALIAS = "symlink to {target}, analysed there; skipped"
+NOTICE_PREFIX = "symlink to "
+
+
+def problem_kind(reason: str) -> str:
+    """How a discovery problem is reported: "notice" (nothing was left unanalysed) or
+    "unreadable"."""
+    return "notice" if reason.startswith(NOTICE_PREFIX) and reason.endswith(
+        ", analysed there; skipped") else "unreadable"
 
 
 @dataclass(frozen=True)
@@ -77,13 +111,13 @@ class _GitIgnores:
             ignore_file = directory / ".gitignore"
             try:
                 if ignore_file.is_file():
-                    import pathspec
 
                     if self._inputs is not None:
                         self._inputs.files.add(os.path.abspath(ignore_file))
 
-                    lines = ignore_file.read_text("utf-8", "replace").splitlines()
-                    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+                    text = ignore_file.read_bytes().decode("utf-8", "surrogateescape")
+                    spec = gitignore_spec([line.removesuffix("\r")
+                                           for line in text.split("\n")])
             except OSError:
                 spec = None
             self._specs[directory] = spec
@@ -104,6 +138,71 @@ class _GitIgnores:
         return False
 
 
+def gitignore_spec(lines: list[str]) -> pathspec.PathSpec:
+    """The lines of a .gitignore, compiled as git reads them. git takes every line; a
+    line the pattern library refuses is read as git's matcher reads it: a reversed
+    range (`[z-a]`) matches its first character, and what git cannot match with at all
+    (`foo\\`, a lone `!`) matches nothing."""
+    import re
+
+    import pathspec
+
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except (ValueError, re.error):
+        pass
+    kept = []
+    for line in lines:
+        for candidate in (line, _reversed_ranges_as_git_reads(line)):
+            try:
+                pathspec.GitIgnoreSpec.from_lines([candidate])
+            except (ValueError, re.error):
+                continue
+            kept.append(candidate)
+            break
+    return pathspec.GitIgnoreSpec.from_lines(kept)
+
+
+def _reversed_ranges_as_git_reads(pattern: str) -> str:
+    """`[z-a]` -> `[z]`: git's wildmatch compares the range's first character before it
+    sees the range, and the range itself is empty."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        char = pattern[i]
+        if char == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if char != "[":
+            out.append(char)
+            i += 1
+            continue
+        j = i + 1
+        if j < n and pattern[j] in "!^":
+            j += 1
+        start = j
+        if j < n and pattern[j] == "]":
+            j += 1
+        while j < n and pattern[j] != "]":
+            j += 2 if pattern[j] == "\\" else 1
+        if j >= n:  # no closing bracket: left as it is
+            out.append(pattern[i:])
+            break
+        body, k = [], start
+        while k < j:
+            if k + 2 < j and pattern[k + 1] == "-" and pattern[k] != "\\":
+                low, high = pattern[k], pattern[k + 2]
+                body.append(low if high < low else pattern[k:k + 3])
+                k += 3
+            else:
+                body.append(pattern[k])
+                k += 1
+        out.append(pattern[i:start] + "".join(body) + "]")
+        i = j + 1
+    return "".join(out)
+
+
 def _repo_root(start: Path) -> Path | None:
     for directory in (start, *start.parents):
         if (directory / ".git").exists():
@@ -118,10 +217,16 @@ def discover(
     respect_gitignore: bool = True,
     cwd: Path | None = None,
     inputs: Inputs | None = None,
+    force_exclude: bool = False,
+    skip: tuple[str, ...] = DEFAULT_EXCLUDES,
 ) -> Discovery:
     """`inputs`: gathers the directories walked (and those above each PATH, where
-    .git and .gitignore files are looked for) and the .gitignore files read."""
+    .git and .gitignore files are looked for) and the .gitignore files read.
+    `force_exclude`: the exclude patterns apply to the PATHs themselves too (pre-commit
+    names every file); without it a PATH named explicitly is always analysed. `skip`:
+    names of directories never walked into."""
     cwd = cwd or Path.cwd()
+    skipped = DirectoryNames(skip)
     result = Discovery()
     seen: set[Path] = set()
     gitignores = _GitIgnores(inputs)
@@ -149,6 +254,22 @@ def discover(
         rel = _display(path, cwd) + ("/" if is_dir else "")
         return exclude.match_file(rel) or exclude.match_file(path.name + ("/" if is_dir else ""))
 
+    def excluded_below(root: Path):
+        """The exclude test for the entries of a named directory. When the directory
+        itself is excluded (`leaklint check fixtures` with `exclude = ["fixtures/"]`),
+        it was named explicitly and is analysed: the patterns then apply to the paths
+        below it, relative to it, so they do not exclude it again through its name."""
+        if exclude is None or not excluded(root, True):
+            return excluded
+        root_abs = os.path.abspath(root)
+
+        def below(path: Path, is_dir: bool) -> bool:
+            rel = Path(os.path.relpath(os.path.abspath(path), root_abs)).as_posix()
+            suffix = "/" if is_dir else ""
+            return exclude.match_file(rel + suffix) or exclude.match_file(path.name + suffix)
+
+        return below
+
     # Several PATH arguments may overlap through links; one PATH walked cannot repeat a
     # file except through a link (checked per file).
     overlapping = len(paths) > 1
@@ -163,11 +284,13 @@ def discover(
             language = language_of(path)
             if language is None:
                 result.problems.append((raw, "not a .go or .py file"))
-            else:  # named explicitly: always analysed
-                add(path, language)
+            elif not (force_exclude and excluded(path, False)):
+                add(path, language)  # named explicitly: analysed unless forced out
             continue
         if not path.is_dir():
             result.problems.append((raw, "not a regular file or directory"))
+            continue
+        if force_exclude and excluded(path, True):
             continue
         root_abs = path.resolve()
         if inputs is not None:
@@ -179,8 +302,8 @@ def discover(
             # .gitignore files between the repository root and the named directory apply too.
             base_chain = [repo, *[p for p in reversed(root_abs.parents) if repo in p.parents]]
         for found, is_link, parent_abs, parent_display in _walk(
-                path, root_abs, result, gitignores, base_chain, respect_gitignore, excluded,
-                cwd, inputs):
+                path, root_abs, result, gitignores, base_chain, respect_gitignore,
+                excluded_below(path), cwd, inputs, skipped):
             name = found.name
             add(found, SUFFIXES[os.path.splitext(name)[1]], is_link,
                 os.path.join(parent_abs, name),
@@ -198,18 +321,23 @@ def _walk(
     excluded,
     cwd: Path,
     inputs: Inputs | None = None,
+    skipped: DirectoryNames | None = None,
 ) -> Iterator[tuple[Path, bool, str, str]]:
     """(file, is a link, its directory's absolute path, its directory as displayed)."""
     # Iterative, sorted, symlink-loop-proof walk that never leaves the named root.
     stack: list[tuple[Path, Path, list[Path]]] = [(top, root_abs, base_chain)]
+    # Linked directories wait until every real one is walked, so that a file is shown
+    # under its real path and the link is the one called an alias.
+    linked: list[tuple[Path, Path, list[Path]]] = []
     visited: set[tuple[int, int]] = set()
-    while stack:
-        directory, real, chain = stack.pop()
+    while stack or linked:
+        directory, real, chain = stack.pop() if stack else linked.pop(0)
         try:
             st = real.stat()
             ident = (st.st_dev, st.st_ino)
             if ident in visited:
-                result.problems.append((directory.as_posix(), "symlink loop; skipped"))
+                target = _display(real, cwd)
+                result.problems.append((directory.as_posix(), _ALIAS.format(target=target)))
                 continue
             visited.add(ident)
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
@@ -237,7 +365,7 @@ def _walk(
                 continue  # cheap: most entries are neither directories nor sources
             child = directory / entry.name
             if is_dir:
-                if entry.name in DEFAULT_EXCLUDES or entry.name.startswith("."):
+                if entry.name in (skipped or _DEFAULT_NAMES):
                     continue
                 # realpath costs a system call per component: only links need it.
                 child_real = Path(os.path.realpath(child)) if is_link else real / entry.name
@@ -250,7 +378,7 @@ def _walk(
                     continue
                 if ignoring and gitignores.ignored(real / entry.name, True, ignoring):
                     continue
-                subdirs.append((child, child_real, chain))
+                (linked if is_link else subdirs).append((child, child_real, chain))
                 continue
             if is_link:
                 target = Path(os.path.realpath(child))
@@ -266,6 +394,9 @@ def _walk(
                 continue
             yield child, is_link, directory_abs, directory_display
         stack.extend(reversed(subdirs))
+
+
+_DEFAULT_NAMES = DirectoryNames()
 
 
 def _inside(path: Path, root: Path) -> bool:

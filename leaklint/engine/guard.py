@@ -191,5 +191,5 @@ def _join(worker: threading.Thread) -> None:
 
 
 def describe(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else ""
+    text = str(exc).splitlines()[0] if str(exc) else ""  # not positions
     return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__

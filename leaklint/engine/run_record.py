@@ -92,7 +92,7 @@ class RunRecords:
     def __init__(self, cache: Cache, invocation: list[str]) -> None:
         self._cache = cache
         self._directory = cache.directory / LAYOUT / "runs"
-        self._path = self._directory / (cache.key([s.encode() for s in invocation]) + ".json")
+        self._path = self._directory / (cache.key([os.fsencode(s) for s in invocation]) + ".json")
 
     def load(self) -> tuple[dict, list[tuple[str, str]]] | None:
         """(the run's outcome, discovery's problems) when nothing it read has moved."""
@@ -115,7 +115,7 @@ class RunRecords:
     def save(self, outcome: dict, discovery_problems: list[tuple[str, str]],
              inputs: Inputs) -> None:
         """Store the run unless it depends on something unlisted or recent."""
-        if not inputs.complete:
+        if not inputs.complete or not self._cache.writable:
             return
         newest = inputs.started_ns - StatMemo.RACY_NS
         try:
@@ -134,11 +134,13 @@ class RunRecords:
                     "outcome": encode_outcome(outcome),
                     "discovery_problems": [list(p) for p in discovery_problems]}
             self._cache.prepare()
-            self._directory.mkdir(parents=True, exist_ok=True)
-            write_atomic(self._path, json.dumps(data, separators=(",", ":")).encode())
+            if not self._cache.safe_directory(self._directory):
+                return
+            write_atomic(self._path, json.dumps(data, separators=(",", ":")).encode(),
+                         self._cache.temporaries)
             self._prune()
-        except OSError:
-            pass  # a cache: a run that cannot store it is only slower next time
+        except OSError as exc:
+            self._cache.failed(exc)  # only slower next time
 
     def _prune(self) -> None:
         records = sorted(self._directory.glob("*.json"), key=_mtime, reverse=True)

@@ -12,6 +12,7 @@ from leaklint.engine.discovery import Candidate
 from leaklint.engine.limits import out_of_time, unit_budget
 from leaklint.engine.parallel import can_fork, effective_jobs, pool_size
 from leaklint.engine.plan import WorkUnit, plan
+from leaklint.engine.progress import Progress
 from leaklint.engine.run_record import Inputs
 from leaklint.engine.units import UnitOutput
 from leaklint.languages import language
@@ -50,6 +51,7 @@ def run(
     prefilter: bool = True,
     inputs: Inputs | None = None,
     isolate: bool = False,
+    progress: Progress | None = None,
 ) -> RunResult:
     """Analyse every candidate. Work units (Python files, Go packages) found in the
     cache are not read again; the others run on `jobs` processes (0: every core), which
@@ -62,7 +64,7 @@ def run(
     at a signal or at the end of its time budget (leaklint.engine.workers)."""
     out = RunResult()
     planned = plan(candidates, ctx, cache=cache, prefilter=prefilter, inputs=inputs)
-    todo = _uncached(planned, out, cache, inputs)
+    todo = _uncached(planned, out, cache, inputs, progress)
     head: list[WorkUnit] = []  # planned before the pool starts (all of a small run)
     size = 0
     pooled = False
@@ -91,6 +93,8 @@ def run(
         done = (_in_process(unit, ctx, budget(unit)) for unit in head)
     for unit, outcome, cacheable in done:
         merge(outcome, out)
+        if progress is not None:
+            progress.advance(len(unit.files))
         if not cacheable:  # it ran out of time or killed its worker: try again next run
             if inputs is not None:
                 inputs.complete = False
@@ -113,7 +117,8 @@ def _in_process(unit: WorkUnit, ctx: RunContext, budget: float | None
 
 
 def _uncached(planned: Iterable[tuple[WorkUnit, dict | None]], out: RunResult,
-              cache: Cache | None, inputs: Inputs | None = None) -> Iterator[WorkUnit]:
+              cache: Cache | None, inputs: Inputs | None = None,
+              progress: Progress | None = None) -> Iterator[WorkUnit]:
     """The units left to analyse; cached outcomes, and those of units the planner
     settled, go straight into `out`."""
     for unit, cached in planned:
@@ -125,6 +130,8 @@ def _uncached(planned: Iterable[tuple[WorkUnit, dict | None]], out: RunResult,
                 cache.put(unit.key, cached)
         if cached is not None:
             merge(cached, out)
+            if progress is not None:
+                progress.advance(len(unit.files))
         else:
             yield unit
 

@@ -20,6 +20,7 @@ from leaklint.golang.index import GoFile
 from leaklint.golang.parse import (
     assigned_target,
     identifiers,
+    inside,
     named_children,
     statements,
     text,
@@ -27,8 +28,7 @@ from leaklint.golang.parse import (
     walk,
 )
 from leaklint.golang.parse import field as fld
-from leaklint.golang.resolve import Callee, Env, Resolver, display_callee
-from leaklint.golang.types import RESPONSE
+from leaklint.golang.resolve import Env, Resolver, display_callee
 
 UNCHECKED, OPEN, NIL, DONE = "unchecked", "open", "nil", "done"
 LIVE = frozenset({UNCHECKED, OPEN})
@@ -55,7 +55,12 @@ class Resource:
     closes: list[Node] = field(default_factory=list)
     drained: bool = False
     handed_over: bool = False
+    helped: bool = False  # given to a function that closes it
     premature: Node | None = None
+
+    def never_released(self) -> bool:
+        """No path closes it, hands it over or gives it to a closing function."""
+        return not (self.closes or self.handed_over or self.helped)
 
 
 Binding = frozenset[tuple[int, str]]  # {(resource id, via)}: via is "whole" or "body"
@@ -96,7 +101,7 @@ def merge(*states: State) -> State:
     # An error reassigned on a path where the resource was already closed says nothing
     # about the paths where it is still open.
     out.err_lost = frozenset(
-        r for s in alive for r in s.err_lost if s.status.get(r, frozenset()) - {DONE})
+        r for s in alive for r in s.err_lost if s.status.get(r, frozenset()) - {DONE, NIL})
     return out
 
 
@@ -125,6 +130,8 @@ class FunctionFlow:
         self.result_names = self._result_names()
         self._body_users: set[str] | None = None
         self.closes_only = False  # summarising a helper for LL202: only closes count
+        # Summarising the function for its callers: what each return hands back.
+        self.returns: list[str] | None = None
         # Parents of the nodes the scans walked down to. tree-sitter finds a node's
         # parent by descending from the root, a cost that grows with the depth: a chain
         # of 20,000 `else if`s made each lookup, and so the whole walk, quadratic.
@@ -164,11 +171,31 @@ class FunctionFlow:
             if state.live(res.id):
                 res.leaks.append((node, label))
 
-    def leak_loop_resources(self, state: State, first: int, node: Node, label: str) -> None:
+    def leak_loop_resources(self, state: State, first: int, node: Node, label: str,
+                            loop: Node | None = None) -> None:
         for res in self.resources[first:]:
-            if state.live(res.id):
+            if state.live(res.id) and not (loop is not None and self._carried(res, loop)):
                 res.leaks.append((node, label))
                 state.set(res.id, DONE)
+
+    def _carried(self, res: Resource, loop: Node) -> bool:
+        """A retry loop: the response lands in a variable declared outside the loop,
+        which the loop closes before acquiring again (`if err == nil {
+        resp.Body.Close() }` ahead of `resp, err = c.Do(req)`): it survives the
+        iteration, and the next one closes it or the code after the loop does."""
+        body = fld(loop, "body")
+        if body is None or not res.var or res.var == "the response":
+            return False
+        for kind in ("short_var_declaration", "var_spec"):
+            for decl in self.file.within(kind, body):
+                names = (named_children(fld(decl, "left")) if kind == "short_var_declaration"
+                         else decl.children_by_field_name("name"))
+                if any(text(n) == res.var for n in names):
+                    return False  # declared per iteration: it dies at the iteration's end
+        closers = (f"{res.var}.Body.Close", f"{res.var}.Close")
+        return any(call.start_byte < res.call.start_byte and text(
+            fld(call, "function")) in closers for call in self.file.within(
+                "call_expression", body))
 
     # ---- blocks and statements ----------------------------------------------------
 
@@ -326,6 +353,8 @@ class FunctionFlow:
                     unparen(rhs[0]).type == "type_assertion_expression"):
                 value = rhs[0]  # rwc, ok := res.Body.(io.ReadWriteCloser)
             binding = self.value_binding(value, state)
+            if target.type == "selector_expression":
+                self._body_replaced(target, stmt, state)
             if target.type != "identifier":
                 if binding:
                     self._hand_over(binding, state)  # stored in a field, map, slice
@@ -447,6 +476,19 @@ class FunctionFlow:
                                  and self.resources[res].kind == "response")
         return frozenset()
 
+    def _body_replaced(self, target: Node, stmt: Node, state: State) -> None:
+        """resp.Body = io.NopCloser(...) while the original body is still open: nothing
+        can close the original any more (a wrapper of resp.Body was handed it above)."""
+        operand = unparen(fld(target, "operand"))
+        if text(fld(target, "field")) != "Body" or operand is None or (
+                operand.type != "identifier"):
+            return
+        for res, via in state.binds.get(text(operand), frozenset()):
+            if via == "whole" and self.resources[res].kind == "response" and (
+                    OPEN in state.status.get(res, frozenset())):
+                self.resources[res].leaks.append((stmt, "body replaced"))
+                state.set(res, DONE)
+
     def _hand_over(self, binding: Binding, state: State) -> None:
         for res, _via in binding:
             self.resources[res].handed_over = True
@@ -495,13 +537,104 @@ class FunctionFlow:
         exprs: list[Node] = []
         for v in values:
             exprs.extend(v.named_children if v.type == "expression_list" else [v])
+        if self.returns is not None:
+            returned_kind = self._returned_kind(exprs, state)
+            if returned_kind is not None:
+                self.returns.append(returned_kind)
+            # Returning is what the summary describes, not a hand-over seen by later paths.
+            handed = {r.id: r.handed_over for r in self.resources}
         for expr in exprs:
             state = self.scan(expr, state)
+        if self.returns is not None:
+            for r in self.resources:
+                r.handed_over = handed.get(r.id, r.handed_over)
         if not exprs:  # a bare return hands over the named results
             for name in self.result_names:
                 returned.update(res for res, _ in state.binds.get(name, frozenset()))
         self.exit(state, stmt, "return", tuple(returned))
         return State(reachable=False)
+
+    def _returned_kind(self, exprs: list[Node], state: State) -> str | None:
+        """What the first returned value is to the caller: fresh (open), closed (its
+        body closed here), kept (not obtained here), None for nil."""
+        from leaklint.golang import summary
+
+        if not exprs:
+            binding = state.binds.get(self.result_names[0], frozenset()) if (
+                self.result_names) else frozenset()
+            return self._bound_kind(binding, state) if binding else summary.FRESH
+        first = unparen(exprs[0])
+        if first is None or first.type == "nil":
+            return None
+        if first.type == "call_expression":
+            callee = self.r.callee(first, self.env, self.file)
+            return summary.result(self.r, callee) if callee.info is not None else summary.FRESH
+        if first.type == "unary_expression":
+            first = unparen(fld(first, "operand"))
+        if first is not None and first.type == "composite_literal":
+            # A new value built around a resource obtained here carries it out.
+            return summary.FRESH if self._holds_resource(first, state) else summary.KEPT
+        if first is None or first.type != "identifier":
+            return summary.KEPT
+        if self._closed_by_literal(text(first)):
+            return summary.CLOSED  # t.Cleanup(func() { c.Close() }) / defer func() {...}()
+        binding = state.binds.get(text(first), frozenset())
+        if binding:
+            return self._bound_kind(binding, state)
+        origin = self._assigned_call(text(first))
+        if origin is None:
+            return summary.KEPT  # a parameter, a field, a package variable
+        callee = self.r.callee(origin, self.env, self.file)
+        if callee.info is None:
+            return summary.FRESH
+        kind = summary.result(self.r, callee)
+        if kind == summary.KEPT and self._holds_resource(fld(origin, "arguments"), state):
+            return summary.FRESH  # conn := Client(rawConn): the wrapper owns rawConn now
+        return kind
+
+    def _holds_resource(self, node: Node | None, state: State) -> bool:
+        """node mentions a name bound to a resource obtained in this function."""
+        return node is not None and any(
+            n.type == "identifier" and state.binds.get(text(n)) for n in walk(node))
+
+    def _closed_by_literal(self, name: str) -> bool:
+        """A func literal of the function closes name (a registered cleanup or a
+        deferred literal): whatever the name holds when it runs is closed there."""
+        body = fld(self.func, "body")
+        closers = {f"{name}.Close", f"{name}.Body.Close"}
+        return body is not None and any(
+            text(fld(call, "function")) in closers and inside(call, "func_literal", self.func)
+            for call in self.file.within("call_expression", body))
+
+    def _bound_kind(self, binding: Binding, state: State) -> str | None:
+        from leaklint.golang import summary
+
+        ids = [res for res, via in binding if via == "whole"]
+        if not ids:
+            return summary.FRESH
+        statuses = frozenset().union(*(state.status.get(r, frozenset()) for r in ids))
+        if statuses & LIVE:
+            return summary.FRESH
+        if statuses <= {NIL}:
+            return None
+        if any(self.resources[r].handed_over for r in ids):
+            return summary.FRESH  # given to code that may keep it open
+        return summary.CLOSED
+
+    def _assigned_call(self, name: str) -> Node | None:
+        """The call whose first result the function assigns to name, if any."""
+        body = fld(self.func, "body")
+        if body is None:
+            return None
+        for kind in ("short_var_declaration", "assignment_statement"):
+            for node in self.file.within(kind, body):
+                lhs = named_children(fld(node, "left"))
+                rhs = named_children(fld(node, "right"))
+                if lhs and len(rhs) == 1 and text(lhs[0]) == name:
+                    value = unparen(rhs[0])
+                    if value is not None and value.type == "call_expression":
+                        return value
+        return None
 
     def if_statement(self, stmt: Node, state: State) -> State:
         declared: dict[str, Binding | None] = {}
@@ -552,9 +685,11 @@ class FunctionFlow:
         self.frames.pop()
         closing = body.children[-1] if body is not None and body.children else stmt
         for cont_state, cont_node in frame.continues:
-            self.leak_loop_resources(cont_state, frame.first_resource, cont_node, "continue")
+            self.leak_loop_resources(cont_state, frame.first_resource, cont_node, "continue",
+                                     stmt)
         if end.reachable:
-            self.leak_loop_resources(end, frame.first_resource, closing, "end of loop iteration")
+            self.leak_loop_resources(end, frame.first_resource, closing,
+                                     "end of loop iteration", stmt)
         loop_back = merge(end, *[s for s, _ in frame.continues])
         after = merge(exit_state, *frame.breaks) if infinite else merge(
             exit_state, loop_back, *frame.breaks)
@@ -754,16 +889,19 @@ class FunctionFlow:
             current = state.status.get(res_id, frozenset())
             if effect == "compare":
                 continue
+            # The walk up to a nil guard goes last: on every path after the error check
+            # (most occurrences) it would cost the depth of the occurrence each time.
             premature = effect in ("use", "close", "drain", "helper") and not (
                 res.err and _passes_name(where, res.err))
             if premature and UNCHECKED in current and res.err is not None and (
-                    res.premature is None):
+                    res.premature is None) and not _nil_guarded(ident, self.up):
                 res.premature = where  # reported once; the err check still applies
             if effect == "close":
                 res.closes.append(where)
                 state.set(res_id, DONE)
             elif effect == "helper":  # a function that closes it (and may drain it first)
                 res.drained = True
+                res.helped = True
                 state.set(res_id, DONE)
             elif effect == "handover":
                 res.handed_over = True
@@ -849,6 +987,8 @@ class FunctionFlow:
         return callee.kind == "std" and (callee.pkg, callee.name) in OWNERSHIP_WRAPPERS
 
     def argument(self, call: Node, index: int, res: Resource, body: bool) -> str:
+        from leaklint.golang import summary  # summaries run this walk on the callee
+
         callee = self.r.callee(call, self.env, self.file)
         if self.r.closes_body(callee):
             return "helper"
@@ -863,70 +1003,13 @@ class FunctionFlow:
                 return "drain"
             return "use"
         if callee.info is not None and callee.index is not None:
-            if consumes(self.r, callee, index, res.kind if not body else "body",
-                        closes_only=self.closes_only):
+            if summary.consumes(self.r, callee, index, res.kind if not body else "body",
+                                closes_only=self.closes_only):
                 return "helper"
             return "drain" if body else "use"
         if self.closes_only:
             return "use"  # asking whether a helper closes: an unknown callee does not
         return "handover"  # outside the package and not the standard library: its job now
-
-
-def consumes(resolver: Resolver, callee: Callee, index: int, kind: str, depth: int = 0,
-             closes_only: bool = False) -> bool:
-    """Does a same-module function close or hand over its index-th parameter?
-    With closes_only, only a close counts (a deferred helper in a loop, LL202)."""
-    info = callee.info
-    if info is None or callee.index is None or depth > 3:
-        return False
-    key = f"consumes:{info.key}:{index}:{kind}:{closes_only}"
-    cache = callee.index.summaries
-    if key in cache:
-        return bool(cache[key])
-    cache[key] = False  # recursion guard
-    params = info.params
-    if index >= len(params):
-        if params and fld(info.node, "parameters") is not None:
-            index = len(params) - 1  # variadic
-        else:
-            return False
-    name, ptype = params[index]
-    if fld(info.node, "body") is None:
-        cache[key] = True  # an interface method: the implementation may keep or close it
-        return True
-    if not name or name == "_":
-        return False
-    res_kind = "response" if ptype == RESPONSE or kind == "response" else "conn"
-    if kind == "body":
-        res_kind = "conn"  # an io.ReadCloser parameter: Close() on it closes the body
-    sub_resolver = resolver if callee.index is resolver.index else Resolver(
-        callee.index, resolver.directory, resolver.models)
-    env = sub_resolver.env_for(info.node, info.file)
-    if ptype is not None and ptype.name in _BASIC_TYPES:
-        return False  # a string or a number carries no connection
-    flow = FunctionFlow(sub_resolver, info.file, info.node, env)
-    flow.closes_only = closes_only
-    probe = Resource(0, res_kind, name, None, info.node, "")
-    flow.resources.append(probe)
-    state = State(status={0: frozenset({OPEN})}, binds={name: frozenset({(0, "whole")})})
-    body = fld(info.node, "body")
-    result = False
-    if body is not None:
-        for n in identifiers(body, name):
-            if not _is_key(n):
-                effect, _ = flow.classify(n, "whole", probe)
-                if effect in (("close", "helper") if closes_only else (
-                        "close", "handover", "helper")):
-                    result = True
-                    break
-    del state
-    cache[key] = result
-    return result
-
-
-_BASIC_TYPES = {"string", "bool", "int", "int8", "int16", "int32", "int64", "uint", "uint8",
-                "uint16", "uint32", "uint64", "uintptr", "float32", "float64", "byte",
-                "rune", "error", "FileMode"}
 
 
 def _stored_in_field(rhs: Node, value: Node) -> bool:
@@ -950,6 +1033,37 @@ def _discarded(lit: Node) -> bool:
         return False
     targets = named_children(fld(stmt, "left"))
     return bool(targets) and all(text(t) == "_" for t in targets)
+
+
+def _nil_guarded(ident: Node, up: Callable[[Node], Node | None] = lambda n: n.parent) -> bool:
+    """The occurrence sits under `if x != nil` (or `x.Body != nil`, joined by &&) in its
+    own function: a deferred literal that looks before touching runs safely even when
+    it was registered before the error check."""
+    name = text(ident)
+    wanted = {name, name + ".Body"}
+    child, parent = ident, up(ident)
+    while parent is not None and parent.type not in ("func_literal", "function_declaration",
+                                                     "method_declaration"):
+        if parent.type == "if_statement" and fld(parent, "consequence") == child:
+            cond = fld(parent, "condition")
+            if cond is not None and b"||" not in (cond.text or b"") and any(
+                    _not_nil_test(n, wanted) for n in walk(cond)):
+                return True
+        child, parent = parent, up(parent)
+    return False
+
+
+
+def _not_nil_test(node: Node, names: set[str]) -> bool:
+    """`x != nil` (either way round) with x spelled as one of names."""
+    if node.type != "binary_expression" or text(fld(node, "operator")) != "!=":
+        return False
+    left, right = unparen(fld(node, "left")), unparen(fld(node, "right"))
+    if left is None or right is None:
+        return False
+    if left.type == "nil":
+        left, right = right, left
+    return right.type == "nil" and text(left) in names
 
 
 def _passes_name(call: Node, name: str) -> bool:

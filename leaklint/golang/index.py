@@ -115,6 +115,14 @@ class GoFile:
         self._calls = None
         self.memo = {}
 
+    def calls_named(self, name: str) -> list[Node]:
+        """The calls of the file whose called name (a plain or selected identifier) is
+        `name`, in source order."""
+        starts = {start for start, called, _path in self.call_names() if called == name}
+        if not starts:
+            return []
+        return [c for c in self.nodes("call_expression") if c.start_byte in starts]
+
     def call_names(self) -> list[tuple[int, str, str | None]]:
         """(start byte, called name, import path of its qualifier or None) for every
         call in the file, computed once: checks filter calls by name without resolving."""
@@ -201,9 +209,11 @@ _TOP_OTHER = re.compile(rb"\n(?:type|var)[ \t]+(\w+)")
 def declared_names(data: bytes) -> tuple[set[str], set[str], set[str]]:
     """Top-level names a file declares, read without parsing: (every name, function
     names whose signature mentions a response or connection, functions of a file that
-    may build a pool). Method names are keyed Recv.Name like FuncInfo.key."""
+    may build a pool). Method names are keyed Recv.Name like FuncInfo.key, except as
+    factories (a call names a method without its receiver type)."""
     names: set[str] = set()
     acquiring: set[str] = set()
+    pool_methods: set[str] = set()
     data = b"\n" + data
     # Found by regular expressions in C: a package can have hundreds of files pending.
     # (The signature, up to the body's brace, is looked at without being consumed: a
@@ -213,10 +223,14 @@ def declared_names(data: bytes) -> tuple[set[str], set[str], set[str]]:
         names.add(key)
         if b"Response" in signature or b"Conn" in signature:
             acquiring.add(key)
+        if recv and (b"Transport" in signature or b"Client" in signature):
+            pool_methods.add(func.decode("utf-8", "replace"))
     names.update(n.decode("utf-8", "replace") for n in _TOP_OTHER.findall(data))
     for group in _GROUP.finditer(data):
         names.update(n.decode("utf-8", "replace") for n in _GROUP_NAME.findall(group.group(1)))
-    factories = {n for n in names if "." not in n} if any(
+    # Methods count by name (calls name them without their receiver type) when their
+    # signature names a pool type: known before the file is parsed, like functions.
+    factories = {n for n in names if "." not in n} | pool_methods if any(
         h in data for h in FACTORY_HINTS) else set()
     return names, acquiring, factories
 

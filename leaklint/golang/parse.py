@@ -54,6 +54,17 @@ def walk(node: Node) -> Iterator[Node]:
                 break
 
 
+def inside(node: Node, kind: str, until: Node) -> bool:
+    """Whether an ancestor of node, below `until`, is of this kind (a loop, a func
+    literal...)."""
+    parent = node.parent
+    while parent is not None and parent != until:
+        if parent.type == kind:
+            return True
+        parent = parent.parent
+    return False
+
+
 def first_error(root: Node) -> Node | None:
     """The first ERROR or MISSING node in source order, found without recursion."""
     if not root.has_error:

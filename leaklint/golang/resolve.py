@@ -17,6 +17,7 @@ from leaklint.golang.types import (
     CONN_TYPES,
     FUNC,
     RESPONSE,
+    STD_FIELDS,
     STD_METHODS,
     STD_RESULTS,
     STD_VALUES,
@@ -225,6 +226,8 @@ class Resolver:
         return None
 
     def _field(self, owner: TypeRef, name: str) -> TypeRef | None:
+        if (owner, name) in STD_FIELDS:
+            return STD_FIELDS[(owner, name)]
         index = self._index_for(owner.pkg)
         if index is None:
             return None
@@ -251,11 +254,31 @@ class Resolver:
                     if f.root.start_byte <= call.start_byte < f.root.end_byte:
                         file_imports = f.imports
                 return type_from_node(args[0], file_imports, self.index.key)
+        if callee.kind == "closure" and not callee.name:
+            return self._literal_result(call)  # func() (*http.Response, error) {...}()
         if callee.receiver is not None:
             return STD_METHODS.get((callee.receiver, callee.name))
         if callee.kind in ("std", "third"):
             return STD_RESULTS.get((callee.pkg, callee.name))
         return None
+
+    def _literal_result(self, call: Node) -> TypeRef | None:
+        """The first result type of a func literal called where it is written."""
+        literal = unparen(field(call, "function"))
+        result = field(literal, "result") if literal is not None else None
+        if literal is None or result is None or literal.type != "func_literal":
+            return None
+        root = call
+        while root.parent is not None:
+            root = root.parent
+        file = next((f for f in self.index.files if f.root == root), None)
+        if file is None:
+            return None
+        if result.type == "parameter_list":
+            first = next((d for d in result.named_children
+                          if d.type == "parameter_declaration"), None)
+            result = field(first, "type") if first is not None else None
+        return type_from_node(result, file.imports, self.index.key)
 
     # ---- callees ------------------------------------------------------------------
 
@@ -324,8 +347,13 @@ class Resolver:
         result = self.result_type(callee, call)
         if result != RESPONSE and result not in CONN_TYPES:
             return None
-        if callee.info is not None and not returns_fresh(callee):
-            return None  # a getter such as `func (c *T) Conn() net.Conn { return c.conn }`
+        if callee.info is not None:
+            from leaklint.golang import summary  # summaries walk functions with this resolver
+
+            if summary.result(self, callee) != summary.FRESH:
+                # A getter (`func (c *T) Conn() net.Conn { return c.conn }`) or a helper
+                # that closed the body before handing the response back.
+                return None
         return "response" if result == RESPONSE else "conn"
 
     def closes_body(self, callee: Callee) -> bool:
@@ -335,52 +363,9 @@ class Resolver:
         return callee.kind in ("std", "builtin") and callee.name != "append"
 
 
-def returns_fresh(callee: Callee) -> bool:
-    """Does a package function hand its caller a resource it obtained itself (from a
-    call), rather than one it keeps (a field, a parameter, a package variable)?"""
-    info, index = callee.info, callee.index
-    if info is None or index is None:
-        return True
-    key = f"fresh:{info.key}"
-    if key in index.summaries:
-        return bool(index.summaries[key])
-    body = field(info.node, "body")
-    if body is None:  # an interface method: the implementation decides; assume fresh
-        index.summaries[key] = True
-        return True
-    from_calls: set[str] = set()
-    fresh = False
-    kinds = ("short_var_declaration", "assignment_statement", "return_statement")
-    for node in sorted((n for k in kinds for n in info.file.within(k, body)),
-                       key=lambda n: n.start_byte):
-        if node.type in ("short_var_declaration", "assignment_statement"):
-            rhs = named_children(field(node, "right"))
-            lhs = named_children(field(node, "left"))
-            if len(rhs) == 1 and unparen(rhs[0]) is not None and unparen(
-                    rhs[0]).type == "call_expression" and lhs:
-                from_calls.add(text(lhs[0]))
-        elif node.type == "return_statement":
-            values = [c for c in node.named_children if c.type != "comment"]
-            exprs = values[0].named_children if values and values[0].type == (
-                "expression_list") else values
-            first = unparen(exprs[0]) if exprs else None
-            if first is None:
-                fresh = True  # bare return of named results: assume obtained here
-            elif first.type == "call_expression":
-                fresh = True
-            elif first.type == "identifier" and text(first) in from_calls:
-                # A function that closes what it returns (defer resp.Body.Close(), then
-                # return resp for its headers) hands out nothing left to close.
-                name = first.text or b""
-                body_text = body.text or b""
-                if name + b".Body.Close()" not in body_text and (
-                        name + b".Close()" not in body_text):
-                    fresh = True
-    index.summaries[key] = fresh
-    return fresh
-
-
 def display_callee(call: Node) -> str:
     func = field(call, "function")
+    if unparen(func) is not None and unparen(func).type == "func_literal":
+        return "a func literal called in place"
     name = text(func)
     return name if len(name) <= 60 else name[:57] + "..."

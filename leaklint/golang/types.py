@@ -71,6 +71,10 @@ STD_RESULTS: dict[tuple[str, str], TypeRef] = {
     ("github.com/hashicorp/go-cleanhttp", "DefaultTransport"): TRANSPORT,
     ("github.com/hashicorp/go-cleanhttp", "DefaultPooledTransport"): TRANSPORT,
 }
+# Fields of standard types the rules follow: (type, field) -> field type.
+STD_FIELDS: dict[tuple[TypeRef, str], TypeRef] = {
+    (CLIENT, "Transport"): ROUND_TRIPPER,
+}
 # Methods of standard types: (type, method) -> first result type.
 STD_METHODS: dict[tuple[TypeRef, str], TypeRef] = {
     **{(CLIENT, m): RESPONSE for m in ("Do", "Get", "Head", "Post", "PostForm")},

@@ -23,6 +23,7 @@ from leaklint.golang.inert import reaching_imports
 from leaklint.golang.prefilter import GoChoice, GoIndex, GoPackageInfo, could_defer_close_in_loop
 from leaklint.model import FileResult
 from leaklint.sources import SourceFile
+from leaklint.suppress import UNUSED_RULE
 
 SUFFIXES = (".go",)
 
@@ -114,7 +115,7 @@ class _GoScans:
                 scanned = self.file(candidate.path if candidate else directory / name,
                                     prefix + name)
                 info.add_file(name, *_facts(scanned))
-                info.digests.append(name.encode() + b"\0" + (scanned.digest or b"?"))
+                info.digests.append(os.fsencode(name) + b"\0" + (scanned.digest or b"?"))
                 if not scanned.readable:
                     info.understood = False
                 if candidate is not None:
@@ -172,8 +173,11 @@ def plan(candidates: list[Candidate], planning: Planning) -> Iterator[tuple[Work
         analyse = only is None or any(c.path.name in only for c in files)
         if only is not None:
             size = sum(run_scans[name].size for name in run_scans if name in only)
+        # A file left out of the analysis is still read by the worker when LL001 runs:
+        # its suppression comments silence nothing, and that is what LL001 reports.
         text_files = frozenset(name for name, s in run_scans.items() if s.text) \
-            if only is not None or not analyse else frozenset()
+            if (only is not None or not analyse) and UNUSED_RULE not in ctx.enabled \
+            else frozenset()
         settled = not analyse and len(text_files) == len(files)
         detail = GoUnitPlan(only=only, loop_defer_only=choice.loop_only,
                             by_name=choice.by_name, text_files=text_files)
@@ -192,10 +196,10 @@ def _go_key(
     """Hash of the package's files, go.mod and every same-module package it imports
     (transitively): a change to any of them can change this package's results."""
     parts = [b"go", context, b"prefilter" if prefilter else b"all"]
-    parts += [c.display.encode() for c in files]  # findings carry these paths
+    parts += [os.fsencode(c.display) for c in files]  # findings carry these paths
     module = index.module(directory)
     if module is not None:
-        parts += [str(module.root).encode(), module.go_mod]
+        parts += [os.fsencode(module.root), module.go_mod]
     if index.incomplete(directory):
         return None  # it imports a package of the module that is not there (yet)
     members = []
@@ -203,7 +207,7 @@ def _go_key(
         if member not in package_digests:
             info = index.info(member)
             package_digests[member] = None if info is None else (digest(
-                b"\0".join([str(member).encode(), *info.digests])), info.understood)
+                b"\0".join([os.fsencode(member), *info.digests])), info.understood)
         found = package_digests[member]
         if found is None or (member != directory and not found[1]):
             return None  # a dependency we cannot read: never cached
@@ -251,15 +255,21 @@ def process(unit: WorkUnit, ctx: RunContext, out: UnitOutput) -> None:
                or c.path.name not in detail.text_files]
     sources = [s for c in to_read if (s := load(c, out.problems)) is not None]
     out.files_analysed += len(sources) + len(unit.files) - len(to_read)
-    if chosen is not None:
-        sources = [s for s in sources if s.path.name in chosen]
-    if sources and unit.analyse:
-        by_display = {s.display: s for s in sources}
+    finished: set[str] = set()
+    analysed = sources if chosen is None else [s for s in sources if s.path.name in chosen]
+    if analysed and unit.analyse:
+        by_display = {s.display: s for s in analysed}
+        unit_ctx = ctx
         if detail.loop_defer_only or detail.by_name:
-            ctx = dataclasses.replace(ctx, loop_defer_only=detail.loop_defer_only,
-                                      by_name=detail.by_name)
-        for result in _safe_go(sources, ctx):
-            out.finish(result, by_display.get(result.path), ctx)
+            unit_ctx = dataclasses.replace(ctx, loop_defer_only=detail.loop_defer_only,
+                                           by_name=detail.by_name)
+        for result in _safe_go(analysed, unit_ctx):
+            out.finish(result, by_display.get(result.path), unit_ctx)
+            finished.add(result.path)
+    if UNUSED_RULE in ctx.enabled:  # the files with no result: no finding to suppress
+        for source in sources:
+            if source.display not in finished:
+                out.finish(FileResult(source.display), source, ctx)
     # Parsed Go packages sit in reference cycles; a Python file's libcst tree is
     # freed by reference counting, and collecting after it only cost time.
     memory.after_unit(unit.size)
@@ -268,3 +278,10 @@ def process(unit: WorkUnit, ctx: RunContext, out: UnitOutput) -> None:
 def preload() -> None:
     """Import the parser before a pool forks (not once per worker)."""
     import leaklint.golang.analysis  # noqa: F401
+
+
+def parses(text: str) -> bool:
+    """Does the text parse as Go (the fixer's check that a rewrite is still Go)?"""
+    from leaklint.golang.parse import parse
+
+    return not parse(text.encode("utf-8")).root_node.has_error

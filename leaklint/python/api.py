@@ -117,3 +117,10 @@ class Client:
     library: str
     name: str
     has_default_timeout: bool = False
+    # The construction was seen (a call in this file), so what it did not set is known
+    # unset; False for a client known only by an annotation.
+    seen_built: bool = True
+    # A connection class that installs its own (caller-made) socket or socket factory.
+    own_socket: bool = False
+    # Request methods rebound to a partial with timeout= (`s.get = partial(s.get, ...)`).
+    bounded_methods: frozenset[str] = frozenset()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import libcst as cst
 
 MISSING = object()
@@ -49,12 +51,38 @@ def dict_has(literal: cst.Dict, name: str) -> bool:
     return False
 
 
-def offline_url(call: cst.Call) -> bool:
-    """urlopen("data:...") or urlopen("file:..."): a literal URL that opens no socket."""
+def offline_url(call: cst.Call,
+                bindings: Callable[[cst.BaseExpression], list | None] | None = None) -> bool:
+    """urlopen("data:...") or urlopen("file:..."): a URL that opens no socket. Its text
+    may start a format (`"file://%s" % path`, f"file://{path}", `"file:" + path`), or
+    be a name whose every binding (`bindings` finds them, None when unsure) is one."""
     first = call.args[0].value if call.args and call.args[0].keyword is None else None
-    if isinstance(first, cst.SimpleString) and isinstance(first.evaluated_value, str):
-        return first.evaluated_value.lower().startswith(("data:", "file:"))
-    return False
+    if first is None:
+        return False
+    if _literal_prefix(first) is not None:
+        return _offline_text(_literal_prefix(first))
+    values = bindings(first) if bindings is not None else None
+    return bool(values) and all(_offline_text(_literal_prefix(v)) for v in values)
+
+
+def _offline_text(text: str | None) -> bool:
+    return text is not None and text.lower().startswith(("data:", "file:"))
+
+
+def _literal_prefix(expr: cst.BaseExpression) -> str | None:
+    """The literal text a string expression starts with, if it starts with one."""
+    if isinstance(expr, cst.SimpleString):
+        value = expr.evaluated_value
+        return value if isinstance(value, str) else None
+    if isinstance(expr, cst.FormattedString):
+        head = expr.parts[0] if expr.parts else None
+        return head.value if isinstance(head, cst.FormattedStringText) else None
+    if isinstance(expr, cst.ConcatenatedString):
+        return _literal_prefix(expr.left)
+    if isinstance(expr, cst.BinaryOperation) and isinstance(
+            expr.operator, (cst.Add, cst.Modulo)):
+        return _literal_prefix(expr.left)
+    return None
 
 
 def is_none(node: object) -> bool:

@@ -141,6 +141,9 @@ class _Collector:
         self.imports: dict[Owner, dict[str, set[str]]] = defaultdict(
             lambda: defaultdict(set))
         self.module_defs: set[str] = set()
+        # Module-level `Name = dotted.name` (`HTTPSConnection = http.client.HTTPSConnection`):
+        # the name denotes what the dotted name denotes.
+        self.aliases: list[tuple[str, str]] = []
         # (node, dotted name, owners innermost first): resolved once every import is seen.
         self.pending: list[tuple[cst.CSTNode, str, tuple[Owner, ...]]] = []
         # Calls, returns, definitions in pre-order, outside f-strings (leaklint.python.
@@ -167,6 +170,8 @@ class _Collector:
             return
         if isinstance(node, _BINDS):
             facts.binds[self._owner].append(node)
+            if kind is cst.Assign and not self._functions and not self._class_depth:
+                self._module_alias(node)  # type: ignore[arg-type]
         leave = self._enter(node, kind)
         for name in _child_fields(kind):
             value = getattr(node, name)
@@ -240,7 +245,25 @@ class _Collector:
             owners = (*reversed(self._functions), None)
             self.pending.append((node, name, owners))
 
+    def _module_alias(self, node: cst.Assign) -> None:
+        if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
+            return
+        value = dotted(node.value) if isinstance(node.value, cst.Attribute) else None
+        if value is not None:
+            self.aliases.append((node.targets[0].target.value, value))
+
+    def _resolve_aliases(self) -> None:
+        """Bind each alias of an imported name in the module's table, as an import
+        would (an alias of an alias too: in source order, which is how they run)."""
+        table = self.imports[None]
+        for target, value in self.aliases:
+            head, _, rest = value.partition(".")
+            found = table.get(head)
+            if found and target not in table:
+                table[target] = {f"{t}.{rest}" for t in found}
+
     def resolve_names(self) -> None:
+        self._resolve_aliases()
         for node, name, owners in self.pending:
             head, _, rest = name.partition(".")
             for owner in owners:

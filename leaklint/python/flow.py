@@ -49,6 +49,9 @@ class Ownership:
     fn: Function
     leaks: list[cst.CSTNode] = field(default_factory=list)  # Return nodes
     leaks_at_end: bool = False
+    # Statements that bind the variable again while it may still hold an open resource:
+    # the first one is lost (also the acquisition itself, run again by a loop).
+    overwritten: list[cst.CSTNode] = field(default_factory=list)
     handed_over: bool = False
     _protected: int = 0  # depth of try blocks whose finally closes the variable
 
@@ -185,6 +188,7 @@ class Ownership:
         if isinstance(small, cst.Raise):
             return None  # an exception ends the path; the caller never sees the object
         if small is self.acquire:
+            self._overwrite(small, state)
             return OPEN
         if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
             value = small.value
@@ -192,9 +196,29 @@ class Ownership:
                 state = self._apply(value, state, value=True)
             rebinds = any(self._is_var(t) for t in _assign_targets(small))
             if rebinds:
+                self._overwrite(small, state)
                 return _unset(state) if "O" not in state else UNSET | (state - OPEN)
             return self._apply_targets(small, state)
         return self._apply(small, state)
+
+    def _overwrite(self, small: cst.CSTNode, state: State) -> None:
+        """Binding the variable while it may hold an open resource loses that one
+        (AugAssign only updates it in place)."""
+        if "O" in state and not self._protected and not isinstance(small, cst.AugAssign) \
+                and small not in self.overwritten and not self._after_failed_acquire(small):
+            self.overwritten.append(small)
+
+    def _after_failed_acquire(self, small: cst.CSTNode) -> bool:
+        """In a handler of the try that acquires, the acquisition most likely is what
+        raised: nothing was bound, so binding the name loses nothing."""
+        handler = self.facts.enclosing(small, (cst.ExceptHandler, cst.ExceptStarHandler))
+        while handler is not None:
+            owner = self.facts.parents.get(handler)
+            if isinstance(owner, (cst.Try, cst.TryStar)) \
+                    and self.facts.inside(self.acquire, owner.body):
+                return True
+            handler = self.facts.enclosing(handler, (cst.ExceptHandler, cst.ExceptStarHandler))
+        return False
 
     def _apply_targets(self, small: cst.CSTNode, state: State) -> State:
         # `self.x = v` and `d[k] = v` are stores; the target side never releases.

@@ -8,6 +8,7 @@ A bare method name (`x.get(...)` on an unknown `x`) never matches.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -45,6 +46,23 @@ class Env:
     partials: dict[str, Partial] = field(default_factory=dict)
     dicts: dict[str, cst.Dict] = field(default_factory=dict)
     assigned: set[str] = field(default_factory=set)
+
+
+def _sets_timeout(call: cst.Call, position: int | None = None) -> bool:
+    """The call passes `timeout=` (not None; also as positional argument `position`),
+    or *args/**kwargs that may hold one."""
+    plain = [a for a in call.args if a.keyword is None and not a.star]
+    if position is not None and len(plain) > position:
+        return not (isinstance(plain[position].value, cst.Name)
+                    and plain[position].value.value == "None")
+    for arg in call.args:
+        if arg.star == "*" and position is not None:
+            return True
+        if arg.star == "**":
+            return True
+        if arg.keyword is not None and arg.keyword.value == "timeout":
+            return not (isinstance(arg.value, cst.Name) and arg.value.value == "None")
+    return False
 
 
 def dotted(node: cst.BaseExpression) -> str | None:
@@ -101,11 +119,29 @@ class Resolver:
                     overrides = any(
                         isinstance(s, cst.FunctionDef) and s.name.value in ("request", "send")
                         for s in cls.body.body
-                    )
+                    ) or self._rebinds_request(cls)
                     self.client_classes[cls.name.value] = Client(
                         client.library, client.name,
-                        client.has_default_timeout or overrides,
+                        client.has_default_timeout or overrides or (
+                            client.library in _TIMEOUT_AT_CONSTRUCTION
+                            and _init_sets_timeout(cls)),
+                        own_socket=client.own_socket or (
+                            client.library == api.HTTP_CLIENT and _makes_own_socket(cls)),
                     )
+
+    def _rebinds_request(self, cls: cst.ClassDef) -> bool:
+        """`self.request = functools.partial(self.request, timeout=T)` in a method."""
+        for stmt in cls.body.body:
+            if not isinstance(stmt, cst.FunctionDef):
+                continue
+            for node in walk(stmt.body):
+                if isinstance(node, cst.Assign) and self._bounding_partial(node.value) \
+                        and any(isinstance(t.target, cst.Attribute)
+                                and t.target.attr.value == "request"
+                                and isinstance(t.target.value, cst.Name)
+                                and t.target.value.value == "self" for t in node.targets):
+                    return True
+        return False
 
     def _ctor_by_names(self, names: frozenset[str]) -> Client | None:
         for name in names:
@@ -120,7 +156,13 @@ class Resolver:
         return None
 
     def constructor(self, call: cst.Call) -> Client | None:
-        return self._ctor_by_names(self.facts.names(call.func))
+        client = self._ctor_by_names(self.facts.names(call.func))
+        if client is not None and client.library == api.URLLIB3 \
+                and not client.has_default_timeout \
+                and _sets_timeout(call, 2 if client.name.endswith("ConnectionPool") else None):
+            # A pool built with a timeout applies it to every request it makes.
+            client = dataclasses.replace(client, has_default_timeout=True)
+        return client
 
     def _wrappers(self) -> bool:
         """Module-level functions that return a freshly built client are constructors
@@ -198,7 +240,7 @@ class Resolver:
         for node in walk(annotation):
             client = self._ctor_by_names(self.facts.names(node))
             if client is not None:
-                return client
+                return dataclasses.replace(client, seen_built=False)
         return None
 
     def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression, env: Env,
@@ -217,12 +259,43 @@ class Resolver:
                 partial = self._partial(value)
                 if partial is not None:
                     env.partials[name] = partial
+        elif isinstance(target, cst.Attribute) and self._bounding_partial(value):
+            self._bound_by_partial(target.value, target.attr.value, env, fn)
         elif (isinstance(target, cst.Attribute) and fn is not None
               and isinstance(target.value, cst.Name) and target.value.value in ("self", "cls")):
                 client = self.client_of(value, fn)
                 cls = self.facts.enclosing(fn, (cst.ClassDef,))
                 if client is not None and isinstance(cls, cst.ClassDef):
                     self.class_env.setdefault(cls, Env()).clients[target.attr.value] = client
+
+    def _bounding_partial(self, value: cst.BaseExpression) -> bool:
+        """`functools.partial(x.request, timeout=T)` with T not None."""
+        if not (isinstance(value, cst.Call) and self.facts.names(value.func) & api.PARTIAL):
+            return False
+        return any(a.keyword is not None and a.keyword.value == "timeout"
+                   and not (isinstance(a.value, cst.Name) and a.value.value == "None")
+                   for a in value.args)
+
+    def _bound_by_partial(self, receiver: cst.BaseExpression, method: str, env: Env,
+                          fn: Function | None) -> None:
+        """`s.request = partial(s.request, timeout=T)`: every verb goes through
+        request(), so the client now has a default timeout; `s.get = partial(s.get,
+        timeout=T)` bounds that verb only."""
+        client = self.client_of(receiver, fn)
+        if client is None:
+            return
+        if method == "request":
+            bounded = dataclasses.replace(client, has_default_timeout=True)
+        else:
+            bounded = dataclasses.replace(
+                client, bounded_methods=client.bounded_methods | {method})
+        if isinstance(receiver, cst.Name):
+            env.clients[receiver.value] = bounded
+        elif isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name) \
+                and receiver.value.value in ("self", "cls") and fn is not None:
+            cls = self.facts.enclosing(fn, (cst.ClassDef,))
+            if isinstance(cls, cst.ClassDef):
+                self.class_env.setdefault(cls, Env()).clients[receiver.attr.value] = bounded
 
     def _partial(self, call: cst.Call) -> Partial | None:
         if not call.args or call.args[0].keyword is not None:
@@ -241,14 +314,50 @@ class Resolver:
         expr = unwrap(expr)
         if isinstance(expr, cst.Call):
             return self.constructor(expr)
+        if isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or):
+            return self._fallback(expr.left, expr.right, fn)
+        if isinstance(expr, cst.IfExp):
+            return self._fallback(expr.body, expr.orelse, fn)
         if isinstance(expr, cst.Name):
-            return self._lookup(expr.value, fn, "clients")
+            found = self._lookup(expr.value, fn, "clients")
+            return found if found is not None else self._self_client(expr.value, fn)
         if (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)
                 and expr.value.value in ("self", "cls") and fn is not None):
                 cls = self.facts.enclosing(fn, (cst.ClassDef,))
                 env = self.class_env.get(cls) if isinstance(cls, cst.ClassDef) else None
                 return env.clients.get(expr.attr.value) if env else None
         return None
+
+    def _fallback(self, first: cst.BaseExpression, second: cst.BaseExpression,
+                  fn: Function | None) -> Client | None:
+        """`session or requests.Session()`, `s if s is not None else Session()`: the
+        value is the given client or one of the same kind built in its place, as when
+        the fallback is assigned in an `if`. What the given one set is not known."""
+        known = [c for c in (self.client_of(first, fn), self.client_of(second, fn))
+                 if c is not None]
+        if not known:
+            return None
+        if len(known) == 1:
+            return dataclasses.replace(known[0], seen_built=False)
+        return known[0]
+
+    def _self_client(self, name: str, fn: Function | None) -> Client | None:
+        """The first parameter of a plain method of a client subclass is the client
+        itself: `self.get(...)` in `class API(requests.Session)` sends a request."""
+        if fn is None or any(
+                (dotted(d.decorator) or "").rsplit(".", 1)[-1] in ("staticmethod", "classmethod")
+                for d in fn.decorators):
+            return None
+        params = (*fn.params.posonly_params, *fn.params.params)
+        if not params or params[0].name.value != name:
+            return None
+        block = self.facts.parents.get(fn)
+        cls = self.facts.parents.get(block) if block is not None else None
+        if not isinstance(cls, cst.ClassDef) or cls.name.value not in self.client_classes:
+            return None
+        if name in self.env(fn).assigned:
+            return None  # rebound: no longer the instance
+        return dataclasses.replace(self.client_classes[cls.name.value], seen_built=False)
 
     def _lookup(self, name: str, fn: Function | None, table: str):
         scope: Function | None = fn
@@ -292,6 +401,43 @@ class Resolver:
             if client is not None and method in api.CLIENT_REQUEST_METHODS[client.library]:
                 return Request(client.library, method, f"{client.name}.{method}", client)
         return None
+
+
+# Libraries whose timeout can only be given when the client is built (a Session takes
+# it per request; a urllib3 pool takes it on the request too).
+_TIMEOUT_AT_CONSTRUCTION = frozenset({api.HTTP_CLIENT})
+
+
+def _init_sets_timeout(cls: cst.ClassDef) -> bool:
+    """The subclass's own `__init__` takes a `timeout` whose default is a bound, so a
+    caller that passes none still gets one."""
+    init = next((s for s in cls.body.body
+                 if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"), None)
+    if init is None:
+        return False
+    params = (*init.params.posonly_params, *init.params.params, *init.params.kwonly_params)
+    for param in params:
+        if param.name.value == "timeout":
+            default = param.default
+            return default is not None and not (
+                isinstance(default, cst.Name) and default.value == "None")
+    return False
+
+
+def _makes_own_socket(cls: cst.ClassDef) -> bool:
+    """A connection class whose `__init__` installs its own socket or socket factory
+    (`self.sock = ...`, `self._create_connection = ...`): what the caller passes as
+    timeout does not decide how that socket behaves."""
+    from leaklint.python.owner import INJECTED
+
+    init = next((s for s in cls.body.body
+                 if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"), None)
+    if init is None:
+        return False
+    return any(isinstance(node, cst.AssignTarget) and isinstance(node.target, cst.Attribute)
+               and node.target.attr.value in INJECTED
+               and isinstance(node.target.value, cst.Name) and node.target.value.value == "self"
+               for node in walk(init.body))
 
 
 def unwrap(expr: cst.BaseExpression) -> cst.BaseExpression:

@@ -56,7 +56,7 @@ def leaks(analysis, fn, result: Fate, closers, readers) -> Ownership | None:
     flow = Ownership(result.var or "", result.statement, closers, readers,  # type: ignore[arg-type]
                      analysis.facts, fn)
     flow.run(fn.body.body)
-    if flow.leaks or flow.leaks_at_end:
+    if flow.leaks or flow.leaks_at_end or flow.overwritten:
         return flow
     return None
 
@@ -64,6 +64,8 @@ def leaks(analysis, fn, result: Fate, closers, readers) -> Ownership | None:
 def where(analysis, flow: Ownership) -> str:
     if flow.leaks:
         return f" (leaks at the return on line {analysis.line(flow.leaks[0])})"
+    if flow.overwritten:
+        return f" (lost when it is bound again on line {analysis.line(flow.overwritten[0])})"
     return ""
 
 
@@ -71,6 +73,8 @@ def related(analysis, fn, flow: Ownership):
     from leaklint.model import Related
 
     out = [Related(analysis.span(r), "leaks at this return") for r in flow.leaks]
+    out += [Related(analysis.span(r), "the open one is lost when this binds it again")
+            for r in flow.overwritten]
     if flow.leaks_at_end:
         end = analysis.facts.positions[fn].end
         span = analysis.file.lines.span_from_chars(end.line, 0, end.line, 0)
@@ -78,37 +82,75 @@ def related(analysis, fn, flow: Ownership):
     return tuple(out)
 
 
+# `conn.sock = s` hands the connection a socket; `conn._create_connection = f` hands it
+# the function that makes one.
+INJECTED = frozenset({"sock", "_create_connection"})
+
+
 def injects_socket(analysis, fn, var: str | None) -> bool:
-    """`conn.sock = ...`: an http.client connection given a socket the caller owns
-    never connects (so neither its timeout nor its closing is about a socket of its own)."""
+    """`conn.sock = ...` / `conn._create_connection = ...`: an http.client connection
+    whose socket (or socket factory) the caller supplies makes no socket of its own (so
+    neither its timeout nor its closing is about a socket of its own)."""
     if fn is None or var is None:
         return False
-    for name in analysis.facts.uses(fn, var):
-        parent = analysis.parent(name)
-        if isinstance(parent, cst.Attribute) and parent.value is name \
-                and parent.attr.value == "sock" \
-                and isinstance(analysis.parent(parent), cst.AssignTarget):
+    return any(_injected_into(analysis, name) for name in analysis.facts.uses(fn, var))
+
+
+def injects_socket_into_attribute(analysis, fn, attr: str) -> bool:
+    """The same for a connection held in `self.<attr>`: `self.conn.sock = ...`."""
+    if fn is None:
+        return False
+    for name in analysis.facts.uses(fn, "self"):
+        holder = analysis.parent(name)
+        if isinstance(holder, cst.Attribute) and holder.value is name \
+                and holder.attr.value == attr and _injected_into(analysis, holder):
             return True
     return False
+
+
+def _injected_into(analysis, node: cst.CSTNode) -> bool:
+    parent = analysis.parent(node)
+    return isinstance(parent, cst.Attribute) and parent.value is node \
+        and parent.attr.value in INJECTED \
+        and isinstance(analysis.parent(parent), cst.AssignTarget)
 
 
 # http.client opens its socket on the first of these; before that there is nothing to close.
 _CONNECTING = frozenset({"request", "connect", "putrequest", "endheaders", "send"})
 
 
-def connects(analysis, fn, var: str | None) -> bool:
-    """Does the function make this http.client connection open a socket of its own? Not
-    when it never sends, nor when it hands the connection a caller-owned socket."""
+# Builtins that only look at an object (not getattr: it hands out its methods).
+_INSPECTING = frozenset({"isinstance", "id", "repr", "str", "type", "print", "hash", "bool"})
+
+
+def _looked_at(analysis, parent: cst.CSTNode) -> bool:
+    """Compared (`s == other`, `s is None`) or given to a builtin that only inspects it
+    (`isinstance(s, ...)`, `repr(s)`): nothing there can send a request through it."""
+    if isinstance(parent, (cst.Comparison, cst.ComparisonTarget)):
+        return True
+    if isinstance(parent, cst.Arg) and parent.keyword is None:
+        call = analysis.parent(parent)
+        return isinstance(call, cst.Call) and isinstance(call.func, cst.Name) \
+            and call.func.value in _INSPECTING
+    return False
+
+
+def connects(analysis, fn, var: str | None,
+             methods: frozenset[str] = _CONNECTING) -> bool:
+    """Does the function make this client open a socket of its own? Not when it never
+    calls one of `methods` on it (a Session used only for prepare_request or
+    merge_environment_settings sends nothing) and never passes it on, nor when it hands
+    an http.client connection a caller-owned socket."""
     if fn is None or var is None:
         return True
     if injects_socket(analysis, fn, var):
         return False
     for name in analysis.facts.uses(fn, var):
         parent = analysis.parent(name)
-        if isinstance(parent, cst.AssignTarget):
+        if isinstance(parent, cst.AssignTarget) or _looked_at(analysis, parent):
             continue
         if not isinstance(parent, cst.Attribute) or parent.value is not name:
             return True  # passed somewhere: it may be used to connect there
-        if parent.attr.value in _CONNECTING:
+        if parent.attr.value in methods:
             return True
     return False

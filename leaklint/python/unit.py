@@ -10,11 +10,11 @@ from leaklint.context import RunContext
 from leaklint.engine.discovery import Candidate
 from leaklint.engine.guard import AnalysisCrashed, call_guarded
 from leaklint.engine.plan import Planning, WorkUnit, scan_file
-from leaklint.engine.refusal import too_deep
+from leaklint.engine.refusal import refused_encoding, too_deep
 from leaklint.engine.units import UnitOutput, crashed, load
 from leaklint.model import FileResult
 from leaklint.python.prefilter import mentions_api
-from leaklint.sources import SourceFile
+from leaklint.sources import RefusedEncoding, SourceFile
 
 SUFFIXES = (".py", ".pyi")
 
@@ -29,7 +29,7 @@ def plan(candidates: list[Candidate], planning: Planning) -> Iterator[tuple[Work
         key, cached = None, None
         if planning.cache is not None and scanned.digest is not None:
             key, cached = planning.cached(
-                [b"python", planning.context, candidate.display.encode(), scanned.digest])
+                [b"python", planning.context, os.fsencode(candidate.display), scanned.digest])
         yield WorkUnit("python", (candidate,), size=scanned.size, key=key), cached
 
 
@@ -54,7 +54,13 @@ def _safe_python(source: SourceFile, ctx: RunContext) -> FileResult:
 
 
 def process(unit: WorkUnit, ctx: RunContext, out: UnitOutput) -> None:
-    source = load(unit.files[0], out.problems)
+    candidate = unit.files[0]
+    try:
+        source = load(candidate, out.problems)
+    except RefusedEncoding as exc:  # Python would not run it: LL000, not a silent skip
+        out.files_analysed += 1
+        out.finish(refused_encoding(candidate.path, candidate.display, exc, ctx), None, ctx)
+        return
     if source is not None:
         out.files_analysed += 1
         out.finish(_safe_python(source, ctx), source, ctx)
@@ -63,3 +69,17 @@ def process(unit: WorkUnit, ctx: RunContext, out: UnitOutput) -> None:
 def preload() -> None:
     """Import the parser before a pool forks (not once per worker)."""
     import leaklint.python.analysis  # noqa: F401
+
+
+def parses(text: str) -> bool:
+    """Does the text parse as Python (the fixer's check)? Parsing only: nothing runs."""
+    import ast
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True

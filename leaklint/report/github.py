@@ -7,6 +7,7 @@ from pathlib import Path
 from leaklint import catalogue
 from leaklint.ci.fingerprint import stable_path
 from leaklint.model import Finding
+from leaklint.report.names import as_text
 
 _COMMAND = {"error": "error", "warning": "warning", "note": "notice"}
 
@@ -29,7 +30,7 @@ def render(findings: list[Finding], base: Path | None = None) -> str:
         props = ",".join(
             f"{k}={escape_property(str(v))}"
             for k, v in (
-                ("file", path),
+                ("file", as_text(path)),
                 ("line", f.span.line),
                 ("endLine", f.span.end_line),
                 ("col", f.span.column),

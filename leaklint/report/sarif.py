@@ -15,6 +15,7 @@ from leaklint.catalogue import Rule
 from leaklint.ci.fingerprint import KEY, for_run, repo_path, repository_root
 from leaklint.docs import render_rule_markdown
 from leaklint.model import FileProblem, Finding, Span
+from leaklint.report.names import shown
 
 __all__ = ["render", "repository_root"]
 
@@ -38,6 +39,10 @@ NOTIFICATIONS = {
     "skipped": (
         "LLN003", "file-skipped", "A file was skipped.",
         "leaklint did not analyse this file; the message gives the reason.",
+    ),
+    "notice": (
+        "LLN004", "directory-alias", "A symlinked directory was analysed once, at its target.",
+        "Nothing was left out: the link leads to a directory analysed under its own path.",
     ),
 }
 
@@ -63,7 +68,7 @@ def artifact_location(path: str, base: Path) -> dict:
             rel = Path(os.path.relpath(os.path.realpath(path), base)).as_posix()
         except ValueError:  # another drive on Windows: nothing relative exists
             return {"uri": Path(os.path.realpath(path)).as_uri()}
-    return {"uri": quote(rel, safe="/"), "uriBaseId": SRCROOT}
+    return {"uri": quote(os.fsencode(rel), safe="/"), "uriBaseId": SRCROOT}
 
 
 def _base_uri(base: Path) -> str:
@@ -92,7 +97,7 @@ def rule_descriptor(rule: Rule) -> dict:
 def _help_markdown(rule: Rule) -> str:
     """The rule's documentation page, without its generated-file comment."""
     page = render_rule_markdown(rule)
-    return "\n".join(line for line in page.splitlines() if not line.startswith("<!--"))
+    return "\n".join(line for line in page.split("\n") if not line.startswith("<!--"))
 
 
 def region(span: Span) -> dict:
@@ -131,7 +136,7 @@ def _with_links(message: str, related: list[str]) -> str:
     return f"{_escape_link_text(message)}. See {links}."
 
 
-def _result(f: Finding, art: dict, fingerprint: str, index: int) -> dict:
+def _result(f: Finding, art: dict, fingerprint: str, index: int, base: Path) -> dict:
     rule = catalogue.rule(f.rule_id)
     result: dict = {
         "ruleId": f.rule_id,
@@ -144,7 +149,8 @@ def _result(f: Finding, art: dict, fingerprint: str, index: int) -> dict:
     related = list(f.related[:MAX_RELATED])
     if related:
         result["relatedLocations"] = [
-            _location(art, r.span, r.message or "related location", i + 1)
+            _location(art if r.path is None else artifact_location(r.path, base), r.span,
+                      r.message or "related location", i + 1)
             for i, r in enumerate(related)
         ]
         result["message"] = {"text": _with_links(f.message, [r.message or "here"
@@ -168,8 +174,10 @@ def _result(f: Finding, art: dict, fingerprint: str, index: int) -> dict:
             })
         result["codeFlows"] = flows
     if f.fix is not None and f.fix.edits:
+        safety = "safe" if f.fix.safe else "unsafe"
         result["fixes"] = [{
-            "description": {"text": f.fix.description},
+            "description": {"text": f"{safety.capitalize()} fix: {f.fix.description}"},
+            "properties": {"applicability": safety},
             "artifactChanges": [{
                 "artifactLocation": dict(art),
                 "replacements": [
@@ -196,8 +204,8 @@ def _notification(p: FileProblem, base: Path) -> dict:
     desc_id = NOTIFICATIONS.get(p.kind, NOTIFICATIONS["skipped"])[0]
     return {
         # Unreadable files were not analysed at all: results are incomplete.
-        "level": "error" if p.kind == "unreadable" else "warning",
-        "message": {"text": f"{p.path}: {p.reason}"},
+        "level": {"unreadable": "error", "notice": "note"}.get(p.kind, "warning"),
+        "message": {"text": f"{shown(p.path)}: {p.reason}"},
         "descriptor": {"id": desc_id},
         "locations": [{"physicalLocation": {"artifactLocation": artifact_location(p.path,
                                                                                   base)}}],
@@ -235,7 +243,7 @@ def build(
         prints = for_run(findings, base)
     findings, prints = _cap(findings, prints, warn)
     results = [
-        _result(f, artifact_location(f.path, base), fp, index[f.rule_id])
+        _result(f, artifact_location(f.path, base), fp, index[f.rule_id], base)
         for f, fp in zip(findings, prints, strict=True)
     ]
     notes = [_notification(p, base) for p in problems]
@@ -251,8 +259,8 @@ def build(
                     {"id": i, "name": n, "shortDescription": {"text": short},
                      "fullDescription": {"text": f"{short} {advice}"},
                      "help": {"text": advice},
-                     "defaultConfiguration": {"level": "error" if i == "LLN001"
-                                              else "warning"}}
+                     "defaultConfiguration": {"level": {"LLN001": "error", "LLN004": "note"}
+                                              .get(i, "warning")}}
                     for i, n, short, advice in NOTIFICATIONS.values()
                 ],
             }

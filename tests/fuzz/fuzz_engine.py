@@ -6,6 +6,8 @@ Runs the hypothesis properties of tests/test_properties.py with many more exampl
 rounds with fresh seeds until the time is up, plus two properties only worth fuzzing:
 the guarded runner never reports an internal error, and bracket soup up to a few hundred
 levels deep is handled (analysed, or refused as too deep) without crashing the process.
+The generated text holds form feeds and Unicode line separators (props.SEPARATORS), and
+"names" runs the file-name round trip on many more names.
 Prints examples run and failures per property; with --save, each failing input is written
 to DIR so it can become a regression fixture (fixtures/regressions/).
 """
@@ -150,6 +152,34 @@ def guarded():
     return prop
 
 
+def names():
+    """Any file name (bytes that are not UTF-8, quotes, controls, line separators) is
+    analysed under its own name and shown in every report in a form that gives it back."""
+    import os
+    import tempfile
+
+    @given(stem=props.NAMES, suffix=st.sampled_from([".go", ".py"]))
+    def prop(stem: bytes, suffix: str) -> None:
+        name = stem + suffix.encode()
+
+        def check() -> None:
+            with tempfile.TemporaryDirectory() as tmp:
+                directory = Path(tmp)
+                with open(os.path.join(os.fsencode(directory), name), "w",
+                          encoding="utf-8") as fh:
+                    fh.write(props.LEAKS[suffix])
+                cwd = os.getcwd()
+                os.chdir(directory)
+                try:
+                    props._round_trip(name, suffix, directory)
+                finally:
+                    os.chdir(cwd)
+
+        _checked("names", suffix, name, check)
+
+    return prop
+
+
 PROPERTIES = {
     "arbitrary.go": lambda: arbitrary(".go"),
     "arbitrary.py": lambda: arbitrary(".py"),
@@ -157,6 +187,7 @@ PROPERTIES = {
     "soup.go": lambda: soup(".go"),
     "soup.py": lambda: soup(".py"),
     "guarded": guarded,
+    "names": names,
 }
 
 

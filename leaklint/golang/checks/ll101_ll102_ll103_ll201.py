@@ -8,7 +8,7 @@ import bisect
 from tree_sitter import Node
 
 from leaklint.golang.context import GoCheckContext
-from leaklint.golang.fixes import defer_after_check
+from leaklint.golang.fixes import close_response, defer_after_check
 from leaklint.golang.flow import FunctionFlow, Resource
 from leaklint.golang.parse import field
 from leaklint.golang.resolve import Env
@@ -21,6 +21,7 @@ _EXIT_TEXT = {
     "continue": "leaks at this continue",
     "end of loop iteration": "leaks at the end of each loop iteration",
     "overwritten": "leaks when the variable is overwritten here",
+    "body replaced": "leaks when its Body is replaced here",
     "result discarded": "the result is discarded",
 }
 
@@ -147,8 +148,14 @@ def _report(ctx: GoCheckContext, res: Resource) -> None:
         if res.var == "the response" and first_label != "result discarded":
             where = f" (the result is discarded; it leaks at line {line})"
         related = tuple(ctx.related(node, _EXIT_TEXT[label]) for node, label in exits[:50])
+        fix = None
+        if rule == "LL101" and res.never_released() and (
+                res.premature is None or res.err in (None, "_")) and (
+                res.var not in ("", "the response") and ctx.report.wants("LL101")):
+            assert ctx.file.source is not None
+            fix = close_response(ctx.file.source, res.call, res.var, res.err)
         ctx.report.report(rule, ctx.span(res.call), scope=scope, related=related,
-                          callee=res.callee, where=where)
+                          callee=res.callee, where=where, fix=fix)
     elif res.kind == "response" and res.closes and not res.drained and not (
             res.handed_over or res.callee.endswith("Head")):  # HEAD responses have no body
         ctx.report.report("LL103", ctx.span(res.closes[0]), scope=scope,

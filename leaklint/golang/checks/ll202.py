@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
+from leaklint.golang import summary
 from leaklint.golang.context import GoCheckContext, enclosing_function
-from leaklint.golang.flow import consumes
+from leaklint.golang.fixes import wrap_loop_body
 from leaklint.golang.parse import field, identifiers, named_children, text, unparen, walk
 from leaklint.golang.resolve import FUNCTION_NODES
 
@@ -18,9 +19,9 @@ RULES = frozenset({"LL202"})
 def run(ctx: GoCheckContext) -> None:
     for node in ctx.file.nodes("defer_statement"):
         loop = _in_loop(node)
-        if loop is None or _leaves_loop_next(node):
+        if loop is None or _last_iteration(node, loop):
             continue
-        if _kept_past_the_loop(node, loop) or _last_iteration(node):
+        if _kept_past_the_loop(node, loop):
             continue
         name = _closed_name(node)
         if name is not None and _closed_again(node, name):
@@ -28,16 +29,9 @@ def run(ctx: GoCheckContext) -> None:
         call = next((c for c in node.named_children if c.type == "call_expression"), None)
         if call is None or not _closes(ctx, call):
             continue
+        fix = wrap_loop_body(ctx.file.source, loop) if ctx.file.source is not None else None
         ctx.report.report("LL202", ctx.span(node), scope=ctx.scope(node),
-                          call=_describe(call))
-
-
-def _leaves_loop_next(defer: Node) -> bool:
-    """`defer f.Close(); break` (or return) in the same block: it runs once, no pile-up."""
-    sibling = defer.next_named_sibling
-    while sibling is not None and sibling.type == "comment":
-        sibling = sibling.next_named_sibling
-    return sibling is not None and sibling.type in ("break_statement", "return_statement")
+                          call=_describe(call), fix=fix)
 
 
 def _in_loop(defer: Node) -> Node | None:
@@ -128,18 +122,43 @@ def _closed_again(defer: Node, name: str) -> bool:
     return False
 
 
-def _last_iteration(defer: Node) -> bool:
-    """Every path from the defer leaves the loop: the block ends in a return or break
-    and nothing after the defer continues the loop."""
-    rest = []
-    sibling = defer.next_named_sibling
-    while sibling is not None:
-        if sibling.type != "comment":
-            rest.append(sibling)
-        sibling = sibling.next_named_sibling
-    if not rest or rest[-1].type not in ("return_statement", "break_statement"):
-        return False
-    return not any(n.type == "continue_statement" for r in rest for n in walk(r))
+_CASES = ("expression_case", "default_case", "type_case", "communication_case")
+
+
+def _last_iteration(defer: Node, loop: Node) -> bool:
+    """Every path from the defer leaves the loop, so it runs at most once: at some
+    enclosing level inside the loop, the statements after it end in a return or a
+    break of the loop (a plain break inside a switch or select leaves only that), and
+    nothing on the way continues the loop."""
+    body = field(loop, "body")
+    node = defer
+    while node is not None and node != body:
+        parent = node.parent
+        if parent is not None and parent.type in ("statement_list", "block", *_CASES):
+            rest = []  # node is a statement: what runs after it at this level
+            sibling = node.next_named_sibling
+            while sibling is not None:
+                if sibling.type != "comment":
+                    rest.append(sibling)
+                sibling = sibling.next_named_sibling
+            if any(n.type == "continue_statement" for r in rest for n in walk(r)):
+                return False
+            if rest and (rest[-1].type == "return_statement" or (
+                    rest[-1].type == "break_statement" and (
+                        rest[-1].named_child_count > 0 or not _in_case(parent, body)))):
+                return True
+        node = parent
+    return False
+
+
+def _in_case(node: Node | None, body: Node | None) -> bool:
+    """A switch or select case lies between node and the loop body: a plain break
+    there leaves the switch, not the loop."""
+    while node is not None and node != body:
+        if node.type in _CASES:
+            return True
+        node = node.parent
+    return False
 
 
 def _closes(ctx: GoCheckContext, call: Node) -> bool:
@@ -166,7 +185,7 @@ def _closes(ctx: GoCheckContext, call: Node) -> bool:
     if callee.info is None:
         return False
     return any(
-        consumes(ctx.resolver, callee, i, "conn", closes_only=True)
+        summary.param(ctx.resolver, callee, i) == summary.CLOSES
         for i, _ in enumerate(named_children(field(call, "arguments")))
     )
 

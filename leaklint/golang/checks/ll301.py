@@ -1,56 +1,127 @@
 """LL301: a Transport (or a client constructor that builds one) made on every call.
 
-A function that keeps what it builds (returns it, stores it in a field or package
-variable, sends it), closes its idle connections before returning, or uses it across a
-loop is a constructor or a batch, not a per-call leak. init, main, package-level
-initialisers and sync.Once bodies are fine. A package factory (a function that returns a
-new Transport) called from a per-call function without keeping the result is reported
-at that call."""
+Whether a built pool outlives the call is leaklint.golang.pools' question; this check
+decides which functions run per call (not init, main, tests, benchmarks, test helpers
+called only by tests or registering t.Cleanup, sync.Once bodies) and where to report. A
+same-package factory whose result a per-call function drops is reported at its
+construction, with the dropping calls as related locations; a factory in another
+package is reported at the call."""
 
 from __future__ import annotations
 
 from tree_sitter import Node
 
-from leaklint.golang.context import GoCheckContext, enclosing_function, named_function
-from leaklint.golang.flow import consumes
-from leaklint.golang.index import FACTORY_HINTS, FuncInfo, PackageIndex
-from leaklint.golang.parse import (
-    NEW_RESPELLED,
-    assigned_target,
-    field,
-    identifiers,
-    named_children,
-    text,
-    unparen,
+from leaklint.golang import summary
+from leaklint.golang.context import (
+    GoCheckContext,
+    enclosing_function,
+    function_name,
+    named_function,
 )
-from leaklint.golang.resolve import FUNCTION_NODES, Callee, Resolver
-from leaklint.golang.types import TRANSPORT, TypeRef, type_from_node
+from leaklint.golang.index import FACTORY_HINTS, FuncInfo
+from leaklint.golang.parse import NEW_RESPELLED, field, inside, named_children, text
+from leaklint.golang.pools import (
+    Carriers,
+    flows_to_return,
+    in_once,
+    interesting_names,
+    kept,
+    sites,
+)
+from leaklint.golang.resolve import Callee, Resolver
+from leaklint.model import Related, Span
 
 RULES = frozenset({"LL301"})
-CONSTRUCTORS = {
-    "github.com/hashicorp/go-cleanhttp.DefaultClient",
-    "github.com/hashicorp/go-cleanhttp.DefaultPooledClient",
-    "github.com/hashicorp/go-cleanhttp.DefaultTransport",
-    "github.com/hashicorp/go-cleanhttp.DefaultPooledTransport",
-    "github.com/hashicorp/go-retryablehttp.NewClient",
-    "github.com/go-resty/resty/v2.New",
-    "github.com/go-resty/resty/v2.NewWithClient",
-    "resty.dev/v3.New",
-}
-_MAX_FLOW_STEPS = 400
 
 
 def run(ctx: GoCheckContext) -> None:
     if not _may_build(ctx):
         return
+    carriers = Carriers(ctx.resolver, ctx.file, ctx.env)
     for node, what in sites(ctx.resolver, ctx.file, ctx.env):
         func = named_function(node)
-        if func is None or _exempt_function(func) or _test_helper(ctx, func):
+        if func is None:
             continue
-        if _in_once(ctx, node) or kept(node, func, _Carriers(ctx.resolver, ctx.file, ctx.env)):
+        if _runs_per_call(ctx.resolver, ctx.file, func) and not (
+                in_once(ctx.resolver, ctx.file, ctx.env, node) or kept(node, func, carriers)):
+            if _local_factory(ctx.resolver, ctx.file, node, ctx.env) is None:
+                ctx.report.report("LL301", ctx.span(node), scope=ctx.scope(node), what=what,
+                                  function=text(field(func, "name")))
+            continue  # a same-package factory's construction carries the finding
+        callers = _per_call_callers(ctx, func) if flows_to_return(node, func, carriers) else []
+        if callers:
+            more = f" and {len(callers) - 1} more" if len(callers) > 1 else ""
+            ctx.report.report(
+                "LL301", ctx.span(node), scope=ctx.scope(node), what=what,
+                function=f"{function_name(func)}, called per call by {callers[0][1]}{more}",
+                related=tuple(Related(span, f"called here on every call of {caller}",
+                                      None if path == ctx.file.source.display else path)
+                              for span, caller, path in callers[:50]))
+
+
+def _runs_per_call(resolver: Resolver, file, func: Node) -> bool:
+    return not (_exempt_function(func) or _cleanup_helper(func)
+                or _test_helper(resolver, file, func))
+
+
+def _local_factory(resolver: Resolver, file, node: Node, env_of) -> FuncInfo | None:
+    """The same-package factory a call site calls, when its file is analysed in this run
+    (its construction then carries the finding, where the fix goes)."""
+    if node.type != "call_expression":
+        return None
+    owner = enclosing_function(node)
+    if owner is None:
+        return None
+    callee = resolver.callee(node, env_of(owner), file)
+    info = callee.info
+    if info is None or callee.index is not resolver.index or info.file.source is None:
+        return None
+    return info if summary.pool(resolver, callee) == summary.FRESH else None
+
+
+def _per_call_callers(ctx: GoCheckContext, factory: Node) -> list[tuple[Span, str, str]]:
+    """The calls of a factory, in the package's analysed files, made from functions
+    that run per call and drop the result: each builds a new pool."""
+    resolver = ctx.resolver
+    if factory.type not in ("function_declaration", "method_declaration"):
+        return []
+    name = text(field(factory, "name"))
+    info = next((i for i in dict.values(resolver.index.funcs) if i.node == factory), None)
+    if info is None or summary.pool(resolver, Callee(
+            "local", resolver.index.key, info.name, info, resolver.index)) != summary.FRESH:
+        return []
+    out: list[tuple[Span, str, str]] = []
+    for file in resolver.index.files:
+        if file.source is None:
             continue
-        ctx.report.report("LL301", ctx.span(node), scope=ctx.scope(node), what=what,
-                          function=text(field(func, "name")))
+        calls = file.calls_named(name)
+        if not calls:
+            continue
+        envs: dict[int, object] = {}
+
+        def env_of(func: Node, file=file, envs=envs):
+            if func.id not in envs:
+                outer = enclosing_function(func)
+                envs[func.id] = resolver.env_for(
+                    func, file, env_of(outer) if outer is not None else None)
+            return envs[func.id]
+
+        carriers = Carriers(resolver, file, env_of)
+        for call in calls:
+            caller = named_function(call)
+            owner = enclosing_function(call)
+            if caller is None or owner is None:
+                continue
+            callee = resolver.callee(call, env_of(owner), file)
+            if callee.info is None or callee.info.node != factory:
+                continue
+            if not _runs_per_call(resolver, file, caller) or in_once(
+                    resolver, file, env_of, call) or kept(call, caller, carriers):
+                continue
+            assert file.source is not None
+            span = file.source.lines.span_from_points(call.start_point, call.end_point)
+            out.append((span, function_name(caller), file.source.display))
+    return out
 
 
 def _may_build(ctx: GoCheckContext) -> bool:
@@ -59,145 +130,13 @@ def _may_build(ctx: GoCheckContext) -> bool:
     data = ctx.file.data
     if any(h in data for h in FACTORY_HINTS):
         return True
-    names = _interesting_names(ctx.resolver) - {"new", NEW_RESPELLED, "Clone"}
+    names = interesting_names(ctx.resolver) - {"new", NEW_RESPELLED, "Clone"}
     if any(name.encode() in data for name in names):
         return True
     return any(ctx.resolver.in_module(path) for path in ctx.file.imports.values())
 
 
-def sites(resolver: Resolver, file, env_of) -> list[tuple[Node, str]]:
-    """Every place in a file that builds a new Transport or a client that owns one."""
-    out: list[tuple[Node, str]] = []
-    root = file.root
-    names = _interesting_names(resolver)
-    # Cheap: only constructors and package (or module) functions can build one. (Asked
-    # once per file and package: factories are looked into one function at a time.)
-    memo_key = ("ll301:wanted", resolver.index.key)
-    wanted = file.memo.get(memo_key)
-    if wanted is None:
-        wanted = file.memo[memo_key] = {start for start, name, path in file.call_names()
-                                        if name in names or resolver.in_module(path)}
-    calls = [c for c in file.within("call_expression", root) if c.start_byte in wanted]
-    candidates = sorted(file.within("composite_literal", root) + calls,
-                        key=lambda n: n.start_byte)
-    for node in candidates:
-        if node.type == "composite_literal":
-            spelled = field(node, "type")
-            if spelled is None or not (spelled.text or b"").endswith(b"Transport"):
-                continue  # cheap: only a type spelled ...Transport can be http.Transport
-            if type_from_node(spelled, file.imports, resolver.index.key) == (
-                    TRANSPORT) and not _keepalives_disabled(node):
-                out.append((node, "http.Transport"))
-        elif node.type == "call_expression":
-            owner = enclosing_function(node)
-            if owner is None:
-                continue
-            env = env_of(owner)
-            callee = resolver.callee(node, env, file)
-            what = _constructed(resolver, callee, node, file)
-            if what:
-                out.append((node, what))
-    return out
-
-
-def _interesting_names(resolver: Resolver) -> set[str]:
-    cached = resolver.index.summaries.get("ll301:names")
-    if isinstance(cached, set):
-        return cached
-    names = {q.rsplit(".", 1)[-1] for q in CONSTRUCTORS}
-    names |= {q.rsplit(".", 1)[-1] for q in resolver.models.client_constructors}
-    names |= {"new", NEW_RESPELLED, "Clone"}
-    names |= resolver.index.pending_factories  # not parsed yet: decided when called
-    for key, info in dict.items(resolver.index.funcs):  # possible factories of this package
-        body = field(info.node, "body")
-        if body is not None and _returns_client_type(info) and _mentions_constructor(body):
-            names.add(key.rsplit(".", 1)[-1])
-    resolver.index.summaries["ll301:names"] = names
-    return names
-
-
-def _keepalives_disabled(literal: Node) -> bool:
-    """A Transport with DisableKeepAlives: true pools nothing: building it per call is fine."""
-    for element in named_children(field(literal, "body")):
-        if element.type == "keyed_element":
-            key = field(element, "key")
-            value = field(element, "value")
-            if text(key).strip() == "DisableKeepAlives" and text(value).strip() == "true":
-                return True
-    return False
-
-
-def _constructed(resolver: Resolver, callee: Callee, call: Node, file) -> str | None:
-    qualified = callee.qualified()
-    if qualified in CONSTRUCTORS or qualified in resolver.models.client_constructors:
-        return text(field(call, "function")) + "()"
-    if callee.kind == "builtin" and callee.name == "new":
-        args = named_children(field(call, "arguments"))
-        if args and type_from_node(args[0], file.imports, resolver.index.key) == TRANSPORT:
-            return "http.Transport"
-        return None
-    if callee.receiver == TRANSPORT and callee.name == "Clone":
-        return "http.Transport (a clone)"
-    if callee.info is not None and callee.index is not None and is_factory(
-            resolver, callee.info, callee.index):
-        return text(field(call, "function")) + "()"
-    return None
-
-
-def is_factory(resolver: Resolver, info: FuncInfo, index: PackageIndex) -> bool:
-    """Does a package function return a Transport (or client) it builds itself?"""
-    key = f"factory:{info.key}"
-    if key in index.summaries:
-        return bool(index.summaries[key])
-    index.summaries[key] = False
-    sub = resolver if index is resolver.index else Resolver(index, resolver.directory,
-                                                            resolver.models)
-    envs: dict[int, object] = {}
-
-    def env_of(func: Node):
-        if func.id not in envs:
-            envs[func.id] = sub.env_for(func, info.file)
-        return envs[func.id]
-
-    result = False
-    body = field(info.node, "body")
-    if body is not None and _returns_client_type(info) and _mentions_constructor(body):
-        for node, _what in sites(sub, _FileView(info.file, body), env_of):
-            if node.start_byte < body.start_byte:
-                continue
-            if _flows_to_return(node, info.node, _Carriers(sub, info.file, env_of)):
-                result = True
-                break
-    index.summaries[key] = result
-    return result
-
-
-def _mentions_constructor(body: Node) -> bool:
-    source = body.text or b""
-    return b"Transport" in source or any(
-        q.rsplit(".", 1)[-1].encode() in source for q in CONSTRUCTORS)
-
-
-def _returns_client_type(info: FuncInfo) -> bool:
-    return any(t is not None and t.pkg for t in info.results)
-
-
-class _FileView:
-    """A file seen through one subtree (so sites() scans only one function)."""
-
-    def __init__(self, file, root: Node) -> None:
-        self.imports = file.imports
-        self.root = root
-        self._file = file
-
-    def within(self, kind: str, node: Node) -> list[Node]:
-        return self._file.within(kind, node)
-
-    def __getattr__(self, name):
-        return getattr(self._file, name)
-
-
-_ENTRY_PREFIXES = ("Test", "Example", "Fuzz")
+_ENTRY_PREFIXES = ("Test", "Benchmark", "Example", "Fuzz")
 
 
 def _exempt_function(func: Node) -> bool:
@@ -210,16 +149,32 @@ def _exempt_function(func: Node) -> bool:
     params = text(field(func, "parameters"))
     return name.startswith(_ENTRY_PREFIXES) and (
         "testing.T" in params or "testing.F" in params or "testing.M" in params
-        or name.startswith("Example"))
+        or "testing.B" in params or name.startswith("Example"))
 
 
-def _test_helper(ctx: GoCheckContext, func: Node) -> bool:
+_TESTING_HANDLES = ("testing.TB", "testing.T", "testing.B", "testing.F")
+
+
+def _cleanup_helper(func: Node) -> bool:
+    """A test helper given a testing handle that registers a Cleanup on it: it builds
+    its fixture once per test, and the test framework tears it down."""
+    names = [text(n) for decl in named_children(field(func, "parameters"))
+             if text(field(decl, "type")).lstrip("*") in _TESTING_HANDLES
+             for n in decl.children_by_field_name("name")]
+    body = field(func, "body")
+    if not names or body is None:
+        return False
+    source = body.text or b""
+    return any((name + ".Cleanup(").encode() in source for name in names)
+
+
+def _test_helper(resolver: Resolver, file, func: Node) -> bool:
     """A test-file function that only test entry points call runs once per test, like
     the test itself. Unknown callers (files not parsed) keep it per call."""
-    if func.type != "function_declaration" or not ctx.file.path.name.endswith("_test.go"):
+    if func.type != "function_declaration" or not file.path.name.endswith("_test.go"):
         return False
     name = text(field(func, "name"))
-    index = ctx.resolver.index
+    index = resolver.index
     if any(name.encode() + b"(" in (p.read_bytes() if p.is_file() else b"")
            for paths in index.pending.values() for p in paths):
         return False
@@ -233,259 +188,11 @@ def _test_helper(ctx: GoCheckContext, func: Node) -> bool:
             if call.start_byte not in starts:
                 continue
             caller = named_function(call)
-            if caller is None or not _exempt_function(caller) or _in_loop_of(call, caller):
+            if caller is None or not _exempt_function(caller) \
+                    or inside(call, "for_statement", caller):
                 return False  # called per iteration of a table-driven test: per call
             callers += 1
     return callers > 0
 
 
-def _in_loop_of(node: Node, func: Node) -> bool:
-    current = node.parent
-    while current is not None and current != func:
-        if current.type == "for_statement":
-            return True
-        current = current.parent
-    return False
 
-
-def _in_once(ctx: GoCheckContext, node: Node) -> bool:
-    """Inside a func literal given to sync.Once's Do (or a similarly named once)."""
-    current = node.parent
-    while current is not None and current.type not in ("function_declaration",
-                                                       "method_declaration"):
-        if current.type == "func_literal":
-            args = current.parent
-            call = args.parent if args is not None else None
-            if call is not None and call.type == "call_expression":
-                func = unparen(field(call, "function"))
-                if func is not None and func.type == "selector_expression" and text(
-                        field(func, "field")) == "Do":
-                    operand = field(func, "operand")
-                    owner = enclosing_function(call)
-                    t = None
-                    if owner is not None:
-                        t = ctx.resolver.type_of(operand, ctx.env(owner), ctx.file)
-                    if t == TypeRef("sync", "Once") or "once" in text(operand).lower():
-                        return True
-        current = current.parent
-    return False
-
-
-_BASIC = {"error", "bool", "string", "byte", "rune", "int", "int8", "int16", "int32", "int64",
-          "uint", "uint8", "uint16", "uint32", "uint64", "uintptr", "float32", "float64",
-          "complex64", "complex128"}
-_BUILDER_PREFIXES = ("Set", "With", "Enable", "Disable", "Add", "Use")
-
-
-class _Carriers:
-    """Which calls pass a value they are given on to their result."""
-
-    def __init__(self, resolver: Resolver, file, env_of) -> None:
-        self.resolver, self.file, self.env_of = resolver, file, env_of
-
-    def _callee(self, call: Node) -> Callee | None:
-        owner = enclosing_function(call)
-        if owner is None:
-            return None
-        return self.resolver.callee(call, self.env_of(owner), self.file)
-
-    def wraps_argument(self, call: Node) -> bool:
-        """f(x): does the result hold x? Known signatures that return only errors and
-        basic values do not; the standard library does not wrap transports."""
-        callee = self._callee(call)
-        if callee is None:
-            return True
-        if callee.kind in ("std", "builtin"):
-            return callee.name == "append"
-        if callee.info is not None:
-            return any(t is not None and t.name not in _BASIC for t in callee.info.results)
-        return True
-
-    def keeps_argument(self, call: Node, arg: Node) -> bool:
-        """Does a same-module function store (or close) the argument it is given?"""
-        callee = self._callee(call)
-        if callee is None or callee.info is None:
-            return False
-        args = named_children(field(call, "arguments"))
-        if arg not in args:
-            return False
-        return consumes(self.resolver, callee, args.index(arg), "conn")
-
-    def builder(self, call: Node) -> bool:
-        """x.SetBaseURL(...): a fluent method returning the receiver."""
-        func = unparen(field(call, "function"))
-        name = text(field(func, "field")) if func is not None else ""
-        return name.startswith(_BUILDER_PREFIXES)
-
-
-def kept(site: Node, func: Node, carriers: _Carriers) -> bool:
-    """Does the value built at site outlive the call (returned, stored, sent, closed
-    idle, used across a loop)?"""
-    return _flow(site, func, carriers, returns_only=False)
-
-
-def _flows_to_return(site: Node, func: Node, carriers: _Carriers) -> bool:
-    return _flow(site, func, carriers, returns_only=True)
-
-
-def _flow(site: Node, func: Node, carriers: _Carriers, returns_only: bool) -> bool:
-    body = field(func, "body")
-    work = [site]
-    seen_names: set[str] = set()
-    seen_selectors: set[bytes] = set()
-    steps = 0
-    while work and steps < _MAX_FLOW_STEPS:
-        steps += 1
-        expr = work.pop()
-        child, parent = expr, expr.parent
-        arg = expr
-        while parent is not None:
-            kind = parent.type
-            if kind == "argument_list":
-                arg = child
-            if kind in ("parenthesized_expression", "unary_expression", "literal_element",
-                        "literal_value", "composite_literal", "argument_list",
-                        "type_assertion_expression", "variadic_argument"):
-                if kind == "literal_element" and field(parent.parent, "key") == parent:
-                    break
-                child, parent = parent, parent.parent
-                continue
-            if kind == "call_expression":
-                if field(parent, "function") == child:
-                    break
-                if not returns_only and carriers.keeps_argument(parent, arg):
-                    return True  # h.client.setHTTPClient(c): a same-module setter keeps it
-                if not carriers.wraps_argument(parent):
-                    break
-                child, parent = parent, parent.parent
-                continue
-            if kind == "selector_expression" and field(parent, "operand") == child:
-                call = parent.parent
-                if call is not None and call.type == "call_expression" and field(
-                        call, "function") == parent and carriers.builder(call):
-                    child, parent = call, call.parent
-                    continue
-            break
-        if parent is None:
-            continue
-        kind = parent.type
-        if kind == "keyed_element":  # an element of a composite literal: follow the literal
-            work.append(parent)
-            continue
-        if kind in ("return_statement",) or (
-                kind == "expression_list" and parent.parent is not None
-                and parent.parent.type == "return_statement"):
-            return True
-        if returns_only:
-            target = _assigned_name(parent, child)
-            if target is not None and target not in seen_names and body is not None:
-                seen_names.add(target)
-                work.extend(_references(carriers.file, body, target, exclude=parent))
-            continue
-        if kind == "send_statement":
-            return True
-        if kind == "selector_expression" and field(parent, "operand") == child:
-            if text(field(parent, "field")) == "CloseIdleConnections":
-                return True
-            continue
-        target_node = _assignment_target(parent, child)
-        if target_node is not None:
-            if target_node.type == "selector_expression" and _value_receiver_field(
-                    func, target_node):
-                # r.transport = ... on a value receiver dies with the copy: follow it.
-                spelled = target_node.text or b""
-                if spelled not in seen_selectors and body is not None:
-                    seen_selectors.add(spelled)
-                    work.extend(n for n in _selector_references(body, spelled)
-                                if n != target_node)
-                continue
-            if target_node.type != "identifier":
-                return True  # a field, map or slice element
-            name = text(target_node)
-            if name == "_":
-                continue
-            if not _is_local(carriers.file, func, name):
-                return True  # a package variable
-            if name not in seen_names and body is not None:
-                seen_names.add(name)
-                refs = _references(carriers.file, body, name, exclude=parent)
-                if any(_loop_between(ref, site) for ref in refs):
-                    return True  # built once, used across a loop: a batch
-                work.extend(refs)
-    return False
-
-
-def _value_receiver_field(func: Node, target: Node) -> bool:
-    """recv.field where recv is the method's receiver passed by value (not a pointer)."""
-    if func.type != "method_declaration":
-        return False
-    operand = unparen(field(target, "operand"))
-    if operand is None or operand.type != "identifier":
-        return False
-    for decl in named_children(field(func, "receiver")):
-        names = [text(n) for n in decl.children_by_field_name("name")]
-        type_node = field(decl, "type")
-        if text(operand) in names and type_node is not None:
-            return type_node.type != "pointer_type"
-    return False
-
-
-def _selector_references(body: Node, spelled: bytes) -> list[Node]:
-    out = []
-    stack = [body]
-    while stack:
-        node = stack.pop()
-        if node.type == "selector_expression" and node.text == spelled:
-            out.append(node)
-            continue
-        stack.extend(reversed(node.named_children))
-    return out
-
-
-def _assignment_target(stmt: Node, child: Node) -> Node | None:
-    if child.parent != stmt:
-        return None
-    return assigned_target(child, fallback_first=True)
-
-
-def _assigned_name(stmt: Node, child: Node) -> str | None:
-    target = _assignment_target(stmt, child)
-    if target is None or target.type != "identifier":
-        return None
-    return text(target)
-
-
-def _is_local(file, func: Node, name: str) -> bool:
-    kinds = ("short_var_declaration", "var_spec", "parameter_declaration", "range_clause")
-    for node in (n for k in kinds for n in file.within(k, func)):
-        if node.type in ("short_var_declaration",):
-            if any(text(n) == name for n in named_children(field(node, "left"))):
-                return True
-        elif node.type in ("var_spec", "parameter_declaration"):
-            if any(text(n) == name for n in node.children_by_field_name("name")):
-                return True
-        elif node.type == "range_clause" and any(
-                text(n) == name for n in named_children(field(node, "left"))):
-            return True
-    return False
-
-
-def _references(file, body: Node, name: str, exclude: Node) -> list[Node]:
-    refs = []
-    for node in identifiers(body, name):
-        parent = node.parent
-        if parent is not None and parent.parent is not None and (
-                parent.parent == exclude or parent == exclude):
-            continue
-        refs.append(node)
-    return refs
-
-
-def _loop_between(ref: Node, site: Node) -> bool:
-    """ref sits in a loop body that does not also contain the construction site."""
-    current = ref.parent
-    while current is not None and current.type not in FUNCTION_NODES:
-        if current.type == "for_statement":
-            return not (current.start_byte <= site.start_byte < current.end_byte)
-        current = current.parent
-    return False

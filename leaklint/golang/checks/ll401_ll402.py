@@ -8,6 +8,8 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from leaklint.golang.context import GoCheckContext, enclosing_function
+from leaklint.golang.deadlines import request_bounded
+from leaklint.golang.fixes import IDLE_CONN_TIMEOUT, SERVER_TIMEOUTS, add_fields
 from leaklint.golang.parse import (
     NEW_RESPELLED,
     assigned_target,
@@ -18,6 +20,7 @@ from leaklint.golang.parse import (
     walk,
 )
 from leaklint.golang.types import CLIENT, HTTP, SERVER, TRANSPORT, type_from_node
+from leaklint.golang.values import replaced_before_use
 
 RULES = frozenset({"LL401", "LL402"})
 _DEFAULT_CLIENT_CALLS = ("Get", "Head", "Post", "PostForm")
@@ -43,7 +46,7 @@ def run(ctx: GoCheckContext) -> None:
             if spelled is None or not (spelled.text or b"").endswith(_CHECKED_TYPES):
                 continue  # cheap: only http.Transport, Client and Server are checked
             t = type_from_node(spelled, ctx.file.imports, ctx.resolver.index.key)
-            if t in (TRANSPORT, CLIENT, SERVER):
+            if t in (TRANSPORT, CLIENT, SERVER) and not replaced_before_use(node):
                 _check_value(ctx, node, t, _literal_fields(node))
         elif kind == "literal_value" and node.parent is not None and (
                 node.parent.type == "literal_element"):
@@ -60,7 +63,7 @@ def run(ctx: GoCheckContext) -> None:
             if (operand is not None and operand.type == "identifier"
                     and text(operand) in http_aliases
                     and text(field(node, "field")) == "DefaultClient"
-                    and not _configures(node)):
+                    and not _configures(node) and not _bounded_do(ctx, node)):
                 line = node.start_point[0]
                 if line not in default_client_lines:
                     default_client_lines.add(line)
@@ -109,7 +112,9 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
         if "IdleConnTimeout" not in present and not keepalives_off and (
                 "DisableKeepAlives" not in assigned):
             ctx.report.report("LL401", ctx.span(node), scope=scope,
-                              what="http.Transport", missing="IdleConnTimeout")
+                              what="http.Transport", missing="IdleConnTimeout",
+                              fix=_idle_fix(ctx, node, fields,
+                                            [("IdleConnTimeout", IDLE_CONN_TIMEOUT)]))
     elif t == CLIENT:
         if "Timeout" not in present and not _fake_transport(
                 ctx, node, fields.get("Transport")) and not _transport_replaced(ctx, node):
@@ -117,11 +122,25 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
                               what="http.Client", missing="Timeout")
     elif t == SERVER:
         if not present & {"IdleTimeout", "ReadTimeout"}:
+            wanted = [(k, v) for k, v in SERVER_TIMEOUTS if k not in fields]
             ctx.report.report("LL401", ctx.span(node), scope=scope,
-                              what="http.Server", missing="IdleTimeout or ReadTimeout")
+                              what="http.Server", missing="IdleTimeout or ReadTimeout",
+                              fix=_idle_fix(ctx, node, fields, wanted))
         if not present & {"ReadHeaderTimeout", "ReadTimeout"}:
             ctx.report.report("LL402", ctx.span(node), scope=scope,
                               what="http.Server", missing="ReadHeaderTimeout or ReadTimeout")
+
+
+def _idle_fix(ctx: GoCheckContext, node: Node, fields: dict[str, Node],
+              wanted: list[tuple[str, str]]):
+    """The literal gets the missing idle timeouts (not when a field it would add is
+    already spelled out, as 0 say: that is a decision to respect)."""
+    if not ctx.report.wants("LL401") or node.type not in ("composite_literal",
+                                                          "literal_value"):
+        return None
+    if any(name in fields for name, _ in wanted) or ctx.file.source is None:
+        return None
+    return add_fields(ctx.file.source, node, wanted, ctx.file.imports)
 
 
 _NETWORK_TYPES = {"RoundTripper", "Transport", "Client"}
@@ -289,6 +308,17 @@ def _assigned_fields(ctx: GoCheckContext, node: Node) -> set[str]:
                 out.update(("Timeout", "IdleConnTimeout", "IdleTimeout", "ReadTimeout",
                             "ReadHeaderTimeout"))  # *c = *orig copies every field
     return out
+
+
+def _bounded_do(ctx: GoCheckContext, selector: Node) -> bool:
+    """http.DefaultClient.Do(req) where req carries a context with a deadline."""
+    method = selector.parent
+    call = method.parent if method is not None else None
+    if method is None or call is None or method.type != "selector_expression" or (
+            text(field(method, "field")) != "Do") or call.type != "call_expression":
+        return False
+    args = named_children(field(call, "arguments"))
+    return len(args) == 1 and request_bounded(ctx.resolver, ctx.file, args[0])
 
 
 def _configures(selector: Node) -> bool:

@@ -1,5 +1,5 @@
-"""One module per rule. Order matters: LL301 runs before LL102 (a client built per call
-is reported once, as LL301)."""
+"""One module per rule, named by it; each rule stands on its own (an unclosed client
+built per call is both LL102 and LL301)."""
 
 from __future__ import annotations
 

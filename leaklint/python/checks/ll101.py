@@ -11,8 +11,10 @@ import libcst as cst
 
 from leaklint.python import api
 from leaklint.python.args import is_false, is_true, keyword, offline_url
+from leaklint.python.fixes import wrap_in_with
 from leaklint.python.names import Request, code
 from leaklint.python.owner import fate, injects_socket, leaks, related, where
+from leaklint.python.values import bindings
 
 RULES = ("LL101",)
 
@@ -21,6 +23,8 @@ def holds_connection(analysis, site) -> bool:
     request: Request | None = site.request
     if request is None:
         return False
+    if request.user:
+        return True  # a response function: configured, or a wrapper of this module
     call, extra = site.call, request.keywords
     library, method = request.library, request.method
     if library == api.REQUESTS:
@@ -29,7 +33,7 @@ def holds_connection(analysis, site) -> bool:
     if library == api.USER:
         return request.user  # a user response function, not a method of a user client
     if library == api.URLLIB:
-        return method == "urlopen" and not offline_url(call)
+        return method == "urlopen" and not offline_url(call, bindings(analysis, site.fn))
     if library == api.HTTP_CLIENT:
         return method == "getresponse" and not _connection_closed(analysis, site)
     if library == api.HTTPX:
@@ -87,4 +91,6 @@ def check(analysis) -> None:
                     "LL101", analysis.span(site.call), scope=analysis.scope(site.fn),
                     related=related(analysis, site.fn, flow),
                     callee=code(site.call.func), where=where(analysis, flow),
+                    fix=wrap_in_with(analysis, site, result.statement, result.var,
+                                     "response"),
                 )

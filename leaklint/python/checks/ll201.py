@@ -14,15 +14,20 @@ RULES = ("LL201",)
 
 
 def check(analysis) -> None:
-    acquiring: dict[int, object] = {}
+    acquiring: dict[int, object] = {}  # calls whose result holds a connection
+    requesting: dict[int, object] = {}  # every call that may raise before binding
     for site in analysis.sites:
-        if site.fn is not None and (site.client is not None or holds_connection(analysis, site)):
+        if site.fn is None:
+            continue
+        if site.client is not None or holds_connection(analysis, site):
             acquiring[id(site.call)] = site
-    if not acquiring:
+        if site.client is not None or site.request is not None:
+            requesting[id(site.call)] = site
+    if not requesting:
         return
     for node, fn in analysis.facts.tries:
         if fn is not None:
-            _check_try(analysis, fn, node, acquiring)
+            _check_try(analysis, fn, node, acquiring, requesting)
 
 
 def _acquisitions(analysis, fn, stmt, acquiring) -> dict[str, cst.Call]:
@@ -40,20 +45,72 @@ def _acquisitions(analysis, fn, stmt, acquiring) -> dict[str, cst.Call]:
     return found
 
 
-def _check_try(analysis, fn, stmt, acquiring) -> None:
-    names = _acquisitions(analysis, fn, stmt, acquiring)
+def _check_try(analysis, fn, stmt, acquiring, requesting) -> None:
+    """Cleanup in a handler or `finally` of a name an acquisition binds in the try; and,
+    when a handler swallows the failure, any use of a name a request binds there (the
+    code after the try then runs with the name unbound)."""
+    names = _acquisitions(analysis, fn, stmt, requesting)
     if not names:
         return
     cleanups: list[cst.CSTNode] = [h.body for h in stmt.handlers]
     if stmt.finalbody is not None:
         cleanups.append(stmt.finalbody.body)
+    swallowing = [h for h in stmt.handlers if _falls_through(h)]
     for name, call in names.items():
-        for block in cleanups:
+        use = None
+        for block in cleanups if id(call) in acquiring else ():
             use = _unguarded_use(analysis, fn, block, name)
             if use is not None:
-                analysis.report.report("LL201", analysis.span(use), scope=analysis.scope(fn),
-                                       var=name, callee=code(call.func))
                 break
+        if use is None and swallowing and not any(
+                _assigns(analysis, fn, h.body, name) for h in swallowing):
+            use = _use_after(analysis, fn, stmt, name)
+        if use is not None:
+            analysis.report.report("LL201", analysis.span(use), scope=analysis.scope(fn),
+                                   var=name, callee=code(call.func))
+
+
+_LEAVING = (cst.Return, cst.Raise, cst.Continue, cst.Break)
+
+
+def _falls_through(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
+    """The handler can end normally, so the code after the try runs with the name
+    unbound (or as it was before the try)."""
+    for line in handler.body.body:
+        if isinstance(line, cst.SimpleStatementLine) and any(
+                isinstance(small, _LEAVING) for small in line.body):
+            return False
+    return True
+
+
+def _assigns(analysis, fn, block: cst.CSTNode, name: str) -> bool:
+    return any(isinstance(bind, cst.Assign) and analysis.facts.inside(bind, block) and any(
+        isinstance(t.target, cst.Name) and t.target.value == name for t in bind.targets)
+        for bind in analysis.facts.binds.get(fn, ()))
+
+
+def _use_after(analysis, fn, stmt: cst.CSTNode, name: str) -> cst.CSTNode | None:
+    """The first use of the name after the try, in the block that holds it, when it is
+    a member access or a cleanup call and nothing guards or rebinds the name first."""
+    facts = analysis.facts
+    block = analysis.parent(stmt)
+    end = max((facts.order.get(n, 0) for n in facts.uses(fn, name)
+               if facts.inside(n, stmt)), default=facts.order.get(stmt, 0))
+    later = sorted((n for n in facts.uses(fn, name)
+                    if facts.order.get(n, 0) > end and block is not None
+                    and facts.inside(n, block) and not facts.inside(n, stmt)),
+                   key=lambda n: facts.order.get(n, 0))
+    if not later:
+        return None
+    first = later[0]
+    parent = analysis.parent(first)
+    if isinstance(parent, cst.AssignTarget) or _guarded(analysis, first, block, name):
+        return None
+    if isinstance(parent, cst.Attribute) and parent.value is first:
+        return parent
+    if isinstance(parent, cst.WithItem):
+        return first
+    return None
 
 
 def _unguarded_use(analysis, fn, block: cst.CSTNode, name: str) -> cst.CSTNode | None:

@@ -7,9 +7,13 @@ or for a batch in a loop, and one built in a constructor-like function are fine.
 
 from __future__ import annotations
 
+import re
+from pathlib import PurePath
+
 import libcst as cst
 
 from leaklint.python import api
+from leaklint.python.facts import dotted
 from leaklint.python.flow import _HARMLESS_CALLS
 
 RULES = ("LL301",)
@@ -25,14 +29,80 @@ def check(analysis) -> None:
     for site in analysis.sites:
         if site.client is None or site.fn is None or site.fn.name.value in _BUILDERS:
             continue
+        if _runs_once(analysis, site.fn) or _test_module(analysis.file.display):
+            continue  # a test or fixture: its client is LL102's question if left open
         if site.client.library == api.HTTP_CLIENT:
             continue  # one connection, not a pool: nothing to reuse across calls
-        if single_use(analysis, site):
-            analysis.per_call.add(id(site.call))
+        # A function that only the script's entry point runs is not per request.
+        if single_use(analysis, site) and not _once_per_process(analysis, site.fn, set()):
             analysis.report.report(
                 "LL301", analysis.span(site.call), scope=analysis.scope(site.fn),
                 what=f"{_short(site.call)}", function=site.fn.name.value,
             )
+
+
+def _runs_once(analysis, fn: cst.FunctionDef) -> bool:
+    """A test (`test_*`, a method of a `Test*` class or of a TestCase subclass) or a
+    pytest fixture runs once per test run, not per request."""
+    name = fn.name.value
+    if name.startswith("test") or any(_fixture(d.decorator) for d in fn.decorators):
+        return True
+    owner = analysis.parent(analysis.parent(fn))  # FunctionDef -> IndentedBlock -> ClassDef
+    if isinstance(owner, cst.ClassDef):
+        if owner.name.value.startswith("Test"):
+            return True
+        bases = {(dotted(b.value) or "").rsplit(".", 1)[-1] for b in owner.bases}
+        return bool(bases & {"TestCase", "IsolatedAsyncioTestCase", "AioHTTPTestCase"})
+    return False
+
+
+def _test_module(display: str) -> bool:
+    """A pytest module, conftest or a file under a tests directory: its helpers are
+    called by tests, each of which runs once."""
+    parts = PurePath(display).parts
+    name = parts[-1] if parts else ""
+    return (name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py")
+            or "tests" in parts[:-1])
+
+
+def _once_per_process(analysis, fn: cst.FunctionDef, seen: set[int]) -> bool:
+    """A module-level function that only the script's entry point calls: statements at
+    module level (`if __name__ == "__main__": run()`, `asyncio.run(run())`) or functions
+    that are themselves run once. Every mention of its name in the file must be one of
+    those calls (a name passed around or mentioned in a body the slicer dropped may run
+    per request)."""
+    if id(fn) in seen or not isinstance(analysis.parent(fn), cst.Module):
+        return False
+    seen.add(id(fn))
+    facts, name = analysis.facts, fn.name.value
+    calls = 0
+    for owner in (None, *facts.functions):
+        for node in facts.uses(owner, name):
+            if node is fn.name:
+                continue
+            call = analysis.parent(node)
+            if not (isinstance(call, cst.Call) and call.func is node):
+                return False
+            if owner is None:
+                if facts.enclosing(node, (cst.ClassDef,)) is not None:
+                    return False
+            elif not (_entry_point(analysis, owner)
+                      or _once_per_process(analysis, owner, seen)):
+                return False
+            calls += 1
+    mentions = len(re.findall(rf"(?<![\w.]){re.escape(name)}\b", analysis.file.text))
+    return calls > 0 and mentions == calls + 1
+
+
+def _entry_point(analysis, fn: cst.FunctionDef) -> bool:
+    return fn.name.value == "main" and isinstance(analysis.parent(fn), cst.Module)
+
+
+def _fixture(decorator: cst.BaseExpression) -> bool:
+    """`@pytest.fixture`, `@pytest.fixture(...)`, `@pytest_asyncio.fixture`."""
+    if isinstance(decorator, cst.Call):
+        decorator = decorator.func
+    return (dotted(decorator) or "").endswith("fixture")
 
 
 def _short(call: cst.Call) -> str:

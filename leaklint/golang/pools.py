@@ -1,0 +1,571 @@
+"""Connection pools a Go function builds (http.Transport, or a client constructor that
+builds one), and whether each outlives the call that built it.
+
+A value built at a site is kept when it is returned (directly, in a Client, in a struct,
+through a fluent SetX() chain), stored in a field or package variable, sent, handed to a
+same-module function that keeps it, or used by a loop that outlives the call (`for {}`,
+`for range ticker.C`). A loop over a collection, CloseIdleConnections, or a Client
+declared in the function keep nothing. The pool summary of a function (FRESH: it builds
+and returns a new pool; CACHED: what it returns is memoised in a field or map, or built
+under a sync.Once) is read through leaklint.golang.summary."""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from leaklint.golang import summary
+from leaklint.golang.context import enclosing_function
+from leaklint.golang.index import FuncInfo, PackageIndex
+from leaklint.golang.parse import (
+    NEW_RESPELLED,
+    assigned_target,
+    field,
+    identifiers,
+    named_children,
+    text,
+    unparen,
+)
+from leaklint.golang.resolve import FUNCTION_NODES, Callee, Resolver
+from leaklint.golang.summary import CACHED, FRESH, resolver_for
+from leaklint.golang.types import TRANSPORT, TypeRef, type_from_node
+from leaklint.golang.values import replaced_before_use
+
+CONSTRUCTORS = {
+    "github.com/hashicorp/go-cleanhttp.DefaultClient",
+    "github.com/hashicorp/go-cleanhttp.DefaultPooledClient",
+    "github.com/hashicorp/go-cleanhttp.DefaultTransport",
+    "github.com/hashicorp/go-cleanhttp.DefaultPooledTransport",
+    "github.com/hashicorp/go-retryablehttp.NewClient",
+    "github.com/go-resty/resty/v2.New",
+    "github.com/go-resty/resty/v2.NewWithClient",
+    "resty.dev/v3.New",
+}
+_MAX_FLOW_STEPS = 400
+
+
+def sites(resolver: Resolver, file, env_of) -> list[tuple[Node, str]]:
+    """Every place in a file that builds a new Transport or a client that owns one."""
+    out: list[tuple[Node, str]] = []
+    root = file.root
+    names = interesting_names(resolver)
+    # Cheap: only constructors and package (or module) functions can build one. (Asked
+    # once per file and package: factories are looked into one function at a time.)
+    memo_key = ("ll301:wanted", resolver.index.key)
+    wanted = file.memo.get(memo_key)
+    if wanted is None:
+        wanted = file.memo[memo_key] = {start for start, name, path in file.call_names()
+                                        if name in names or resolver.in_module(path)}
+    calls = [c for c in file.within("call_expression", root) if c.start_byte in wanted]
+    candidates = sorted(file.within("composite_literal", root) + calls,
+                        key=lambda n: n.start_byte)
+    for node in candidates:
+        if node.type == "composite_literal":
+            spelled = field(node, "type")
+            if spelled is None or not (spelled.text or b"").endswith(b"Transport"):
+                continue  # cheap: only a type spelled ...Transport can be http.Transport
+            if type_from_node(spelled, file.imports, resolver.index.key) == (
+                    TRANSPORT) and not _keepalives_disabled(node) and not (
+                    replaced_before_use(node) or _dials_nothing(node)):
+                out.append((node, "http.Transport"))
+        elif node.type == "call_expression":
+            owner = enclosing_function(node)
+            if owner is None:
+                continue
+            env = env_of(owner)
+            callee = resolver.callee(node, env, file)
+            what = _constructed(resolver, callee, node, file)
+            if what:
+                out.append((node, what))
+    return out
+
+
+def interesting_names(resolver: Resolver) -> set[str]:
+    cached = resolver.index.summaries.get("ll301:names")
+    if isinstance(cached, set):
+        return cached
+    names = {q.rsplit(".", 1)[-1] for q in CONSTRUCTORS}
+    names |= {q.rsplit(".", 1)[-1] for q in resolver.models.client_constructors}
+    names |= {"new", NEW_RESPELLED, "Clone"}
+    names |= resolver.index.pending_factories  # not parsed yet: decided when called
+    for key, info in dict.items(resolver.index.funcs):  # possible factories of this package
+        body = field(info.node, "body")
+        if body is not None and _returns_client_type(info) and _mentions_constructor(body):
+            names.add(key.rsplit(".", 1)[-1])
+    resolver.index.summaries["ll301:names"] = names
+    return names
+
+
+def _keepalives_disabled(literal: Node) -> bool:
+    """A Transport with DisableKeepAlives: true pools nothing: building it per call is fine."""
+    for element in named_children(field(literal, "body")):
+        if element.type == "keyed_element":
+            key = field(element, "key")
+            value = field(element, "value")
+            if text(key).strip() == "DisableKeepAlives" and text(value).strip() == "true":
+                return True
+    return False
+
+
+_DIAL_FIELDS = ("Dial", "DialContext", "DialTLS", "DialTLSContext")
+
+
+def _dials_nothing(literal: Node) -> bool:
+    """A Transport whose dial functions are literals that dial nothing (an in-memory
+    connection, a pipe): its pool holds no socket."""
+    dials = [field(e, "value") for e in named_children(field(literal, "body"))
+             if e.type == "keyed_element" and text(field(e, "key")).strip() in _DIAL_FIELDS]
+    values = [v.named_children[0] if v is not None and v.type == "literal_element"
+              and v.named_children else v for v in dials]
+    return bool(values) and all(
+        v is not None and v.type == "func_literal" and b"Dial" not in (v.text or b"")
+        for v in values)
+
+
+def _constructed(resolver: Resolver, callee: Callee, call: Node, file) -> str | None:
+    qualified = callee.qualified()
+    if qualified in CONSTRUCTORS or qualified in resolver.models.client_constructors:
+        return _called_name(call) + "()"
+    if callee.kind == "builtin" and callee.name == "new":
+        args = named_children(field(call, "arguments"))
+        if args and type_from_node(args[0], file.imports, resolver.index.key) == TRANSPORT:
+            return "http.Transport"
+        return None
+    if callee.receiver == TRANSPORT and callee.name == "Clone":
+        return "http.Transport (a clone)"
+    if callee.info is not None and callee.index is not None and is_factory(
+            resolver, callee.info, callee.index):
+        return _called_name(call) + "()"
+    return None
+
+
+def _called_name(call: Node) -> str:
+    """How a message names the called function: as written, unless that spells out a
+    long operand (`xhttp.ConnSettings{...}.NewTransport`), then the method alone."""
+    function = field(call, "function")
+    name = text(function)
+    if ("\n" in name or len(name) > 60) and function is not None and (
+            function.type == "selector_expression"):
+        return "..." + text(field(function, "field"))
+    return name
+
+
+def is_factory(resolver: Resolver, info: FuncInfo, index: PackageIndex) -> bool:
+    """Does a package function return a new Transport (or client) on every call?"""
+    return pool_result(resolver, info, index) == FRESH
+
+
+def pool_result(resolver: Resolver, info: FuncInfo, index: PackageIndex) -> str | None:
+    """FRESH when the function returns a pool it builds on each call, CACHED when the
+    pool it returns is memoised (a field or map it looks up first, a sync.Once), None
+    when it returns no pool it built. Computed once per function and package."""
+    key = f"pool:{info.key}"
+    if key in index.summaries:
+        cached = index.summaries[key]
+        return cached if isinstance(cached, str) else None
+    index.summaries[key] = None  # recursion: a factory reached again builds nothing new
+    sub = resolver_for(resolver, index)
+    envs: dict[int, object] = {}
+
+    def env_of(func: Node):
+        if func.id not in envs:
+            envs[func.id] = sub.env_for(func, info.file)
+        return envs[func.id]
+
+    result = None
+    body = field(info.node, "body")
+    if body is not None and _returns_client_type(info) and _mentions_constructor(body):
+        carriers = Carriers(sub, info.file, env_of)
+        for node, _what in sites(sub, _FileView(info.file, body), env_of):
+            if node.start_byte < body.start_byte:
+                continue
+            if in_once(sub, info.file, env_of, node):
+                result = CACHED  # built once (into a field or variable it returns)
+                break
+            if flows_to_return(node, info.node, carriers):
+                # What a memo (looked up first, stored when missing) hands out is one
+                # pool shared by every call.
+                result = CACHED if _memoised(info.file, info.node, node, carriers) else FRESH
+                break
+    index.summaries[key] = result
+    return result
+
+
+def _memoised(file, func: Node, site: Node, carriers: Carriers) -> bool:
+    """The function returns a value read from a field or a map before it builds one,
+    and stores what it builds there: `if c, ok := p.clients[h]; ok { return c }`."""
+    body = field(func, "body")
+    if body is None or not _flow(site, func, carriers, returns_only=False,
+                                 count_returns=False):
+        return False
+    for ret in file.within("return_statement", body):
+        if ret.start_byte >= site.start_byte:
+            continue
+        values = [c for c in ret.named_children if c.type != "comment"]
+        exprs = values[0].named_children if values and values[0].type == (
+            "expression_list") else values
+        first = unparen(exprs[0]) if exprs else None
+        while first is not None and first.type == "type_assertion_expression":
+            first = unparen(field(first, "operand"))
+        if first is None:
+            continue
+        if first.type in ("selector_expression", "index_expression"):
+            return True
+        if first.type == "identifier" and _read_from_store(file, body, text(first)):
+            return True
+    return False
+
+
+def _read_from_store(file, body: Node, name: str) -> bool:
+    """name := m[k] / name, ok := m[k] / name, ok := cache.Load(k) / name := s.field."""
+    for node in file.within("short_var_declaration", body):
+        lhs = named_children(field(node, "left"))
+        rhs = named_children(field(node, "right"))
+        if not lhs or text(lhs[0]) != name or len(rhs) != 1:
+            continue
+        value = unparen(rhs[0])
+        if value is None:
+            continue
+        if value.type in ("index_expression", "selector_expression"):
+            return True
+        if value.type == "call_expression" and text(field(value, "function")).endswith(
+                (".Load", ".Get")):
+            return True
+    return False
+
+
+def _mentions_constructor(body: Node) -> bool:
+    source = body.text or b""
+    return b"Transport" in source or any(
+        q.rsplit(".", 1)[-1].encode() in source for q in CONSTRUCTORS)
+
+
+def _returns_client_type(info: FuncInfo) -> bool:
+    return any(t is not None and t.pkg for t in info.results)
+
+
+class _FileView:
+    """A file seen through one subtree (so sites() scans only one function)."""
+
+    def __init__(self, file, root: Node) -> None:
+        self.imports = file.imports
+        self.root = root
+        self._file = file
+
+    def within(self, kind: str, node: Node) -> list[Node]:
+        return self._file.within(kind, node)
+
+    def __getattr__(self, name):
+        return getattr(self._file, name)
+
+
+def in_once(resolver: Resolver, file, env_of, node: Node) -> bool:
+    """Inside a func literal given to sync.Once's Do (or a similarly named once)."""
+    current = node.parent
+    while current is not None and current.type not in ("function_declaration",
+                                                       "method_declaration"):
+        if current.type == "func_literal":
+            args = current.parent
+            call = args.parent if args is not None else None
+            if call is not None and call.type == "call_expression":
+                func = unparen(field(call, "function"))
+                if func is not None and func.type == "selector_expression" and text(
+                        field(func, "field")) == "Do":
+                    operand = field(func, "operand")
+                    owner = enclosing_function(call)
+                    t = None
+                    if owner is not None:
+                        t = resolver.type_of(operand, env_of(owner), file)
+                    if t == TypeRef("sync", "Once") or "once" in text(operand).lower():
+                        return True
+        current = current.parent
+    return False
+
+
+_BASIC = {"error", "bool", "string", "byte", "rune", "int", "int8", "int16", "int32", "int64",
+          "uint", "uint8", "uint16", "uint32", "uint64", "uintptr", "float32", "float64",
+          "complex64", "complex128"}
+_BUILDER_PREFIXES = ("Set", "With", "Enable", "Disable", "Add", "Use")
+
+
+class Carriers:
+    """Which calls pass a value they are given on to their result."""
+
+    def __init__(self, resolver: Resolver, file, env_of) -> None:
+        self.resolver, self.file, self.env_of = resolver, file, env_of
+
+    def _callee(self, call: Node) -> Callee | None:
+        owner = enclosing_function(call)
+        if owner is None:
+            return None
+        return self.resolver.callee(call, self.env_of(owner), self.file)
+
+    def wraps_argument(self, call: Node) -> bool:
+        """f(x): does the result hold x? Known signatures that return only errors and
+        basic values do not; the standard library does not wrap transports."""
+        callee = self._callee(call)
+        if callee is None:
+            return True
+        if callee.kind in ("std", "builtin"):
+            return callee.name == "append"
+        if callee.info is not None:
+            return any(t is not None and t.name not in _BASIC for t in callee.info.results)
+        return True
+
+    def keeps_argument(self, call: Node, arg: Node) -> bool:
+        """Does a same-module function store (or close) the argument it is given?"""
+        callee = self._callee(call)
+        if callee is None or callee.info is None:
+            return False
+        args = named_children(field(call, "arguments"))
+        if arg not in args:
+            return False
+        return summary.param(self.resolver, callee, args.index(arg)) is not None
+
+    def builder(self, call: Node) -> bool:
+        """x.SetBaseURL(...): a fluent method returning the receiver."""
+        func = unparen(field(call, "function"))
+        name = text(field(func, "field")) if func is not None else ""
+        return name.startswith(_BUILDER_PREFIXES)
+
+
+def kept(site: Node, func: Node, carriers: Carriers) -> bool:
+    """Does the value built at site outlive the call (returned, stored, sent, used by a
+    loop that outlives the call)?"""
+    return _flow(site, func, carriers, returns_only=False)
+
+
+def flows_to_return(site: Node, func: Node, carriers: Carriers) -> bool:
+    return _flow(site, func, carriers, returns_only=True)
+
+
+def _flow(site: Node, func: Node, carriers: Carriers, returns_only: bool,
+          count_returns: bool = True) -> bool:
+    body = field(func, "body")
+    work = [site]
+    seen_names: set[str] = set()
+    seen_selectors: set[bytes] = set()
+    steps = 0
+    while work and steps < _MAX_FLOW_STEPS:
+        steps += 1
+        expr = work.pop()
+        child, parent = expr, expr.parent
+        arg = expr
+        while parent is not None:
+            kind = parent.type
+            if kind == "argument_list":
+                arg = child
+            if kind in ("parenthesized_expression", "unary_expression", "literal_element",
+                        "literal_value", "composite_literal", "argument_list",
+                        "type_assertion_expression", "variadic_argument"):
+                if kind == "literal_element" and field(parent.parent, "key") == parent:
+                    break
+                child, parent = parent, parent.parent
+                continue
+            if kind == "call_expression":
+                if field(parent, "function") == child:
+                    break
+                if not returns_only and carriers.keeps_argument(parent, arg):
+                    return True  # h.client.setHTTPClient(c): a same-module setter keeps it
+                if not carriers.wraps_argument(parent):
+                    break
+                child, parent = parent, parent.parent
+                continue
+            if kind == "selector_expression" and field(parent, "operand") == child:
+                call = parent.parent
+                if call is not None and call.type == "call_expression" and field(
+                        call, "function") == parent and carriers.builder(call):
+                    child, parent = call, call.parent
+                    continue
+            break
+        if parent is None:
+            continue
+        kind = parent.type
+        if kind == "keyed_element":  # an element of a composite literal: follow the literal
+            work.append(parent)
+            continue
+        if kind in ("return_statement",) or (
+                kind == "expression_list" and parent.parent is not None
+                and parent.parent.type == "return_statement"):
+            if count_returns:
+                return True
+            continue
+        if returns_only:
+            target = _assigned_name(parent, child)
+            if target is not None and target not in seen_names and body is not None:
+                seen_names.add(target)
+                work.extend(_references(carriers.file, body, target, exclude=parent))
+            continue
+        if kind == "send_statement":
+            return True
+        if kind == "selector_expression" and field(parent, "operand") == child:
+            # A method call or a field read uses the pool; even CloseIdleConnections
+            # leaves the next call to dial a new connection.
+            continue
+        target_node = _assignment_target(parent, child)
+        if target_node is not None:
+            if target_node.type == "selector_expression" and _value_receiver_field(
+                    func, target_node):
+                # r.transport = ... on a value receiver dies with the copy: follow it.
+                spelled = target_node.text or b""
+                if spelled not in seen_selectors and body is not None:
+                    seen_selectors.add(spelled)
+                    work.extend(n for n in _selector_references(body, spelled)
+                                if n != target_node)
+                continue
+            if target_node.type == "selector_expression" and _local_holder(
+                    carriers.file, func, target_node):
+                # c.Transport = tr on a Client this function declared: follow c.
+                holder = text(unparen(field(target_node, "operand")))
+                if holder not in seen_names and body is not None:
+                    seen_names.add(holder)
+                    work.extend(r for r in _references(carriers.file, body, holder,
+                                                       exclude=parent)
+                                if not _inside(r, target_node))
+                continue
+            if target_node.type != "identifier":
+                return True  # a field, map or slice element
+            name = text(target_node)
+            if name == "_":
+                continue
+            if not _is_local(carriers.file, func, name):
+                return True  # a package variable
+            if name not in seen_names and body is not None:
+                seen_names.add(name)
+                refs = _references(carriers.file, body, name, exclude=parent)
+                if any(_long_lived_loop_between(carriers.file, func, ref, site)
+                       for ref in refs):
+                    return True  # built once, used by a loop that outlives the call
+                work.extend(refs)
+    return False
+
+
+def _value_receiver_field(func: Node, target: Node) -> bool:
+    """recv.field where recv is the method's receiver passed by value (not a pointer)."""
+    if func.type != "method_declaration":
+        return False
+    operand = unparen(field(target, "operand"))
+    if operand is None or operand.type != "identifier":
+        return False
+    for decl in named_children(field(func, "receiver")):
+        names = [text(n) for n in decl.children_by_field_name("name")]
+        type_node = field(decl, "type")
+        if text(operand) in names and type_node is not None:
+            return type_node.type != "pointer_type"
+    return False
+
+
+def _selector_references(body: Node, spelled: bytes) -> list[Node]:
+    out = []
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if node.type == "selector_expression" and node.text == spelled:
+            out.append(node)
+            continue
+        stack.extend(reversed(node.named_children))
+    return out
+
+
+def _assignment_target(stmt: Node, child: Node) -> Node | None:
+    if child.parent != stmt:
+        return None
+    return assigned_target(child, fallback_first=True)
+
+
+def _assigned_name(stmt: Node, child: Node) -> str | None:
+    target = _assignment_target(stmt, child)
+    if target is None or target.type != "identifier":
+        return None
+    return text(target)
+
+
+def _is_local(file, func: Node, name: str) -> bool:
+    kinds = ("short_var_declaration", "var_spec", "parameter_declaration", "range_clause")
+    for node in (n for k in kinds for n in file.within(k, func)):
+        if node.type in ("short_var_declaration",):
+            if any(text(n) == name for n in named_children(field(node, "left"))):
+                return True
+        elif node.type in ("var_spec", "parameter_declaration"):
+            if any(text(n) == name for n in node.children_by_field_name("name")):
+                return True
+        elif node.type == "range_clause" and any(
+                text(n) == name for n in named_children(field(node, "left"))):
+            return True
+    return False
+
+
+def _references(file, body: Node, name: str, exclude: Node) -> list[Node]:
+    refs = []
+    for node in identifiers(body, name):
+        parent = node.parent
+        if parent is not None and parent.parent is not None and (
+                parent.parent == exclude or parent == exclude):
+            continue
+        refs.append(node)
+    return refs
+
+
+def _long_lived_loop_between(file, func: Node, ref: Node, site: Node) -> bool:
+    """ref sits in a loop that outlives the call (`for {}`, `for range ticker.C`, a
+    receive loop over a channel) and does not also contain the construction site. A
+    loop over a collection ends with the call: a pool built per call stays per call."""
+    current = ref.parent
+    while current is not None and current.type not in FUNCTION_NODES:
+        if current.type == "for_statement" and not (
+                current.start_byte <= site.start_byte < current.end_byte) and (
+                _outlives_call(file, func, current)):
+            return True
+        current = current.parent
+    return False
+
+
+def _outlives_call(file, func: Node, loop: Node) -> bool:
+    clause = next((c for c in loop.named_children
+                   if c.type in ("for_clause", "range_clause")), None)
+    if clause is None:
+        # `for {}` runs until the process stops; `for cond {}` is a bounded loop.
+        return not [c for c in loop.named_children if c.type not in ("block", "comment")]
+    if clause.type == "for_clause":
+        return field(clause, "condition") is None
+    ranged = unparen(field(clause, "right"))
+    return ranged is not None and _is_channel(file, func, ranged)
+
+
+def _is_channel(file, func: Node, expr: Node) -> bool:
+    """ticker.C, time.Tick(d), or a local name or parameter declared as a channel."""
+    if expr.type == "selector_expression":
+        return text(field(expr, "field")) == "C"
+    if expr.type == "call_expression":
+        return text(field(expr, "function")).endswith(("Tick", "After"))
+    if expr.type != "identifier":
+        return False
+    name = text(expr)
+    for decl in file.within("parameter_declaration", func):
+        if any(text(n) == name for n in decl.children_by_field_name("name")):
+            return (field(decl, "type") or decl).type == "channel_type"
+    for decl in file.within("short_var_declaration", func):
+        lhs = [text(n) for n in named_children(field(decl, "left"))]
+        if name in lhs:
+            return b"make(chan" in (field(decl, "right") or decl).text.replace(b" ", b"")
+    return False
+
+
+def _local_holder(file, func: Node, target: Node) -> bool:
+    """recv.Field where recv is declared in the function body (not a parameter, the
+    receiver or a package variable): storing there keeps nothing by itself."""
+    operand = unparen(field(target, "operand"))
+    if operand is None or operand.type != "identifier":
+        return False
+    name = text(operand)
+    body = field(func, "body")
+    if body is None:
+        return False
+    for node in file.within("short_var_declaration", body):
+        if any(text(n) == name for n in named_children(field(node, "left"))):
+            return True
+    return any(text(n) == name for node in file.within("var_spec", body)
+               for n in node.children_by_field_name("name"))
+
+
+def _inside(node: Node, outer: Node) -> bool:
+    return outer.start_byte <= node.start_byte and node.end_byte <= outer.end_byte

@@ -1,0 +1,136 @@
+"""Function summaries every Go rule reads, computed once per function and package.
+
+A summary answers, for a function of the analysed package or of another package of
+the same module (through that package's own index):
+- its result: a fresh resource the caller must close (FRESH), one whose body it has
+  already closed, directly, by a defer or through a helper (CLOSED), or one it keeps
+  elsewhere, a field, a parameter, a package variable (KEPT). A pass-through
+  `return tc.AssertResponse(req)` has the summary of the function it calls.
+- each parameter: closed (CLOSES) or kept, stored or handed on (KEEPS) by the
+  function, or only used (None); `consumes` asks the same with one flag.
+- its pool (LL301): a new Transport or client built on every call (FRESH), or a cached
+  one, memoised in a field or map or built under a sync.Once (CACHED); the analysis
+  of what a built pool becomes is leaklint.golang.pools'.
+Answers are cached in the package index's summary table, so every rule and every file
+of the package shares them.
+"""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from leaklint.golang.flow import FunctionFlow, Resource, _is_key
+from leaklint.golang.index import PackageIndex
+from leaklint.golang.parse import field, identifiers
+from leaklint.golang.resolve import Callee, Resolver
+from leaklint.golang.types import RESPONSE
+
+FRESH, CLOSED, KEPT, CACHED = "fresh", "closed", "kept", "cached"
+CLOSES, KEEPS = "closes", "keeps"  # what a function does with a parameter
+# Summaries nest (a wrapper's summary walks the function it wraps): a bound keeps the
+# Python stack of a long wrapper chain far from the recursion limit.
+_MAX_DEPTH = 8
+_depth = [0]
+
+
+def resolver_for(resolver: Resolver, index: PackageIndex) -> Resolver:
+    """A resolver over another package's index (same directory rules, same models)."""
+    if index is resolver.index:
+        return resolver
+    return Resolver(index, resolver.directory, resolver.models)
+
+
+def result(resolver: Resolver, callee: Callee) -> str:
+    """FRESH, CLOSED or KEPT for what the function returns first (see the module doc).
+    An interface method or a function outside the module is assumed FRESH."""
+    info, index = callee.info, callee.index
+    if info is None or index is None:
+        return FRESH
+    key = f"result:{info.key}"
+    cached = index.summaries.get(key)
+    if isinstance(cached, str):
+        return cached
+    if field(info.node, "body") is None:
+        index.summaries[key] = FRESH
+        return FRESH
+    if _depth[0] >= _MAX_DEPTH:
+        return FRESH  # a long chain of wrappers: not cached, asked again from nearer
+    index.summaries[key] = FRESH  # recursion: a function reached again is assumed fresh
+    sub = resolver_for(resolver, index)
+    flow = FunctionFlow(sub, info.file, info.node, sub.env_for(info.node, info.file))
+    flow.returns = []
+    _depth[0] += 1
+    try:
+        flow.run()
+    finally:
+        _depth[0] -= 1
+    kinds = flow.returns
+    out = FRESH if FRESH in kinds else CLOSED if CLOSED in kinds else KEPT
+    index.summaries[key] = out
+    return out
+
+
+def pool(resolver: Resolver, callee: Callee) -> str | None:
+    """FRESH, CACHED or None for the Transport or client the function returns."""
+    if callee.info is None or callee.index is None:
+        return None
+    from leaklint.golang.pools import pool_result  # pools reads these summaries too
+
+    return pool_result(resolver, callee.info, callee.index)
+
+
+def param(resolver: Resolver, callee: Callee, index: int, kind: str = "conn") -> str | None:
+    """CLOSES, KEEPS or None for what the function does with its index-th argument
+    (kind: "response", "conn", or "body" for an io.ReadCloser)."""
+    if consumes(resolver, callee, index, kind, closes_only=True):
+        return CLOSES
+    return KEEPS if consumes(resolver, callee, index, kind) else None
+
+
+def consumes(resolver: Resolver, callee: Callee, index: int, kind: str, depth: int = 0,
+             closes_only: bool = False) -> bool:
+    """Does a same-module function close or hand over its index-th parameter?
+    With closes_only, only a close counts (a deferred helper in a loop, LL202)."""
+    info = callee.info
+    if info is None or callee.index is None or depth > 3:
+        return False
+    key = f"consumes:{info.key}:{index}:{kind}:{closes_only}"
+    cache = callee.index.summaries
+    if key in cache:
+        return bool(cache[key])
+    cache[key] = False  # recursion guard
+    params = info.params
+    if index >= len(params):
+        if params and field(info.node, "parameters") is not None:
+            index = len(params) - 1  # variadic
+        else:
+            return False
+    name, ptype = params[index]
+    if field(info.node, "body") is None:
+        cache[key] = True  # an interface method: the implementation may keep or close it
+        return True
+    if not name or name == "_":
+        return False
+    res_kind = "response" if ptype == RESPONSE or kind == "response" else "conn"
+    if kind == "body":
+        res_kind = "conn"  # an io.ReadCloser parameter: Close() on it closes the body
+    if ptype is not None and ptype.name in _BASIC_TYPES:
+        return False  # a string or a number carries no connection
+    sub = resolver_for(resolver, callee.index)
+    flow = FunctionFlow(sub, info.file, info.node, sub.env_for(info.node, info.file))
+    flow.closes_only = closes_only
+    probe = Resource(0, res_kind, name, None, info.node, "")
+    flow.resources.append(probe)
+    wanted = ("close", "helper") if closes_only else ("close", "handover", "helper")
+    body: Node | None = field(info.node, "body")
+    found = body is not None and any(
+        not _is_key(n) and flow.classify(n, "whole", probe)[0] in wanted
+        for n in identifiers(body, name))
+    cache[key] = found
+    return found
+
+
+_BASIC_TYPES = {"string", "bool", "int", "int8", "int16", "int32", "int64", "uint", "uint8",
+                "uint16", "uint32", "uint64", "uintptr", "float32", "float64", "byte",
+                "rune", "error", "FileMode"}
+

@@ -1,0 +1,44 @@
+"""Facts about one value built in a function: where it lands and whether it is ever
+used as built."""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from leaklint.golang.parse import assigned_target, field, identifiers, named_children, text
+
+
+def replaced_before_use(value: Node) -> bool:
+    """`tr := &http.Transport{}` followed, before any other mention of tr, by a plain
+    `tr = ...` that does not read tr: the first value is a placeholder nobody uses
+    (the replacement is what counts)."""
+    child, parent = value, value.parent
+    while parent is not None and parent.type in ("unary_expression",
+                                                  "parenthesized_expression"):
+        child, parent = parent, parent.parent
+    target = assigned_target(child) if parent is not None else None
+    if target is None or target.type != "identifier":
+        return False
+    name = text(target)
+    statement = target.parent
+    while statement is not None and statement.type not in (
+            "short_var_declaration", "assignment_statement", "var_declaration"):
+        statement = statement.parent
+    if statement is None or name == "_":
+        return False
+    following = statement.next_named_sibling
+    while following is not None:
+        if following.type != "comment" and identifiers(following, name):
+            return _overwrites(following, name)
+        following = following.next_named_sibling
+    return False
+
+
+def _overwrites(statement: Node, name: str) -> bool:
+    if statement.type != "assignment_statement" or text(field(statement, "operator")) != "=":
+        return False
+    targets = named_children(field(statement, "left"))
+    if not any(t.type == "identifier" and text(t) == name for t in targets):
+        return False
+    right = field(statement, "right")
+    return right is not None and not identifiers(right, name)
