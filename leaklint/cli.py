@@ -26,6 +26,16 @@ def _prefixes(value: str) -> list[str]:
     return [v.strip().upper() for v in value.split(",") if v.strip()]
 
 
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0 or seconds == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {value!r}")
+    return seconds
+
+
 def _shard(value: str) -> tuple[int, int]:
     from leaklint.ci.shard import parse
 
@@ -63,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--config", type=Path, help="configuration file to use")
     check.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (0: all cores)")
     check.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    check.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+                       help="time budget of a file or Go package per 100 KB of its source, "
+                            "twice that at least (default 5; 0: none)")
     check.add_argument("--shard", type=_shard, metavar="I/N",
                        help="analyse only the I-th of N shares of the files (CI runners)")
     fixes = check.add_mutually_exclusive_group()
@@ -150,9 +163,12 @@ def main(argv: list[str] | None = None) -> int:
 def console() -> None:
     """The `leaklint` command. After a signal, the process ends without the interpreter's
     shutdown: a native parser's thread state torn down mid-file can abort it there
-    (SIGABRT instead of the conventional 130/143)."""
+    (SIGABRT instead of the conventional 130/143); the same after a file that ran out
+    of time in process, whose parse may still be running."""
     code = main()
-    if code in (EXIT_SIGINT, EXIT_SIGTERM):
+    from leaklint.commands.check import analyses_left_running
+
+    if code in (EXIT_SIGINT, EXIT_SIGTERM) or analyses_left_running():
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
                 stream.flush()

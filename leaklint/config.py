@@ -56,6 +56,9 @@ class Settings:
     default_exclude: tuple[str, ...] | None = None
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     respect_gitignore: bool = True
+    # Seconds a work unit may take per 100 KB of source (leaklint.engine.limits); 0: none.
+    # Not in repr: it changes no result, so no cache key may depend on it.
+    timeout: float = field(default=5.0, repr=False)
     go: GoModels = field(default_factory=GoModels)
     python: PythonModels = field(default_factory=PythonModels)
     # Where the settings came from (None: built-in defaults); relative patterns
@@ -165,7 +168,7 @@ _PY_KEYS = {
 }
 _TOP_KEYS = (
     "select", "ignore", "extend-select", "exclude", "extend-exclude", "default-exclude",
-    "per-file-ignores", "respect-gitignore", "go", "python",
+    "per-file-ignores", "respect-gitignore", "timeout", "go", "python",
 )
 
 
@@ -190,6 +193,11 @@ def parse_table(table: dict, where: str, source: Path | None) -> Settings:
             if not isinstance(value, bool):
                 raise ConfigError(f"{where}: 'respect-gitignore' must be true or false")
             values["respect_gitignore"] = value
+        elif key == "timeout":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or not 0 <= value < float("inf"):
+                raise ConfigError(f"{where}: 'timeout' must be a number of seconds (0: none)")
+            values["timeout"] = float(value)
         elif key == "per-file-ignores":
             if not isinstance(value, dict):
                 raise ConfigError(

@@ -109,3 +109,22 @@ def test_explicit_config_file(app: Path, tmp_path_factory):
     (app / "leaklint.toml").write_text(
         '[go]\nresponse-functions = ["example.com/acme/httpx.Fetch"]\n')
     assert rules(check(app, "--config", str(other))) == []
+
+
+@pytest.mark.parametrize("value", ['"5"', "-1", "true", "inf"])
+def test_timeout_must_be_a_number_of_seconds(tmp_path, value):
+    from leaklint.config import ConfigError, load_file
+
+    path = tmp_path / "leaklint.toml"
+    path.write_text(f"timeout = {value}\n")
+    with pytest.raises(ConfigError, match="'timeout' must be a number of seconds"):
+        load_file(path)
+
+
+def test_timeout_key_and_option():
+    from leaklint.cli import build_parser
+    from leaklint.config import parse_table
+
+    assert parse_table({"timeout": 2}, "x", None).timeout == 2.0
+    assert parse_table({"timeout": 0}, "x", None).timeout == 0.0
+    assert build_parser().parse_args(["check", "--timeout", "0.5"]).timeout == 0.5

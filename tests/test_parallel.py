@@ -12,8 +12,9 @@ from conftest import FIXTURES
 
 from leaklint.config import Settings
 from leaklint.context import RunContext
-from leaklint.engine import parallel, runner
+from leaklint.engine import parallel, runner, workers
 from leaklint.engine.discovery import discover
+from leaklint.engine.plan import plan
 from leaklint.selection import enabled_rules
 
 
@@ -38,13 +39,13 @@ def test_jobs_1_and_jobs_2_give_identical_output(fmt):
 def test_pool_results_equal_in_process_results(monkeypatch):
     monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)  # force the pool
     used: list[int] = []
-    real = parallel.run_pool
+    real = workers.supervise
 
-    def spy(func, items, jobs, *args, **kw):
+    def spy(batches, jobs, *args, **kw):
         used.append(jobs)
-        return real(func, items, jobs, *args, **kw)
+        return real(batches, jobs, *args, **kw)
 
-    monkeypatch.setattr(runner, "run_pool", spy)
+    monkeypatch.setattr(workers, "supervise", spy)
     ctx = RunContext(Settings(), enabled_rules(("ALL",), (), ()))
     found = discover([str(FIXTURES)], cwd=FIXTURES.parent)
     pooled = runner.run(found.files, ctx, jobs=2)
@@ -63,27 +64,22 @@ def test_small_runs_stay_in_process():
         50, parallel.available_cores())
 
 
-def _square(n: int, offset: int) -> int:
-    return n * n + offset
-
-
-def test_run_pool_returns_every_item_once():
-    items = list(range(40))
-    got = dict(parallel.run_pool(_square, items, 2, 1))
-    assert got == {n: n * n + 1 for n in items}
-
-
-def test_run_pool_takes_items_while_they_are_produced():
+def test_workers_return_every_unit_once_while_the_plan_is_produced():
+    ctx = RunContext(Settings(), enabled_rules(("ALL",), (), ()))
+    found = discover([str(FIXTURES)], cwd=FIXTURES.parent)
+    units = [unit for unit, _ in plan(found.files, ctx, cache=None, prefilter=True)]
     produced: list[int] = []
 
     def planning():  # a generator, as the runner's plan is
-        for n in range(40):
+        for n, unit in enumerate(units):
             produced.append(n)
-            yield n
+            yield (unit,)
 
-    got = dict(parallel.run_pool(_square, planning(), 2, 0, weight=lambda n: n % 7))
-    assert got == {n: n * n for n in range(40)}
-    assert produced == list(range(40))
+    got = [unit for unit, _, cacheable in workers.supervise(
+        planning(), 2, ctx, lambda unit: None, weight=lambda batch: batch[0].size)
+        if cacheable]
+    assert sorted(map(id, got)) == sorted(map(id, units))  # each once, as planned
+    assert produced == list(range(len(units)))
 
 
 def test_negative_jobs_is_a_usage_error(tmp_path):

@@ -193,7 +193,7 @@ def test_a_body_that_starts_with_a_decorated_definition_is_cut_before_its_decora
     out = _sliced(source)
     assert "@functools" not in out and "return 2" not in out
     lines = out.splitlines()
-    assert lines[3:5] == ["class Unrelated:", "    pass"]
+    assert lines[3:5] == ["pass", ""]  # a class nothing names goes whole
     assert lines[9] == "    pass" and lines[15].strip().startswith("return requests.get")
     compile(out, "sliced", "exec")
 
@@ -211,3 +211,42 @@ def test_a_class_with_one_relevant_method_keeps_it_and_drops_the_others():
         """
     out = _sliced(source)
     assert "return 1" not in out and "requests.get(url)" in out
+
+
+def test_module_and_class_level_statements_nothing_reads_are_replaced():
+    source = textwrap.dedent('''\
+        import requests
+
+        TABLE = [
+            1, 2, 3,
+        ]
+        NO_TIMEOUT = None
+        UNUSED = NO_TIMEOUT
+
+
+        class Plain:
+            NAMES = ("a", "b")
+
+
+        def fetch(url):
+            return requests.get(url, timeout=NO_TIMEOUT)
+        ''')
+    sliced = relevant_source(source, API).text
+    assert sliced.split("\n") == [
+        "import requests", "", "pass", "", "", "NO_TIMEOUT = None", "pass", "", "",
+        "pass", "", "", "", "def fetch(url):",
+        "    return requests.get(url, timeout=NO_TIMEOUT)", ""]
+
+
+def test_statements_sharing_a_line_or_holding_a_definition_stay():
+    source = textwrap.dedent('''\
+        import requests
+        A = 1; B = 2
+        if A:
+            def helper():
+                return 1
+        for i in range(3): C = i
+        ''')
+    sliced = relevant_source(source, API).text
+    assert "A = 1; B = 2" in sliced and "if A:" in sliced
+    assert "C = i" not in sliced and len(sliced.split("\n")) == len(source.split("\n"))

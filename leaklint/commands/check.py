@@ -48,6 +48,8 @@ def _settings(args) -> config_mod.Settings:
         overrides["exclude"] = tuple(args.exclude)
     if args.no_respect_gitignore:
         overrides["respect_gitignore"] = False
+    if getattr(args, "timeout", None) is not None:
+        overrides["timeout"] = args.timeout
     for key in ("select", "ignore", "extend_select"):
         named = getattr(args, key)
         if named is not None:
@@ -121,6 +123,13 @@ def _run_records(args, ctx: RunContext, cache, entries):
     return RunRecords(cache, invocation)
 
 
+def analyses_left_running() -> bool:
+    """An in-process analysis ran out of time and was left running (engine.guard)."""
+    from leaklint.engine.guard import abandoned_threads
+
+    return abandoned_threads() > 0
+
+
 def _output_is_an_input(output: Path | None, paths: list[str]) -> bool:
     """Whether the report would overwrite a source file the run analyses: one named as
     a PATH, or one inside a PATH directory (through a link too)."""
@@ -188,7 +197,7 @@ def run_check(args) -> int:
         progress = _progress(args, len(found.files))
         try:
             result = run(found.files, ctx, jobs=args.jobs, cache=cache, inputs=inputs,
-                         progress=progress)
+                         progress=progress, isolate=True)
         finally:
             if progress is not None:
                 progress.close()

@@ -13,7 +13,8 @@ import contextlib
 import re
 import sys
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -103,6 +104,36 @@ class AnalysisCrashed(Exception):
     """The analysis raised; the original exception is the cause."""
 
 
+class OutOfTime(Exception):
+    """The analysis in flight ran past the time budget of its unit (see time_budget)."""
+
+
+# When the unit analysed in this process must end (time.monotonic()); None: no budget.
+# Worker processes have none: the parent that supervises them kills one that overruns.
+_deadline: float | None = None
+# Analysis threads left running (out of time, or the run was interrupted): a native
+# parser cannot be stopped from outside. Their process ends without the interpreter's
+# shutdown (see leaklint.cli.console), which could abort with them still inside one.
+_abandoned: list[threading.Thread] = []
+
+
+@contextlib.contextmanager
+def time_budget(seconds: float | None) -> Iterator[None]:
+    """Deep guarded calls inside the block raise OutOfTime once `seconds` have passed."""
+    global _deadline
+    previous = _deadline
+    _deadline = None if seconds is None else time.monotonic() + seconds
+    try:
+        yield
+    finally:
+        _deadline = previous
+
+
+def abandoned_threads() -> int:
+    """How many analysis threads are still running that nothing waits for."""
+    return sum(1 for thread in _abandoned if thread.is_alive())
+
+
 def call_guarded(fn: Callable[..., T], *args: object, deep: bool = True) -> T:
     """Run fn(*args); any exception it raises comes back as AnalysisCrashed (RecursionError
     included), KeyboardInterrupt and the like pass. With deep (for calls that parse and walk
@@ -132,19 +163,31 @@ def call_guarded(fn: Callable[..., T], *args: object, deep: bool = True) -> T:
     finally:
         threading.stack_size(old_stack)
     try:
-        worker.join()
+        _join(worker)
     except BaseException:
-        # Interrupted: let the file in progress finish first. A daemon thread still
-        # inside a native parser when the interpreter shuts down aborts the process.
-        while worker.is_alive():
-            with contextlib.suppress(BaseException):
-                worker.join()
+        # Out of time or interrupted: the file in progress is not waited for (a native
+        # parse can run for minutes); the thread is left to run out on its own.
+        if worker.is_alive():
+            _abandoned.append(worker)
         raise
     finally:
         sys.setrecursionlimit(old_limit)
     if "error" in outcome:
         raise AnalysisCrashed(describe(outcome["error"])) from outcome["error"]  # type: ignore[arg-type]
     return outcome["value"]  # type: ignore[return-value]
+
+
+def _join(worker: threading.Thread) -> None:
+    """Wait for the analysis thread, up to the deadline of the unit in flight."""
+    deadline = _deadline
+    while worker.is_alive():
+        if deadline is None:
+            worker.join()
+            continue
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise OutOfTime
+        worker.join(left)
 
 
 def describe(exc: BaseException) -> str:

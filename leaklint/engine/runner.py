@@ -9,7 +9,8 @@ from collections.abc import Iterable, Iterator
 from leaklint.context import RunContext
 from leaklint.engine.cache import Cache
 from leaklint.engine.discovery import Candidate
-from leaklint.engine.parallel import effective_jobs, pool_size, run_pool
+from leaklint.engine.limits import out_of_time, unit_budget
+from leaklint.engine.parallel import can_fork, effective_jobs, pool_size
 from leaklint.engine.plan import WorkUnit, plan
 from leaklint.engine.progress import Progress
 from leaklint.engine.run_record import Inputs
@@ -49,12 +50,18 @@ def run(
     cache: Cache | None = None,
     prefilter: bool = True,
     inputs: Inputs | None = None,
+    isolate: bool = False,
     progress: Progress | None = None,
 ) -> RunResult:
     """Analyse every candidate. Work units (Python files, Go packages) found in the
     cache are not read again; the others run on `jobs` processes (0: every core), which
     start as soon as the plan has found enough work and take the rest as it is planned.
-    The result does not depend on jobs, cache or prefilter: only the time does."""
+    The result does not depend on jobs, cache or prefilter: only the time does.
+
+    With `isolate` (the command line), a run too small for a pool still analyses on one
+    worker process where one starts cheaply (fork): a native parser holds the
+    interpreter for as long as it parses, so only a separate process can be stopped
+    at a signal or at the end of its time budget (leaklint.engine.workers)."""
     out = RunResult()
     planned = plan(candidates, ctx, cache=cache, prefilter=prefilter, inputs=inputs)
     todo = _uncached(planned, out, cache, inputs, progress)
@@ -67,24 +74,46 @@ def run(
         if effective_jobs(jobs, len(head), size) > 1:
             pooled = True
             break
-    if pooled:
-        _preload(candidates)
-        done = (pair for batch, outcomes in run_pool(
-                    process_batch, _batches(itertools.chain(head, todo)), pool_size(jobs),
-                    ctx, weight=_batch_size)
-                for pair in zip(batch, outcomes, strict=True))
+    def budget(unit: WorkUnit) -> float | None:
+        return unit_budget(unit.size, ctx.settings.timeout)
+
+    done: Iterable[tuple[WorkUnit, dict, bool]]
+    if pooled or (isolate and head and can_fork()):
+        from leaklint.engine.workers import supervise
+
+        if pooled:
+            _preload({c.language for c in candidates})
+        else:  # a parser the worker will need, imported where a later pool can share it
+            _preload({u.language for u in head if u.analyse and u.language != "python"})
+        done = supervise(_batches(itertools.chain(head, todo)),
+                         pool_size(jobs) if pooled else 1, ctx, budget, weight=_batch_size,
+                         languages=frozenset(u.language for u in head if u.analyse))
     else:
         head.sort(key=lambda u: -u.size)
-        done = ((unit, process_unit(unit, ctx)) for unit in head)
-    for unit, outcome in done:
+        done = (_in_process(unit, ctx, budget(unit)) for unit in head)
+    for unit, outcome, cacheable in done:
         merge(outcome, out)
         if progress is not None:
             progress.advance(len(unit.files))
-        if cache is not None and unit.key:
+        if not cacheable:  # it ran out of time or killed its worker: try again next run
+            if inputs is not None:
+                inputs.complete = False
+        elif cache is not None and unit.key:
             cache.put(unit.key, outcome)
     out.findings.sort(key=Finding.sort_key)
     out.problems.sort(key=lambda p: p.path)
     return out
+
+
+def _in_process(unit: WorkUnit, ctx: RunContext, budget: float | None
+                ) -> tuple[WorkUnit, dict, bool]:
+    from leaklint.engine.guard import OutOfTime, time_budget
+
+    try:
+        with time_budget(budget):
+            return unit, process_unit(unit, ctx), True
+    except OutOfTime:
+        return unit, out_of_time(unit, budget or 0.0), False
 
 
 def _uncached(planned: Iterable[tuple[WorkUnit, dict | None]], out: RunResult,
@@ -135,12 +164,8 @@ def _batch_size(batch: tuple[WorkUnit, ...]) -> int:
     return sum(u.size for u in batch)
 
 
-def process_batch(units: tuple[WorkUnit, ...], ctx: RunContext) -> list[dict]:
-    return [process_unit(unit, ctx) for unit in units]
-
-
-def _preload(candidates: list[Candidate]) -> None:
+def _preload(languages: set[str]) -> None:
     """Import the parsers once before the pool forks, not once per worker (the plan
     is not finished yet: the languages of the run's files decide)."""
-    for name in sorted({c.language for c in candidates}):
+    for name in sorted(languages):
         language(name).preload()

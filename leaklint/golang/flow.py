@@ -11,6 +11,7 @@ overwritten is a leak at that exit. A use before the error check is LL201.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -131,6 +132,15 @@ class FunctionFlow:
         self.closes_only = False  # summarising a helper for LL202: only closes count
         # Summarising the function for its callers: what each return hands back.
         self.returns: list[str] | None = None
+        # Parents of the nodes the scans walked down to. tree-sitter finds a node's
+        # parent by descending from the root, a cost that grows with the depth: a chain
+        # of 20,000 `else if`s made each lookup, and so the whole walk, quadratic.
+        self._parents: dict[int, Node] = {}
+
+    def up(self, node: Node) -> Node | None:
+        """The node's parent (from the scans' record when they passed it)."""
+        parent = self._parents.get(node.id)
+        return parent if parent is not None else node.parent
 
     # ---- entry --------------------------------------------------------------------
 
@@ -839,11 +849,19 @@ class FunctionFlow:
             n = stack.pop()
             if n.type == "func_literal":
                 continue
-            if n.type == "identifier" and text(n) in state.binds and not _is_key(n):
+            if n.type == "identifier" and text(n) in state.binds and not _is_key(n, self.up):
                 out.append(n)
                 continue
-            stack.extend(reversed(n.named_children))
+            stack.extend(self._children(n))
         return out
+
+    def _children(self, node: Node) -> list[Node]:
+        """Named children, last first (for a stack), their parent recorded."""
+        children = node.named_children
+        for child in children:
+            self._parents[child.id] = node
+        children.reverse()
+        return children
 
     def closure(self, lit: Node, state: State) -> None:
         """A func literal capturing a resource: a close or hand-over inside counts now."""
@@ -858,10 +876,10 @@ class FunctionFlow:
         stack = [body]
         while stack:
             n = stack.pop()
-            if n.type == "identifier" and text(n) in names and not _is_key(n):
+            if n.type == "identifier" and text(n) in names and not _is_key(n, self.up):
                 self.apply(n, state)
                 continue
-            stack.extend(reversed(n.named_children))
+            stack.extend(self._children(n))
 
     def apply(self, ident: Node, state: State) -> None:
         binding = state.binds.get(text(ident), frozenset())
@@ -871,10 +889,12 @@ class FunctionFlow:
             current = state.status.get(res_id, frozenset())
             if effect == "compare":
                 continue
+            # The walk up to a nil guard goes last: on every path after the error check
+            # (most occurrences) it would cost the depth of the occurrence each time.
             premature = effect in ("use", "close", "drain", "helper") and not (
-                res.err and _passes_name(where, res.err)) and not _nil_guarded(ident)
+                res.err and _passes_name(where, res.err))
             if premature and UNCHECKED in current and res.err is not None and (
-                    res.premature is None):
+                    res.premature is None) and not _nil_guarded(ident, self.up):
                 res.premature = where  # reported once; the err check still applies
             if effect == "close":
                 res.closes.append(where)
@@ -893,21 +913,21 @@ class FunctionFlow:
     def classify(self, ident: Node, via: str, res: Resource) -> tuple[str, Node]:
         """What an occurrence does: close, handover, drain, compare or use."""
         node = ident
-        parent = node.parent
+        parent = self.up(node)
         if via == "whole" and res.kind == "response":
             if parent is not None and parent.type == "selector_expression" and fld(
                     parent, "operand") == node:
                 if text(fld(parent, "field")) != "Body":
                     return "use", parent
                 node, via = parent, "body"
-                parent = node.parent
+                parent = self.up(node)
             else:
                 return self.whole_value(node, res, body=False)
         # node is now a body (or a connection) value
         if parent is not None and parent.type == "selector_expression" and fld(
                 parent, "operand") == node:
             member = text(fld(parent, "field"))
-            call = parent.parent
+            call = self.up(parent)
             is_call = call is not None and call.type == "call_expression" and fld(
                 call, "function") == parent
             if member == "Close" and is_call:
@@ -918,16 +938,16 @@ class FunctionFlow:
         return self.whole_value(node, res, body=via == "body" or res.kind == "conn")
 
     def whole_value(self, node: Node, res: Resource, body: bool) -> tuple[str, Node]:
-        child, parent = node, node.parent
+        child, parent = node, self.up(node)
         while parent is not None and parent.type in ("parenthesized_expression",
                                                       "unary_expression",
                                                       "type_assertion_expression"):
-            child, parent = parent, parent.parent
+            child, parent = parent, self.up(parent)
         if parent is None:
             return "use", node
         kind = parent.type
         if kind == "argument_list":
-            call = parent.parent
+            call = self.up(parent)
             if call is None or call.type != "call_expression":
                 return "use", node
             index = [c for c in parent.named_children].index(child)
@@ -936,8 +956,8 @@ class FunctionFlow:
             return self.argument(call, index, res, body), call
         if kind in ("literal_element", "keyed_element", "literal_value", "send_statement"):
             return "handover", node
-        if kind == "expression_list" and parent.parent is not None and (
-                parent.parent.type == "return_statement"):
+        grand = self.up(parent) if kind == "expression_list" else None
+        if grand is not None and grand.type == "return_statement":
             return "handover", node
         if kind == "expression_list" and _stored_in_field(parent, child):
             return "handover", node
@@ -1015,13 +1035,13 @@ def _discarded(lit: Node) -> bool:
     return bool(targets) and all(text(t) == "_" for t in targets)
 
 
-def _nil_guarded(ident: Node) -> bool:
+def _nil_guarded(ident: Node, up: Callable[[Node], Node | None] = lambda n: n.parent) -> bool:
     """The occurrence sits under `if x != nil` (or `x.Body != nil`, joined by &&) in its
     own function: a deferred literal that looks before touching runs safely even when
     it was registered before the error check."""
     name = text(ident)
     wanted = {name, name + ".Body"}
-    child, parent = ident, ident.parent
+    child, parent = ident, up(ident)
     while parent is not None and parent.type not in ("func_literal", "function_declaration",
                                                      "method_declaration"):
         if parent.type == "if_statement" and fld(parent, "consequence") == child:
@@ -1029,7 +1049,7 @@ def _nil_guarded(ident: Node) -> bool:
             if cond is not None and b"||" not in (cond.text or b"") and any(
                     _not_nil_test(n, wanted) for n in walk(cond)):
                 return True
-        child, parent = parent, parent.parent
+        child, parent = parent, up(parent)
     return False
 
 
@@ -1054,12 +1074,12 @@ def _passes_name(call: Node, name: str) -> bool:
                for a in named_children(fld(call, "arguments")))
 
 
-def _is_key(ident: Node) -> bool:
-    parent = ident.parent
+def _is_key(ident: Node, up: Callable[[Node], Node | None] = lambda n: n.parent) -> bool:
+    parent = up(ident)
     if parent is None:
         return False
     if parent.type == "literal_element":
-        grand = parent.parent
+        grand = up(parent)
         return grand is not None and grand.type == "keyed_element" and fld(grand, "key") == parent
     return parent.type == "keyed_element" and fld(parent, "key") == ident
 

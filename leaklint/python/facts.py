@@ -306,6 +306,6 @@ def collect(module: cst.Module, sliced: Sliced) -> Facts:
     collector = _Collector(facts)
     collector.walk(module, None)
     collector.resolve_names()
-    if sliced.tree is not None:
-        positions.align(sliced.tree, collector.aligned, sliced.dropped)
+    if sliced.targets is not None:
+        positions.align(sliced.targets, collector.aligned, sliced.dropped)
     return facts

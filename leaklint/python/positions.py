@@ -25,6 +25,41 @@ _KINDS: tuple[tuple[type, tuple[type, ...]], ...] = (
     (cst.FunctionDef, (ast.FunctionDef, ast.AsyncFunctionDef)),
 )
 ALIGNED = tuple(kind for kind, _ in _KINDS)
+AstTargets = dict[type, list[ast.AST]]  # CPython's nodes of each aligned kind, in order
+
+
+def ast_targets(tree: ast.Module, dropped: frozenset[ast.AST],
+                removed: frozenset[ast.AST]) -> AstTargets:
+    """CPython's nodes of the aligned kinds in the text as sliced: not inside a body the
+    slicer replaced (`dropped`) or a statement it replaced (`removed`). Only these are
+    kept, not the whole tree, while libcst parses."""
+    found: AstTargets = {kind: [] for kind, _ in _KINDS}
+    by_ast = {a: c for c, many in _KINDS for a in many}
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        if node in removed:
+            continue
+        kind = by_ast.get(type(node))
+        if kind is not None:
+            found[kind].append(node)
+        if isinstance(node, ast.JoinedStr):
+            continue  # f-string positions differ across Python versions
+        if node in dropped:  # the slicer replaced this body with `pass`
+            stack.extend(getattr(node, "decorator_list", ()))
+            if isinstance(node, ast.ClassDef):
+                stack.extend(node.bases)
+                stack.extend(node.keywords)
+                continue
+            stack.append(node.args)  # type: ignore[attr-defined]
+            returns = getattr(node, "returns", None)
+            if returns is not None:
+                stack.append(returns)
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    for theirs in found.values():
+        theirs.sort(key=_order)
+    return found
 
 
 class Positions:
@@ -37,41 +72,18 @@ class Positions:
         self._done: dict[cst.CSTNode, CodeRange] = {}
         self._provider: dict | None = None
 
-    def align(self, tree: ast.Module, ordered: Sequence[cst.CSTNode],
+    def align(self, targets: AstTargets, ordered: Sequence[cst.CSTNode],
               dropped: frozenset[ast.AST]) -> None:
         """Take CPython's positions for `ordered` (the aligned kinds in pre-order,
         f-strings left out), or none of them when the two parses disagree."""
-        found: dict[type, list[ast.AST]] = {kind: [] for kind, _ in _KINDS}
-        by_ast = {a: c for c, many in _KINDS for a in many}
-        stack: list[ast.AST] = [tree]
-        while stack:
-            node = stack.pop()
-            kind = by_ast.get(type(node))
-            if kind is not None:
-                found[kind].append(node)
-            if isinstance(node, ast.JoinedStr):
-                continue  # f-string positions differ across Python versions
-            if node in dropped:  # the slicer replaced this body with `pass`
-                stack.extend(getattr(node, "decorator_list", ()))
-                if isinstance(node, ast.ClassDef):
-                    stack.extend(node.bases)
-                    stack.extend(node.keywords)
-                    continue
-                stack.append(node.args)  # type: ignore[attr-defined]
-                returns = getattr(node, "returns", None)
-                if returns is not None:
-                    stack.append(returns)
-                continue
-            stack.extend(ast.iter_child_nodes(node))
         mine: dict[type, list[cst.CSTNode]] = {kind: [] for kind, _ in _KINDS}
         for node in ordered:
             mine[type(node)].append(node)
         raw: dict[cst.CSTNode, Raw] = {}
-        for kind, theirs in found.items():
+        for kind, theirs in targets.items():
             ours = mine[kind]
             if len(ours) != len(theirs):
                 return
-            theirs.sort(key=_order)
             for node, other in zip(ours, theirs, strict=True):
                 raw[node] = self._position(other, dropped)
                 if kind is cst.Call and not self._same_name(node, other):  # type: ignore[arg-type]

@@ -15,7 +15,12 @@ locals stay local to it, attributes and globals are seen everywhere, a module-le
 function's name when one of its returns mentions a relevant name), and keeps the function
 it belongs to. A class whose header mentions a relevant name keeps all its methods.
 A function body mentioning no relevant name can produce no finding and change none.
-Everything outside function bodies is kept as written, headers and decorators included.
+Outside function bodies, a module- or class-level statement goes the same way (`pass`
+and blank lines: a generated table, a large literal, a class nothing names) when no
+relevant name is mentioned in it and it binds no name that the rest of the text
+mentions (checks read constants: `timeout=NO_TIMEOUT` needs `NO_TIMEOUT = None`).
+Imports, global declarations, statements sharing a line with another, and compound
+statements holding a definition stay as written, headers and decorators included.
 Any doubt keeps the whole file: text that CPython's parser refuses (libcst then reports
 it), lone carriage returns.
 """
@@ -29,6 +34,8 @@ import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+
+from leaklint.python.positions import AstTargets, ast_targets
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -72,6 +79,7 @@ class _Unit:
     returns: bool = False
     class_level: bool = False
     container: _Keep | None = None  # the class of a class-level statement
+    marked: bool = False  # relevant (set by _mark)
 
     def bound_keys(self) -> list[Key]:
         bound: set[str] = set(self.binds)
@@ -102,14 +110,30 @@ class _Unit:
         return keys
 
 
+@dataclass(eq=False)
+class _Statement:
+    """A statement of a module or class body, with the units built from it (its
+    nested statements' included): it goes when none of them is relevant."""
+
+    node: ast.stmt
+    units: list[_Unit]
+    own_lines: bool  # no other statement shares a line with it
+
+
 @dataclass
 class Sliced:
-    """The text to parse, and CPython's tree of the original text (None when CPython
-    could not parse it) with the functions whose bodies were replaced."""
+    """The text to parse; CPython's nodes of it that positions align with libcst's
+    (None when CPython could not parse it), and the definitions whose bodies were
+    replaced. Not the whole tree: it would stay alive while libcst parses."""
 
     text: str
-    tree: ast.Module | None = None
+    targets: AstTargets | None = None
     dropped: frozenset[ast.AST] = frozenset()
+
+
+def _sliced(text: str, tree: ast.Module, dropped: frozenset[ast.AST] = frozenset(),
+            removed: frozenset[ast.AST] = frozenset()) -> Sliced:
+    return Sliced(text, ast_targets(tree, dropped, removed), dropped)
 
 
 def relevant_source(text: str, api_names: Iterable[str]) -> Sliced:
@@ -126,12 +150,12 @@ def relevant_source(text: str, api_names: Iterable[str]) -> Sliced:
     lines = text.split("\n")
     builder = _Builder(lines)
     try:
-        builder.statements(tree.body, None, None)
+        builder.statements(tree.body, None, None, top=True)
     except RecursionError:
         return Sliced(text)
     droppable = [keep for keep in builder.functions if keep.droppable]
-    if not droppable:
-        return Sliced(text, tree)
+    if not droppable and not builder.top:
+        return _sliced(text, tree)
     names = set(api_names)
     try:
         _mark(builder, names | {"." + name for name in names})
@@ -146,9 +170,20 @@ def relevant_source(text: str, api_names: Iterable[str]) -> Sliced:
     dropped += [keep for keep in droppable if not keep.relevant and id(keep) not in inside]
     for keep in dropped:
         _blank_body(keep.node, lines)  # type: ignore[arg-type]
-    if not dropped:
-        return Sliced(text, tree)
-    return Sliced("\n".join(lines), tree, frozenset(keep.node for keep in dropped))
+    # Module- and class-level statements none of whose text is relevant (a generated
+    # table, a large literal): libcst holds a node per token of them, for nothing.
+    blanked = _dropped_lines(dropped, len(lines))
+    candidates = [top for top in builder.top
+                  if top.own_lines and not any(unit.marked for unit in top.units)
+                  and not blanked[top.node.lineno]]
+    # A class dropped whole goes too (header included) when nothing names it.
+    candidates += [top for keep in dropped if (top := builder.top_classes.get(id(keep.node)))
+                   and top.own_lines]
+    removed = _removable(candidates, lines)
+    if not dropped and not removed:
+        return _sliced(text, tree)
+    return _sliced("\n".join(lines), tree, frozenset(keep.node for keep in dropped),
+                   frozenset(top.node for top in removed))
 
 
 class _Builder:
@@ -161,6 +196,8 @@ class _Builder:
         self.lazy: list[_Lazy] = []
         self.classes: list[_Keep] = []
         self.class_of: dict[int, _Keep] = {}  # id(members list) -> its class
+        self.top: list[_Statement] = []  # statements that may be replaced by `pass`
+        self.top_classes: dict[int, _Statement] = {}  # id(class node) -> its statement
         self._class: _Keep | None = None  # the class whose body is being read
 
     def expand(self, lazy: _Lazy) -> list[_Unit]:
@@ -174,9 +211,21 @@ class _Builder:
         return self.units[before:]
 
     def statements(self, body: list[ast.stmt], scope: _Scope | None,
-                   members: list[_Keep] | None) -> None:
-        for stmt in body:
+                   members: list[_Keep] | None, top: bool = False) -> None:
+        """`top`: the body of the module or of a class; its plain statements may go."""
+        for index, stmt in enumerate(body):
+            following = body[index + 1] if index + 1 < len(body) else None
+            if top and isinstance(stmt, ast.ClassDef):  # may go whole if nothing in it counts
+                self.top_classes[id(stmt)] = _Statement(stmt, [], _alone(stmt, following,
+                                                                         self.lines))
+            if not top or isinstance(stmt, (*_SCOPES, *_KEPT)):
+                self.statement(stmt, scope, members)
+                continue
+            units, scopes = len(self.units), len(self.functions) + len(self.classes)
             self.statement(stmt, scope, members)
+            if len(self.functions) + len(self.classes) == scopes:  # no definition inside
+                self.top.append(_Statement(stmt, self.units[units:],
+                                           _alone(stmt, following, self.lines)))
 
     def statement(self, stmt: ast.stmt, scope: _Scope | None,
                   members: list[_Keep] | None) -> None:
@@ -199,7 +248,7 @@ class _Builder:
                 members.append(keep)
             self._unit(_first_line(stmt), stmt.body[0], None, keep, _header(stmt),
                        binds=[stmt.name])
-            self.statements(stmt.body, None, keep.members)
+            self.statements(stmt.body, None, keep.members, top=True)
             return
         keep = scope.keep if scope else None
         if isinstance(stmt, (ast.Global, ast.Nonlocal)) and scope is not None:
@@ -388,6 +437,7 @@ def _mark(builder: _Builder, relevant: set[Key]) -> None:
         if id(unit) in done:
             continue
         done.add(id(unit))
+        unit.marked = True
         if unit.keep is not None:
             unit.keep.mark()
         if unit.container is not None:
@@ -415,6 +465,73 @@ def _blank_body(definition: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDe
     else:  # decorated: the line starts with its indentation, then `@`
         indent = lines[start][: len(lines[start]) - len(lines[start].lstrip(" \t\f"))]
     lines[start] = indent + "pass" + _cr(lines[start])
+    for row in range(start + 1, end + 1):
+        lines[row] = _cr(lines[row])
+
+
+# Kept even when nothing relevant mentions them: imports bind names cheaply (and a
+# `from __future__` import must stay first), global declarations change scopes.
+_KEPT = (ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal)
+
+
+def _alone(stmt: ast.stmt, following: ast.stmt | None, lines: list[str]) -> bool:
+    """Does the statement have its lines to itself (no `a = 1; b = 2`, no `if x: y`)?"""
+    if lines[stmt.lineno - 1][:stmt.col_offset].strip():  # (a byte column: see _unit)
+        return False
+    for decorator in getattr(stmt, "decorator_list", ()):
+        if lines[decorator.lineno - 1][:decorator.col_offset - 1].strip():  # after `@`
+            return False
+    end = stmt.end_lineno or stmt.lineno
+    return following is None or _first_line(following) > end
+
+
+def _removable(candidates: list[_Statement], lines: list[str]) -> list[_Statement]:
+    """Blank the candidates in `lines`, except those binding a name the rest of the text
+    mentions (the checks read constants: `timeout=NO_TIMEOUT` needs `NO_TIMEOUT = None`
+    and every other binding of it), to a fixed point. The blanked ones are returned."""
+    saved = {id(top): lines[_first_line(top.node) - 1:top.node.end_lineno]
+             for top in candidates}
+    for top in candidates:
+        _blank_statement(top.node, lines)
+    names, attributes = _mentions("\n".join(lines))
+    mentioned = names | {a[1:] for a in attributes}
+    removed = candidates
+    while True:
+        kept = [top for top in removed if not _bound(top.node).isdisjoint(mentioned)]
+        if not kept:
+            return removed
+        removed = [top for top in removed if top not in kept]
+        for top in kept:
+            text = saved[id(top)]
+            lines[_first_line(top.node) - 1:top.node.end_lineno] = text
+            names, attributes = _mentions("\n".join(text))
+            mentioned |= names | {a[1:] for a in attributes}
+
+
+def _bound(stmt: ast.stmt) -> set[str]:
+    """Every name a statement binds or deletes, anywhere inside it (definitions too)."""
+    bound: set[str] = set()
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            bound.add(node.id)
+        elif isinstance(node, _SCOPES):
+            bound.add(node.name)
+    return bound
+
+
+def _dropped_lines(dropped: list[_Keep], count: int) -> bytearray:
+    """1 for each line of a body already blanked (a function, a class dropped whole)."""
+    blanked = bytearray(count + 1)
+    for keep in dropped:
+        start, end = _first_line(keep.node.body[0]), keep.node.end_lineno or 0
+        blanked[start:end + 1] = b"\1" * (end + 1 - start)
+    return blanked
+
+
+def _blank_statement(stmt: ast.stmt, lines: list[str]) -> None:
+    start, end = _first_line(stmt) - 1, (stmt.end_lineno or stmt.lineno) - 1
+    text = lines[start]
+    lines[start] = text[:len(text) - len(text.lstrip(" \t\f"))] + "pass" + _cr(text)
     for row in range(start + 1, end + 1):
         lines[row] = _cr(lines[row])
 
