@@ -15,7 +15,9 @@ tokenize cannot read) leaves the finding without one.
 
 from __future__ import annotations
 
+import functools
 import io
+import re
 import tokenize
 
 import libcst as cst
@@ -101,17 +103,23 @@ def wrap_in_with(analysis, site, statement: cst.CSTNode, var: str, kind: str) ->
     last = _last_user(analysis, fn, var, statement.targets[0].target, body, index)
     if last is None:
         return None
-    positions = analysis.facts.positions
-    target_at = positions.get(statement.targets[0].target)
-    call_at = positions.get(call)
-    line_at = positions.get(line)
-    last_at = positions.get(body[last])
-    if None in (target_at, call_at, line_at, last_at):
+    # Rows and columns from the call's own position and the text, not libcst's position
+    # pass (a code generation of the whole file): the statement is `var = call(...)` alone
+    # on its line, so the target starts the call's first row and the statement ends
+    # with the call.
+    call_at = analysis.facts.positions.get(call)
+    if call_at is None:
         return None
     lines = analysis.file.lines
+    row = lines.line_text(call_at.start.line)
+    head = row[:call_at.start.column]
+    target_column = len(head) - len(head.lstrip())
+    if not re.fullmatch(rf"\s*{re.escape(var)}\s*=\s*(?:await\s+)?", head):
+        return None
+    last_row = call_at.end.line + sum(_rows_of(analysis, s) for s in body[index + 1:last + 1])
     unit = analysis.facts.module.default_indent
     edits = [
-        Edit(lines.span_from_chars(target_at.start.line, target_at.start.column,
+        Edit(lines.span_from_chars(call_at.start.line, target_column,
                                    call_at.start.line, call_at.start.column), f"{how} "),
         Edit(lines.span_from_chars(call_at.end.line, call_at.end.column,
                                    call_at.end.line, call_at.end.column), f" as {var}:"),
@@ -119,11 +127,17 @@ def wrap_in_with(analysis, site, statement: cst.CSTNode, var: str, kind: str) ->
     frozen = _rows_inside_strings(analysis.file.text)
     if frozen is None:
         return None
-    for row in range(line_at.end.line + 1, last_at.end.line + 1):
+    for row in range(call_at.end.line + 1, last_row + 1):
         if row in frozen or not lines.line_text(row).strip():
             continue
         edits.append(Edit(lines.span_from_chars(row, 0, row, 0), unit))
     return Fix(f"use {var} in `{how}`, which closes it", tuple(edits))
+
+
+def _rows_of(analysis, statement: cst.CSTNode) -> int:
+    """Rows a statement of a block spans, its leading comments and blank lines included
+    (libcst's code of one statement: the newlines it holds)."""
+    return analysis.facts.module.code_for_node(statement).count("\n")
 
 
 def _how(analysis, site, kind: str) -> str | None:
@@ -194,7 +208,8 @@ def _hands_over(analysis, name: cst.Name) -> bool:
     return isinstance(child, (cst.Element, cst.Tuple, cst.List, cst.Set))
 
 
-def _rows_inside_strings(text: str) -> set[int] | None:
+@functools.lru_cache(maxsize=4)  # every fix in a file asks about the same text
+def _rows_inside_strings(text: str) -> frozenset[int] | None:
     """1-based rows that begin inside a string literal (indenting them changes it)."""
     rows: set[int] = set()
     starts: list[int] = []
@@ -210,4 +225,4 @@ def _rows_inside_strings(text: str) -> set[int] | None:
                 rows.update(range(starts.pop() + 1, token.end[0] + 1))
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return None
-    return rows
+    return frozenset(rows)

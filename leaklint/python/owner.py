@@ -73,8 +73,8 @@ def related(analysis, fn, flow: Ownership):
     from leaklint.model import Related
 
     out = [Related(analysis.span(r), "leaks at this return") for r in flow.leaks]
-    out += [Related(analysis.span(r), "the open one is lost when this binds it again")
-            for r in flow.overwritten]
+    out += [Related(analysis.span(_bound_value(r)), "the open one is lost when this binds "
+                    "it again") for r in flow.overwritten]
     if flow.leaks_at_end:
         end = analysis.facts.positions[fn].end
         span = analysis.file.lines.span_from_chars(end.line, 0, end.line, 0)
@@ -85,6 +85,15 @@ def related(analysis, fn, flow: Ownership):
 # `conn.sock = s` hands the connection a socket; `conn._create_connection = f` hands it
 # the function that makes one.
 INJECTED = frozenset({"sock", "_create_connection"})
+
+
+def _bound_value(statement: cst.CSTNode) -> cst.CSTNode:
+    """Where a binding is shown: the call it binds when there is one (its position is
+    known without a code generation of the whole file), else the statement."""
+    value = getattr(statement, "value", None)
+    while isinstance(value, cst.Await):
+        value = value.expression
+    return value if isinstance(value, cst.Call) else statement
 
 
 def injects_socket(analysis, fn, var: str | None) -> bool:

@@ -4,7 +4,8 @@ libcst's PositionProvider regenerates the code of every node to learn where each
 is: it cost twice the parse. The checks ask for the positions of calls, returns and
 function definitions (findings, related returns, scopes). CPython's parser (`ast`, run
 on the same text by the slicer) knows those: its calls, returns and definitions sorted
-by start (the longer node first) are libcst's in pre-order, the same nodes one for one.
+by start (the longer node first) are libcst's in pre-order, the same nodes one for one;
+so are the arguments of those calls (fixes edit beside them).
 Any other node, a file where the counts or names disagree, or one CPython could not
 parse, falls back to the provider, computed once and only when asked.
 """
@@ -86,9 +87,30 @@ class Positions:
                 return
             for node, other in zip(ours, theirs, strict=True):
                 raw[node] = self._position(other, dropped)
-                if kind is cst.Call and not self._same_name(node, other):  # type: ignore[arg-type]
-                    return
+                if kind is cst.Call:
+                    if not self._same_name(node, other):  # type: ignore[arg-type]
+                        return
+                    self._arguments(node, other, raw)  # type: ignore[arg-type]
         self._raw = raw
+
+    @staticmethod
+    def _arguments(call: cst.Call, other: ast.Call, raw: dict[cst.CSTNode, Raw]) -> None:
+        """The arguments of an aligned call (fixes edit beside them): CPython's
+        positional and keyword arguments in source order are libcst's, one for one.
+        A keyword argument spans `name=value`; its value, and a positional argument,
+        span the expression (a starred one from its star)."""
+        theirs = sorted([*other.args, *other.keywords], key=lambda a: (a.lineno, a.col_offset))
+        if len(theirs) != len(call.args):
+            return
+        for arg, node in zip(call.args, theirs, strict=True):
+            span = (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
+            raw[arg] = span  # type: ignore[assignment]
+            if isinstance(node, ast.keyword):
+                value = node.value
+                raw[arg.value] = (value.lineno, value.col_offset,  # type: ignore[assignment]
+                                  value.end_lineno, value.end_col_offset)
+            elif not arg.star:
+                raw[arg.value] = span  # type: ignore[assignment]
 
     def _position(self, node: ast.AST, dropped: frozenset[ast.AST]) -> Raw:
         if node in dropped:  # its body is now `pass` on the first body line
