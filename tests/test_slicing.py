@@ -57,7 +57,8 @@ def test_slicing_and_aligned_positions_change_nothing(path, monkeypatch):
 
 
 def _sliced(source: str) -> str:
-    return relevant_source(textwrap.dedent(source), API).text
+    # Module-level statements are sliced only when large: small examples ask for it.
+    return relevant_source(textwrap.dedent(source), API, module_level_bytes=0).text
 
 
 def test_an_unrelated_body_becomes_pass_and_lines_keep_their_numbers():
@@ -231,11 +232,19 @@ def test_module_and_class_level_statements_nothing_reads_are_replaced():
         def fetch(url):
             return requests.get(url, timeout=NO_TIMEOUT)
         ''')
-    sliced = relevant_source(source, API).text
+    sliced = relevant_source(source, API, module_level_bytes=0).text
     assert sliced.split("\n") == [
         "import requests", "", "pass", "", "", "NO_TIMEOUT = None", "pass", "", "",
         "pass", "", "", "", "def fetch(url):",
         "    return requests.get(url, timeout=NO_TIMEOUT)", ""]
+
+
+def test_small_module_level_statements_are_left_as_they_are():
+    """Below MODULE_LEVEL_BYTES the scan would cost more than libcst's nodes do."""
+    source = ("import requests\nTABLE = {'a': 1}\n\n"
+              "def f():\n    return requests.get('u', timeout=3)\n")
+    assert relevant_source(source, API).text == source
+    assert "TABLE" not in relevant_source(source, API, module_level_bytes=0).text
 
 
 def test_statements_sharing_a_line_or_holding_a_definition_stay():
@@ -247,6 +256,6 @@ def test_statements_sharing_a_line_or_holding_a_definition_stay():
                 return 1
         for i in range(3): C = i
         ''')
-    sliced = relevant_source(source, API).text
+    sliced = relevant_source(source, API, module_level_bytes=0).text
     assert "A = 1; B = 2" in sliced and "if A:" in sliced
     assert "C = i" not in sliced and len(sliced.split("\n")) == len(source.split("\n"))

@@ -136,7 +136,12 @@ def _sliced(text: str, tree: ast.Module, dropped: frozenset[ast.AST] = frozenset
     return Sliced(text, ast_targets(tree, dropped, removed), dropped)
 
 
-def relevant_source(text: str, api_names: Iterable[str]) -> Sliced:
+# Module- and class-level statements are sliced away only when they hold this much text.
+MODULE_LEVEL_BYTES = 64 * 1024
+
+
+def relevant_source(text: str, api_names: Iterable[str],
+                    module_level_bytes: int = MODULE_LEVEL_BYTES) -> Sliced:
     """The text with every function body that cannot matter replaced; the text itself
     when nothing can be dropped or the file is not plain enough to cut safely."""
     if "\r" in text and "\r" in text.replace("\r\n", ""):
@@ -179,6 +184,12 @@ def relevant_source(text: str, api_names: Iterable[str]) -> Sliced:
     # A class dropped whole goes too (header included) when nothing names it.
     candidates += [top for keep in dropped if (top := builder.top_classes.get(id(keep.node)))
                    and top.own_lines]
+    # Worth it only when they are large: for a few kilobytes the scan costs more time
+    # than libcst's nodes cost memory.
+    if sum(len(lines[row]) for top in candidates
+           for row in range(_first_line(top.node) - 1, top.node.end_lineno or 0)) \
+            < module_level_bytes:
+        candidates = []
     removed = _removable(candidates, lines)
     if not dropped and not removed:
         return _sliced(text, tree)
