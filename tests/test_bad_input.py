@@ -25,21 +25,12 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from conftest import GO_LEAK
 
 FORMATS = ("text", "json", "sarif", "github")
 TIMEOUT = 120  # seconds: a hang fails the test instead of blocking CI
 
-CONTROL = (
-    "package demo\n\n"
-    'import "net/http"\n\n'
-    "func fetch(u string) int {\n"
-    "\tresp, err := http.Get(u)\n"
-    "\tif err != nil {\n"
-    "\t\treturn 0\n"
-    "\t}\n"
-    "\treturn resp.StatusCode\n"
-    "}\n"
-)
+CONTROL = GO_LEAK
 
 
 def run_cli(args: list[str], cwd: Path, timeout: float = TIMEOUT,

@@ -17,20 +17,10 @@ from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
 import pytest
+from conftest import GO_LEAK
 
 TIMEOUT = 120
 
-GO_LEAK = (
-    "package demo\n\n"
-    'import "net/http"\n\n'
-    "func fetch(u string) int {\n"
-    "\tresp, err := http.Get(u)\n"
-    "\tif err != nil {\n"
-    "\t\treturn 0\n"
-    "\t}\n"
-    "\treturn resp.StatusCode\n"
-    "}\n"
-)
 NOQA = "no" "qa"  # spelt in two parts, or the linter reads it as a directive
 PY_LEAK = "import requests\n\n\ndef f(u):\n    return requests.get(u)\n"  # LL402, line 5
 
