@@ -41,6 +41,10 @@ NON_DRAINING = {("encoding/json", "NewDecoder"), ("encoding/xml", "NewDecoder")}
 OWNERSHIP_WRAPPERS = {("crypto/tls", "Client"), ("crypto/tls", "Server"),
                       ("net/http/httputil", "NewClientConn"),
                       ("net/http/httputil", "NewServerConn")}
+# testify assertions that an error is set, and the packages that define them.
+_ERROR_ASSERTIONS = {"Error", "Errorf", "ErrorIs", "ErrorIsf", "ErrorAs", "ErrorAsf",
+                     "ErrorContains", "ErrorContainsf", "EqualError", "EqualErrorf"}
+_TESTIFY = {"github.com/stretchr/testify/require", "github.com/stretchr/testify/assert"}
 
 
 @dataclass
@@ -509,7 +513,9 @@ class FunctionFlow:
             return state
         if expr.type == "call_expression" and self._terminates(expr):
             return State(reachable=False)
-        if expr.type == "call_expression":
+        if expr.type == "call_expression" and self._expects_error(expr):
+            self._error_asserted(expr, state)
+        elif expr.type == "call_expression":
             self._error_passed(expr, state)
         return state
 
@@ -522,6 +528,35 @@ class FunctionFlow:
         if func.type == "selector_expression":
             return text(fld(func, "field")) in TERMINATORS
         return False
+
+    def _expects_error(self, call: Node) -> bool:
+        """require.Error(t, err), assert.ErrorIs(t, err, x), s.Require().Error(err): a
+        testify assertion that the call failed."""
+        func = unparen(fld(call, "function"))
+        if func is None or func.type != "selector_expression" or (
+                text(fld(func, "field")) not in _ERROR_ASSERTIONS):
+            return False
+        operand = unparen(fld(func, "operand"))
+        if operand is None:
+            return False
+        if operand.type == "identifier":
+            return self.file.imports.get(text(operand), "") in _TESTIFY
+        if operand.type == "call_expression":  # a suite's s.Require() or s.Assert()
+            inner = unparen(fld(operand, "function"))
+            return inner is not None and inner.type == "selector_expression" and (
+                text(fld(inner, "field")) in ("Require", "Assert"))
+        return False
+
+    def _error_asserted(self, call: Node, state: State) -> None:
+        """After an assertion that the error is set, a response or connection still
+        unchecked is nil: a test that passes holds none (require stops the test when
+        there is one; assert fails it)."""
+        args = named_children(fld(call, "arguments"))
+        names = {text(a) for a in args if a.type == "identifier"}
+        for res in self.resources:
+            current = state.status.get(res.id, frozenset())
+            if res.err in names and UNCHECKED in current and res.id not in state.err_lost:
+                state.status[res.id] = (current - LIVE) | {NIL}
 
     def _error_passed(self, call: Node, state: State) -> None:
         """checkErr(err), require.NoError(t, err): treat as the error check."""

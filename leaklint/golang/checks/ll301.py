@@ -60,7 +60,7 @@ def run(ctx: GoCheckContext) -> None:
 
 
 def _runs_per_call(resolver: Resolver, file, func: Node) -> bool:
-    return not (_exempt_function(func) or _command_action(file, func) or _cleanup_helper(func)
+    return not (_exempt_function(func) or _suite_test(file, func) or _command_action(file, func) or _cleanup_helper(func)
                 or _test_helper(resolver, file, func))
 
 
@@ -168,6 +168,15 @@ def _exempt_function(func: Node) -> bool:
     return name.startswith(_ENTRY_PREFIXES) and (
         "testing.T" in params or "testing.F" in params or "testing.M" in params
         or "testing.B" in params or name.startswith("Example"))
+
+
+def _suite_test(file, func: Node) -> bool:
+    """A test suite's method (testify's suite): in a test file, named Test* and
+    taking no argument; the suite runner calls it once per run, like a Test function."""
+    if func.type != "method_declaration" or not file.path.name.endswith("_test.go"):
+        return False
+    return text(field(func, "name")).startswith("Test") and not named_children(
+        field(func, "parameters"))
 
 
 _TESTING_HANDLES = ("testing.TB", "testing.T", "testing.B", "testing.F")
