@@ -65,6 +65,7 @@ def run(ctx: GoCheckContext) -> None:
                     and text(operand) in http_aliases
                     and text(field(node, "field")) == "DefaultClient"
                     and not _configures(node) and not _bounded_do(ctx, node)
+                    and not _copy_given_timeout(ctx, node)
                     and not default_transport_faked(ctx.resolver, ctx.file, node)):
                 line = node.start_point[0]
                 if line not in default_client_lines:
@@ -125,7 +126,8 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
                 ctx, node) and not _fake_assigned_later(ctx, node, fields) and not (
                 "Transport" not in present
                 and default_transport_faked(ctx.resolver, ctx.file, node)) and not (
-                transport_bounded(ctx.resolver, ctx.file, fields.get("Transport"))):
+                transport_bounded(ctx.resolver, ctx.file, fields.get("Transport"))) and not (
+                _requests_bounded(ctx, node)):
             ctx.report.report("LL402", ctx.span(node), scope=scope,
                               what="http.Client", missing="Timeout")
     elif t == SERVER:
@@ -378,6 +380,70 @@ def _bounded_do(ctx: GoCheckContext, selector: Node) -> bool:
         return False
     args = named_children(field(call, "arguments"))
     return len(args) == 1 and request_bounded(ctx.resolver, ctx.file, args[0])
+
+
+def _copy_given_timeout(ctx: GoCheckContext, selector: Node) -> bool:
+    """c := *http.DefaultClient; c.Timeout = d: the copy is bounded, the default client
+    itself is never used."""
+    parent = selector.parent
+    while parent is not None and parent.type == "parenthesized_expression":
+        parent = parent.parent
+    if parent is None or parent.type != "unary_expression" or text(
+            field(parent, "operator")) != "*":
+        return False
+    return "Timeout" in _assigned_fields(ctx, parent)
+
+
+# What a function may do with a local client besides sending bounded requests: set it up.
+_CLIENT_SETUP = {"Transport", "CheckRedirect", "Jar", "Timeout"}
+
+
+def _requests_bounded(ctx: GoCheckContext, node: Node) -> bool:
+    """A client held in a local variable whose every use in the function is Do(req) with
+    a request carrying a deadline context (or a write of its setup fields): each request
+    it sends is bounded. A client that escapes (returned, stored, passed, other methods)
+    may send unbounded ones."""
+    name = _variable_of(node)
+    func = enclosing_function(node)
+    body = field(func, "body") if func is not None else None
+    if not name or body is None or node.type == "var_spec":
+        return False
+    declared = assigned_target(_outermost_value(node))
+    holder = declared.parent.parent if declared is not None and declared.parent else None
+    if holder is None or holder.type != "short_var_declaration":
+        return False  # only a variable this function declares is known to stay here
+    bounded = False
+    for ident in walk(body):
+        if ident.type != "identifier" or text(ident) != name or ident == declared:
+            continue
+        use = ident.parent
+        if use is None or use.type != "selector_expression" or field(use, "operand") != ident:
+            return False
+        member = text(field(use, "field"))
+        call = use.parent
+        if member == "Do" and call is not None and call.type == "call_expression":
+            args = named_children(field(call, "arguments"))
+            if len(args) != 1 or not request_bounded(ctx.resolver, ctx.file, args[0]):
+                return False
+            bounded = True
+        elif not (member in _CLIENT_SETUP and _configures_field(use)):
+            return False
+    return bounded
+
+
+def _outermost_value(node: Node) -> Node:
+    while node.parent is not None and node.parent.type in (
+            "unary_expression", "parenthesized_expression"):
+        node = node.parent
+    return node
+
+
+def _configures_field(selector: Node) -> bool:
+    """c.Field = ...: the selector is the target of an assignment."""
+    holder = selector.parent
+    stmt = holder.parent if holder is not None else None
+    return holder is not None and holder.type == "expression_list" and stmt is not None and (
+        stmt.type == "assignment_statement" and field(stmt, "left") == holder)
 
 
 def _configures(selector: Node) -> bool:
