@@ -603,6 +603,8 @@ class FunctionFlow:
             return None
         if first.type == "call_expression":
             callee = self.r.callee(first, self.env, self.file)
+            if self.r.in_memory(callee):
+                return summary.KEPT  # a recorder's response: no connection behind it
             return summary.result(self.r, callee) if callee.info is not None else summary.FRESH
         if first.type == "unary_expression":
             first = unparen(fld(first, "operand"))
@@ -620,6 +622,8 @@ class FunctionFlow:
         if origin is None:
             return summary.KEPT  # a parameter, a field, a package variable
         callee = self.r.callee(origin, self.env, self.file)
+        if self.r.in_memory(callee):
+            return summary.KEPT
         if callee.info is None:
             return summary.FRESH
         kind = summary.result(self.r, callee)
