@@ -46,6 +46,12 @@ _ERROR_ASSERTIONS = {"Error", "Errorf", "ErrorIs", "ErrorIsf", "ErrorAs", "Error
                      "ErrorContains", "ErrorContainsf", "EqualError", "EqualErrorf"}
 _TESTIFY = {"github.com/stretchr/testify/require", "github.com/stretchr/testify/assert"}
 
+# Standard functions that own the connection passed first from then on: the client or
+# codec they return closes it (smtp.Client.Quit/Close), and they close it on failure.
+OWNERSHIP_TAKERS = {("net/smtp", "NewClient"), ("net/textproto", "NewConn"),
+                    ("net/rpc", "NewClient"), ("net/rpc", "ServeConn"),
+                    ("net/rpc/jsonrpc", "NewClient"), ("net/rpc/jsonrpc", "ServeConn")}
+
 
 @dataclass
 class Resource:
@@ -1038,6 +1044,9 @@ class FunctionFlow:
         if callee.kind == "builtin":
             return "handover" if callee.name == "append" else "use"
         if callee.kind == "std":
+            if (callee.pkg, callee.name) in OWNERSHIP_TAKERS and index == 0 and (
+                    res.kind == "conn"):
+                return "handover"
             if body and (callee.pkg, callee.name) not in NON_DRAINING:
                 return "drain"
             return "use"
