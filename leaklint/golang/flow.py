@@ -939,7 +939,8 @@ class FunctionFlow:
             premature = effect in ("use", "close", "drain", "helper") and not (
                 res.err and _passes_name(where, res.err))
             if premature and UNCHECKED in current and res.err is not None and (
-                    res.premature is None) and not _nil_guarded(ident, self.up):
+                    res.premature is None) and not _nil_guarded(ident, self.up) and not (
+                    self._nil_safe_argument(ident, where)):
                 res.premature = where  # reported once; the err check still applies
             if effect == "close":
                 res.closes.append(where)
@@ -954,6 +955,20 @@ class FunctionFlow:
                 state.set(res_id, DONE)
             elif effect == "drain":
                 res.drained = True
+
+    def _nil_safe_argument(self, ident: Node, call: Node) -> bool:
+        """debugResponse(resp) where the same-module function looks at its parameter only
+        under `if res != nil`: handing it a nil response is safe."""
+        from leaklint.golang import summary
+
+        args = self.up(ident)
+        if call.type != "call_expression" or args is None or (
+                args.type != "argument_list" or self.up(args) != call):
+            return False
+        callee = self.r.callee(call, self.env, self.file)
+        if callee.info is None:
+            return False
+        return summary.nil_safe(callee, args.named_children.index(ident))
 
     def classify(self, ident: Node, via: str, res: Resource) -> tuple[str, Node]:
         """What an occurrence does: close, handover, drain, compare or use."""
