@@ -142,6 +142,8 @@ class FunctionFlow:
         self.closes_only = False  # summarising a helper for LL202: only closes count
         # Summarising the function for its callers: what each return hands back.
         self.returns: list[str] | None = None
+        # ok -> err for `t, ok := err.(*T)`: a true ok means the error is set.
+        self.witnesses: dict[str, str] = {}
         # Parents of the nodes the scans walked down to. tree-sitter finds a node's
         # parent by descending from the root, a cost that grows with the depth: a chain
         # of 20,000 `else if`s made each lookup, and so the whole walk, quadratic.
@@ -354,8 +356,12 @@ class FunctionFlow:
         for expr in rhs:
             state = self.scan(expr, state)
         self._forget_error_checks(lhs, state)
+        assigned = {text(t) for t in lhs}
+        self.witnesses = {ok: err for ok, err in self.witnesses.items()
+                          if ok not in assigned and err not in assigned}
         if acquired is not None:
             return self.bind_acquisition(lhs, rhs[0], acquired, state, declared, define)
+        self._note_witness(lhs, rhs)
         # Aliases: x := resp / body := resp.Body; stores: s.f = resp.
         for i, target in enumerate(lhs):
             value = rhs[i] if len(rhs) == len(lhs) else None
@@ -817,9 +823,61 @@ class FunctionFlow:
                 split = self.nil_check(cond, op, state)
                 if split is not None:
                     return split
+        witnessed = self._error_witnessed(cond)
+        if witnessed is not None:
+            return self._error_split(cond, witnessed, state)
         state = self.scan(cond, state)
         self._mentions_error(cond, state)
         return state, state.copy()
+
+    def _error_witnessed(self, cond: Node) -> str | None:
+        """The error a condition can only hold true for when it is set: errors.Is(err, x),
+        errors.As(err, &t), or the ok of `t, ok := err.(*T)` / `ok := errors.As(...)`."""
+        if cond.type == "identifier":
+            return self.witnesses.get(text(cond))
+        if cond.type == "call_expression":
+            return self._error_test_subject(cond)
+        return None
+
+    def _error_test_subject(self, call: Node) -> str | None:
+        func = unparen(fld(call, "function"))
+        args = named_children(fld(call, "arguments"))
+        if func is None or func.type != "selector_expression" or not args or (
+                text(fld(func, "field")) not in ("Is", "As")) or (
+                self.file.imports.get(text(fld(func, "operand"))) != "errors"):
+            return None
+        first = unparen(args[0])
+        return text(first) if first is not None and first.type == "identifier" else None
+
+    def _error_split(self, cond: Node, err: str, state: State) -> tuple[State, State]:
+        """True: the error is set, so the result it came with is nil. False: unknown."""
+        state = self.scan(cond, state)
+        true, false = state.copy(), state
+        for res in self.resources:
+            current = state.status.get(res.id, frozenset())
+            if res.err != err or res.id in state.err_lost or not current & LIVE:
+                continue
+            true.status[res.id] = (current - LIVE) | {NIL}
+            if UNCHECKED in current:
+                false.status[res.id] = (current - {UNCHECKED}) | {OPEN, NIL}
+        return true, false
+
+    def _note_witness(self, lhs: list[Node], rhs: list[Node]) -> None:
+        """Remember `t, ok := err.(*T)` and `ok := errors.As(err, &t)`: ok true means err
+        is set (assignment() forgets it when either name is assigned again)."""
+        value = unparen(rhs[0]) if len(rhs) == 1 else None
+        if value is None:
+            return
+        if len(lhs) == 2 and value.type == "type_assertion_expression":
+            operand = unparen(fld(value, "operand"))
+            if operand is not None and operand.type == "identifier" and (
+                    lhs[1].type == "identifier"):
+                self.witnesses[text(lhs[1])] = text(operand)
+        elif len(lhs) == 1 and value.type == "call_expression" and (
+                lhs[0].type == "identifier"):
+            subject = self._error_test_subject(value)
+            if subject is not None:
+                self.witnesses[text(lhs[0])] = subject
 
     def _mentions_error(self, cond: Node, state: State) -> None:
         """(err != nil) != tt.wantErr, errors.Is(err, x): the error is looked at; which
