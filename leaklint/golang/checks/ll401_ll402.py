@@ -127,7 +127,7 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
                 "Transport" not in present
                 and default_transport_faked(ctx.resolver, ctx.file, node)) and not (
                 transport_bounded(ctx.resolver, ctx.file, fields.get("Transport"))) and not (
-                _requests_bounded(ctx, node)):
+                _requests_bounded(ctx, node)) and not _field_given_timeout(ctx, node):
             ctx.report.report("LL402", ctx.span(node), scope=scope,
                               what="http.Client", missing="Timeout")
     elif t == SERVER:
@@ -429,6 +429,32 @@ def _requests_bounded(ctx: GoCheckContext, node: Node) -> bool:
         elif not (member in _CLIENT_SETUP and _configures_field(use)):
             return False
     return bounded
+
+
+def _field_given_timeout(ctx: GoCheckContext, node: Node) -> bool:
+    """Client: &http.Client{} in a struct literal, and `x.Client.Timeout = d` somewhere
+    in the package: the client gets its Timeout through the field before it is used."""
+    element = _outermost_value(node).parent
+    if element is None or element.type != "literal_element":
+        return False
+    keyed = element.parent
+    if keyed is None or keyed.type != "keyed_element" or keyed.named_children[-1] != element:
+        return False
+    key = text(keyed.named_children[0])
+    wanted = f".{key}.Timeout".encode()
+    for file in ctx.resolver.index.files:
+        if wanted not in file.data:
+            continue
+        for stmt in file.nodes("assignment_statement"):
+            for target in named_children(field(stmt, "left")):
+                if target.type != "selector_expression" or text(field(target, "field")) != (
+                        "Timeout"):
+                    continue
+                holder = unparen(field(target, "operand"))
+                if holder is not None and holder.type == "selector_expression" and text(
+                        field(holder, "field")) == key:
+                    return True
+    return False
 
 
 def _outermost_value(node: Node) -> Node:
