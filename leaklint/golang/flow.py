@@ -320,7 +320,7 @@ class FunctionFlow:
                 callee.info is None and target in self.body_users()):
             # No type for the receiver, but the result's Body is read: a response.
             kind = "response"
-        if kind is None:
+        if kind is None or _nil_request(expr):
             return None
         return kind, display_callee(expr)
 
@@ -1131,6 +1131,16 @@ class FunctionFlow:
         if self.closes_only:
             return "use"  # asking whether a helper closes: an unknown callee does not
         return "handover"  # outside the package and not the standard library: its job now
+
+
+def _nil_request(call: Node) -> bool:
+    """Do(nil) and RoundTrip(nil): with no request there is no response, only an error
+    (or a panic)."""
+    func = unparen(fld(call, "function"))
+    args = named_children(fld(call, "arguments"))
+    return func is not None and func.type == "selector_expression" and text(
+        fld(func, "field")) in ("Do", "RoundTrip") and len(args) == 1 and (
+        unparen(args[0]) is not None and unparen(args[0]).type == "nil")
 
 
 def _stored_in_field(rhs: Node, value: Node) -> bool:
