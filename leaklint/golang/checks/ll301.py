@@ -9,6 +9,8 @@ factory in another package is reported at the call."""
 
 from __future__ import annotations
 
+import re
+
 from tree_sitter import Node
 
 from leaklint.golang import summary
@@ -60,7 +62,8 @@ def run(ctx: GoCheckContext) -> None:
 
 
 def _runs_per_call(resolver: Resolver, file, func: Node) -> bool:
-    return not (_exempt_function(func) or _suite_test(file, func) or _command_action(file, func) or _cleanup_helper(func)
+    return not (_exempt_function(func) or _suite_test(file, func) or _main_only(
+        resolver, file, func) or _command_action(file, func) or _cleanup_helper(func)
                 or _test_helper(resolver, file, func))
 
 
@@ -193,6 +196,52 @@ def _cleanup_helper(func: Node) -> bool:
         return False
     source = body.text or b""
     return any((name + ".Cleanup(").encode() in source for name in names)
+
+
+_MAX_MAIN_DEPTH = 3
+_LINE_COMMENT = re.compile(rb"//[^\n]*")
+
+
+def _main_only(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
+    """A function of a command (package main) that only main or init reach, through
+    functions reached the same way, outside any loop: it runs once per process. Unknown
+    callers (files not parsed) keep it per call."""
+    if func.type != "function_declaration" or depth > _MAX_MAIN_DEPTH or (
+            file.package_name() != "main"):
+        return False
+    key = f"ll301:main-only:{file.path}:{func.start_byte}"
+    cache = resolver.index.summaries
+    if key in cache:
+        return bool(cache[key])
+    cache[key] = False  # recursion: a function that reaches itself is per call
+    name = text(field(func, "name"))
+    index = resolver.index
+    if any(name.encode() + b"(" in (p.read_bytes() if p.is_file() else b"")
+           for paths in index.pending.values() for p in paths):
+        return False
+    callers = 0
+    spelled = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b")
+    for other in index.files:
+        if other.source is None or name.encode() not in other.data:
+            continue
+        starts = {start for start, called, path in other.call_names()
+                  if called == name and path is None}
+        code = _LINE_COMMENT.sub(b"", other.data)
+        mentions = len(spelled.findall(code)) - (other is file)
+        if mentions > len(starts):
+            return False  # also used as a value (a handler, a callback): runs any time
+        for call in other.within("call_expression", other.root):
+            if call.start_byte not in starts:
+                continue
+            caller = named_function(call)
+            if caller is None or inside(call, "for_statement", caller) or not (
+                    text(field(caller, "name")) in ("main", "init")
+                    and caller.type == "function_declaration"
+                    or _main_only(resolver, other, caller, depth + 1)):
+                return False
+            callers += 1
+    cache[key] = callers > 0
+    return callers > 0
 
 
 def _test_helper(resolver: Resolver, file, func: Node) -> bool:
