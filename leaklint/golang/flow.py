@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
+from leaklint.golang.doubles import sends_in_memory
 from leaklint.golang.index import GoFile
 from leaklint.golang.parse import (
     assigned_target,
@@ -320,7 +321,8 @@ class FunctionFlow:
                 callee.info is None and target in self.body_users()):
             # No type for the receiver, but the result's Body is read: a response.
             kind = "response"
-        if kind is None or _nil_request(expr):
+        if kind is None or _nil_request(expr) or (
+                kind == "response" and sends_in_memory(self.r, self.file, self.func, expr)):
             return None
         return kind, display_callee(expr)
 
