@@ -157,18 +157,27 @@ def _idle_fix(ctx: GoCheckContext, node: Node, fields: dict[str, Node],
 _NETWORK_TYPES = {"RoundTripper", "Transport", "Client"}
 
 
-def _fake_transport(ctx: GoCheckContext, literal: Node, value: Node | None) -> bool:
+def _fake_transport(ctx: GoCheckContext, literal: Node, value: Node | None,
+                    depth: int = 0) -> bool:
     """&http.Client{Transport: reg} over an in-memory RoundTripper never dials: no peer
     can stall it. A package type is a fake unless it wraps a net/http transport; another
-    package's type counts as a test double only in a _test.go file."""
+    package's type counts as a test double only in a _test.go file. A package function
+    given a fake (NewInstrumentedTransport(fake)) wraps the fake."""
     if value is not None and value.type == "literal_element" and value.named_children:
         value = value.named_children[0]
+    value = unparen(value)
     if value is None:
         return False
     owner = enclosing_function(literal)
     env = ctx.env(owner) if owner is not None else None
     if env is None:
         return False
+    if value.type == "call_expression" and depth < 2:
+        callee = ctx.resolver.callee(value, env, ctx.file)
+        if callee.info is not None and callee.index is ctx.resolver.index and any(
+                _fake_transport(ctx, literal, arg, depth + 1)
+                for arg in named_children(field(value, "arguments"))):
+            return True
     test_file = ctx.file.path.name.endswith("_test.go")
     if test_file and value.type == "identifier" and _is_parameter(owner, text(value)):
         return True  # a test helper's injected RoundTripper: a double (httpmock & co)
