@@ -173,12 +173,19 @@ def _exempt_function(func: Node) -> bool:
         or "testing.B" in params or name.startswith("Example"))
 
 
+# A suite's fixture methods, run once per suite or per test (testify's suite).
+_SUITE_HOOKS = {"SetupSuite", "TearDownSuite", "SetupTest", "TearDownTest", "SetupSubTest",
+                "TearDownSubTest"}
+
+
 def _suite_test(file, func: Node) -> bool:
-    """A test suite's method (testify's suite): in a test file, named Test* and
-    taking no argument; the suite runner calls it once per run, like a Test function."""
+    """A test suite's method (testify's suite): in a test file, named Test* or one of the
+    suite's setup and teardown hooks, taking no argument; the suite runner calls it once
+    per run (or per test), like a Test function."""
     if func.type != "method_declaration" or not file.path.name.endswith("_test.go"):
         return False
-    return text(field(func, "name")).startswith("Test") and not named_children(
+    name = text(field(func, "name"))
+    return (name.startswith("Test") or name in _SUITE_HOOKS) and not named_children(
         field(func, "parameters"))
 
 
