@@ -372,7 +372,7 @@ class FunctionFlow:
                 value = rhs[0]  # rwc, ok := res.Body.(io.ReadWriteCloser)
             binding = self.value_binding(value, state)
             if target.type == "selector_expression":
-                self._body_replaced(target, stmt, state)
+                self._body_replaced(target, stmt, state, value)
             if target.type != "identifier":
                 if binding:
                     self._hand_over(binding, state)  # stored in a field, map, slice
@@ -494,12 +494,17 @@ class FunctionFlow:
                                  and self.resources[res].kind == "response")
         return frozenset()
 
-    def _body_replaced(self, target: Node, stmt: Node, state: State) -> None:
+    def _body_replaced(self, target: Node, stmt: Node, state: State,
+                       value: Node | None = None) -> None:
         """resp.Body = io.NopCloser(...) while the original body is still open: nothing
-        can close the original any more (a wrapper of resp.Body was handed it above)."""
+        can close the original any more (a wrapper of resp.Body was handed it above).
+        A wrapper built around the original body (http.MaxBytesReader(nil, resp.Body, n),
+        a package's counting reader) closes it when it is closed: still one body."""
         operand = unparen(fld(target, "operand"))
         if text(fld(target, "field")) != "Body" or operand is None or (
                 operand.type != "identifier"):
+            return
+        if _wraps_body(value, text(operand)):
             return
         for res, via in state.binds.get(text(operand), frozenset()):
             if via == "whole" and self.resources[res].kind == "response" and (
@@ -1133,6 +1138,19 @@ class FunctionFlow:
         if self.closes_only:
             return "use"  # asking whether a helper closes: an unknown callee does not
         return "handover"  # outside the package and not the standard library: its job now
+
+
+def _wraps_body(value: Node | None, name: str) -> bool:
+    """A call given name.Body (directly or nested), other than io.NopCloser, whose Close
+    does nothing to what it wraps."""
+    value = unparen(value)
+    if value is None or value.type != "call_expression":
+        return False
+    if text(fld(value, "function")).endswith("NopCloser"):
+        return False
+    wanted = f"{name}.Body"
+    return any(n.type == "selector_expression" and text(n) == wanted
+               for n in walk(fld(value, "arguments") or value))
 
 
 def _nil_request(call: Node) -> bool:
