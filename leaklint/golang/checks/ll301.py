@@ -206,6 +206,7 @@ def _cleanup_helper(func: Node) -> bool:
 
 
 _MAX_MAIN_DEPTH = 3
+_MAX_HELPER_DEPTH = 3
 _LINE_COMMENT = re.compile(rb"//[^\n]*")
 
 
@@ -251,30 +252,42 @@ def _main_only(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
     return callers > 0
 
 
-def _test_helper(resolver: Resolver, file, func: Node) -> bool:
-    """A test-file function that only test entry points call runs once per test, like
-    the test itself. Unknown callers (files not parsed) keep it per call."""
-    if func.type != "function_declaration" or not file.path.name.endswith("_test.go"):
+def _test_helper(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
+    """A test-file function that only test entry points (or test helpers reached the
+    same way) call runs once per test, like the test itself. Unknown callers (files not
+    parsed) keep it per call."""
+    if func.type != "function_declaration" or not file.path.name.endswith("_test.go") or (
+            depth > _MAX_HELPER_DEPTH):
         return False
+    key = f"ll301:test-helper:{file.path}:{func.start_byte}"
+    cache = resolver.index.summaries
+    if key in cache:
+        return bool(cache[key])
+    cache[key] = False  # recursion: a helper that reaches itself is per call
     name = text(field(func, "name"))
     index = resolver.index
     if any(name.encode() + b"(" in (p.read_bytes() if p.is_file() else b"")
            for paths in index.pending.values() for p in paths):
         return False
     callers = 0
-    for file in index.files:
-        if file.source is None:
+    for other in index.files:
+        if other.source is None or name.encode() not in other.data:
             continue
-        starts = [start for start, called, path in file.call_names()
-                  if called == name and path is None]
-        for call in file.within("call_expression", file.root):
+        starts = {start for start, called, path in other.call_names()
+                  if called == name and path is None}
+        if not starts:
+            continue
+        for call in other.within("call_expression", other.root):
             if call.start_byte not in starts:
                 continue
             caller = named_function(call)
-            if caller is None or not _exempt_function(caller) \
-                    or inside(call, "for_statement", caller):
+            if caller is None or inside(call, "for_statement", caller):
                 return False  # called per iteration of a table-driven test: per call
+            if not (_exempt_function(caller) or _suite_test(other, caller)
+                    or _test_helper(resolver, other, caller, depth + 1)):
+                return False
             callers += 1
+    cache[key] = callers > 0
     return callers > 0
 
 
