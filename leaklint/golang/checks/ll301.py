@@ -242,10 +242,11 @@ def _main_only(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
             if call.start_byte not in starts:
                 continue
             caller = named_function(call)
-            if caller is None or inside(call, "for_statement", caller) or not (
-                    text(field(caller, "name")) in ("main", "init")
-                    and caller.type == "function_declaration"
-                    or _main_only(resolver, other, caller, depth + 1)):
+            if caller is None or inside(call, "for_statement", caller):
+                return False
+            entry = caller.type == "function_declaration" and text(
+                field(caller, "name")) in ("main", "init")
+            if not (entry or _main_only(resolver, other, caller, depth + 1)):
                 return False
             callers += 1
     cache[key] = callers > 0
