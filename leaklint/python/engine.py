@@ -10,7 +10,7 @@ from leaklint.emit import FileReport
 from leaklint.model import Scope, Span
 from leaklint.python.api import Client
 from leaklint.python.facts import Facts, Function, collect
-from leaklint.python.mocks import under_mock
+from leaklint.python.mocks import ANY, AWS, MockScopes
 from leaklint.python.names import Request, Resolver
 from leaklint.python.slicing import Sliced
 from leaklint.sources import SourceFile
@@ -61,15 +61,19 @@ class Analysis:
 
 def classify(analysis: Analysis) -> None:
     resolver = analysis.resolver
-    parents = analysis.facts.parents
+    mocks = MockScopes(analysis.facts)
     for node, fn in analysis.facts.calls:
         site = Site(node, fn)
-        if under_mock(node, parents):
+        mock = mocks.kind(node)
+        if mock is ANY:
             analysis.sites.append(site)  # no socket there: neither a client nor a request
             continue
         site.client = resolver.constructor(node)
         if site.client is None:
             site.request = resolver.request(node, fn)
+            if mock is AWS and site.request is not None \
+                    and mocks.moto_answers(analysis, site.request, node, fn):
+                site.request = None
         analysis.sites.append(site)
     _response_wrappers(analysis)
 
