@@ -69,6 +69,8 @@ def classify(analysis: Analysis) -> None:
             analysis.sites.append(site)  # no socket there: neither a client nor a request
             continue
         site.client = resolver.constructor(node)
+        if site.client is not None and not site.client.pool:
+            site.client = None  # an opener holds no connection: its open() calls do
         if site.client is None:
             site.request = resolver.request(node, fn)
             if mock is AWS and site.request is not None \

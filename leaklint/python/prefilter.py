@@ -1,8 +1,8 @@
 """A byte-level test that keeps libcst away from files that cannot matter.
 
 A file matters when it imports one of the modelled libraries (requests, httpx, aiohttp,
-urllib3), names urlopen or an http.client connection class, or names a user-configured
-model. `urllib` or `http` alone are not enough: urllib.parse and http.HTTPStatus are
+urllib3), names urlopen, an opener (build_opener, OpenerDirector) or an http.client
+connection class, or names a user-configured model. `urllib` or `http` alone are not enough: urllib.parse and http.HTTPStatus are
 everywhere and model nothing. The test may keep too much, never too little.
 """
 
@@ -19,7 +19,8 @@ _IMPORTS = re.compile(
     re.MULTILINE,
 )
 _LIBRARY_BYTES = tuple(library.encode() for library in _LIBRARIES)
-_NAMES = (b"urlopen", b"HTTPConnection", b"HTTPSConnection")
+_NAMES = (b"urlopen", b"HTTPConnection", b"HTTPSConnection", b"build_opener",
+          b"OpenerDirector")
 
 
 @functools.lru_cache(maxsize=16)
@@ -31,9 +32,14 @@ def _user_needles(models: PythonModels) -> tuple[bytes, ...]:
     }))
 
 
+# urllib handler classes: a handler class of the file decides whether an opener built
+# with it connects (leaklint.python.openers), so its methods are kept.
+_HANDLER_BASES = ("BaseHandler", "AbstractHTTPHandler", "HTTPHandler", "HTTPSHandler")
+
+
 def api_names(models: PythonModels) -> tuple[str, ...]:
     """Names whose mention makes a function worth parsing (leaklint.python.slicing)."""
-    return (*_LIBRARIES, *(n.decode() for n in _NAMES),
+    return (*_LIBRARIES, *(n.decode() for n in _NAMES), *_HANDLER_BASES,
             *(n.decode() for n in _user_needles(models)))
 
 
