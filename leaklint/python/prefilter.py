@@ -2,8 +2,9 @@
 
 A file matters when it imports one of the modelled libraries (requests, httpx, aiohttp,
 urllib3), names urlopen, an opener (build_opener, OpenerDirector) or an http.client
-connection class, or names a user-configured model. `urllib` or `http` alone are not enough: urllib.parse and http.HTTPStatus are
-everywhere and model nothing. The test may keep too much, never too little.
+connection class, or names a user-configured model. `urllib` or `http` alone are not
+enough: urllib.parse and http.HTTPStatus are everywhere and model nothing. The test may
+keep too much, never too little.
 """
 
 from __future__ import annotations

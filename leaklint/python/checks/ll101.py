@@ -1,8 +1,9 @@
 """LL101 unclosed-response-body (Python).
 
 Responses that hold a pooled connection until released: requests with stream=True,
-urlopen (and an OpenerDirector's open), HTTPConnection.getresponse, httpx send(stream=True), aiohttp responses outside
-`async with`, urllib3 with preload_content=False, user response functions.
+urlopen (and an OpenerDirector's open), HTTPConnection.getresponse, httpx
+send(stream=True), aiohttp responses outside `async with`, urllib3 with
+preload_content=False, user response functions.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """LL402 missing-request-timeout (Python).
 
 requests, urlopen (an OpenerDirector's open too) and http.client have no default
-timeout: a call must pass one (`timeout=None` is no timeout). httpx and aiohttp have defaults: only an explicit
-disabling counts (httpx `timeout=None` / `Timeout(None)`, aiohttp `ClientTimeout()`
-with nothing set or `timeout=None` on a request).
+timeout: a call must pass one (`timeout=None` is no timeout). httpx and aiohttp have
+defaults: only an explicit disabling counts (httpx `timeout=None` / `Timeout(None)`,
+aiohttp `ClientTimeout()` with nothing set or `timeout=None` on a request).
 """
 
 from __future__ import annotations
