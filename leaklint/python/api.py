@@ -84,6 +84,14 @@ RESPONSE_READERS: dict[str, frozenset[str]] = {
     USER: frozenset(),
 }
 
+# Functions that read a file object passed to them and never close it (Pillow, csv,
+# zipfile, tarfile and gzip leave a caller's file to the caller): a response passed
+# straight to one is still the caller's to close.
+BORROWERS = frozenset({
+    "PIL.Image.open", "csv.reader", "csv.DictReader", "zipfile.ZipFile", "tarfile.open",
+    "tarfile.TarFile", "gzip.GzipFile", "gzip.open",
+})
+
 # Iterators over a body: they read it to the end only when a loop consumes them
 # (`next(resp.iter_lines())` reads one line and leaves the connection held).
 RESPONSE_ITERATORS = frozenset({

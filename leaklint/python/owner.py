@@ -36,6 +36,8 @@ def fate(analysis, call: cst.Call, fn, closers: frozenset[str],
         return Fate("closed" if member in closers or member in readers else "discarded")
     if isinstance(parent, cst.Expr):
         return Fate("discarded")
+    if isinstance(parent, cst.Arg) and _borrowed(analysis, parent):
+        return Fate("discarded")
     if isinstance(parent, (cst.Arg, cst.Return, cst.Yield, cst.Element, cst.DictElement)):
         return Fate("handed")
     if isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is node:
@@ -49,6 +51,12 @@ def fate(analysis, call: cst.Call, fn, closers: frozenset[str],
             return Fate("local", name, parent)
         return Fate("handed")  # self.x = ..., d[k] = ..., a, b = ...
     return Fate("other")
+
+
+def _borrowed(analysis, arg: cst.Arg) -> bool:
+    """An argument of a function that reads it and leaves it open (api.BORROWERS)."""
+    call = analysis.parent(arg)
+    return isinstance(call, cst.Call) and bool(analysis.facts.names(call.func) & api.BORROWERS)
 
 
 def leaks(analysis, fn, result: Fate, closers, readers) -> Ownership | None:
