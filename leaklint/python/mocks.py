@@ -308,10 +308,32 @@ class MockScopes:
         url = _url_argument(call, request.method)
         if url is MISSING or url is None:
             return True  # a prepared request, or **kwargs: a URL we cannot read
-        values = bindings(analysis, fn)
+        values = self._values(analysis, fn)
         outside = {host for host in _hosts(url, values)
                    if host is not None and not _AWS_HOSTS.fullmatch(host)}
         return not outside or outside <= self._registered_hosts(fn, values)
+
+    def _values(self, analysis, fn):
+        """What a name holds: its local bindings, else (a name the function does not
+        bind) its module-level ones."""
+        local = bindings(analysis, fn)
+        facts = self.facts
+
+        def values(expr: cst.BaseExpression) -> list | None:
+            found = local(expr)
+            if found is not None or not isinstance(expr, cst.Name):
+                return found
+            if fn is not None and any(not isinstance(facts.parents.get(use), _READS)
+                                      for use in facts.uses(fn, expr.value)):
+                return None  # bound in the function in a way not read here
+            module = [node.value for node in facts.binds.get(None, ())
+                      if isinstance(node, (cst.Assign, cst.AnnAssign))
+                      and node.value is not None and facts.enclosing(
+                          node, (cst.ClassDef,)) is None
+                      and any(isinstance(t, cst.Name) and t.value == expr.value
+                              for t in _targets(node))]
+            return module or None
+        return values
 
     def _registered_hosts(self, fn, values) -> set[str]:
         """Hosts the function registers on moto's own responses mock
@@ -361,17 +383,31 @@ def _hosts(expr: cst.BaseExpression, values, depth: int = 0) -> list[str | None]
     host = _host(expr)
     if host is not None:
         return [host]
-    if isinstance(expr, cst.FormattedString) and len(expr.parts) >= 2:
-        head, placeholder = expr.parts[0], expr.parts[1]
-        if isinstance(head, cst.FormattedStringText) and _SCHEME.fullmatch(head.value) \
-                and isinstance(placeholder, cst.FormattedStringExpression) \
+    if isinstance(expr, cst.FormattedString) and expr.parts:
+        # f"http://{host}/api" or f"{base_url}/api": the host comes from a name.
+        head = expr.parts[0]
+        prefix, rest = "", list(expr.parts)
+        if isinstance(head, cst.FormattedStringText) and _SCHEME.fullmatch(head.value):
+            prefix, rest = head.value, rest[1:]
+        placeholder = rest[0] if rest else None
+        if isinstance(placeholder, cst.FormattedStringExpression) \
                 and isinstance(placeholder.expression, cst.Name):
-            after = expr.parts[2] if len(expr.parts) > 2 else None
+            after = rest[1] if len(rest) > 1 else None
             tail = after.value if isinstance(after, cst.FormattedStringText) else \
                 ("" if after is None else None)
             bound = values(placeholder.expression) or [None]
-            return [_composed(head.value, v, tail) for v in _branches(bound)]
+            return [_composed(prefix, v, tail) for v in _branches(bound)]
     return [None]
+
+
+# Parents of a name that read it (anything else may bind it).
+_READS = (cst.Arg, cst.Attribute, cst.FormattedStringExpression, cst.BinaryOperation,
+          cst.Call, cst.Comparison, cst.ComparisonTarget, cst.IfExp, cst.Subscript,
+          cst.Return, cst.Element, cst.BooleanOperation, cst.UnaryOperation)
+
+
+def _targets(node: cst.Assign | cst.AnnAssign) -> list:
+    return [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
 
 
 def _branches(values: list) -> list:
