@@ -65,7 +65,7 @@ def classify(analysis: Analysis) -> None:
     for node, fn in analysis.facts.calls:
         site = Site(node, fn)
         mock = mocks.kind(node)
-        if mock is ANY:
+        if mock is ANY and not mocks.passthru:
             analysis.sites.append(site)  # no socket there: neither a client nor a request
             continue
         site.client = resolver.constructor(node)
@@ -76,6 +76,9 @@ def classify(analysis: Analysis) -> None:
             if mock is AWS and site.request is not None \
                     and mocks.moto_answers(analysis, site.request, node, fn):
                 site.request = None
+        if mock is ANY and not (site.request is not None
+                                and mocks.passes_through(site.request, node)):
+            site.client = site.request = None
         analysis.sites.append(site)
     _response_wrappers(analysis)
 

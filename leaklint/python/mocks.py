@@ -8,6 +8,9 @@ library (`requests_mock`, `httpx_mock`, `respx_mock`) opens no connection: there
 socket to leak and no peer to stall. Matched by the mock library's module name, which
 these libraries are always used through.
 
+A URL the file lets through (`add_passthru(prefix)`: the same expression, or a literal
+that starts with the literal prefix) goes to the network under any of them.
+
 A mock started by hand is active from its `start()` (`httpretty.enable()`,
 `responses.start()`) to the `stop()` of the same object in that function; started in a
 test class's set-up method, for the whole class. A pytest fixture of the file that
@@ -90,6 +93,10 @@ class MockScopes:
         self.fixtures: dict[str, str] = dict.fromkeys(_FIXTURES, ANY)
         self.autouse: dict[cst.CSTNode | None, str] = {}
         self._memo: dict[cst.CSTNode, str | None] = {}
+        # URLs a mock lets through to the network (`responses.add_passthru(prefix)`).
+        self.passthru = [call.args[0].value for call, _ in facts.calls
+                         if isinstance(call.func, cst.Attribute)
+                         and call.func.attr.value == "add_passthru" and call.args]
         self._find_starts()
         self._find_fixtures()
 
@@ -298,6 +305,21 @@ class MockScopes:
                 found = _stronger(found, started.kind)
         return found
 
+    def passes_through(self, request, call: cst.Call) -> bool:
+        """The request's URL is one the file lets through its mock: the same expression
+        as an `add_passthru` argument, or a literal that starts with a literal one."""
+        url = _url_argument(call, request.method)
+        if not isinstance(url, cst.BaseExpression):
+            return False
+        text = literal_prefix(url)
+        for prefix in self.passthru:
+            if _code(prefix) == _code(url):
+                return True
+            allowed = literal_prefix(prefix)
+            if text is not None and allowed and text.startswith(allowed):
+                return True
+        return False
+
     # -- moto ----------------------------------------------------------------------
     def moto_answers(self, analysis, request, call: cst.Call, fn) -> bool:
         """Under moto, does this request reach moto rather than the network? Not when
@@ -354,6 +376,10 @@ class MockScopes:
                 if isinstance(node, (cst.SimpleString, cst.FormattedString)):
                     found.update(h for h in _hosts(node, values) if h is not None)
         return found
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node)
 
 
 def _url_argument(call: cst.Call, method: str) -> cst.BaseExpression | object | None:
