@@ -34,6 +34,8 @@ class Analysis:
     report: FileReport
     sites: list[Site] = field(default_factory=list)
     default_timeout: float = 30  # seconds, for the LL402 fix
+    # Tables a shared analysis builds once per file on first use, by name.
+    tables: dict[str, object] = field(default_factory=dict)
 
     def span(self, node: cst.CSTNode) -> Span:
         pos = self.facts.positions[node]
@@ -140,6 +142,7 @@ def analyse(file: SourceFile, module: cst.Module, report: FileReport, models,
     from leaklint.python.checks import ALL_CHECKS
 
     facts = collect(module, sliced or Sliced(module.code))
+    facts.source = file.text
     analysis = Analysis(file, facts, Resolver(facts, models), report,
                         default_timeout=models.default_timeout)
     classify(analysis)

@@ -48,6 +48,8 @@ class Facts:
         default_factory=lambda: defaultdict(list))
     # Pre-order index of every node: source order without positions.
     order: dict[cst.CSTNode, int] = field(default_factory=dict)
+    # The file's text before slicing: what the bodies the slicer dropped said.
+    source: str = ""
 
     def names(self, node: cst.CSTNode) -> frozenset[str]:
         return self.qnames.get(node, frozenset())

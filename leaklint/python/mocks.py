@@ -93,6 +93,7 @@ class MockScopes:
         self.fixtures: dict[str, str] = dict.fromkeys(_FIXTURES, ANY)
         self.autouse: dict[cst.CSTNode | None, str] = {}
         self._memo: dict[cst.CSTNode, str | None] = {}
+        self._static_memo: dict[cst.CSTNode, str | None] = {}
         # URLs a mock lets through to the network (`responses.add_passthru(prefix)`).
         self.passthru = [call.args[0].value for call, _ in facts.calls
                          if isinstance(call.func, cst.Attribute)
@@ -260,7 +261,31 @@ class MockScopes:
     # -- the question --------------------------------------------------------------
     def kind(self, node: cst.CSTNode) -> str | None:
         """The mock answering requests made at `node`: ANY, AWS, or None (the network)."""
-        return self._kind_in(node)
+        found = self._static(node)
+        if found is ANY or not self.started:
+            return found
+        parents = self.facts.parents
+        current: cst.CSTNode | None = node
+        while current is not None:
+            if current in self.started:
+                found = _stronger(found, self._started_kind_at(current, node))
+            current = parents.get(current)
+        return _stronger(found, self._started_kind_at(None, node))
+
+    def _static(self, node: cst.CSTNode) -> str | None:
+        """What the with statements, decorators, fixtures around `node` activate,
+        remembered for every ancestor on the way (calls share most of them)."""
+        memo, parents = self._static_memo, self.facts.parents
+        chain = []
+        current = parents.get(node)
+        while current is not None and current not in memo:
+            chain.append(current)
+            current = parents.get(current)
+        kind = memo[current] if current is not None else self.autouse.get(None)
+        for ancestor in reversed(chain):
+            kind = _stronger(kind, self._own_kind(ancestor))
+            memo[ancestor] = kind
+        return kind
 
     def _kind_in(self, node: cst.CSTNode, stop_at: cst.CSTNode | None = None) -> str | None:
         facts = self.facts

@@ -10,6 +10,8 @@ with one is not known to connect unless a network handler is added to it later.
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from leaklint.python import api
@@ -21,6 +23,9 @@ NETWORK_HANDLERS = frozenset({
     "urllib.request.HTTPHandler", "urllib.request.HTTPSHandler",
     "urllib.request.FTPHandler", "urllib.request.CacheFTPHandler",
 })
+
+
+_OPEN_METHOD = re.compile(r"(?:async[ \t]+)?def[ \t]+\w+_open[ \t]*\(")
 
 
 def builds_connecting_opener(facts: Facts, call: cst.Call) -> bool:
@@ -42,17 +47,29 @@ def adds_network_handler(analysis, call: cst.Call, fn) -> bool:
         return False
     attribute = receiver.startswith(("self.", "cls."))
     cls = facts.enclosing(fn, (cst.ClassDef,)) if attribute and fn is not None else None
-    for other, owner in facts.calls:
-        target = other.func
-        if not (isinstance(target, cst.Attribute) and target.attr.value == "add_handler"
-                and dotted(target.value) == receiver and other.args):
-            continue
+    for other, owner in _add_handler_calls(analysis).get(receiver, ()):
         if owner is not fn and not (cls is not None and owner is not None
                                     and facts.enclosing(owner, (cst.ClassDef,)) is cls):
             continue
         if _network_handler(facts, other.args[0].value, other):
             return True
     return False
+
+
+def _add_handler_calls(analysis) -> dict[str, list]:
+    """`X.add_handler(h)` calls by receiver text, collected once per file."""
+    found = analysis.tables.get("add_handler")
+    if found is None:
+        found = {}
+        for call, owner in analysis.facts.calls:
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "add_handler" \
+                    and call.args:
+                receiver = dotted(func.value)
+                if receiver is not None:
+                    found.setdefault(receiver, []).append((call, owner))
+        analysis.tables["add_handler"] = found
+    return found  # type: ignore[return-value]
 
 
 def _handler_class(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode):
@@ -80,20 +97,31 @@ def _local_value(facts: Facts, name: str, at: cst.CSTNode) -> cst.BaseExpression
     return values[0] if len(values) == 1 else None
 
 
-def _opens_itself(cls: cst.ClassDef) -> bool:
-    return any(isinstance(s, cst.FunctionDef) and s.name.value.endswith("_open")
-               for s in cls.body.body)
+def _opens_itself(facts: Facts, cls: cst.ClassDef) -> bool:
+    """Does the class define a `<scheme>_open` method? Read in the file's text: the
+    slicer drops the bodies of classes that name no HTTP API."""
+    name = re.escape(cls.name.value)
+    for header in re.finditer(rf"^([ \t]*)class[ \t]+{name}\b", facts.source, re.MULTILINE):
+        indent = len(header.group(1))
+        for line in facts.source[header.end():].split("\n")[1:]:
+            stripped = line.lstrip()
+            if stripped and not stripped.startswith("#") \
+                    and len(line) - len(stripped) <= indent:
+                break
+            if _OPEN_METHOD.match(stripped):
+                return True
+    return False
 
 
 def _answers_itself(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> bool:
     _, local = _handler_class(facts, expr, at)
-    return local is not None and _opens_itself(local)
+    return local is not None and _opens_itself(facts, local)
 
 
 def _network_handler(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> bool:
     names, local = _handler_class(facts, expr, at)
     if local is not None:
-        if _opens_itself(local):
+        if _opens_itself(facts, local):
             return False
         return any(facts.names(base.value) & NETWORK_HANDLERS for base in local.bases)
     return bool(names & NETWORK_HANDLERS)

@@ -73,7 +73,9 @@ def where(analysis, flow: Ownership) -> str:
     if flow.leaks:
         return f" (leaks at the return on line {analysis.line(flow.leaks[0])})"
     if flow.overwritten:
-        return f" (lost when it is bound again on line {analysis.line(flow.overwritten[0])})"
+        # The bound call's line: its position is known without a code generation.
+        line = analysis.line(_bound_value(flow.overwritten[0]))
+        return f" (lost when it is bound again on line {line})"
     return ""
 
 

@@ -33,14 +33,9 @@ def _user_needles(models: PythonModels) -> tuple[bytes, ...]:
     }))
 
 
-# urllib handler classes: a handler class of the file decides whether an opener built
-# with it connects (leaklint.python.openers), so its methods are kept.
-_HANDLER_BASES = ("BaseHandler", "AbstractHTTPHandler", "HTTPHandler", "HTTPSHandler")
-
-
 def api_names(models: PythonModels) -> tuple[str, ...]:
     """Names whose mention makes a function worth parsing (leaklint.python.slicing)."""
-    return (*_LIBRARIES, *(n.decode() for n in _NAMES), *_HANDLER_BASES,
+    return (*_LIBRARIES, *(n.decode() for n in _NAMES),
             *(n.decode() for n in _user_needles(models)))
 
 
