@@ -33,9 +33,16 @@ def _user_needles(models: PythonModels) -> tuple[bytes, ...]:
     }))
 
 
+# An OpenerDirector built directly connects only once one of urllib's network handlers
+# is added (leaklint.python.openers): code that names neither it nor build_opener
+# cannot open a connection through it.
+_OPENER_NAMES = ("build_opener", "HTTPHandler", "HTTPSHandler", "FTPHandler",
+                 "CacheFTPHandler")
+
+
 def api_names(models: PythonModels) -> tuple[str, ...]:
     """Names whose mention makes a function worth parsing (leaklint.python.slicing)."""
-    return (*_LIBRARIES, *(n.decode() for n in _NAMES),
+    return (*_LIBRARIES, "urlopen", "HTTPConnection", "HTTPSConnection", *_OPENER_NAMES,
             *(n.decode() for n in _user_needles(models)))
 
 
