@@ -21,12 +21,22 @@ class Fate:
     statement: cst.CSTNode | None = None
 
 
+_ENTERS = frozenset({"__enter__", "__aenter__"})
+
+
 def fate(analysis, call: cst.Call, fn, closers: frozenset[str],
          readers: frozenset[str]) -> Fate:
     node: cst.CSTNode = call
     parent = analysis.parent(node)
-    while isinstance(parent, cst.Await):
-        node, parent = parent, analysis.parent(parent)
+    while True:
+        while isinstance(parent, cst.Await):
+            node, parent = parent, analysis.parent(parent)
+        # `x.__aenter__()` / `x.__enter__()` returns the response itself: follow it.
+        entered = analysis.parent(parent) if isinstance(parent, cst.Attribute) \
+            and parent.value is node and parent.attr.value in _ENTERS else None
+        if not (isinstance(entered, cst.Call) and entered.func is parent):
+            break
+        node, parent = entered, analysis.parent(entered)
     if isinstance(parent, cst.WithItem):
         return Fate("closed")
     if isinstance(parent, cst.Attribute) and parent.value is node:
