@@ -117,8 +117,77 @@ def memoised(analysis, fn: cst.FunctionDef, call: cst.Call) -> bool:
     if not guards:
         return False
     read = {key for guard in guards for key in _state_read(guard)}
-    kept = _state_written(analysis, fn) - _locals(analysis, fn)
+    read |= {key for guard in guards for key in _helpers_read(analysis, guard)}
+    kept = (_state_written(analysis, fn) | _helpers_written(analysis, fn)) \
+        - _locals(analysis, fn)
     return bool(read) and not read.isdisjoint(kept)
+
+
+# How a helper's text stores into a module container (`CACHE[k] = v`, `SEEN.add(k)`).
+_STORE = r"\b{name}\s*\[[^\n]*\]\s*=[^=]|\b{name}\s*\.\s*(?:{methods})\s*\(|global\s+{name}\b"
+
+
+def _module_globals(analysis) -> set[str]:
+    found = set()
+    for node in analysis.facts.binds.get(None, ()):
+        if analysis.facts.enclosing(node, (cst.ClassDef,)) is not None:
+            continue  # a class attribute
+        targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) \
+            else [node.target] if isinstance(node, cst.AnnAssign) else []
+        found.update(t.value for t in targets if isinstance(t, cst.Name))
+    return found
+
+
+def _helper_text(analysis, name: str) -> str:
+    """The text of a module-level function of the file (its body may have been sliced
+    away: read from the file's text)."""
+    source = analysis.facts.source
+    found = re.search(rf"^(?:async[ \t]+)?def[ \t]+{re.escape(name)}[ \t]*\(", source,
+                      re.MULTILINE)
+    if found is None:
+        return ""
+    lines = []
+    for line in source[found.start():].split("\n")[1:]:
+        if line.strip() and not line[0].isspace():
+            break
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _called_helpers(nodes) -> set[str]:
+    from leaklint.python.names import walk
+
+    return {node.func.value for root in nodes for node in walk(root)
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name)}
+
+
+def _helpers_read(analysis, guard: cst.CSTNode) -> set[str]:
+    """Module globals that the file's functions called in a guard mention."""
+    names = _called_helpers([guard])
+    if not names:
+        return set()
+    module = _module_globals(analysis)
+    found: set[str] = set()
+    for name in names:
+        text = _helper_text(analysis, name)
+        found.update(g for g in module if text and re.search(rf"\b{re.escape(g)}\b", text))
+    return found
+
+
+def _helpers_written(analysis, fn: cst.FunctionDef) -> set[str]:
+    """Module globals that the file's functions called by fn store into."""
+    names = {call.func.value for call, owner in analysis.facts.calls
+             if owner is fn and isinstance(call.func, cst.Name)}
+    module = _module_globals(analysis)
+    methods = "|".join(sorted(_STORING_METHODS))
+    found: set[str] = set()
+    for name in names:
+        text = _helper_text(analysis, name)
+        if not text:
+            continue
+        found.update(g for g in module if re.search(
+            _STORE.format(name=re.escape(g), methods=methods), text))
+    return found
 
 
 def _guards(analysis, fn: cst.FunctionDef, call: cst.Call) -> list[cst.CSTNode]:
