@@ -254,11 +254,16 @@ def _main_only(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
 
 
 def _test_helper(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
-    """A test-file function that only test entry points (or test helpers reached the
-    same way) call runs once per test, like the test itself. Unknown callers (files not
-    parsed) keep it per call."""
-    if func.type != "function_declaration" or not file.path.name.endswith("_test.go") or (
-            depth > _MAX_HELPER_DEPTH):
+    """A test-file function or method (a suite's helper) that only test entry points, or
+    test helpers reached the same way, call outside a loop runs once per test, like the
+    test itself. So does a function given a testing handle in any file (a shared test
+    support package): only test code can call it. Unknown callers (files not parsed)
+    keep a plain test-file function per call."""
+    if func.type not in ("function_declaration", "method_declaration") or depth > (
+            _MAX_HELPER_DEPTH):
+        return False
+    handle = _takes_testing_handle(func)
+    if not (handle or file.path.name.endswith("_test.go")):
         return False
     key = f"ll301:test-helper:{file.path}:{func.start_byte}"
     cache = resolver.index.summaries
@@ -282,14 +287,46 @@ def _test_helper(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
             if call.start_byte not in starts:
                 continue
             caller = named_function(call)
-            if caller is None or inside(call, "for_statement", caller):
-                return False  # called per iteration of a table-driven test: per call
+            if caller is None or _per_iteration(call, caller):
+                return False  # called per iteration of a loop: per call
             if not (_exempt_function(caller) or _suite_test(other, caller)
+                    or _cleanup_helper(caller)
                     or _test_helper(resolver, other, caller, depth + 1)):
                 return False
             callers += 1
-    cache[key] = callers > 0
-    return callers > 0
+    cache[key] = callers > 0 or handle
+    return callers > 0 or handle
 
 
+def _takes_testing_handle(func: Node) -> bool:
+    return any(text(field(decl, "type")).lstrip("*") in _TESTING_HANDLES
+               for decl in named_children(field(func, "parameters")))
 
+
+def _per_iteration(call: Node, caller: Node) -> bool:
+    """Whether a call runs once per iteration of a loop of its function. A subtest's
+    body (the func literal given to t.Run) is a test of its own: a loop outside it runs
+    one subtest per case, not the call many times in one test."""
+    node = call.parent
+    while node is not None and node != caller:
+        if node.type == "for_statement":
+            return True
+        if node.type == "func_literal" and _subtest_body(node):
+            return False
+        node = node.parent
+    return False
+
+
+def _subtest_body(literal: Node) -> bool:
+    """A func literal passed as the body to t.Run(name, func(t *testing.T) {...})."""
+    args = literal.parent
+    call = args.parent if args is not None else None
+    if args is None or args.type != "argument_list" or call is None or (
+            call.type != "call_expression"):
+        return False
+    callee = field(call, "function")
+    if callee is None or callee.type != "selector_expression" or text(
+            field(callee, "field")) != "Run":
+        return False
+    params = text(field(literal, "parameters"))
+    return any(handle in params for handle in _TESTING_HANDLES)
