@@ -112,11 +112,11 @@ def sends_in_memory(resolver: Resolver, file: GoFile, func: Node, call: Node) ->
     operand = unparen(field(function, "operand"))
     if operand is None or operand.type != "identifier":
         return False
-    value = _assigned_before(file, func, text(operand), call.start_byte)
+    value = assigned_before(file, func, text(operand), call.start_byte)
     return value is not None and _built_around_double(resolver, file, func, value, 0)
 
 
-def _assigned_before(file: GoFile, func: Node, name: str, before: int) -> Node | None:
+def assigned_before(file: GoFile, func: Node, name: str, before: int) -> Node | None:
     """The value last given to name by a single-value assignment in func before a point."""
     body = field(func, "body")
     if body is None:
@@ -151,7 +151,7 @@ def _built_around_double(resolver: Resolver, file: GoFile, func: Node, value: No
             _built_around_double(resolver, file, func, element, depth + 1)
             for element in _element_values(body))
     if value.type == "identifier":
-        return _built_around_double(resolver, file, func, _assigned_before(
+        return _built_around_double(resolver, file, func, assigned_before(
             file, func, text(value), value.start_byte), depth + 1)
     if value.type == "call_expression":
         owner = named_function(value)

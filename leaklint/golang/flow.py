@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from leaklint.golang.doubles import sends_in_memory
+from leaklint.golang.doubles import assigned_before, sends_in_memory
 from leaklint.golang.index import GoFile
 from leaklint.golang.parse import (
     assigned_target,
@@ -309,14 +309,11 @@ class FunctionFlow:
             return None
         callee = self.r.callee(expr, self.env, self.file)
         kind = self.r.acquired_kind(callee, expr)
-        if kind == "response" and (callee.pkg, callee.name) == ("net/http", "ReadResponse"):
+        if kind == "response" and (callee.pkg, callee.name) == (
+                "net/http", "ReadResponse") and self._reads_dialled_conn(expr):
             # Read off a connection this function dialled: that connection is what must be
             # closed (LL102 follows it); the body holds nothing of its own.
-            dialled = {r.var for r in self.resources if r.kind == "conn"}
-            args = fld(expr, "arguments")
-            if args is not None and any(n.type == "identifier" and text(n) in dialled
-                                        for n in walk(args)):
-                return None
+            return None
         if kind is None and target and callee.kind in ("unknown", "third") and (
                 callee.info is None and target in self.body_users()):
             # No type for the receiver, but the result's Body is read: a response.
@@ -325,6 +322,25 @@ class FunctionFlow:
                 kind == "response" and sends_in_memory(self.r, self.file, self.func, expr)):
             return None
         return kind, display_callee(expr)
+
+    def _reads_dialled_conn(self, call: Node) -> bool:
+        """ReadResponse's reader is a connection this function dialled, or a local the
+        function built over one before the call (`br := bufio.NewReader(conn)`)."""
+        dialled = {r.var for r in self.resources if r.kind == "conn"}
+        args = fld(call, "arguments")
+        if not dialled or args is None:
+            return False
+        for node in walk(args):
+            if node.type != "identifier":
+                continue
+            name = text(node)
+            if name in dialled:
+                return True
+            value = assigned_before(self.file, self.func, name, call.start_byte)
+            if value is not None and any(n.type == "identifier" and text(n) in dialled
+                                         for n in walk(value)):
+                return True
+        return False
 
     def body_users(self) -> set[str]:
         """Names whose .Body field the function reads (not calls: resty's Body())."""
