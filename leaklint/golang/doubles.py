@@ -134,6 +134,12 @@ def assigned_before(file: GoFile, func: Node, name: str, before: int) -> Node | 
     return found
 
 
+def built_around_double(resolver: Resolver, file: GoFile, func: Node,
+                        value: Node | None) -> bool:
+    """value (an expression in func) is, or wraps, an in-memory RoundTripper."""
+    return _built_around_double(resolver, file, func, value, 0)
+
+
 def _built_around_double(resolver: Resolver, file: GoFile, func: Node, value: Node | None,
                          depth: int) -> bool:
     value = unparen(value)
@@ -153,7 +159,15 @@ def _built_around_double(resolver: Resolver, file: GoFile, func: Node, value: No
     if value.type == "identifier":
         return _built_around_double(resolver, file, func, assigned_before(
             file, func, text(value), value.start_byte), depth + 1)
+    if value.type == "func_literal":
+        return _canned_round_trip(value)
     if value.type == "call_expression":
+        args = named_children(field(value, "arguments"))
+        if len(args) == 1 and (literal := unparen(args[0])) is not None and (
+                literal.type == "func_literal"):
+            # RoundTripperFunc(func(req) (*http.Response, error) {...}): an adapter
+            # (a conversion or a constructor) around a function that answers from memory.
+            return _canned_round_trip(literal)
         owner = named_function(value)
         if owner is None:
             return False
@@ -190,3 +204,36 @@ def _double_type(resolver: Resolver, name: str) -> bool:
         return False
     return summary.result(resolver, Callee("local", index.key, info.name, info, index)) != (
         summary.FRESH)
+
+
+def _canned_round_trip(literal: Node) -> bool:
+    """A func literal returning *http.Response whose every return hands back a response
+    built in memory (a composite literal) or nil: it dials nothing."""
+    result = text(field(literal, "result"))
+    body = field(literal, "body")
+    if "Response" not in result or body is None:
+        return False
+    returns = _own_returns(body)
+    if not returns:
+        return False
+    for ret in returns:
+        values = named_children(ret.named_children[0]) if ret.named_children else []
+        first = unparen(values[0]) if values else None
+        if first is not None and first.type == "unary_expression":
+            first = unparen(field(first, "operand"))
+        if first is None or first.type not in ("composite_literal", "nil"):
+            return False
+    return True
+
+
+def _own_returns(node: Node) -> list[Node]:
+    """The return statements of a function body, not those of func literals inside it."""
+    out: list[Node] = []
+    for child in node.named_children:
+        if child.type == "func_literal":
+            continue
+        if child.type == "return_statement":
+            out.append(child)
+        else:
+            out.extend(_own_returns(child))
+    return out

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from leaklint.golang.context import GoCheckContext, enclosing_function
+from leaklint.golang.context import GoCheckContext, enclosing_function, named_function
 from leaklint.golang.deadlines import request_bounded, transport_bounded
-from leaklint.golang.doubles import default_transport_faked
+from leaklint.golang.doubles import built_around_double, default_transport_faked
 from leaklint.golang.fixes import IDLE_CONN_TIMEOUT, SERVER_TIMEOUTS, add_fields
 from leaklint.golang.parse import (
     NEW_RESPELLED,
@@ -178,6 +178,9 @@ def _fake_transport(ctx: GoCheckContext, literal: Node, value: Node | None,
                 _fake_transport(ctx, literal, arg, depth + 1)
                 for arg in named_children(field(value, "arguments"))):
             return True
+    func = named_function(literal)
+    if func is not None and built_around_double(ctx.resolver, ctx.file, func, value):
+        return True  # RoundTripperFunc(func...) answering from memory, maybe wrapped
     test_file = ctx.file.path.name.endswith("_test.go")
     if test_file and value.type == "identifier" and _is_parameter(owner, text(value)):
         return True  # a test helper's injected RoundTripper: a double (httpmock & co)
