@@ -369,6 +369,16 @@ def _flow(site: Node, func: Node, carriers: Carriers, returns_only: bool,
                     break
                 if not returns_only and carriers.keeps_argument(parent, arg):
                     return True  # h.client.setHTTPClient(c): a same-module setter keeps it
+                receiver = _local_receiver(carriers.file, func, parent)
+                if receiver is not None and child.type == "argument_list":
+                    # t.RegisterProtocol("unix", rt): the receiver, a local of this
+                    # function, holds the argument from now on; follow the receiver.
+                    if receiver not in seen_names and body is not None:
+                        seen_names.add(receiver)
+                        work.extend(_references(carriers.file, body, receiver,
+                                                exclude=parent))
+                    parent = None
+                    break
                 if not carriers.wraps_argument(parent):
                     break
                 child, parent = parent, parent.parent
@@ -440,6 +450,21 @@ def _flow(site: Node, func: Node, carriers: Carriers, returns_only: bool,
                     return True  # built once, used by a loop that outlives the call
                 work.extend(refs)
     return False
+
+
+def _local_receiver(file, func: Node, call: Node) -> str | None:
+    """x in x.Method(...) when x is a local variable of func (not a package, not a
+    field): a value the call is given may be stored in x."""
+    callee = unparen(field(call, "function"))
+    if callee is None or callee.type != "selector_expression":
+        return None
+    operand = unparen(field(callee, "operand"))
+    if operand is None or operand.type != "identifier":
+        return None
+    name = text(operand)
+    if name in file.imports or not _is_local(file, func, name):
+        return None
+    return name
 
 
 def _value_receiver_field(func: Node, target: Node) -> bool:
