@@ -597,3 +597,30 @@ def _local_holder(file, func: Node, target: Node) -> bool:
 
 def _inside(node: Node, outer: Node) -> bool:
     return outer.start_byte <= node.start_byte and node.end_byte <= outer.end_byte
+
+
+# Uses of a Transport that dial a connection of their own or drop idle ones: none of
+# them sends a request through the pool.
+_DIALER_USES = {"Dial", "DialContext", "DialTLS", "DialTLSContext", "CloseIdleConnections"}
+
+
+def dialer_only(func: Node, call: Node) -> bool:
+    """t := NewTransport(...) that func then uses only as t.DialContext(...) (and
+    t.CloseIdleConnections()): the connections it dials are the caller's to close, and
+    no request ever goes through its pool."""
+    target = assigned_target(call, fallback_first=True)
+    body = field(func, "body")
+    if target is None or target.type != "identifier" or body is None:
+        return False
+    name = text(target)
+    uses = [n for n in identifiers(body, name) if n != target]
+    if not uses:
+        return False
+    for use in uses:
+        selector = use.parent
+        called = selector.parent if selector is not None else None
+        if selector is None or selector.type != "selector_expression" or field(
+                selector, "operand") != use or text(field(selector, "field")) not in (
+                _DIALER_USES) or called is None or called.type != "call_expression":
+            return False
+    return True

@@ -24,6 +24,7 @@ from leaklint.golang.index import FACTORY_HINTS, FuncInfo
 from leaklint.golang.parse import NEW_RESPELLED, field, inside, named_children, text
 from leaklint.golang.pools import (
     Carriers,
+    dialer_only,
     flows_to_return,
     in_once,
     interesting_names,
@@ -137,7 +138,8 @@ def _per_call_callers(ctx: GoCheckContext, factory: Node) -> list[tuple[Span, st
             if callee.info is None or callee.info.node != factory:
                 continue
             if not _runs_per_call(resolver, file, caller) or in_once(
-                    resolver, file, env_of, call) or kept(call, caller, carriers):
+                    resolver, file, env_of, call) or kept(call, caller, carriers) or (
+                    dialer_only(caller, call)):
                 continue
             assert file.source is not None
             span = file.source.lines.span_from_points(call.start_point, call.end_point)
