@@ -15,7 +15,7 @@ from leaklint.engine.plan import WorkUnit, plan
 from leaklint.engine.progress import Progress
 from leaklint.engine.run_record import Inputs
 from leaklint.engine.units import UnitOutput
-from leaklint.languages import language
+from leaklint.languages import UNIT_MODULES, language
 from leaklint.model import Finding
 
 RunResult = UnitOutput  # a run's output is the merge of its units
@@ -82,7 +82,7 @@ def run(
         from leaklint.engine.workers import supervise
 
         if pooled:
-            _preload({c.language for c in candidates})
+            _preload(_pool_languages(head, candidates))
         else:  # a parser the worker will need, imported where a later pool can share it
             _preload({u.language for u in head if u.analyse and u.language != "python"})
         done = supervise(_batches(itertools.chain(head, todo)),
@@ -164,8 +164,17 @@ def _batch_size(batch: tuple[WorkUnit, ...]) -> int:
     return sum(u.size for u in batch)
 
 
+def _pool_languages(head: list[WorkUnit], candidates: list[Candidate]) -> set[str]:
+    """The languages whose parsers a pool starting now will need: those of the units
+    planned so far that are analysed, and those whose files are not planned yet (most
+    of which will be). A language whose planned files were all settled needs none."""
+    order = list(UNIT_MODULES)
+    current = order.index(head[-1].language)
+    later = {c.language for c in candidates if order.index(c.language) > current}
+    return {u.language for u in head if u.analyse} | later
+
+
 def _preload(languages: set[str]) -> None:
-    """Import the parsers once before the pool forks, not once per worker (the plan
-    is not finished yet: the languages of the run's files decide)."""
+    """Import the parsers once before the pool forks, not once per worker."""
     for name in sorted(languages):
         language(name).preload()
