@@ -4,6 +4,7 @@ the cached ones. Each unit goes to its language (leaklint.languages)."""
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterable, Iterator
 
 from leaklint.context import RunContext
@@ -69,6 +70,8 @@ def run(
     size = 0
     pooled = False
     for unit in todo:
+        if unit is None:
+            continue
         head.append(unit)
         size += unit.size
         if effective_jobs(jobs, len(head), size) > 1:
@@ -116,11 +119,18 @@ def _in_process(unit: WorkUnit, ctx: RunContext, budget: float | None
         return unit, out_of_time(unit, budget or 0.0), False
 
 
+# While the plan settles units (files the prefilter rules out, cached ones), a pool's
+# supervisor hears from it this often, to hand its workers the units already found.
+TICK_SECONDS = 0.005
+
+
 def _uncached(planned: Iterable[tuple[WorkUnit, dict | None]], out: RunResult,
               cache: Cache | None, inputs: Inputs | None = None,
-              progress: Progress | None = None) -> Iterator[WorkUnit]:
+              progress: Progress | None = None) -> Iterator[WorkUnit | None]:
     """The units left to analyse; cached outcomes, and those of units the planner
-    settled, go straight into `out`."""
+    settled, go straight into `out` (with a None now and then meanwhile: a moment for
+    the caller to tend its workers)."""
+    last = time.monotonic()
     for unit, cached in planned:
         if inputs is not None and unit.key is None:
             inputs.complete = False  # it depends on something no key could name
@@ -132,6 +142,10 @@ def _uncached(planned: Iterable[tuple[WorkUnit, dict | None]], out: RunResult,
             merge(cached, out)
             if progress is not None:
                 progress.advance(len(unit.files))
+            now = time.monotonic()
+            if now - last >= TICK_SECONDS:
+                last = now
+                yield None
         else:
             yield unit
 
@@ -142,12 +156,16 @@ BATCH_BYTES = 256 * 1024
 BATCH_UNITS = 64
 
 
-def _batches(todo: Iterable[WorkUnit]) -> Iterator[tuple[WorkUnit, ...]]:
+def _batches(todo: Iterable[WorkUnit | None]) -> Iterator[tuple[WorkUnit, ...] | None]:
     """Heavy units alone, light ones grouped in arrival order (a heavy unit is work
-    enough for a round trip; grouping those left one worker with the last heavy batch)."""
+    enough for a round trip; grouping those left one worker with the last heavy batch).
+    A None from the plan passes through."""
     batch: list[WorkUnit] = []
     size = 0
     for unit in todo:
+        if unit is None:
+            yield None
+            continue
         if not unit.light:
             yield (unit,)
             continue
