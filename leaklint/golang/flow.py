@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
+from leaklint.golang.doubles import sends_in_memory
 from leaklint.golang.index import GoFile
 from leaklint.golang.parse import (
     assigned_target,
@@ -41,6 +42,16 @@ NON_DRAINING = {("encoding/json", "NewDecoder"), ("encoding/xml", "NewDecoder")}
 OWNERSHIP_WRAPPERS = {("crypto/tls", "Client"), ("crypto/tls", "Server"),
                       ("net/http/httputil", "NewClientConn"),
                       ("net/http/httputil", "NewServerConn")}
+# testify assertions that an error is set, and the packages that define them.
+_ERROR_ASSERTIONS = {"Error", "Errorf", "ErrorIs", "ErrorIsf", "ErrorAs", "ErrorAsf",
+                     "ErrorContains", "ErrorContainsf", "EqualError", "EqualErrorf"}
+_TESTIFY = {"github.com/stretchr/testify/require", "github.com/stretchr/testify/assert"}
+
+# Standard functions that own the connection passed first from then on: the client or
+# codec they return closes it (smtp.Client.Quit/Close), and they close it on failure.
+OWNERSHIP_TAKERS = {("net/smtp", "NewClient"), ("net/textproto", "NewConn"),
+                    ("net/rpc", "NewClient"), ("net/rpc", "ServeConn"),
+                    ("net/rpc/jsonrpc", "NewClient"), ("net/rpc/jsonrpc", "ServeConn")}
 
 
 @dataclass
@@ -132,6 +143,8 @@ class FunctionFlow:
         self.closes_only = False  # summarising a helper for LL202: only closes count
         # Summarising the function for its callers: what each return hands back.
         self.returns: list[str] | None = None
+        # ok -> err for `t, ok := err.(*T)`: a true ok means the error is set.
+        self.witnesses: dict[str, str] = {}
         # Parents of the nodes the scans walked down to. tree-sitter finds a node's
         # parent by descending from the root, a cost that grows with the depth: a chain
         # of 20,000 `else if`s made each lookup, and so the whole walk, quadratic.
@@ -308,7 +321,8 @@ class FunctionFlow:
                 callee.info is None and target in self.body_users()):
             # No type for the receiver, but the result's Body is read: a response.
             kind = "response"
-        if kind is None:
+        if kind is None or _nil_request(expr) or (
+                kind == "response" and sends_in_memory(self.r, self.file, self.func, expr)):
             return None
         return kind, display_callee(expr)
 
@@ -344,8 +358,12 @@ class FunctionFlow:
         for expr in rhs:
             state = self.scan(expr, state)
         self._forget_error_checks(lhs, state)
+        assigned = {text(t) for t in lhs}
+        self.witnesses = {ok: err for ok, err in self.witnesses.items()
+                          if ok not in assigned and err not in assigned}
         if acquired is not None:
             return self.bind_acquisition(lhs, rhs[0], acquired, state, declared, define)
+        self._note_witness(lhs, rhs)
         # Aliases: x := resp / body := resp.Body; stores: s.f = resp.
         for i, target in enumerate(lhs):
             value = rhs[i] if len(rhs) == len(lhs) else None
@@ -354,7 +372,7 @@ class FunctionFlow:
                 value = rhs[0]  # rwc, ok := res.Body.(io.ReadWriteCloser)
             binding = self.value_binding(value, state)
             if target.type == "selector_expression":
-                self._body_replaced(target, stmt, state)
+                self._body_replaced(target, stmt, state, value)
             if target.type != "identifier":
                 if binding:
                     self._hand_over(binding, state)  # stored in a field, map, slice
@@ -476,12 +494,17 @@ class FunctionFlow:
                                  and self.resources[res].kind == "response")
         return frozenset()
 
-    def _body_replaced(self, target: Node, stmt: Node, state: State) -> None:
+    def _body_replaced(self, target: Node, stmt: Node, state: State,
+                       value: Node | None = None) -> None:
         """resp.Body = io.NopCloser(...) while the original body is still open: nothing
-        can close the original any more (a wrapper of resp.Body was handed it above)."""
+        can close the original any more (a wrapper of resp.Body was handed it above).
+        A wrapper built around the original body (http.MaxBytesReader(nil, resp.Body, n),
+        a package's counting reader) closes it when it is closed: still one body."""
         operand = unparen(fld(target, "operand"))
         if text(fld(target, "field")) != "Body" or operand is None or (
                 operand.type != "identifier"):
+            return
+        if _wraps_body(value, text(operand)):
             return
         for res, via in state.binds.get(text(operand), frozenset()):
             if via == "whole" and self.resources[res].kind == "response" and (
@@ -509,7 +532,9 @@ class FunctionFlow:
             return state
         if expr.type == "call_expression" and self._terminates(expr):
             return State(reachable=False)
-        if expr.type == "call_expression":
+        if expr.type == "call_expression" and self._expects_error(expr):
+            self._error_asserted(expr, state)
+        elif expr.type == "call_expression":
             self._error_passed(expr, state)
         return state
 
@@ -522,6 +547,35 @@ class FunctionFlow:
         if func.type == "selector_expression":
             return text(fld(func, "field")) in TERMINATORS
         return False
+
+    def _expects_error(self, call: Node) -> bool:
+        """require.Error(t, err), assert.ErrorIs(t, err, x), s.Require().Error(err): a
+        testify assertion that the call failed."""
+        func = unparen(fld(call, "function"))
+        if func is None or func.type != "selector_expression" or (
+                text(fld(func, "field")) not in _ERROR_ASSERTIONS):
+            return False
+        operand = unparen(fld(func, "operand"))
+        if operand is None:
+            return False
+        if operand.type == "identifier":
+            return self.file.imports.get(text(operand), "") in _TESTIFY
+        if operand.type == "call_expression":  # a suite's s.Require() or s.Assert()
+            inner = unparen(fld(operand, "function"))
+            return inner is not None and inner.type == "selector_expression" and (
+                text(fld(inner, "field")) in ("Require", "Assert"))
+        return False
+
+    def _error_asserted(self, call: Node, state: State) -> None:
+        """After an assertion that the error is set, a response or connection still
+        unchecked is nil: a test that passes holds none (require stops the test when
+        there is one; assert fails it)."""
+        args = named_children(fld(call, "arguments"))
+        names = {text(a) for a in args if a.type == "identifier"}
+        for res in self.resources:
+            current = state.status.get(res.id, frozenset())
+            if res.err in names and UNCHECKED in current and res.id not in state.err_lost:
+                state.status[res.id] = (current - LIVE) | {NIL}
 
     def _error_passed(self, call: Node, state: State) -> None:
         """checkErr(err), require.NoError(t, err): treat as the error check."""
@@ -568,6 +622,8 @@ class FunctionFlow:
             return None
         if first.type == "call_expression":
             callee = self.r.callee(first, self.env, self.file)
+            if self.r.in_memory(callee):
+                return summary.KEPT  # a recorder's response: no connection behind it
             return summary.result(self.r, callee) if callee.info is not None else summary.FRESH
         if first.type == "unary_expression":
             first = unparen(fld(first, "operand"))
@@ -585,6 +641,8 @@ class FunctionFlow:
         if origin is None:
             return summary.KEPT  # a parameter, a field, a package variable
         callee = self.r.callee(origin, self.env, self.file)
+        if self.r.in_memory(callee):
+            return summary.KEPT
         if callee.info is None:
             return summary.FRESH
         kind = summary.result(self.r, callee)
@@ -772,9 +830,61 @@ class FunctionFlow:
                 split = self.nil_check(cond, op, state)
                 if split is not None:
                     return split
+        witnessed = self._error_witnessed(cond)
+        if witnessed is not None:
+            return self._error_split(cond, witnessed, state)
         state = self.scan(cond, state)
         self._mentions_error(cond, state)
         return state, state.copy()
+
+    def _error_witnessed(self, cond: Node) -> str | None:
+        """The error a condition can only hold true for when it is set: errors.Is(err, x),
+        errors.As(err, &t), or the ok of `t, ok := err.(*T)` / `ok := errors.As(...)`."""
+        if cond.type == "identifier":
+            return self.witnesses.get(text(cond))
+        if cond.type == "call_expression":
+            return self._error_test_subject(cond)
+        return None
+
+    def _error_test_subject(self, call: Node) -> str | None:
+        func = unparen(fld(call, "function"))
+        args = named_children(fld(call, "arguments"))
+        if func is None or func.type != "selector_expression" or not args or (
+                text(fld(func, "field")) not in ("Is", "As")) or (
+                self.file.imports.get(text(fld(func, "operand"))) != "errors"):
+            return None
+        first = unparen(args[0])
+        return text(first) if first is not None and first.type == "identifier" else None
+
+    def _error_split(self, cond: Node, err: str, state: State) -> tuple[State, State]:
+        """True: the error is set, so the result it came with is nil. False: unknown."""
+        state = self.scan(cond, state)
+        true, false = state.copy(), state
+        for res in self.resources:
+            current = state.status.get(res.id, frozenset())
+            if res.err != err or res.id in state.err_lost or not current & LIVE:
+                continue
+            true.status[res.id] = (current - LIVE) | {NIL}
+            if UNCHECKED in current:
+                false.status[res.id] = (current - {UNCHECKED}) | {OPEN, NIL}
+        return true, false
+
+    def _note_witness(self, lhs: list[Node], rhs: list[Node]) -> None:
+        """Remember `t, ok := err.(*T)` and `ok := errors.As(err, &t)`: ok true means err
+        is set (assignment() forgets it when either name is assigned again)."""
+        value = unparen(rhs[0]) if len(rhs) == 1 else None
+        if value is None:
+            return
+        if len(lhs) == 2 and value.type == "type_assertion_expression":
+            operand = unparen(fld(value, "operand"))
+            if operand is not None and operand.type == "identifier" and (
+                    lhs[1].type == "identifier"):
+                self.witnesses[text(lhs[1])] = text(operand)
+        elif len(lhs) == 1 and value.type == "call_expression" and (
+                lhs[0].type == "identifier"):
+            subject = self._error_test_subject(value)
+            if subject is not None:
+                self.witnesses[text(lhs[0])] = subject
 
     def _mentions_error(self, cond: Node, state: State) -> None:
         """(err != nil) != tt.wantErr, errors.Is(err, x): the error is looked at; which
@@ -894,7 +1004,8 @@ class FunctionFlow:
             premature = effect in ("use", "close", "drain", "helper") and not (
                 res.err and _passes_name(where, res.err))
             if premature and UNCHECKED in current and res.err is not None and (
-                    res.premature is None) and not _nil_guarded(ident, self.up):
+                    res.premature is None) and not _nil_guarded(ident, self.up) and not (
+                    self._nil_safe_argument(ident, where)):
                 res.premature = where  # reported once; the err check still applies
             if effect == "close":
                 res.closes.append(where)
@@ -909,6 +1020,20 @@ class FunctionFlow:
                 state.set(res_id, DONE)
             elif effect == "drain":
                 res.drained = True
+
+    def _nil_safe_argument(self, ident: Node, call: Node) -> bool:
+        """debugResponse(resp) where the same-module function looks at its parameter only
+        under `if res != nil`: handing it a nil response is safe."""
+        from leaklint.golang import summary
+
+        args = self.up(ident)
+        if call.type != "call_expression" or args is None or (
+                args.type != "argument_list" or self.up(args) != call):
+            return False
+        callee = self.r.callee(call, self.env, self.file)
+        if callee.info is None:
+            return False
+        return summary.nil_safe(callee, args.named_children.index(ident))
 
     def classify(self, ident: Node, via: str, res: Resource) -> tuple[str, Node]:
         """What an occurrence does: close, handover, drain, compare or use."""
@@ -999,6 +1124,9 @@ class FunctionFlow:
         if callee.kind == "builtin":
             return "handover" if callee.name == "append" else "use"
         if callee.kind == "std":
+            if (callee.pkg, callee.name) in OWNERSHIP_TAKERS and index == 0 and (
+                    res.kind == "conn"):
+                return "handover"
             if body and (callee.pkg, callee.name) not in NON_DRAINING:
                 return "drain"
             return "use"
@@ -1010,6 +1138,29 @@ class FunctionFlow:
         if self.closes_only:
             return "use"  # asking whether a helper closes: an unknown callee does not
         return "handover"  # outside the package and not the standard library: its job now
+
+
+def _wraps_body(value: Node | None, name: str) -> bool:
+    """A call given name.Body (directly or nested), other than io.NopCloser, whose Close
+    does nothing to what it wraps."""
+    value = unparen(value)
+    if value is None or value.type != "call_expression":
+        return False
+    if text(fld(value, "function")).endswith("NopCloser"):
+        return False
+    wanted = f"{name}.Body"
+    return any(n.type == "selector_expression" and text(n) == wanted
+               for n in walk(fld(value, "arguments") or value))
+
+
+def _nil_request(call: Node) -> bool:
+    """Do(nil) and RoundTrip(nil): with no request there is no response, only an error
+    (or a panic)."""
+    func = unparen(fld(call, "function"))
+    args = named_children(fld(call, "arguments"))
+    return func is not None and func.type == "selector_expression" and text(
+        fld(func, "field")) in ("Do", "RoundTrip") and len(args) == 1 and (
+        unparen(args[0]) is not None and unparen(args[0]).type == "nil")
 
 
 def _stored_in_field(rhs: Node, value: Node) -> bool:

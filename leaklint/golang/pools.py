@@ -285,6 +285,8 @@ _BASIC = {"error", "bool", "string", "byte", "rune", "int", "int8", "int16", "in
           "uint", "uint8", "uint16", "uint32", "uint64", "uintptr", "float32", "float64",
           "complex64", "complex128"}
 _BUILDER_PREFIXES = ("Set", "With", "Enable", "Disable", "Add", "Use")
+# Methods returning an *http.Client whose Transport is the receiver.
+_ADAPTERS = {"StandardClient"}
 
 
 class Carriers:
@@ -322,10 +324,11 @@ class Carriers:
         return summary.param(self.resolver, callee, args.index(arg)) is not None
 
     def builder(self, call: Node) -> bool:
-        """x.SetBaseURL(...): a fluent method returning the receiver."""
+        """x.SetBaseURL(...): a fluent method returning the receiver; or an adapter
+        whose result sends through the receiver (retryablehttp's StandardClient)."""
         func = unparen(field(call, "function"))
         name = text(field(func, "field")) if func is not None else ""
-        return name.startswith(_BUILDER_PREFIXES)
+        return name.startswith(_BUILDER_PREFIXES) or name in _ADAPTERS
 
 
 def kept(site: Node, func: Node, carriers: Carriers) -> bool:

@@ -358,7 +358,7 @@ class Resolver:
         qualified = callee.qualified()
         if qualified in self.models.response_functions:
             return "response"
-        if callee.receiver is not None and callee.receiver.name == "ResponseRecorder":
+        if self.in_memory(callee):
             return None
         result = self.result_type(callee, call)
         if result != RESPONSE and result not in CONN_TYPES:
@@ -371,6 +371,11 @@ class Resolver:
                 # that closed the body before handing the response back.
                 return None
         return "response" if result == RESPONSE else "conn"
+
+    @staticmethod
+    def in_memory(callee: Callee) -> bool:
+        """httptest.ResponseRecorder's methods: the response they build is in memory."""
+        return callee.receiver is not None and callee.receiver.name == "ResponseRecorder"
 
     def closes_body(self, callee: Callee) -> bool:
         return callee.qualified() in self.models.body_closers

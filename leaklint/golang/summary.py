@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from leaklint.golang.flow import FunctionFlow, Resource, _is_key
+from leaklint.golang.flow import FunctionFlow, Resource, _is_key, _nil_guarded
 from leaklint.golang.index import PackageIndex
 from leaklint.golang.parse import field, identifiers
 from leaklint.golang.resolve import Callee, Resolver
@@ -128,6 +128,33 @@ def consumes(resolver: Resolver, callee: Callee, index: int, kind: str, depth: i
         for n in identifiers(body, name))
     cache[key] = found
     return found
+
+
+def nil_safe(callee: Callee, index: int) -> bool:
+    """Does a same-module function touch its index-th parameter only under a nil test
+    (`if res != nil { ... }`), so that a nil argument is harmless?"""
+    info = callee.info
+    if info is None or callee.index is None:
+        return False
+    key = f"nil_safe:{info.key}:{index}"
+    cache = callee.index.summaries
+    if key in cache:
+        return bool(cache[key])
+    body: Node | None = field(info.node, "body")
+    params = info.params
+    safe = False
+    if body is not None and index < len(params) and params[index][0] not in ("", "_"):
+        name = params[index][0]
+        uses = [n for n in identifiers(body, name) if not _is_key(n)]
+        safe = bool(uses) and all(_nil_test_operand(n) or _nil_guarded(n) for n in uses)
+    cache[key] = safe
+    return safe
+
+
+def _nil_test_operand(ident: Node) -> bool:
+    parent = ident.parent
+    return parent is not None and parent.type == "binary_expression" and any(
+        c.type == "nil" for c in parent.named_children)
 
 
 _BASIC_TYPES = {"string", "bool", "int", "int8", "int16", "int32", "int64", "uint", "uint8",

@@ -38,6 +38,12 @@ CLIENT_CONSTRUCTORS: dict[str, str] = {
     "http.client.HTTPSConnection": HTTP_CLIENT,
 }
 
+# urllib's OpenerDirector (what build_opener returns): open() is urlopen through its
+# handlers, a new connection each time and no timeout unless given. It keeps no
+# connection between requests: nothing to close or to reuse, so not a client site.
+OPENER = "urllib.request.OpenerDirector"
+OPENER_CONSTRUCTORS = frozenset({"urllib.request.build_opener", OPENER})
+
 HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
 REQUEST_METHODS = HTTP_VERBS | {"request"}
 
@@ -59,6 +65,7 @@ CLIENT_REQUEST_METHODS: dict[str, frozenset[str]] = {
     AIOHTTP: REQUEST_METHODS | {"ws_connect"},
     URLLIB3: frozenset({"request", "urlopen", "request_encode_url", "request_encode_body"}),
     HTTP_CLIENT: frozenset({"request", "getresponse", "putrequest"}),
+    URLLIB: frozenset({"open"}),
     USER: REQUEST_METHODS | {"send", "stream", "urlopen"},
 }
 
@@ -77,6 +84,14 @@ RESPONSE_READERS: dict[str, frozenset[str]] = {
     USER: frozenset(),
 }
 
+# Functions that read a file object passed to them and never close it (Pillow, csv,
+# zipfile, tarfile and gzip leave a caller's file to the caller): a response passed
+# straight to one is still the caller's to close.
+BORROWERS = frozenset({
+    "PIL.Image.open", "csv.reader", "csv.DictReader", "zipfile.ZipFile", "tarfile.open",
+    "tarfile.TarFile", "gzip.GzipFile", "gzip.open",
+})
+
 # Iterators over a body: they read it to the end only when a loop consumes them
 # (`next(resp.iter_lines())` reads one line and leaves the connection held).
 RESPONSE_ITERATORS = frozenset({
@@ -92,6 +107,7 @@ NEEDS_TIMEOUT = frozenset({REQUESTS, URLLIB, HTTP_CLIENT})
 # Positional index of `timeout` where the signature allows it positionally.
 TIMEOUT_POSITION: dict[str, int] = {
     "urllib.request.urlopen": 2,
+    f"{OPENER}.open": 2,  # open(fullurl, data=None, timeout=...)
     "http.client.HTTPConnection": 2,
     "http.client.HTTPSConnection": 4,  # (host, port, key_file, cert_file, timeout) pre-3.12
 }
@@ -124,3 +140,9 @@ class Client:
     own_socket: bool = False
     # Request methods rebound to a partial with timeout= (`s.get = partial(s.get, ...)`).
     bounded_methods: frozenset[str] = frozenset()
+    # It keeps connections (a pool, a connection): False for an OpenerDirector, which
+    # only sends requests (see OPENER).
+    pool: bool = True
+    # Its requests are known to reach the network: False for an opener whose handlers
+    # may answer them all (leaklint.python.openers).
+    connects: bool = True

@@ -59,17 +59,17 @@ def offline_url(call: cst.Call,
     first = call.args[0].value if call.args and call.args[0].keyword is None else None
     if first is None:
         return False
-    if _literal_prefix(first) is not None:
-        return _offline_text(_literal_prefix(first))
+    if literal_prefix(first) is not None:
+        return _offline_text(literal_prefix(first))
     values = bindings(first) if bindings is not None else None
-    return bool(values) and all(_offline_text(_literal_prefix(v)) for v in values)
+    return bool(values) and all(_offline_text(literal_prefix(v)) for v in values)
 
 
 def _offline_text(text: str | None) -> bool:
     return text is not None and text.lower().startswith(("data:", "file:"))
 
 
-def _literal_prefix(expr: cst.BaseExpression) -> str | None:
+def literal_prefix(expr: cst.BaseExpression) -> str | None:
     """The literal text a string expression starts with, if it starts with one."""
     if isinstance(expr, cst.SimpleString):
         value = expr.evaluated_value
@@ -78,10 +78,10 @@ def _literal_prefix(expr: cst.BaseExpression) -> str | None:
         head = expr.parts[0] if expr.parts else None
         return head.value if isinstance(head, cst.FormattedStringText) else None
     if isinstance(expr, cst.ConcatenatedString):
-        return _literal_prefix(expr.left)
+        return literal_prefix(expr.left)
     if isinstance(expr, cst.BinaryOperation) and isinstance(
             expr.operator, (cst.Add, cst.Modulo)):
-        return _literal_prefix(expr.left)
+        return literal_prefix(expr.left)
     return None
 
 

@@ -10,7 +10,7 @@ from leaklint.emit import FileReport
 from leaklint.model import Scope, Span
 from leaklint.python.api import Client
 from leaklint.python.facts import Facts, Function, collect
-from leaklint.python.mocks import under_mock
+from leaklint.python.mocks import ANY, AWS, MockScopes
 from leaklint.python.names import Request, Resolver
 from leaklint.python.slicing import Sliced
 from leaklint.sources import SourceFile
@@ -34,6 +34,8 @@ class Analysis:
     report: FileReport
     sites: list[Site] = field(default_factory=list)
     default_timeout: float = 30  # seconds, for the LL402 fix
+    # Tables a shared analysis builds once per file on first use, by name.
+    tables: dict[str, object] = field(default_factory=dict)
 
     def span(self, node: cst.CSTNode) -> Span:
         pos = self.facts.positions[node]
@@ -61,15 +63,24 @@ class Analysis:
 
 def classify(analysis: Analysis) -> None:
     resolver = analysis.resolver
-    parents = analysis.facts.parents
+    mocks = MockScopes(analysis.facts)
     for node, fn in analysis.facts.calls:
         site = Site(node, fn)
-        if under_mock(node, parents):
+        mock = mocks.kind(node)
+        if mock is ANY and not mocks.passthru:
             analysis.sites.append(site)  # no socket there: neither a client nor a request
             continue
         site.client = resolver.constructor(node)
+        if site.client is not None and not site.client.pool:
+            site.client = None  # an opener holds no connection: its open() calls do
         if site.client is None:
             site.request = resolver.request(node, fn)
+            if mock is AWS and site.request is not None \
+                    and mocks.moto_answers(analysis, site.request, node, fn):
+                site.request = None
+        if mock is ANY and not (site.request is not None
+                                and mocks.passes_through(site.request, node)):
+            site.client = site.request = None
         analysis.sites.append(site)
     _response_wrappers(analysis)
 
@@ -131,6 +142,7 @@ def analyse(file: SourceFile, module: cst.Module, report: FileReport, models,
     from leaklint.python.checks import ALL_CHECKS
 
     facts = collect(module, sliced or Sliced(module.code))
+    facts.source = file.text
     analysis = Analysis(file, facts, Resolver(facts, models), report,
                         default_timeout=models.default_timeout)
     classify(analysis)

@@ -31,7 +31,8 @@ class Facts:
     module: cst.Module
     positions: Positions
     parents: dict[cst.CSTNode, cst.CSTNode] = field(default_factory=dict)
-    # Import- or definition-qualified names of call targets, class bases, annotations.
+    # Import- or definition-qualified names of call targets, class bases, annotations,
+    # decorators.
     qnames: dict[cst.CSTNode, frozenset[str]] = field(default_factory=dict)
     functions: list[Function] = field(default_factory=list)
     classes: list[cst.ClassDef] = field(default_factory=list)
@@ -47,6 +48,8 @@ class Facts:
         default_factory=lambda: defaultdict(list))
     # Pre-order index of every node: source order without positions.
     order: dict[cst.CSTNode, int] = field(default_factory=dict)
+    # The file's text before slicing: what the bodies the slicer dropped said.
+    source: str = ""
 
     def names(self, node: cst.CSTNode) -> frozenset[str]:
         return self.qnames.get(node, frozenset())
@@ -199,6 +202,7 @@ class _Collector:
                 self._record(node)
         elif kind is cst.FunctionDef:
             facts.functions.append(node)  # type: ignore[arg-type]
+            self._decorators(node)  # type: ignore[arg-type]
             if not self._functions and not self._class_depth:
                 self.module_defs.add(node.name.value)  # type: ignore[attr-defined]
             self._functions.append(node)  # type: ignore[arg-type]
@@ -207,6 +211,7 @@ class _Collector:
             facts.classes.append(node)  # type: ignore[arg-type]
             if not self._functions and not self._class_depth:
                 self.module_defs.add(node.name.value)  # type: ignore[attr-defined]
+            self._decorators(node)  # type: ignore[arg-type]
             self._class_depth += 1
             for base in node.bases:  # type: ignore[attr-defined]
                 self._record(base.value)
@@ -229,6 +234,13 @@ class _Collector:
             names = facts.globals_of.setdefault(self._functions[-1], set())
             names.update(item.name.value for item in node.names)  # type: ignore[attr-defined]
         return None
+
+    def _decorators(self, node: cst.FunctionDef | cst.ClassDef) -> None:
+        """A decorator named without a call (`@mock_aws`): the walk records the
+        called ones."""
+        for decorator in node.decorators:
+            if isinstance(decorator.decorator, (cst.Name, cst.Attribute)):
+                self._record(decorator.decorator)
 
     def _leave_class(self) -> None:
         self._class_depth -= 1

@@ -88,6 +88,8 @@ class Ownership:
             return isinstance(parent, cst.IfExp) and parent.test is not name
         if isinstance(parent, cst.Arg):
             call = parents.get(parent)
+            if isinstance(call, cst.Call) and self.facts.names(call.func) & api.BORROWERS:
+                return False  # read, left open: still ours to close
             if isinstance(call, cst.Call) and isinstance(call.func, cst.Name):
                 return call.func.value not in _HARMLESS_CALLS
             return True

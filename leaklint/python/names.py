@@ -17,6 +17,7 @@ from leaklint.config import PythonModels
 from leaklint.python import api
 from leaklint.python.api import Client
 from leaklint.python.facts import Facts, Function
+from leaklint.python.openers import builds_connecting_opener
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ class Resolver:
                             and _init_sets_timeout(cls)),
                         own_socket=client.own_socket or (
                             client.library == api.HTTP_CLIENT and _makes_own_socket(cls)),
+                        pool=client.pool,
                     )
 
     def _rebinds_request(self, cls: cst.ClassDef) -> bool:
@@ -145,6 +147,8 @@ class Resolver:
 
     def _ctor_by_names(self, names: frozenset[str]) -> Client | None:
         for name in names:
+            if name in api.OPENER_CONSTRUCTORS:
+                return Client(api.URLLIB, api.OPENER, pool=False)
             if name in api.CLIENT_CONSTRUCTORS:
                 return Client(api.CLIENT_CONSTRUCTORS[name], name)
             if name in self.user_clients:
@@ -157,6 +161,8 @@ class Resolver:
 
     def constructor(self, call: cst.Call) -> Client | None:
         client = self._ctor_by_names(self.facts.names(call.func))
+        if client is not None and client.name == api.OPENER:
+            return dataclasses.replace(client, connects=builds_connecting_opener(self.facts, call))
         if client is not None and client.library == api.URLLIB3 \
                 and not client.has_default_timeout \
                 and _sets_timeout(call, 2 if client.name.endswith("ConnectionPool") else None):

@@ -21,12 +21,22 @@ class Fate:
     statement: cst.CSTNode | None = None
 
 
+_ENTERS = frozenset({"__enter__", "__aenter__"})
+
+
 def fate(analysis, call: cst.Call, fn, closers: frozenset[str],
          readers: frozenset[str]) -> Fate:
     node: cst.CSTNode = call
     parent = analysis.parent(node)
-    while isinstance(parent, cst.Await):
-        node, parent = parent, analysis.parent(parent)
+    while True:
+        while isinstance(parent, cst.Await):
+            node, parent = parent, analysis.parent(parent)
+        # `x.__aenter__()` / `x.__enter__()` returns the response itself: follow it.
+        entered = analysis.parent(parent) if isinstance(parent, cst.Attribute) \
+            and parent.value is node and parent.attr.value in _ENTERS else None
+        if not (isinstance(entered, cst.Call) and entered.func is parent):
+            break
+        node, parent = entered, analysis.parent(entered)
     if isinstance(parent, cst.WithItem):
         return Fate("closed")
     if isinstance(parent, cst.Attribute) and parent.value is node:
@@ -35,6 +45,8 @@ def fate(analysis, call: cst.Call, fn, closers: frozenset[str],
             return Fate("closed" if consumed(analysis.facts, parent) else "discarded")
         return Fate("closed" if member in closers or member in readers else "discarded")
     if isinstance(parent, cst.Expr):
+        return Fate("discarded")
+    if isinstance(parent, cst.Arg) and _borrowed(analysis, parent):
         return Fate("discarded")
     if isinstance(parent, (cst.Arg, cst.Return, cst.Yield, cst.Element, cst.DictElement)):
         return Fate("handed")
@@ -51,6 +63,12 @@ def fate(analysis, call: cst.Call, fn, closers: frozenset[str],
     return Fate("other")
 
 
+def _borrowed(analysis, arg: cst.Arg) -> bool:
+    """An argument of a function that reads it and leaves it open (api.BORROWERS)."""
+    call = analysis.parent(arg)
+    return isinstance(call, cst.Call) and bool(analysis.facts.names(call.func) & api.BORROWERS)
+
+
 def leaks(analysis, fn, result: Fate, closers, readers) -> Ownership | None:
     """Run the ownership flow for a local binding; the Ownership when it leaks."""
     flow = Ownership(result.var or "", result.statement, closers, readers,  # type: ignore[arg-type]
@@ -65,7 +83,9 @@ def where(analysis, flow: Ownership) -> str:
     if flow.leaks:
         return f" (leaks at the return on line {analysis.line(flow.leaks[0])})"
     if flow.overwritten:
-        return f" (lost when it is bound again on line {analysis.line(flow.overwritten[0])})"
+        # The bound call's line: its position is known without a code generation.
+        line = analysis.line(_bound_value(flow.overwritten[0]))
+        return f" (lost when it is bound again on line {line})"
     return ""
 
 

@@ -1,9 +1,10 @@
 """A byte-level test that keeps libcst away from files that cannot matter.
 
 A file matters when it imports one of the modelled libraries (requests, httpx, aiohttp,
-urllib3), names urlopen or an http.client connection class, or names a user-configured
-model. `urllib` or `http` alone are not enough: urllib.parse and http.HTTPStatus are
-everywhere and model nothing. The test may keep too much, never too little.
+urllib3), names urlopen, an opener (build_opener, OpenerDirector) or an http.client
+connection class, or names a user-configured model. `urllib` or `http` alone are not
+enough: urllib.parse and http.HTTPStatus are everywhere and model nothing. The test may
+keep too much, never too little.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ _IMPORTS = re.compile(
     re.MULTILINE,
 )
 _LIBRARY_BYTES = tuple(library.encode() for library in _LIBRARIES)
-_NAMES = (b"urlopen", b"HTTPConnection", b"HTTPSConnection")
+_NAMES = (b"urlopen", b"HTTPConnection", b"HTTPSConnection", b"build_opener",
+          b"OpenerDirector")
 
 
 @functools.lru_cache(maxsize=16)
@@ -31,9 +33,16 @@ def _user_needles(models: PythonModels) -> tuple[bytes, ...]:
     }))
 
 
+# An OpenerDirector built directly connects only once one of urllib's network handlers
+# is added (leaklint.python.openers): code that names neither it nor build_opener
+# cannot open a connection through it.
+_OPENER_NAMES = ("build_opener", "HTTPHandler", "HTTPSHandler", "FTPHandler",
+                 "CacheFTPHandler")
+
+
 def api_names(models: PythonModels) -> tuple[str, ...]:
     """Names whose mention makes a function worth parsing (leaklint.python.slicing)."""
-    return (*_LIBRARIES, *(n.decode() for n in _NAMES),
+    return (*_LIBRARIES, "urlopen", "HTTPConnection", "HTTPSConnection", *_OPENER_NAMES,
             *(n.decode() for n in _user_needles(models)))
 
 

@@ -249,6 +249,8 @@ class _Builder:
             # (see _Marker): most functions never do, and one regex costs less.
             text = "\n".join(self.lines[_first_line(stmt) - 1:stmt.end_lineno or stmt.lineno])
             names, attributes = _mentions(text)
+            if _starts_mock(stmt, names, attributes):
+                keep.relevant = True
             self.lazy.append(_Lazy(keep, members is None, [*names, *attributes]))
             return
         if scope is None and isinstance(stmt, ast.ClassDef):
@@ -330,6 +332,23 @@ class _Scope:
     keep: _Keep
     module_level: bool
     declared: set[str] = field(default_factory=set)  # global / nonlocal names
+
+
+# A test class's set-up method or a pytest fixture that starts an HTTP mock decides
+# for the tests that run after it (leaklint.python.mocks), though it sends nothing.
+_SET_UPS = frozenset({"setUp", "asyncSetUp", "setUpClass", "setup_method", "setup_class",
+                      "setup"})
+_MOCK_LIBRARIES = frozenset({"moto", "responses", "requests_mock", "respx", "httpretty",
+                             "aioresponses"})
+
+
+def _starts_mock(stmt: ast.FunctionDef | ast.AsyncFunctionDef, names: set[str],
+                 attributes: set[str]) -> bool:
+    if stmt.name not in _SET_UPS and "fixture" not in names \
+            and ".fixture" not in attributes:
+        return False
+    return not names.isdisjoint(_MOCK_LIBRARIES) or any(
+        name.startswith("mock_") for name in names)
 
 
 _NAME = re.compile(r"(?<![\w.])[^\W\d]\w*")

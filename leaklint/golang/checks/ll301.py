@@ -9,6 +9,8 @@ factory in another package is reported at the call."""
 
 from __future__ import annotations
 
+import re
+
 from tree_sitter import Node
 
 from leaklint.golang import summary
@@ -60,7 +62,8 @@ def run(ctx: GoCheckContext) -> None:
 
 
 def _runs_per_call(resolver: Resolver, file, func: Node) -> bool:
-    return not (_exempt_function(func) or _command_action(file, func) or _cleanup_helper(func)
+    return not (_exempt_function(func) or _suite_test(file, func) or _main_only(
+        resolver, file, func) or _command_action(file, func) or _cleanup_helper(func)
                 or _test_helper(resolver, file, func))
 
 
@@ -170,6 +173,22 @@ def _exempt_function(func: Node) -> bool:
         or "testing.B" in params or name.startswith("Example"))
 
 
+# A suite's fixture methods, run once per suite or per test (testify's suite).
+_SUITE_HOOKS = {"SetupSuite", "TearDownSuite", "SetupTest", "TearDownTest", "SetupSubTest",
+                "TearDownSubTest"}
+
+
+def _suite_test(file, func: Node) -> bool:
+    """A test suite's method (testify's suite): in a test file, named Test* or one of the
+    suite's setup and teardown hooks, taking no argument; the suite runner calls it once
+    per run (or per test), like a Test function."""
+    if func.type != "method_declaration" or not file.path.name.endswith("_test.go"):
+        return False
+    name = text(field(func, "name"))
+    return (name.startswith("Test") or name in _SUITE_HOOKS) and not named_children(
+        field(func, "parameters"))
+
+
 _TESTING_HANDLES = ("testing.TB", "testing.T", "testing.B", "testing.F")
 
 
@@ -186,30 +205,90 @@ def _cleanup_helper(func: Node) -> bool:
     return any((name + ".Cleanup(").encode() in source for name in names)
 
 
-def _test_helper(resolver: Resolver, file, func: Node) -> bool:
-    """A test-file function that only test entry points call runs once per test, like
-    the test itself. Unknown callers (files not parsed) keep it per call."""
-    if func.type != "function_declaration" or not file.path.name.endswith("_test.go"):
+_MAX_MAIN_DEPTH = 3
+_MAX_HELPER_DEPTH = 3
+_LINE_COMMENT = re.compile(rb"//[^\n]*")
+
+
+def _main_only(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
+    """A function of a command (package main) that only main or init reach, through
+    functions reached the same way, outside any loop: it runs once per process. Unknown
+    callers (files not parsed) keep it per call."""
+    if func.type != "function_declaration" or depth > _MAX_MAIN_DEPTH or (
+            file.package_name() != "main"):
         return False
+    key = f"ll301:main-only:{file.path}:{func.start_byte}"
+    cache = resolver.index.summaries
+    if key in cache:
+        return bool(cache[key])
+    cache[key] = False  # recursion: a function that reaches itself is per call
     name = text(field(func, "name"))
     index = resolver.index
     if any(name.encode() + b"(" in (p.read_bytes() if p.is_file() else b"")
            for paths in index.pending.values() for p in paths):
         return False
     callers = 0
-    for file in index.files:
-        if file.source is None:
+    spelled = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b")
+    for other in index.files:
+        if other.source is None or name.encode() not in other.data:
             continue
-        starts = [start for start, called, path in file.call_names()
-                  if called == name and path is None]
-        for call in file.within("call_expression", file.root):
+        starts = {start for start, called, path in other.call_names()
+                  if called == name and path is None}
+        code = _LINE_COMMENT.sub(b"", other.data)
+        mentions = len(spelled.findall(code)) - (other is file)
+        if mentions > len(starts):
+            return False  # also used as a value (a handler, a callback): runs any time
+        for call in other.within("call_expression", other.root):
             if call.start_byte not in starts:
                 continue
             caller = named_function(call)
-            if caller is None or not _exempt_function(caller) \
-                    or inside(call, "for_statement", caller):
-                return False  # called per iteration of a table-driven test: per call
+            if caller is None or inside(call, "for_statement", caller):
+                return False
+            entry = caller.type == "function_declaration" and text(
+                field(caller, "name")) in ("main", "init")
+            if not (entry or _main_only(resolver, other, caller, depth + 1)):
+                return False
             callers += 1
+    cache[key] = callers > 0
+    return callers > 0
+
+
+def _test_helper(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
+    """A test-file function that only test entry points (or test helpers reached the
+    same way) call runs once per test, like the test itself. Unknown callers (files not
+    parsed) keep it per call."""
+    if func.type != "function_declaration" or not file.path.name.endswith("_test.go") or (
+            depth > _MAX_HELPER_DEPTH):
+        return False
+    key = f"ll301:test-helper:{file.path}:{func.start_byte}"
+    cache = resolver.index.summaries
+    if key in cache:
+        return bool(cache[key])
+    cache[key] = False  # recursion: a helper that reaches itself is per call
+    name = text(field(func, "name"))
+    index = resolver.index
+    if any(name.encode() + b"(" in (p.read_bytes() if p.is_file() else b"")
+           for paths in index.pending.values() for p in paths):
+        return False
+    callers = 0
+    for other in index.files:
+        if other.source is None or name.encode() not in other.data:
+            continue
+        starts = {start for start, called, path in other.call_names()
+                  if called == name and path is None}
+        if not starts:
+            continue
+        for call in other.within("call_expression", other.root):
+            if call.start_byte not in starts:
+                continue
+            caller = named_function(call)
+            if caller is None or inside(call, "for_statement", caller):
+                return False  # called per iteration of a table-driven test: per call
+            if not (_exempt_function(caller) or _suite_test(other, caller)
+                    or _test_helper(resolver, other, caller, depth + 1)):
+                return False
+            callers += 1
+    cache[key] = callers > 0
     return callers > 0
 
 

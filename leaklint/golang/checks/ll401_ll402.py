@@ -65,6 +65,7 @@ def run(ctx: GoCheckContext) -> None:
                     and text(operand) in http_aliases
                     and text(field(node, "field")) == "DefaultClient"
                     and not _configures(node) and not _bounded_do(ctx, node)
+                    and not _copy_given_timeout(ctx, node)
                     and not default_transport_faked(ctx.resolver, ctx.file, node)):
                 line = node.start_point[0]
                 if line not in default_client_lines:
@@ -125,7 +126,8 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
                 ctx, node) and not _fake_assigned_later(ctx, node, fields) and not (
                 "Transport" not in present
                 and default_transport_faked(ctx.resolver, ctx.file, node)) and not (
-                transport_bounded(ctx.resolver, ctx.file, fields.get("Transport"))):
+                transport_bounded(ctx.resolver, ctx.file, fields.get("Transport"))) and not (
+                _requests_bounded(ctx, node)) and not _field_given_timeout(ctx, node):
             ctx.report.report("LL402", ctx.span(node), scope=scope,
                               what="http.Client", missing="Timeout")
     elif t == SERVER:
@@ -155,18 +157,27 @@ def _idle_fix(ctx: GoCheckContext, node: Node, fields: dict[str, Node],
 _NETWORK_TYPES = {"RoundTripper", "Transport", "Client"}
 
 
-def _fake_transport(ctx: GoCheckContext, literal: Node, value: Node | None) -> bool:
+def _fake_transport(ctx: GoCheckContext, literal: Node, value: Node | None,
+                    depth: int = 0) -> bool:
     """&http.Client{Transport: reg} over an in-memory RoundTripper never dials: no peer
     can stall it. A package type is a fake unless it wraps a net/http transport; another
-    package's type counts as a test double only in a _test.go file."""
+    package's type counts as a test double only in a _test.go file. A package function
+    given a fake (NewInstrumentedTransport(fake)) wraps the fake."""
     if value is not None and value.type == "literal_element" and value.named_children:
         value = value.named_children[0]
+    value = unparen(value)
     if value is None:
         return False
     owner = enclosing_function(literal)
     env = ctx.env(owner) if owner is not None else None
     if env is None:
         return False
+    if value.type == "call_expression" and depth < 2:
+        callee = ctx.resolver.callee(value, env, ctx.file)
+        if callee.info is not None and callee.index is ctx.resolver.index and any(
+                _fake_transport(ctx, literal, arg, depth + 1)
+                for arg in named_children(field(value, "arguments"))):
+            return True
     test_file = ctx.file.path.name.endswith("_test.go")
     if test_file and value.type == "identifier" and _is_parameter(owner, text(value)):
         return True  # a test helper's injected RoundTripper: a double (httpmock & co)
@@ -378,6 +389,96 @@ def _bounded_do(ctx: GoCheckContext, selector: Node) -> bool:
         return False
     args = named_children(field(call, "arguments"))
     return len(args) == 1 and request_bounded(ctx.resolver, ctx.file, args[0])
+
+
+def _copy_given_timeout(ctx: GoCheckContext, selector: Node) -> bool:
+    """c := *http.DefaultClient; c.Timeout = d: the copy is bounded, the default client
+    itself is never used."""
+    parent = selector.parent
+    while parent is not None and parent.type == "parenthesized_expression":
+        parent = parent.parent
+    if parent is None or parent.type != "unary_expression" or text(
+            field(parent, "operator")) != "*":
+        return False
+    return "Timeout" in _assigned_fields(ctx, parent)
+
+
+# What a function may do with a local client besides sending bounded requests: set it up.
+_CLIENT_SETUP = {"Transport", "CheckRedirect", "Jar", "Timeout"}
+
+
+def _requests_bounded(ctx: GoCheckContext, node: Node) -> bool:
+    """A client held in a local variable whose every use in the function is Do(req) with
+    a request carrying a deadline context (or a write of its setup fields): each request
+    it sends is bounded. A client that escapes (returned, stored, passed, other methods)
+    may send unbounded ones."""
+    name = _variable_of(node)
+    func = enclosing_function(node)
+    body = field(func, "body") if func is not None else None
+    if not name or body is None or node.type == "var_spec":
+        return False
+    declared = assigned_target(_outermost_value(node))
+    holder = declared.parent.parent if declared is not None and declared.parent else None
+    if holder is None or holder.type != "short_var_declaration":
+        return False  # only a variable this function declares is known to stay here
+    bounded = False
+    for ident in walk(body):
+        if ident.type != "identifier" or text(ident) != name or ident == declared:
+            continue
+        use = ident.parent
+        if use is None or use.type != "selector_expression" or field(use, "operand") != ident:
+            return False
+        member = text(field(use, "field"))
+        call = use.parent
+        if member == "Do" and call is not None and call.type == "call_expression":
+            args = named_children(field(call, "arguments"))
+            if len(args) != 1 or not request_bounded(ctx.resolver, ctx.file, args[0]):
+                return False
+            bounded = True
+        elif not (member in _CLIENT_SETUP and _configures_field(use)):
+            return False
+    return bounded
+
+
+def _field_given_timeout(ctx: GoCheckContext, node: Node) -> bool:
+    """Client: &http.Client{} in a struct literal, and `x.Client.Timeout = d` somewhere
+    in the package: the client gets its Timeout through the field before it is used."""
+    element = _outermost_value(node).parent
+    if element is None or element.type != "literal_element":
+        return False
+    keyed = element.parent
+    if keyed is None or keyed.type != "keyed_element" or keyed.named_children[-1] != element:
+        return False
+    key = text(keyed.named_children[0])
+    wanted = f".{key}.Timeout".encode()
+    for file in ctx.resolver.index.files:
+        if wanted not in file.data:
+            continue
+        for stmt in file.nodes("assignment_statement"):
+            for target in named_children(field(stmt, "left")):
+                if target.type != "selector_expression" or text(field(target, "field")) != (
+                        "Timeout"):
+                    continue
+                holder = unparen(field(target, "operand"))
+                if holder is not None and holder.type == "selector_expression" and text(
+                        field(holder, "field")) == key:
+                    return True
+    return False
+
+
+def _outermost_value(node: Node) -> Node:
+    while node.parent is not None and node.parent.type in (
+            "unary_expression", "parenthesized_expression"):
+        node = node.parent
+    return node
+
+
+def _configures_field(selector: Node) -> bool:
+    """c.Field = ...: the selector is the target of an assignment."""
+    holder = selector.parent
+    stmt = holder.parent if holder is not None else None
+    return holder is not None and holder.type == "expression_list" and stmt is not None and (
+        stmt.type == "assignment_statement" and field(stmt, "left") == holder)
 
 
 def _configures(selector: Node) -> bool:

@@ -1,8 +1,9 @@
 """LL101 unclosed-response-body (Python).
 
 Responses that hold a pooled connection until released: requests with stream=True,
-urlopen, HTTPConnection.getresponse, httpx send(stream=True), aiohttp responses outside
-`async with`, urllib3 with preload_content=False, user response functions.
+urlopen (and an OpenerDirector's open), HTTPConnection.getresponse, httpx
+send(stream=True), aiohttp responses outside `async with`, urllib3 with
+preload_content=False, user response functions.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from leaklint.python import api
 from leaklint.python.args import is_false, is_true, keyword, offline_url
 from leaklint.python.fixes import wrap_in_with
 from leaklint.python.names import Request, code
+from leaklint.python.openers import opens_network
 from leaklint.python.owner import fate, injects_socket, leaks, related, where
 from leaklint.python.values import bindings
 
@@ -33,7 +35,8 @@ def holds_connection(analysis, site) -> bool:
     if library == api.USER:
         return request.user  # a user response function, not a method of a user client
     if library == api.URLLIB:
-        return method == "urlopen" and not offline_url(call, bindings(analysis, site.fn))
+        return (method == "urlopen" or (method == "open" and opens_network(analysis, site))) \
+            and not offline_url(call, bindings(analysis, site.fn))
     if library == api.HTTP_CLIENT:
         return method == "getresponse" and not _connection_closed(analysis, site)
     if library == api.HTTPX:

@@ -2,7 +2,8 @@
 request with it, so every call of the function opens (and throws away) a new pool.
 
 A client that the function returns, stores or passes on, one used for several requests
-or for a batch in a loop, and one built in a constructor-like function are fine.
+or for a batch in a loop, and one built in a constructor-like function are fine. So is
+one built by a memoised function: it runs again only when its cache misses.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ def check(analysis) -> None:
         if site.client.library == api.HTTP_CLIENT:
             continue  # one connection, not a pool: nothing to reuse across calls
         # A function that only the script's entry point runs is not per request.
-        if single_use(analysis, site) and not _once_per_process(analysis, site.fn, set()):
+        if single_use(analysis, site) and not _once_per_process(analysis, site.fn, set()) \
+                and not memoised(analysis, site.fn, site.call):
             analysis.report.report(
                 "LL301", analysis.span(site.call), scope=analysis.scope(site.fn),
                 what=f"{_short(site.call)}", function=site.fn.name.value,
@@ -92,6 +94,184 @@ def _once_per_process(analysis, fn: cst.FunctionDef, seen: set[int]) -> bool:
             calls += 1
     mentions = len(re.findall(rf"(?<![\w.]){re.escape(name)}\b", analysis.file.text))
     return calls > 0 and mentions == calls + 1
+
+
+# Decorators that cache a function's result per arguments.
+_CACHING_DECORATORS = frozenset({"lru_cache", "cache", "cached", "alru_cache", "ttl_cache"})
+# Methods that store into a container.
+_STORING_METHODS = frozenset({"add", "update", "setdefault", "append", "__setitem__"})
+
+
+def memoised(analysis, fn: cst.FunctionDef, call: cst.Call) -> bool:
+    """The function builds the client only when its cache misses: it is decorated with
+    a caching decorator, or a guard on the way to the construction (the test of an `if`
+    that returns early or that holds the construction, a `try` that returns a cached
+    value) reads state that the function itself writes (`self.token = ...`,
+    `CACHE[key] = ...`, `SEEN.add(key)`, a `global`)."""
+    for decorator in fn.decorators:
+        expr = decorator.decorator
+        name = dotted(expr.func if isinstance(expr, cst.Call) else expr) or ""
+        if name.rsplit(".", 1)[-1] in _CACHING_DECORATORS:
+            return True
+    guards = _guards(analysis, fn, call)
+    if not guards:
+        return False
+    read = {key for guard in guards for key in _state_read(guard)}
+    read |= {key for guard in guards for key in _helpers_read(analysis, guard)}
+    kept = (_state_written(analysis, fn) | _helpers_written(analysis, fn)) \
+        - _locals(analysis, fn)
+    return bool(read) and not read.isdisjoint(kept)
+
+
+# How a helper's text stores into a module container (`CACHE[k] = v`, `SEEN.add(k)`).
+_STORE = r"\b{name}\s*\[[^\n]*\]\s*=[^=]|\b{name}\s*\.\s*(?:{methods})\s*\(|global\s+{name}\b"
+
+
+def _module_globals(analysis) -> set[str]:
+    found = set()
+    for node in analysis.facts.binds.get(None, ()):
+        if analysis.facts.enclosing(node, (cst.ClassDef,)) is not None:
+            continue  # a class attribute
+        targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) \
+            else [node.target] if isinstance(node, cst.AnnAssign) else []
+        found.update(t.value for t in targets if isinstance(t, cst.Name))
+    return found
+
+
+def _helper_text(analysis, name: str) -> str:
+    """The text of a module-level function of the file (its body may have been sliced
+    away: read from the file's text)."""
+    source = analysis.facts.source
+    found = re.search(rf"^(?:async[ \t]+)?def[ \t]+{re.escape(name)}[ \t]*\(", source,
+                      re.MULTILINE)
+    if found is None:
+        return ""
+    lines = []
+    for line in source[found.start():].split("\n")[1:]:
+        if line.strip() and not line[0].isspace():
+            break
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _called_helpers(nodes) -> set[str]:
+    from leaklint.python.names import walk
+
+    return {node.func.value for root in nodes for node in walk(root)
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name)}
+
+
+def _helpers_read(analysis, guard: cst.CSTNode) -> set[str]:
+    """Module globals that the file's functions called in a guard mention."""
+    names = _called_helpers([guard])
+    if not names:
+        return set()
+    module = _module_globals(analysis)
+    found: set[str] = set()
+    for name in names:
+        text = _helper_text(analysis, name)
+        found.update(g for g in module if text and re.search(rf"\b{re.escape(g)}\b", text))
+    return found
+
+
+def _helpers_written(analysis, fn: cst.FunctionDef) -> set[str]:
+    """Module globals that the file's functions called by fn store into."""
+    names = {call.func.value for call, owner in analysis.facts.calls
+             if owner is fn and isinstance(call.func, cst.Name)}
+    module = _module_globals(analysis)
+    methods = "|".join(sorted(_STORING_METHODS))
+    found: set[str] = set()
+    for name in names:
+        text = _helper_text(analysis, name)
+        if not text:
+            continue
+        found.update(g for g in module if re.search(
+            _STORE.format(name=re.escape(g), methods=methods), text))
+    return found
+
+
+def _guards(analysis, fn: cst.FunctionDef, call: cst.Call) -> list[cst.CSTNode]:
+    facts = analysis.facts
+    at = facts.order[call]
+    guards: list[cst.CSTNode] = []
+    for ret in facts.returns.get(fn, ()):
+        if facts.order[ret] > at:
+            continue
+        holder = facts.enclosing(ret, (cst.If, cst.Try, cst.FunctionDef))
+        if isinstance(holder, cst.If) and not facts.inside(call, holder):
+            guards.append(holder.test)
+        elif isinstance(holder, cst.Try) and ret.value is not None \
+                and not facts.inside(call, holder):
+            guards.append(ret.value)
+    node = analysis.parent(call)
+    while node is not None and node is not fn:
+        if isinstance(node, cst.If):
+            guards.append(node.test)
+        node = analysis.parent(node)
+    return guards
+
+
+def _state_key(node: cst.CSTNode) -> str | None:
+    """`self.x` / `cls.x` or a bare name (a module global when the function writes it)."""
+    if isinstance(node, cst.Subscript):
+        node = node.value
+    name = dotted(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
+    if name is None:
+        return None
+    parts = name.split(".")
+    if parts[0] in ("self", "cls"):
+        return ".".join(parts[:2]) if len(parts) > 1 else None
+    return parts[0]
+
+
+def _state_read(guard: cst.CSTNode) -> set[str]:
+    from leaklint.python.names import walk
+
+    found = set()
+    for node in walk(guard):
+        key = _state_key(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
+        if key is not None:
+            found.add(key)
+    return found
+
+
+def _locals(analysis, fn: cst.FunctionDef) -> set[str]:
+    """Parameters and names the function binds itself: gone when it returns."""
+    params = fn.params
+    found = {p.name.value for p in (*params.posonly_params, *params.params,
+                                    *params.kwonly_params)}
+    for node in analysis.facts.binds.get(fn, ()):
+        targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) \
+            else [node.target] if isinstance(node, cst.AnnAssign) else []
+        found.update(t.value for t in targets if isinstance(t, cst.Name))
+    return found - analysis.facts.globals_of.get(fn, set())
+
+
+def _state_written(analysis, fn: cst.FunctionDef) -> set[str]:
+    """State outside the call that the function stores into: attributes of self/cls,
+    subscripts and members of names, globals it declares."""
+    facts = analysis.facts
+    declared = facts.globals_of.get(fn, set())
+    written: set[str] = set()
+    for node in facts.binds.get(fn, ()):
+        targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) \
+            else [node.target] if isinstance(node, cst.AnnAssign) else []
+        for target in targets:
+            if isinstance(target, cst.Name):
+                if target.value in declared:
+                    written.add(target.value)
+            elif isinstance(target, (cst.Attribute, cst.Subscript)):
+                key = _state_key(target)
+                if key is not None and (isinstance(target, cst.Subscript) or "." in key):
+                    written.add(key)
+    for other, owner in facts.calls:
+        func = other.func
+        if owner is fn and isinstance(func, cst.Attribute) \
+                and func.attr.value in _STORING_METHODS:
+            key = _state_key(func.value)
+            if key is not None:
+                written.add(key)
+    return written
 
 
 def _entry_point(analysis, fn: cst.FunctionDef) -> bool:

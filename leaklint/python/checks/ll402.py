@@ -1,9 +1,9 @@
 """LL402 missing-request-timeout (Python).
 
-requests, urlopen and http.client have no default timeout: a call must pass one
-(`timeout=None` is no timeout). httpx and aiohttp have defaults: only an explicit
-disabling counts (httpx `timeout=None` / `Timeout(None)`, aiohttp `ClientTimeout()`
-with nothing set or `timeout=None` on a request).
+requests, urlopen (an OpenerDirector's open too) and http.client have no default
+timeout: a call must pass one (`timeout=None` is no timeout). httpx and aiohttp have
+defaults: only an explicit disabling counts (httpx `timeout=None` / `Timeout(None)`,
+aiohttp `ClientTimeout()` with nothing set or `timeout=None` on a request).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from leaklint.python.args import (
 )
 from leaklint.python.fixes import add_timeout
 from leaklint.python.names import code
+from leaklint.python.openers import opens_network
 from leaklint.python.owner import connects, injects_socket_into_attribute
 from leaklint.python.values import bindings
 
@@ -107,7 +108,8 @@ def _request(analysis, site) -> None:
                 and not _mounted_with_timeout(analysis, call, site.fn):
             _report(analysis, call, site.fn, _what(call, request.keywords), request.keywords)
     elif request.library == api.URLLIB \
-            and not offline_url(call, bindings(analysis, site.fn)):
+            and not offline_url(call, bindings(analysis, site.fn)) \
+            and opens_network(analysis, site):
         position = api.TIMEOUT_POSITION.get(request.qname)
         if _missing(analysis, call, site.fn, request.keywords, position):
             _report(analysis, call, site.fn, _what(call, request.keywords), request.keywords)
