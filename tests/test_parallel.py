@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,44 @@ def test_negative_jobs_is_a_usage_error(tmp_path):
     out = _check(tmp_path, "--jobs", "-1", ".")
     assert out.returncode == 2
     assert "--jobs" in out.stderr
+
+
+def test_a_worker_gets_work_while_the_plan_is_still_settling_units():
+    # The plan yields None while it settles files no worker needs: the supervisor
+    # hands out what was found so far instead of waiting for the next unit to analyse.
+    ctx = RunContext(Settings(), enabled_rules(("ALL",), (), ()))
+    found = discover([str(FIXTURES / "python")], cwd=FIXTURES.parent)
+    units = [unit for unit, _ in plan(found.files, ctx, cache=None, prefilter=True)
+             if unit.analyse][:2]
+    received: list = []
+    waited_for_it: list[bool] = []
+
+    def planning():
+        yield (units[0],)
+        for _ in range(6_000):  # about a minute at most
+            if received:
+                break
+            time.sleep(0.01)
+            yield None
+        waited_for_it.append(bool(received))
+        yield (units[1],)
+
+    for unit, _, _ in workers.supervise(planning(), 1, ctx, lambda unit: None,
+                                        weight=lambda batch: batch[0].size):
+        received.append(unit)
+    assert waited_for_it == [True]
+    assert received == units
+
+
+def test_the_plan_yields_now_and_then_while_it_settles(tmp_path, monkeypatch):
+    for i in range(5):
+        (tmp_path / f"plain{i}.py").write_text("x = 1\n")
+    (tmp_path / "leak.py").write_text("import requests\n\nrequests.get('http://x')\n")
+    ctx = RunContext(Settings(), enabled_rules(("LL",), (), ()))
+    files = discover([str(tmp_path)], cwd=tmp_path).files
+    monkeypatch.setattr(runner, "TICK_SECONDS", 0.0)
+    out = runner.RunResult()
+    todo = list(runner._uncached(plan(files, ctx, cache=None, prefilter=True), out, None))
+    assert [u.files[0].display for u in todo if u is not None] == ["leak.py"]
+    assert todo.count(None) == 5
+    assert out.files_analysed == 5

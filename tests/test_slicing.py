@@ -16,7 +16,7 @@ from conftest import FIXTURES
 from leaklint import catalogue
 from leaklint.config import Settings
 from leaklint.context import RunContext
-from leaklint.python import slicing
+from leaklint.python import positions, slicing
 from leaklint.python.analysis import analyse_file
 from leaklint.python.positions import Positions
 from leaklint.python.slicing import Sliced, relevant_source
@@ -259,3 +259,30 @@ def test_statements_sharing_a_line_or_holding_a_definition_stay():
     sliced = relevant_source(source, API, module_level_bytes=0).text
     assert "A = 1; B = 2" in sliced and "if A:" in sliced
     assert "C = i" not in sliced and len(sliced.split("\n")) == len(source.split("\n"))
+
+
+@pytest.mark.parametrize("annotation", ["", ": requests.Session"])
+def test_a_rebinding_is_located_without_libcsts_position_pass(annotation, tmp_path,
+                                                              monkeypatch):
+    # The position pass regenerates the whole file's code: a rebinding that loses an
+    # open client (plain or annotated) is located from CPython's parse instead.
+    path = tmp_path / "rebind.py"
+    path.write_text(textwrap.dedent(f"""\
+        import requests
+
+
+        def fetch(urls):
+            session = requests.Session()
+            session.get(urls[0], timeout=5)
+            session{annotation} = requests.Session()
+            session.get(urls[1], timeout=5)
+            session.close()
+        """), encoding="utf-8")
+
+    def no_position_pass(*args, **kwargs):
+        raise AssertionError("libcst's position pass ran")
+
+    monkeypatch.setattr(positions, "MetadataWrapper", no_position_pass)
+    found = [(rule, span.line, message) for rule, span, message, *_ in _findings(path)]
+    assert found == [("LL102", 5, "session from requests.Session is never closed "
+                                  "(lost when it is bound again on line 7)")]

@@ -22,8 +22,11 @@ from leaklint.engine.workers import FAULT_VARIABLE
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
-FILES = 2400  # several thousand small files: enough bytes for a pool of workers
+FILES = 2400  # several thousand small files
 LEAKY_EVERY = 10
+# The planner settles files that name no API; the leaky ones carry enough bytes for a
+# pool of workers.
+PADDING = "# padding " + "." * 100 + "\n"
 
 
 @pytest.fixture(scope="module")
@@ -32,9 +35,10 @@ def tree(tmp_path_factory) -> Path:
     for i in range(FILES):
         if i % LEAKY_EVERY == 0:
             text = f"import requests\n\n\ndef fetch{i}(url):\n    return requests.get(url)\n"
+            text += PADDING * 10
         else:
-            text = f"def add{i}(x):\n    return x + {i}\n"
-        (root / f"m{i:04d}.py").write_text(text + "# padding " + "." * 100 + "\n")
+            text = f"def add{i}(x):\n    return x + {i}\n" + PADDING
+        (root / f"m{i:04d}.py").write_text(text)
     return root
 
 
@@ -238,7 +242,8 @@ def test_workers_die_with_their_parent(tmp_path):
     for name in ("a", "b"):
         (tmp_path / f"chain_{name}.py").write_text(
             "import requests\n\nvalue = requests" + ".b" * 20_000 + "\n")
-    (tmp_path / "padding.py").write_text("# padding\n" * 30_000)  # enough for a pool
+    # enough analysed bytes for a pool (the planner settles a file naming no API)
+    (tmp_path / "padding.py").write_text("import requests\n" + "# padding\n" * 30_000)
     proc = subprocess.Popen(
         [sys.executable, "-m", "leaklint", "check", "--no-cache", "--jobs", "2", "."],
         cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

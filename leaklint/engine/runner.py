@@ -4,6 +4,7 @@ the cached ones. Each unit goes to its language (leaklint.languages)."""
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterable, Iterator
 
 from leaklint.context import RunContext
@@ -15,7 +16,7 @@ from leaklint.engine.plan import WorkUnit, plan
 from leaklint.engine.progress import Progress
 from leaklint.engine.run_record import Inputs
 from leaklint.engine.units import UnitOutput
-from leaklint.languages import language
+from leaklint.languages import UNIT_MODULES, language
 from leaklint.model import Finding
 
 RunResult = UnitOutput  # a run's output is the merge of its units
@@ -69,6 +70,8 @@ def run(
     size = 0
     pooled = False
     for unit in todo:
+        if unit is None:
+            continue
         head.append(unit)
         size += unit.size
         if effective_jobs(jobs, len(head), size) > 1:
@@ -82,7 +85,7 @@ def run(
         from leaklint.engine.workers import supervise
 
         if pooled:
-            _preload({c.language for c in candidates})
+            _preload(_pool_languages(head, candidates))
         else:  # a parser the worker will need, imported where a later pool can share it
             _preload({u.language for u in head if u.analyse and u.language != "python"})
         done = supervise(_batches(itertools.chain(head, todo)),
@@ -116,11 +119,18 @@ def _in_process(unit: WorkUnit, ctx: RunContext, budget: float | None
         return unit, out_of_time(unit, budget or 0.0), False
 
 
+# While the plan settles units (files the prefilter rules out, cached ones), a pool's
+# supervisor hears from it this often, to hand its workers the units already found.
+TICK_SECONDS = 0.005
+
+
 def _uncached(planned: Iterable[tuple[WorkUnit, dict | None]], out: RunResult,
               cache: Cache | None, inputs: Inputs | None = None,
-              progress: Progress | None = None) -> Iterator[WorkUnit]:
+              progress: Progress | None = None) -> Iterator[WorkUnit | None]:
     """The units left to analyse; cached outcomes, and those of units the planner
-    settled, go straight into `out`."""
+    settled, go straight into `out` (with a None now and then meanwhile: a moment for
+    the caller to tend its workers)."""
+    last = time.monotonic()
     for unit, cached in planned:
         if inputs is not None and unit.key is None:
             inputs.complete = False  # it depends on something no key could name
@@ -132,6 +142,10 @@ def _uncached(planned: Iterable[tuple[WorkUnit, dict | None]], out: RunResult,
             merge(cached, out)
             if progress is not None:
                 progress.advance(len(unit.files))
+            now = time.monotonic()
+            if now - last >= TICK_SECONDS:
+                last = now
+                yield None
         else:
             yield unit
 
@@ -142,12 +156,16 @@ BATCH_BYTES = 256 * 1024
 BATCH_UNITS = 64
 
 
-def _batches(todo: Iterable[WorkUnit]) -> Iterator[tuple[WorkUnit, ...]]:
+def _batches(todo: Iterable[WorkUnit | None]) -> Iterator[tuple[WorkUnit, ...] | None]:
     """Heavy units alone, light ones grouped in arrival order (a heavy unit is work
-    enough for a round trip; grouping those left one worker with the last heavy batch)."""
+    enough for a round trip; grouping those left one worker with the last heavy batch).
+    A None from the plan passes through."""
     batch: list[WorkUnit] = []
     size = 0
     for unit in todo:
+        if unit is None:
+            yield None
+            continue
         if not unit.light:
             yield (unit,)
             continue
@@ -164,8 +182,17 @@ def _batch_size(batch: tuple[WorkUnit, ...]) -> int:
     return sum(u.size for u in batch)
 
 
+def _pool_languages(head: list[WorkUnit], candidates: list[Candidate]) -> set[str]:
+    """The languages whose parsers a pool starting now will need: those of the units
+    planned so far that are analysed, and those whose files are not planned yet (most
+    of which will be). A language whose planned files were all settled needs none."""
+    order = list(UNIT_MODULES)
+    current = order.index(head[-1].language)
+    later = {c.language for c in candidates if order.index(c.language) > current}
+    return {u.language for u in head if u.analyse} | later
+
+
 def _preload(languages: set[str]) -> None:
-    """Import the parsers once before the pool forks, not once per worker (the plan
-    is not finished yet: the languages of the run's files decide)."""
+    """Import the parsers once before the pool forks, not once per worker."""
     for name in sorted(languages):
         language(name).preload()

@@ -47,13 +47,14 @@ _IDLE_WAIT_SECONDS = 1.0
 
 
 def supervise(
-    batches: Iterable[Batch], jobs: int, ctx: RunContext, budget: Budget,
+    batches: Iterable[Batch | None], jobs: int, ctx: RunContext, budget: Budget,
     weight: Callable[[Batch], int], languages: frozenset[str] = frozenset(),
 ) -> Iterator[tuple[WorkUnit, dict, bool]]:
     """Yield (unit, outcome, cacheable) for every unit of every batch, computed by up to
     `jobs` worker processes, in completion order. `batches` may still be producing: it
     is drained as fast as it yields, and a free worker takes the heaviest batch drained
-    so far. Outcomes of units that ran out of time or killed their worker twice are not
+    so far (a None is no batch: the producer is busy and lets the workers be tended).
+    Outcomes of units that ran out of time or killed their worker twice are not
     cacheable (they depend on the machine, not on the code). A worker imports the
     parsers of `languages` before it takes work (not on the clock of its first unit)."""
     from multiprocessing.connection import wait
@@ -80,7 +81,8 @@ def supervise(
                 except StopIteration:
                     drained = True
                 else:
-                    heapq.heappush(waiting, (-weight(batch), next(arrival), batch, False))
+                    if batch is not None:
+                        heapq.heappush(waiting, (-weight(batch), next(arrival), batch, False))
                 timeout: float | None = 0.0  # no waiting while producing
             elif waiting or any(w.batch for w in workers):
                 timeout = _IDLE_WAIT_SECONDS

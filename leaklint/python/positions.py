@@ -1,11 +1,11 @@
 """Where the reported nodes are, without a code-generation pass over the whole file.
 
 libcst's PositionProvider regenerates the code of every node to learn where each one
-is: it cost twice the parse. The checks ask for the positions of calls, returns and
-function definitions (findings, related returns, scopes). CPython's parser (`ast`, run
-on the same text by the slicer) knows those: its calls, returns and definitions sorted
-by start (the longer node first) are libcst's in pre-order, the same nodes one for one;
-so are the arguments of those calls (fixes edit beside them).
+is: it cost twice the parse. The checks ask for the positions of calls, returns,
+function definitions and assignments (findings, related returns, scopes, rebindings).
+CPython's parser (`ast`, run on the same text by the slicer) knows those: its nodes of
+these kinds sorted by start (the longer node first) are libcst's in pre-order, the same
+nodes one for one; so are the arguments of those calls (fixes edit beside them).
 Any other node, a file where the counts or names disagree, or one CPython could not
 parse, falls back to the provider, computed once and only when asked.
 """
@@ -24,6 +24,9 @@ _KINDS: tuple[tuple[type, tuple[type, ...]], ...] = (
     (cst.Call, (ast.Call,)),
     (cst.Return, (ast.Return,)),
     (cst.FunctionDef, (ast.FunctionDef, ast.AsyncFunctionDef)),
+    # bindings: a rebinding that loses an open resource is reported at its line
+    (cst.Assign, (ast.Assign,)),
+    (cst.AnnAssign, (ast.AnnAssign,)),
 )
 ALIGNED = tuple(kind for kind, _ in _KINDS)
 AstTargets = dict[type, list[ast.AST]]  # CPython's nodes of each aligned kind, in order

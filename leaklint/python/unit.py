@@ -1,11 +1,17 @@
 """The Python side of the engine's interface (leaklint.languages): a unit is one file.
-Cheap to import: libcst is loaded only when a file passes the byte-level prefilter."""
+Cheap to import: libcst is loaded only when a file passes the byte-level prefilter.
+
+The planner reads each file once and runs the prefilter on it: a file that decodes and
+names no modelled API is settled there (nothing can come of it), so no worker reads it
+again, and a run whose files all are settled starts no worker and never loads libcst."""
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+from leaklint.config import PythonModels
 from leaklint.context import RunContext
 from leaklint.engine.discovery import Candidate
 from leaklint.engine.guard import AnalysisCrashed, call_guarded
@@ -14,23 +20,64 @@ from leaklint.engine.refusal import refused_encoding, too_deep
 from leaklint.engine.units import UnitOutput, crashed, load
 from leaklint.model import FileResult
 from leaklint.python.prefilter import mentions_api
-from leaklint.sources import RefusedEncoding, SourceFile
+from leaklint.sources import RefusedEncoding, SourceFile, UnreadableSource, decode
+from leaklint.suppress import UNUSED_RULE
 
 SUFFIXES = (".py", ".pyi")
 
 
 def plan(candidates: list[Candidate], planning: Planning) -> Iterator[tuple[WorkUnit, dict | None]]:
-    """One unit per file, in candidate order."""
+    """One unit per file, in candidate order. With the prefilter on and LL001 off (it
+    reads every file's comments), a file the prefilter rules out is settled."""
+    settle = planning.prefilter and UNUSED_RULE not in planning.ctx.enabled
+    models = planning.ctx.settings.python
+    tag = _models_tag(models)
     for candidate in candidates:
         if planning.inputs is not None:
             planning.inputs.files.add(os.path.abspath(candidate.path))
+        inspect = _inspector(models, tag, _is_python(candidate)) if settle else None
         scanned = scan_file(candidate.path, want_digest=planning.want_digest,
-                            memo=planning.memo)
+                            memo=planning.memo, inspect=inspect)
         key, cached = None, None
         if planning.cache is not None and scanned.digest is not None:
             key, cached = planning.cached(
                 [b"python", planning.context, os.fsencode(candidate.display), scanned.digest])
-        yield WorkUnit("python", (candidate,), size=scanned.size, key=key), cached
+        mentions = _mentions(scanned.facts, tag) if settle else None
+        # A file that names an API is real work: a round trip of its own.
+        yield WorkUnit("python", (candidate,), analyse=mentions is not False,
+                       settled=mentions is False, light=mentions is not True,
+                       size=scanned.size, key=key), cached
+
+
+def _is_python(candidate: Candidate) -> bool:
+    """Whether leaklint.sources reads the file with Python's coding rules."""
+    return candidate.path.suffix in SUFFIXES
+
+
+def _models_tag(models: PythonModels) -> str:
+    """Names the configured models: a remembered verdict (the cache's stat memo) counts
+    only under the models it was reached with."""
+    return hashlib.blake2b(repr(models).encode(), digest_size=8).hexdigest()
+
+
+def _inspector(models: PythonModels, tag: str, python: bool) -> Callable[[bytes], list | None]:
+    def inspect(data: bytes) -> list | None:
+        """[tag, whether the prefilter lets the file through], on the bytes the worker
+        would see; None when they do not decode (the worker reports why)."""
+        try:
+            source = decode(data, python=python)
+        except UnreadableSource:
+            return None
+        return [tag, mentions_api(source, models)]
+    return inspect
+
+
+def _mentions(facts: object, tag: str) -> bool | None:
+    """The prefilter's verdict from a scan's facts; None: unknown."""
+    if isinstance(facts, list) and len(facts) == 2 and facts[0] == tag \
+            and isinstance(facts[1], bool):
+        return facts[1]
+    return None
 
 
 def analyse_python(file: SourceFile, ctx: RunContext) -> FileResult:
@@ -67,8 +114,12 @@ def process(unit: WorkUnit, ctx: RunContext, out: UnitOutput) -> None:
 
 
 def preload() -> None:
-    """Import the parser before a pool forks (not once per worker)."""
-    import leaklint.python.analysis  # noqa: F401
+    """Import the parser and the checks before a pool forks (not once per worker)."""
+    import leaklint.python.analysis
+    import leaklint.python.checks
+    import leaklint.python.engine
+    import leaklint.python.parse
+    import leaklint.python.slicing  # noqa: F401
 
 
 def parses(text: str) -> bool:
