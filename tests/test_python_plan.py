@@ -141,3 +141,17 @@ def test_the_python_preload_imports_the_parser(tmp_path):
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           check=True, cwd=tmp_path)
     assert done.stdout.strip() == "['leaklint.python.checks', 'libcst']"
+
+
+def test_python_files_are_planned_largest_first_and_results_keep_their_order(tmp_path):
+    """The few files that name an API are mostly the large ones: planned first, they
+    reach the workers before the planner has read every small file."""
+    (tmp_path / "a_small.py").write_text(LEAK)
+    (tmp_path / "b_plain.py").write_text(PLAIN * 50)
+    (tmp_path / "c_large.py").write_text(LEAK + "\n\n" + PLAIN * 100)
+    files = discover([str(tmp_path)], cwd=tmp_path).files
+    order = [unit.files[0].display for unit, _ in plan(files, _ctx(), cache=None,
+                                                       prefilter=True)]
+    assert order == ["c_large.py", "b_plain.py", "a_small.py"]
+    result = runner.run(files, _ctx(), jobs=1)
+    assert [f.path for f in result.findings] == ["a_small.py", "c_large.py"]

@@ -7,16 +7,19 @@ from libcst's PositionProvider. The findings, spans and related locations must b
 
 from __future__ import annotations
 
+import ast
 import textwrap
 from pathlib import Path
 
+import libcst as cst
 import pytest
 from conftest import FIXTURES
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from leaklint import catalogue
 from leaklint.config import Settings
 from leaklint.context import RunContext
-from leaklint.python import positions, slicing
+from leaklint.python import analysis, positions, slicing
 from leaklint.python.analysis import analyse_file
 from leaklint.python.positions import Positions
 from leaklint.python.slicing import Sliced, relevant_source
@@ -74,7 +77,7 @@ def test_an_unrelated_body_becomes_pass_and_lines_keep_their_numbers():
         """
     out = _sliced(source)
     assert out.splitlines() == [
-        "import requests", "", "def unrelated(x):", "    pass", "", "",
+        "import requests", "", "def unrelated(x):", "    pass\\", "", "",
         "def fetch(url):", "    return requests.get(url)"]
 
 
@@ -194,8 +197,8 @@ def test_a_body_that_starts_with_a_decorated_definition_is_cut_before_its_decora
     out = _sliced(source)
     assert "@functools" not in out and "return 2" not in out
     lines = out.splitlines()
-    assert lines[3:5] == ["pass", ""]  # a class nothing names goes whole
-    assert lines[9] == "    pass" and lines[15].strip().startswith("return requests.get")
+    assert lines[3:7] == ["pass\\", "\\", "\\", ""]  # a class nothing names goes whole
+    assert lines[9] == "    pass\\" and lines[15].strip().startswith("return requests.get")
     compile(out, "sliced", "exec")
 
 
@@ -234,8 +237,8 @@ def test_module_and_class_level_statements_nothing_reads_are_replaced():
         ''')
     sliced = relevant_source(source, API, module_level_bytes=0).text
     assert sliced.split("\n") == [
-        "import requests", "", "pass", "", "", "NO_TIMEOUT = None", "pass", "", "",
-        "pass", "", "", "", "def fetch(url):",
+        "import requests", "", "pass\\", "\\", "", "NO_TIMEOUT = None", "pass", "", "",
+        "pass\\", "", "", "", "def fetch(url):",
         "    return requests.get(url, timeout=NO_TIMEOUT)", ""]
 
 
@@ -286,3 +289,44 @@ def test_a_rebinding_is_located_without_libcsts_position_pass(annotation, tmp_pa
     found = [(rule, span.line, message) for rule, span, message, *_ in _findings(path)]
     assert found == [("LL102", 5, "session from requests.Session is never closed "
                                   "(lost when it is bound again on line 7)")]
+
+
+def test_blanked_rows_are_one_continued_line_that_keeps_every_line_number():
+    """libcst makes a node of each blank line, one token of continued rows."""
+    source = textwrap.dedent("""\
+        import requests
+
+        def unrelated(x):
+            y = x + 1
+
+            return y * 2
+
+        def fetch(url):
+            return requests.get(url)
+        """)
+    sliced = relevant_source(source, API, module_level_bytes=0)
+    assert sliced.text.split("\n")[3:7] == ["    pass\\", "\\", "", ""]
+    assert sliced.continuations == 2
+    tree = ast.parse(sliced.text)
+    assert [node.lineno for node in tree.body] == [1, 3, 8]
+    module = cst.parse_module(sliced.text)
+    assert module.code == sliced.text
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    assert positions[module.body[2]].start.line == 8
+
+
+def test_a_body_that_ends_the_text_without_a_line_break_stays_blank_rows():
+    """A continuation with nothing after it would be a syntax error."""
+    source = "import requests\ndef unrelated(x):\n    y = x\n\n    return y"
+    sliced = relevant_source(source, API, module_level_bytes=0)
+    assert sliced.text.split("\n") == ["import requests", "def unrelated(x):", "    pass",
+                                        "", ""]
+    assert sliced.continuations == 0
+    compile(sliced.text, "sliced", "exec")
+
+
+def test_the_token_budget_does_not_count_the_slicers_backslashes():
+    text = "pass\\\n\\\n\nx = 1\n"  # pass, two added backslashes, x, =, 1
+    assert not analysis._over(text, 4, added=2)
+    assert analysis._over(text, 3, added=2)
+    assert not analysis._over("a b c", 3) and analysis._over("a b c d", 3)

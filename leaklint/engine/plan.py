@@ -135,7 +135,7 @@ def plan(
     inputs: Inputs | None = None,
 ) -> Iterator[tuple[WorkUnit, dict | None]]:
     """(unit, cached outcome or None), language by language in the order of
-    leaklint.languages (Python files in candidate order, then Go packages by
+    leaklint.languages (Python files largest first, then Go packages by
     directory). A cached unit is not looked at any further."""
     memo = StatMemo(cache) if cache is not None else None
     planning = Planning(ctx, cache, prefilter,

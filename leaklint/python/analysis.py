@@ -32,30 +32,45 @@ def analyse_file(file: SourceFile, ctx: RunContext) -> FileResult:
     enabled = ctx.enabled & PYTHON_RULES
     if not enabled or not mentions_api(file.source, ctx.settings.python):
         return result
+    report = FileReport(file, "python", frozenset(enabled))
+    if _over(file.text, MAX_SOURCE_TOKENS):
+        return _too_big(result, f"over {MAX_SOURCE_TOKENS:,} tokens of source")
+    # The trees die inside the pause (with the helper's frame): re-enabled first, the
+    # collector would walk the whole live libcst tree once on the next allocation.
+    with collector_paused():
+        _analyse_text(file, ctx, report, result)
+    result.findings.extend(report.findings)
+    return result
+
+
+def _analyse_text(file: SourceFile, ctx: RunContext, report: FileReport,
+                  result: FileResult) -> None:
     from leaklint.python.parse import parse
     from leaklint.python.slicing import relevant_source
 
-    report = FileReport(file, "python", frozenset(enabled))
-    if _tokens(file.text, MAX_SOURCE_TOKENS) > MAX_SOURCE_TOKENS:
-        return _too_big(result, f"over {MAX_SOURCE_TOKENS:,} tokens of source")
-    with collector_paused():
-        sliced = relevant_source(file.text, api_names(ctx.settings.python))
-        tokens = _tokens(sliced.text, MAX_PARSED_TOKENS)
-        if tokens > MAX_PARSED_TOKENS:
-            return _too_big(result, f"over {MAX_PARSED_TOKENS:,} tokens left after "
-                                    "slicing")
-        module = parse(file, report, result, sliced.text)
-        if module is not None:
-            from leaklint.python.engine import analyse
+    sliced = relevant_source(file.text, api_names(ctx.settings.python))
+    if _over(sliced.text, MAX_PARSED_TOKENS, sliced.continuations):
+        _too_big(result, f"over {MAX_PARSED_TOKENS:,} tokens left after slicing")
+        return
+    module = parse(file, report, result, sliced.text)
+    if module is not None:
+        from leaklint.python.engine import analyse
 
-            try:
-                analyse(file, module, report, ctx.settings.python, sliced)
-            except RecursionError:
-                result.problems.append(
-                    FileProblem(file.display, "code nested too deeply to analyse", "skipped")
-                )
-    result.findings.extend(report.findings)
-    return result
+        try:
+            analyse(file, module, report, ctx.settings.python, sliced)
+        except RecursionError:
+            result.problems.append(
+                FileProblem(file.display, "code nested too deeply to analyse", "skipped")
+            )
+
+
+def _over(text: str, limit: int, added: int = 0) -> bool:
+    """Does the text hold more than `limit` tokens, not counting `added` one-character
+    tokens (the slicer's backslashes)? Every token holds a character other than a space
+    or a line break, so a text with few such characters is not counted at all."""
+    if len(text) - text.count(" ") - text.count("\n") - added <= limit:
+        return False
+    return _tokens(text, limit + added) - added > limit
 
 
 def _tokens(text: str, limit: int) -> int:

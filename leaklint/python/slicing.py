@@ -129,11 +129,13 @@ class Sliced:
     text: str
     targets: AstTargets | None = None
     dropped: frozenset[ast.AST] = frozenset()
+    # Backslashes the blanking added (see _blank_rows): not part of what the file holds.
+    continuations: int = 0
 
 
 def _sliced(text: str, tree: ast.Module, dropped: frozenset[ast.AST] = frozenset(),
-            removed: frozenset[ast.AST] = frozenset()) -> Sliced:
-    return Sliced(text, ast_targets(tree, dropped, removed), dropped)
+            removed: frozenset[ast.AST] = frozenset(), continuations: int = 0) -> Sliced:
+    return Sliced(text, ast_targets(tree, dropped, removed), dropped, continuations)
 
 
 # Module- and class-level statements are sliced away only when they hold this much text.
@@ -193,8 +195,10 @@ def relevant_source(text: str, api_names: Iterable[str],
     removed = _removable(candidates, lines)
     if not dropped and not removed:
         return _sliced(text, tree)
+    regions = [_body_rows(keep.node) for keep in dropped]
+    regions += [_statement_rows(top.node) for top in removed]
     return _sliced("\n".join(lines), tree, frozenset(keep.node for keep in dropped),
-                   frozenset(top.node for top in removed))
+                   frozenset(top.node for top in removed), _continued(regions, len(lines)))
 
 
 class _Builder:
@@ -486,17 +490,36 @@ def _all_members(keep: _Keep) -> Iterator[_Keep]:
         yield from _all_members(member)
 
 
+def _body_rows(definition: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+               ) -> tuple[int, int]:
+    """The rows (0-based, both ends included) a blanked body covers."""
+    first = definition.body[0]
+    return _first_line(first) - 1, (definition.end_lineno or first.lineno) - 1
+
+
+def _statement_rows(stmt: ast.stmt) -> tuple[int, int]:
+    return _first_line(stmt) - 1, (stmt.end_lineno or stmt.lineno) - 1
+
+
+def _continued(regions: list[tuple[int, int]], count: int) -> int:
+    """How many rows of the blanked regions end with an added backslash (regions may
+    overlap: a class dropped whole, then its statement)."""
+    rows = bytearray(count)
+    for start, end in regions:
+        if end < count - 1:
+            rows[start:end] = b"\1" * (end - start)
+    return rows.count(1)
+
+
 def _blank_body(definition: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef,
                 lines: list[str]) -> None:
     first = definition.body[0]
-    start, end = _first_line(first) - 1, (definition.end_lineno or first.lineno) - 1
+    start, end = _body_rows(definition)
     if start == first.lineno - 1:
         indent = lines[start][: first.col_offset]
     else:  # decorated: the line starts with its indentation, then `@`
         indent = lines[start][: len(lines[start]) - len(lines[start].lstrip(" \t\f"))]
-    lines[start] = indent + "pass" + _cr(lines[start])
-    for row in range(start + 1, end + 1):
-        lines[row] = _cr(lines[row])
+    _blank_rows(lines, start, end, indent + "pass")
 
 
 # Kept even when nothing relevant mentions them: imports bind names cheaply (and a
@@ -559,11 +582,24 @@ def _dropped_lines(dropped: list[_Keep], count: int) -> bytearray:
 
 
 def _blank_statement(stmt: ast.stmt, lines: list[str]) -> None:
-    start, end = _first_line(stmt) - 1, (stmt.end_lineno or stmt.lineno) - 1
+    start, end = _statement_rows(stmt)
     text = lines[start]
-    lines[start] = text[:len(text) - len(text.lstrip(" \t\f"))] + "pass" + _cr(text)
-    for row in range(start + 1, end + 1):
-        lines[row] = _cr(lines[row])
+    _blank_rows(lines, start, end, text[:len(text) - len(text.lstrip(" \t\f"))] + "pass")
+
+
+def _blank_rows(lines: list[str], start: int, end: int, first: str) -> None:
+    """Rows start..end (0-based) become `first` and the rest of one logical line: a
+    backslash continues it on each row but the last, which is left empty. libcst makes
+    a node of every blank line (some 6 microseconds each) but one whitespace token of
+    the continued rows. Without a line break after `end` (the end of the text) a
+    continuation would run into it: plain blank rows then."""
+    last = end < len(lines) - 1
+    join = "\\" if last else ""
+    lines[start] = first + (join if end > start else "") + _cr(lines[start])
+    for row in range(start + 1, end):
+        lines[row] = join + _cr(lines[row])
+    if end > start:
+        lines[end] = _cr(lines[end])
 
 
 def _cr(line: str) -> str:

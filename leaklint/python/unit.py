@@ -27,12 +27,12 @@ SUFFIXES = (".py", ".pyi")
 
 
 def plan(candidates: list[Candidate], planning: Planning) -> Iterator[tuple[WorkUnit, dict | None]]:
-    """One unit per file, in candidate order. With the prefilter on and LL001 off (it
+    """One unit per file, largest first. With the prefilter on and LL001 off (it
     reads every file's comments), a file the prefilter rules out is settled."""
     settle = planning.prefilter and UNUSED_RULE not in planning.ctx.enabled
     models = planning.ctx.settings.python
     tag = _models_tag(models)
-    for candidate in candidates:
+    for candidate in _largest_first(candidates):
         if planning.inputs is not None:
             planning.inputs.files.add(os.path.abspath(candidate.path))
         inspect = _inspector(models, tag, _is_python(candidate)) if settle else None
@@ -47,6 +47,19 @@ def plan(candidates: list[Candidate], planning: Planning) -> Iterator[tuple[Work
         yield WorkUnit("python", (candidate,), analyse=mentions is not False,
                        settled=mentions is False, light=mentions is not True,
                        size=scanned.size, key=key), cached
+
+
+def _largest_first(candidates: list[Candidate]) -> list[Candidate]:
+    """The files that name an API are few and mostly large (a client module, its
+    tests): planned first, they reach the workers while the planner still reads the
+    many small files it settles, instead of after them. (Results are sorted at the end:
+    the order of the plan changes only the time.)"""
+    def size(candidate: Candidate) -> int:
+        try:
+            return os.stat(candidate.path).st_size
+        except OSError:
+            return 0  # scan_file says why
+    return sorted(candidates, key=size, reverse=True)
 
 
 def _is_python(candidate: Candidate) -> bool:
