@@ -212,6 +212,33 @@ _MAX_HELPER_DEPTH = 3
 _LINE_COMMENT = re.compile(rb"//[^\n]*")
 
 
+def _calls_by_name(resolver: Resolver, file, func: Node,
+                   values_escape: bool) -> list[tuple[object, Node]] | None:
+    """Every call of the package function `func` by its bare name in the parsed files,
+    as (file, call) pairs; None when a file not parsed may call it, or (values_escape)
+    when some file also names it other than in a call (a handler, a callback): then its
+    callers cannot all be seen."""
+    name = text(field(func, "name")).encode()
+    index = resolver.index
+    if any(name + b"(" in (p.read_bytes() if p.is_file() else b"")
+           for paths in index.pending.values() for p in paths):
+        return None
+    spelled = re.compile(rb"\b" + re.escape(name) + rb"\b")
+    calls: list[tuple[object, Node]] = []
+    for other in index.files:
+        if other.source is None or name not in other.data:
+            continue
+        starts = {start for start, called, path in other.call_names()
+                  if called == name.decode() and path is None}
+        if values_escape:
+            mentions = len(spelled.findall(_LINE_COMMENT.sub(b"", other.data)))
+            if mentions - (other is file) > len(starts):  # the declaration names it once
+                return None
+        calls += [(other, call) for call in other.within("call_expression", other.root)
+                  if call.start_byte in starts]
+    return calls
+
+
 def _main_only(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
     """A function of a command (package main) that only main or init reach, through
     functions reached the same way, outside any loop: it runs once per process. Unknown
@@ -224,33 +251,19 @@ def _main_only(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
     if key in cache:
         return bool(cache[key])
     cache[key] = False  # recursion: a function that reaches itself is per call
-    name = text(field(func, "name"))
-    index = resolver.index
-    if any(name.encode() + b"(" in (p.read_bytes() if p.is_file() else b"")
-           for paths in index.pending.values() for p in paths):
+    calls = _calls_by_name(resolver, file, func, values_escape=True)
+    if calls is None:
         return False
     callers = 0
-    spelled = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b")
-    for other in index.files:
-        if other.source is None or name.encode() not in other.data:
-            continue
-        starts = {start for start, called, path in other.call_names()
-                  if called == name and path is None}
-        code = _LINE_COMMENT.sub(b"", other.data)
-        mentions = len(spelled.findall(code)) - (other is file)
-        if mentions > len(starts):
-            return False  # also used as a value (a handler, a callback): runs any time
-        for call in other.within("call_expression", other.root):
-            if call.start_byte not in starts:
-                continue
-            caller = named_function(call)
-            if caller is None or inside(call, "for_statement", caller):
-                return False
-            entry = caller.type == "function_declaration" and text(
-                field(caller, "name")) in ("main", "init")
-            if not (entry or _main_only(resolver, other, caller, depth + 1)):
-                return False
-            callers += 1
+    for other, call in calls:
+        caller = named_function(call)
+        if caller is None or inside(call, "for_statement", caller):
+            return False
+        entry = caller.type == "function_declaration" and text(
+            field(caller, "name")) in ("main", "init")
+        if not (entry or _main_only(resolver, other, caller, depth + 1)):
+            return False
+        callers += 1
     cache[key] = callers > 0
     return callers > 0
 
@@ -272,30 +285,19 @@ def _test_helper(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
     if key in cache:
         return bool(cache[key])
     cache[key] = False  # recursion: a helper that reaches itself is per call
-    name = text(field(func, "name"))
-    index = resolver.index
-    if any(name.encode() + b"(" in (p.read_bytes() if p.is_file() else b"")
-           for paths in index.pending.values() for p in paths):
+    calls = _calls_by_name(resolver, file, func, values_escape=False)
+    if calls is None:
         return False
     callers = 0
-    for other in index.files:
-        if other.source is None or name.encode() not in other.data:
-            continue
-        starts = {start for start, called, path in other.call_names()
-                  if called == name and path is None}
-        if not starts:
-            continue
-        for call in other.within("call_expression", other.root):
-            if call.start_byte not in starts:
-                continue
-            caller = named_function(call)
-            if caller is None or _per_iteration(call, caller):
-                return False  # called per iteration of a loop: per call
-            if not (_exempt_function(caller) or _suite_test(other, caller)
-                    or _cleanup_helper(caller)
-                    or _test_helper(resolver, other, caller, depth + 1)):
-                return False
-            callers += 1
+    for other, call in calls:
+        caller = named_function(call)
+        if caller is None or _per_iteration(call, caller):
+            return False  # called per iteration of a loop: per call
+        if not (_exempt_function(caller) or _suite_test(other, caller)
+                or _cleanup_helper(caller)
+                or _test_helper(resolver, other, caller, depth + 1)):
+            return False
+        callers += 1
     cache[key] = callers > 0 or handle
     return callers > 0 or handle
 
