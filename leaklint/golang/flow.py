@@ -955,6 +955,7 @@ class FunctionFlow:
                 state = self.scan(arg, state)
         split = self._nil_split(text(node), "whole", state)
         if split is None:
+            state = self.scan(node, state)
             return state, state.copy()
         is_nil, not_nil = split
         if nil_when_true is None:  # true: the error is set; false: unknown
