@@ -44,8 +44,25 @@ OWNERSHIP_WRAPPERS = {("crypto/tls", "Client"), ("crypto/tls", "Server"),
                       ("net/http/httputil", "NewServerConn")}
 # testify assertions that an error is set, and the packages that define them.
 _ERROR_ASSERTIONS = {"Error", "Errorf", "ErrorIs", "ErrorIsf", "ErrorAs", "ErrorAsf",
-                     "ErrorContains", "ErrorContainsf", "EqualError", "EqualErrorf"}
+                     "ErrorContains", "ErrorContainsf", "EqualError", "EqualErrorf",
+                     "NotNil", "NotNilf"}
 _TESTIFY = {"github.com/stretchr/testify/require", "github.com/stretchr/testify/assert"}
+_ASSERT = "github.com/stretchr/testify/assert"
+# testify/assert's assertions return whether they passed: used as a condition, each says
+# whether its subject is nil when true (exact: and the opposite when false).
+_ASSERT_NIL_WHEN_TRUE = {"NoError": True, "NoErrorf": True, "Nil": True, "Nilf": True,
+                         "Error": False, "Errorf": False, "NotNil": False, "NotNilf": False}
+# Gomega: a failed assertion stops the test (Ginkgo's Fail panics, NewWithT's calls
+# t.Fatalf, an Eventually func's Gomega panics to retry), like testify's require.
+_GOMEGA = "github.com/onsi/gomega"
+# The assertion methods, true for those that pass when the matcher matches.
+_GOMEGA_VERBS = {"To": True, "Should": True, "ToNot": False, "NotTo": False,
+                 "ShouldNot": False}
+# Matchers of a nil value (True) or of a set error (False); MatchError matches only a set
+# error, but failing to match says nothing.
+_GOMEGA_NIL_MATCHERS = {"BeNil": True, "Succeed": True, "HaveOccurred": False,
+                        "MatchError": False}
+_GOMEGA_ACTUALS = {"Expect": 0, "Ω": 0, "ExpectWithOffset": 1, "ΩWithOffset": 1}
 
 # Standard functions that own the connection passed first from then on: the client or
 # codec they return closes it (smtp.Client.Quit/Close), and they close it on failure.
@@ -539,6 +556,11 @@ class FunctionFlow:
         if expr is None:
             return state
         acquired = self.acquisition(expr)
+        claim = self._gomega_claim(expr) if expr.type == "call_expression" else None
+        if claim is not None and acquired is None:
+            # The asserted value is compared with nil, not used: only the matcher runs.
+            state = self.scan(fld(expr, "arguments"), state)
+            return self._claimed(claim, state)
         state = self.scan(expr, state)
         if acquired is not None:
             kind, callee = acquired
@@ -553,6 +575,71 @@ class FunctionFlow:
         elif expr.type == "call_expression":
             self._error_passed(expr, state)
         return state
+
+    def _claimed(self, claim: tuple[str, bool], state: State) -> State:
+        """After an assertion that stops the test when it fails, only the paths where
+        it holds go on: the state of the nil check it amounts to."""
+        name, is_nil = claim
+        split = self._nil_split(name, "whole", state)
+        if split is None:
+            return state
+        return split[0] if is_nil else split[1]
+
+    def _gomega_claim(self, call: Node) -> tuple[str, bool] | None:
+        """Expect(err).ToNot(HaveOccurred()), g.Expect(err).To(Succeed()),
+        Ω(resp).ShouldNot(BeNil()): the name asserted on, and whether it is nil after."""
+        func = unparen(fld(call, "function"))
+        if func is None or func.type != "selector_expression":
+            return None
+        positive = _GOMEGA_VERBS.get(text(fld(func, "field")))
+        args = named_children(fld(call, "arguments"))
+        if positive is None or not args:
+            return None
+        matcher = unparen(args[0])
+        while matcher is not None and self._gomega_function(matcher) == "Not":
+            inner = named_children(fld(matcher, "arguments"))
+            matcher = unparen(inner[0]) if len(inner) == 1 else None
+            positive = not positive
+        name = self._gomega_function(matcher) if matcher is not None else None
+        if name not in _GOMEGA_NIL_MATCHERS or (name == "MatchError" and not positive):
+            return None
+        actual = self._gomega_actual(unparen(fld(func, "operand")))
+        if actual is None or actual.type != "identifier":
+            return None
+        nil_matched = _GOMEGA_NIL_MATCHERS[name]
+        return text(actual), nil_matched if positive else not nil_matched
+
+    def _gomega_function(self, node: Node) -> str | None:
+        """The name of the Gomega package function node calls: HaveOccurred() under a dot
+        import, gomega.HaveOccurred() under a named one."""
+        if node.type != "call_expression":
+            return None
+        func = unparen(fld(node, "function"))
+        if func is None:
+            return None
+        if func.type == "identifier":
+            name = text(func)
+            return name if _GOMEGA in self.file.dot_imports and not (
+                self.env.has_own(name)) else None
+        if func.type == "selector_expression":
+            operand = unparen(fld(func, "operand"))
+            if operand is not None and operand.type == "identifier" and (
+                    self.file.imports.get(text(operand)) == _GOMEGA):
+                return text(fld(func, "field"))
+        return None
+
+    @staticmethod
+    def _gomega_actual(node: Node | None) -> Node | None:
+        """The value of Expect(v), Ω(v), g.Expect(v), ExpectWithOffset(1, v). A Gomega
+        matcher confirms the chain, so the receiver of Expect may be any WithT/Gomega."""
+        if node is None or node.type != "call_expression":
+            return None
+        func = unparen(fld(node, "function"))
+        if func is not None and func.type == "selector_expression":
+            func = fld(func, "field")
+        index = _GOMEGA_ACTUALS.get(text(func)) if func is not None else None
+        args = named_children(fld(node, "arguments"))
+        return unparen(args[index]) if index is not None and index < len(args) else None
 
     def _terminates(self, call: Node) -> bool:
         func = unparen(fld(call, "function"))
@@ -846,12 +933,62 @@ class FunctionFlow:
                 split = self.nil_check(cond, op, state)
                 if split is not None:
                     return split
+        split = self._assertion_split(cond, state)
+        if split is not None:
+            return split
         witnessed = self._error_witnessed(cond)
         if witnessed is not None:
             return self._error_split(cond, witnessed, state)
         state = self.scan(cond, state)
         self._mentions_error(cond, state)
         return state, state.copy()
+
+    def _assertion_split(self, cond: Node, state: State) -> tuple[State, State] | None:
+        """`if assert.NoError(t, err) {...}`: the assertion's result is the nil check
+        of its subject (assert.Error and ErrorIs only hold true for a set error)."""
+        subject = self._assert_subject(cond)
+        if subject is None:
+            return None
+        node, nil_when_true = subject
+        for arg in named_children(fld(cond, "arguments")):
+            if arg != node:  # the subject is compared, not used
+                state = self.scan(arg, state)
+        split = self._nil_split(text(node), "whole", state)
+        if split is None:
+            state = self.scan(node, state)
+            return state, state.copy()
+        is_nil, not_nil = split
+        if nil_when_true is None:  # true: the error is set; false: unknown
+            return not_nil, merge(is_nil, not_nil)
+        return (is_nil, not_nil) if nil_when_true else (not_nil, is_nil)
+
+    def _assert_subject(self, call: Node) -> tuple[Node, bool | None] | None:
+        """The subject of a testify/assert call used as a condition (assert.NoError(t,
+        err), s.Assert().Nil(resp)) and whether it is nil when the call returns true
+        (None: set when true, unknown when false)."""
+        func = unparen(fld(call, "function"))
+        if call.type != "call_expression" or func is None or (
+                func.type != "selector_expression"):
+            return None
+        member = text(fld(func, "field"))
+        nil_when_true = _ASSERT_NIL_WHEN_TRUE.get(member)
+        if nil_when_true is None and member not in _ERROR_ASSERTIONS:
+            return None
+        operand = unparen(fld(func, "operand"))
+        if operand is None:
+            return None
+        if operand.type == "identifier" and self.file.imports.get(text(operand)) == _ASSERT:
+            index = 1  # assert.NoError(t, err)
+        elif operand.type == "call_expression" and text(fld(operand, "function")).endswith(
+                ".Assert"):
+            index = 0  # a suite's s.Assert().NoError(err)
+        else:
+            return None
+        args = named_children(fld(call, "arguments"))
+        subject = unparen(args[index]) if index < len(args) else None
+        if subject is None or subject.type != "identifier":
+            return None
+        return subject, nil_when_true
 
     def _error_witnessed(self, cond: Node) -> str | None:
         """The error a condition can only hold true for when it is set: errors.Is(err, x),
@@ -926,7 +1063,16 @@ class FunctionFlow:
             want_via = "body-of"
         if left is None or left.type != "identifier":
             return None
-        name = text(left)
+        split = self._nil_split(text(left), want_via, state)
+        if split is None:
+            return None
+        is_nil, not_nil = split
+        return (is_nil, not_nil) if op == "==" else (not_nil, is_nil)
+
+    def _nil_split(self, name: str, want_via: str, state: State
+                   ) -> tuple[State, State] | None:
+        """The states where name is nil and where it is not, when name holds a resource
+        (want_via "body-of": its body) or is the error of one; None otherwise."""
         is_nil, not_nil = state.copy(), state.copy()
         touched = False
         for res, via in state.binds.get(name, frozenset()):
@@ -954,7 +1100,7 @@ class FunctionFlow:
                     is_nil.status[res.id] = current - {NIL} or frozenset({DONE})
         if not touched:
             return None
-        return (is_nil, not_nil) if op == "==" else (not_nil, is_nil)
+        return is_nil, not_nil
 
     # ---- occurrences of resources inside expressions --------------------------------
 
