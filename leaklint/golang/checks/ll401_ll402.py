@@ -65,6 +65,7 @@ def run(ctx: GoCheckContext) -> None:
                     and text(operand) in http_aliases
                     and text(field(node, "field")) == "DefaultClient"
                     and not _configures(node) and not _bounded_do(ctx, node)
+                    and not _requests_bounded(ctx, node)
                     and not _copy_given_timeout(ctx, node)
                     and not default_transport_faked(ctx.resolver, ctx.file, node)):
                 line = node.start_point[0]
@@ -127,7 +128,8 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
                 "Transport" not in present
                 and default_transport_faked(ctx.resolver, ctx.file, node)) and not (
                 transport_bounded(ctx.resolver, ctx.file, fields.get("Transport"))) and not (
-                _requests_bounded(ctx, node)) and not _field_given_timeout(ctx, node):
+                _requests_bounded(ctx, node)) and not _field_given_timeout(ctx, node) and not (
+                _timeout_set_by_callee(ctx, node)):
             ctx.report.report("LL402", ctx.span(node), scope=scope,
                               what="http.Client", missing="Timeout")
     elif t == SERVER:
@@ -235,6 +237,50 @@ def _transport_replaced(ctx: GoCheckContext, literal: Node) -> bool:
                         field(target, "field")) == "Transport":
                     return True
     return False
+
+
+def _timeout_set_by_callee(ctx: GoCheckContext, literal: Node) -> bool:
+    """c := &http.Client{}; configure(c, opts): the client is handed to a module function
+    that writes its Timeout (`p.Timeout = d` on that parameter), as if the function
+    assigned it itself."""
+    name = _variable_of(literal)
+    owner = enclosing_function(literal)
+    body = field(owner, "body") if owner is not None else None
+    if not name or body is None:
+        return False
+    env = ctx.env(owner)
+    for call in ctx.file.within("call_expression", body):
+        if call.start_byte < literal.end_byte:
+            continue
+        spelled = [text(a).lstrip("&") for a in named_children(field(call, "arguments"))]
+        if name not in spelled:
+            continue
+        callee = ctx.resolver.callee(call, env, ctx.file)
+        if callee.info is not None and callee.index is not None and _sets_param_field(
+                callee.info, callee.index, spelled.index(name), "Timeout"):
+            return True
+    return False
+
+
+def _sets_param_field(info, index, position: int, name: str) -> bool:
+    """Does the function assign `p.<name> = ...` to its position-th parameter p?
+    Cached per function in the package index."""
+    key = f"sets-param-field:{info.key}:{position}:{name}"
+    cached = index.summaries.get(key)
+    if isinstance(cached, bool):
+        return cached
+    body = field(info.node, "body")
+    out = False
+    if body is not None and position < len(info.params):
+        param = info.params[position][0]
+        targets = [t for stmt in info.file.within("assignment_statement", body)
+                   for t in named_children(field(stmt, "left"))]
+        out = bool(param) and param != "_" and any(
+            t.type == "selector_expression" and text(field(t, "operand")) == param
+            and text(field(t, "field")) == name for t in targets) and not any(
+            t.type == "identifier" and text(t) == param for t in targets)  # rebound
+    index.summaries[key] = out
+    return out
 
 
 def _fake_assigned_later(ctx: GoCheckContext, node: Node, fields: dict[str, Node]) -> bool:
@@ -412,21 +458,19 @@ _CLIENT_SETUP = {"Transport", "CheckRedirect", "Jar", "Timeout"}
 
 def _requests_bounded(ctx: GoCheckContext, node: Node) -> bool:
     """A client held in a local variable whose every use in the function is Do(req) with
-    a request carrying a deadline context (or a write of its setup fields): each request
-    it sends is bounded. A client that escapes (returned, stored, passed, other methods)
-    may send unbounded ones."""
+    a request carrying a deadline context (or a write of its setup fields, or the
+    variable given another client): each request it sends is bounded. A client that
+    escapes (returned, stored, passed, other methods) may send unbounded ones."""
     name = _variable_of(node)
     func = enclosing_function(node)
     body = field(func, "body") if func is not None else None
     if not name or body is None or node.type == "var_spec":
         return False
-    declared = assigned_target(_outermost_value(node))
-    holder = declared.parent.parent if declared is not None and declared.parent else None
-    if holder is None or holder.type != "short_var_declaration":
+    if not _local_variable(ctx, body, _outermost_value(node), name):
         return False  # only a variable this function declares is known to stay here
     bounded = False
     for ident in walk(body):
-        if ident.type != "identifier" or text(ident) != name or ident == declared:
+        if ident.type != "identifier" or text(ident) != name or _defines(ident):
             continue
         use = ident.parent
         if use is None or use.type != "selector_expression" or field(use, "operand") != ident:
@@ -441,6 +485,37 @@ def _requests_bounded(ctx: GoCheckContext, node: Node) -> bool:
         elif not (member in _CLIENT_SETUP and _configures_field(use)):
             return False
     return bounded
+
+
+def _local_variable(ctx: GoCheckContext, body: Node, value: Node, name: str) -> bool:
+    """The value lands in a variable the function declares: `c := v`, or `c = v` after
+    `var c *http.Client` in the same function (and no other declaration of the name)."""
+    target = assigned_target(value)
+    holder = target.parent.parent if target is not None and target.parent else None
+    if holder is None:
+        return False
+    if holder.type == "short_var_declaration":
+        return True
+    if holder.type != "assignment_statement":
+        return False
+    specs = [s for s in ctx.file.within("var_spec", body)
+             if any(text(n) == name for n in s.children_by_field_name("name"))]
+    shorts = [s for s in ctx.file.within("short_var_declaration", body)
+              if any(text(n) == name for n in named_children(field(s, "left")))]
+    return len(specs) == 1 and not shorts and field(specs[0], "value") is None and (
+        specs[0].start_byte < holder.start_byte)
+
+
+def _defines(ident: Node) -> bool:
+    """The identifier is declared (`var c T`, `c :=`) or given a whole new value
+    (`c = v`) here: not a use of the client it held."""
+    parent = ident.parent
+    if parent is not None and parent.type == "var_spec":
+        return True
+    stmt = parent.parent if parent is not None and parent.type == "expression_list" else None
+    return stmt is not None and stmt.type in (
+        "short_var_declaration", "assignment_statement") and field(stmt, "left") == parent and (
+        stmt.type == "short_var_declaration" or text(field(stmt, "operator")) == "=")
 
 
 def _field_given_timeout(ctx: GoCheckContext, node: Node) -> bool:
