@@ -51,11 +51,11 @@ def _request_contexts(file: GoFile, func: Node, expr: Node | None,
     if expr is None or depth > 4:
         return None
     if expr.type == "identifier":
-        values = _reaching_values(file, func, expr)
-        if not values:
-            return None
+        reaching = _reaching_values(file, func, expr)
+        if reaching is None or reaching[1] or not reaching[0]:
+            return None  # a request from outside, or an unknown one
         out: list[Node] = []
-        for value in values:
+        for value in reaching[0]:
             contexts = _request_contexts(file, func, value, depth + 1)
             if contexts is None:
                 return None
@@ -82,12 +82,17 @@ def _has_deadline(resolver: Resolver, file: GoFile, func: Node, ctx: Node | None
     if ctx is None:
         return False
     if ctx.type == "identifier":
-        values = _reaching_values(file, func, ctx)
-        if values is None:
-            position = _parameter_position(func, text(ctx))
-            return position is not None and _callers_bound(resolver, func, position, depth)
-        return bool(values) and all(
-            _has_deadline(resolver, file, func, v, depth) for v in values)
+        reaching = _reaching_values(file, func, ctx)
+        if reaching is None:
+            return False
+        values, from_entry = reaching
+        if not values and not from_entry:
+            return False
+        if not all(_has_deadline(resolver, file, func, v, depth) for v in values):
+            return False
+        position = _parameter_position(func, text(ctx)) if from_entry else None
+        return not from_entry or (
+            position is not None and _callers_bound(resolver, func, position, depth))
     if ctx.type != "call_expression":
         return False
     function = unparen(field(ctx, "function"))
@@ -188,10 +193,13 @@ def _result_origin(resolver: Resolver, file: GoFile, func: Node,
     if wrapped is not None:
         return _result_origin(resolver, file, func, wrapped)
     if expr.type == "identifier":
-        values = _reaching_values(file, func, expr)
-        if values is None:
-            return _parameter_position(func, text(expr))
+        reaching = _reaching_values(file, func, expr)
+        if reaching is None:
+            return None
+        values, from_entry = reaching
         origins = {_result_origin(resolver, file, func, v) for v in values}
+        if from_entry:
+            origins.add(_parameter_position(func, text(expr)))
         return origins.pop() if len(origins) == 1 else None
     return None
 
@@ -257,24 +265,24 @@ def _definitions(file: GoFile, func: Node, ident: Node) -> list[tuple[Node, Node
     return found
 
 
-def _reaching_values(file: GoFile, func: Node, ident: Node) -> list[Node] | None:
+def _reaching_values(file: GoFile, func: Node, ident: Node) -> tuple[list[Node], bool] | None:
     """The values of the name that may reach this occurrence: definitions before it,
     latest first, up to one that always runs before it (its statement's block holds the
-    occurrence). None when no definition always runs first: the name's value on entry
-    (a parameter's, say) may reach. An empty list when a definition's value is unknown
+    occurrence); and whether the name's value on entry (a parameter's, say) may reach
+    too, no definition always running first. None when a definition's value is unknown
     (a multi-value call's second name). `var x T` gives no value (the zero one)."""
     out: list[Node] = []
     for stmt, value in _definitions(file, func, ident):
         if value is None and stmt.type != "var_spec":
-            return []  # an unknown value: nothing is proven
+            return None  # an unknown value: nothing is proven
         if value is not None:
             out.append(value)
         holder = stmt.parent
         if stmt.type == "var_spec":
             holder = holder.parent if holder is not None else None
         if holder is not None and holder.start_byte <= ident.start_byte < holder.end_byte:
-            return out
-    return None
+            return out, False
+    return out, True
 
 
 def _parameter_position(func: Node, name: str) -> int | None:
