@@ -17,8 +17,14 @@ from leaklint.golang.parse import field, named_children, text, unparen
 from leaklint.golang.resolve import Env, Resolver
 
 _DEADLINE = {"WithTimeout", "WithDeadline", "WithTimeoutCause", "WithDeadlineCause"}
-_INHERITS = {"WithCancel", "WithCancelCause", "WithValue"}
+# Derivations that keep their parent's deadline, by package path.
+_INHERITS = {
+    "context": frozenset({"WithCancel", "WithCancelCause", "WithValue"}),
+    "net/http/httptrace": frozenset({"WithClientTrace"}),
+    "os/signal": frozenset({"NotifyContext"}),
+}
 _MAX_CALLER_DEPTH = 2
+_MAX_DEPTH_NO_CALLERS = _MAX_CALLER_DEPTH  # a depth at which callers are not asked
 
 
 def request_bounded(resolver: Resolver, file: GoFile, request: Node | None) -> bool:
@@ -26,17 +32,35 @@ def request_bounded(resolver: Resolver, file: GoFile, request: Node | None) -> b
     func = named_function(request) if request is not None else None
     if func is None:
         return False
-    ctx = _request_context(file, func, request, 0)
-    return ctx is not None and _has_deadline(resolver, file, func, ctx, 0)
+    return _request_bounded(resolver, file, func, request, 0)
 
 
-def _request_context(file: GoFile, func: Node, expr: Node | None, depth: int) -> Node | None:
-    """The context expression a request was built from, if it was built with one."""
+def _request_bounded(resolver: Resolver, file: GoFile, func: Node, expr: Node | None,
+                     depth: int) -> bool:
+    """Every context the request may carry here has a deadline."""
+    contexts = _request_contexts(file, func, expr, 0)
+    return bool(contexts) and all(
+        _has_deadline(resolver, file, func, c, depth) for c in contexts)
+
+
+def _request_contexts(file: GoFile, func: Node, expr: Node | None,
+                      depth: int) -> list[Node] | None:
+    """The context expressions the request may have been built from (one per value that
+    may reach this point), or None when one of them was built without a context."""
     expr = unparen(expr)
     if expr is None or depth > 4:
         return None
     if expr.type == "identifier":
-        return _request_context(file, func, _last_value(file, func, expr), depth + 1)
+        reaching = _reaching_values(file, func, expr)
+        if reaching is None or reaching[1] or not reaching[0]:
+            return None  # a request from outside, or an unknown one
+        out: list[Node] = []
+        for value in reaching[0]:
+            contexts = _request_contexts(file, func, value, depth + 1)
+            if contexts is None:
+                return None
+            out += contexts
+        return out
     if expr.type != "call_expression":
         return None
     function = unparen(field(expr, "function"))
@@ -46,9 +70,9 @@ def _request_context(file: GoFile, func: Node, expr: Node | None, depth: int) ->
     name = text(field(function, "field"))
     operand = unparen(field(function, "operand"))
     if name == "NewRequestWithContext" and _is_package(file, operand, "net/http"):
-        return args[0]
+        return [args[0]]
     if name in ("WithContext", "Clone") and len(args) == 1:
-        return args[0]  # req.WithContext(ctx): the new request carries ctx
+        return [args[0]]  # req.WithContext(ctx): the new request carries ctx
     return None
 
 
@@ -58,23 +82,144 @@ def _has_deadline(resolver: Resolver, file: GoFile, func: Node, ctx: Node | None
     if ctx is None:
         return False
     if ctx.type == "identifier":
-        value = _last_value(file, func, ctx)
-        if value is not None:
-            return _has_deadline(resolver, file, func, value, depth)
-        position = _parameter_position(func, text(ctx))
-        return position is not None and _callers_bound(resolver, func, position, depth)
+        reaching = _reaching_values(file, func, ctx)
+        if reaching is None:
+            return False
+        values, from_entry = reaching
+        if not values and not from_entry:
+            return False
+        if not all(_has_deadline(resolver, file, func, v, depth) for v in values):
+            return False
+        position = _parameter_position(func, text(ctx)) if from_entry else None
+        return not from_entry or (
+            position is not None and _callers_bound(resolver, func, position, depth))
     if ctx.type != "call_expression":
         return False
     function = unparen(field(ctx, "function"))
-    if function is None or function.type != "selector_expression":
-        return False
-    if not _is_package(file, unparen(field(function, "operand")), "context"):
-        return False
-    name = text(field(function, "field"))
-    if name in _DEADLINE:
-        return True
     args = named_children(field(ctx, "arguments"))
-    return name in _INHERITS and bool(args) and _has_deadline(resolver, file, func, args[0], depth)
+    if function is None:
+        return False
+    if function.type == "selector_expression":
+        operand = unparen(field(function, "operand"))
+        name = text(field(function, "field"))
+        if _is_package(file, operand, "context") and name in _DEADLINE:
+            return True
+        if _inherits(file, operand, name):
+            return bool(args) and _has_deadline(resolver, file, func, args[0], depth)
+        if name == "Context" and not args and operand is not None and (
+                operand.type == "identifier"):
+            # req.Context(): the context the request was built with.
+            return _request_bounded(resolver, file, func, operand, depth)
+    return _helper_bounded(resolver, file, func, ctx, args, depth)
+
+
+def _inherits(file: GoFile, operand: Node | None, name: str) -> bool:
+    """A standard derivation whose result keeps its parent's (first argument's) deadline."""
+    return any(name in names and _is_package(file, operand, path)
+               for path, names in _INHERITS.items())
+
+
+def _helper_bounded(resolver: Resolver, file: GoFile, func: Node, call: Node,
+                    args: list[Node], depth: int) -> bool:
+    """A call of a module function that returns a deadline context (or hands back the
+    context it is given, and the argument has one)."""
+    env = resolver.env_for(func, file, None)
+    owner = enclosing_function(call)
+    if owner is not None and owner != func:
+        env = resolver.env_for(owner, file, _outer_env(resolver, file, owner))
+    callee = resolver.callee(call, env, file)
+    info, index = callee.info, callee.index
+    if info is None or index is None or field(info.node, "body") is None:
+        return False
+    origin = _returned_context(resolver, info, index)
+    if origin == _DEADLINE_RESULT:
+        return True
+    if isinstance(origin, int) and origin < len(args):
+        return _has_deadline(resolver, file, func, args[origin], depth)
+    return False
+
+
+_DEADLINE_RESULT = "deadline"
+
+
+def _returned_context(resolver: Resolver, info, index) -> str | int | None:
+    """What a function's first result is, for every return: a context with a deadline
+    (_DEADLINE_RESULT), its own parameter of that position handed back or wrapped
+    (an int), or something else (None). Cached per function in the package index."""
+    key = f"returns-deadline:{info.key}"
+    cache = index.summaries
+    if key in cache:
+        cached = cache[key]
+        return cached if isinstance(cached, (str, int)) else None
+    cache[key] = None  # recursion guard
+    from leaklint.golang.summary import resolver_for  # summary imports flow, which imports us
+
+    sub = resolver_for(resolver, index)
+    origins = {_result_origin(sub, info.file, info.node, r)
+               for r in _first_results(info.file, info.node)}
+    out: str | int | None = None
+    if len(origins) == 1:
+        out = origins.pop()
+    cache[key] = out
+    return out
+
+
+def _first_results(file: GoFile, func: Node) -> list[Node | None]:
+    """The first expression of each return statement of func (not of nested literals);
+    a bare return (named results) counts as an unknown one."""
+    body = field(func, "body")
+    if body is None:
+        return []
+    out: list[Node | None] = []
+    for ret in file.within("return_statement", body):
+        if enclosing_function(ret) != func:
+            continue
+        values = [c for c in ret.named_children if c.type != "comment"]
+        if values and values[0].type == "expression_list":
+            values = named_children(values[0])
+        out.append(values[0] if values else None)
+    return out
+
+
+def _result_origin(resolver: Resolver, file: GoFile, func: Node,
+                   expr: Node | None) -> str | int | None:
+    expr = unparen(expr)
+    if expr is None:
+        return None
+    # Callers are not asked here: the summary must hold for every caller.
+    if _has_deadline(resolver, file, func, expr, _MAX_DEPTH_NO_CALLERS):
+        return _DEADLINE_RESULT
+    wrapped = _wrapped_context(expr)
+    if wrapped is not None:
+        return _result_origin(resolver, file, func, wrapped)
+    if expr.type == "identifier":
+        reaching = _reaching_values(file, func, expr)
+        if reaching is None:
+            return None
+        values, from_entry = reaching
+        origins = {_result_origin(resolver, file, func, v) for v in values}
+        if from_entry:
+            origins.add(_parameter_position(func, text(expr)))
+        return origins.pop() if len(origins) == 1 else None
+    return None
+
+
+def _wrapped_context(expr: Node) -> Node | None:
+    """&T{Context: ctx} (a struct embedding context.Context): the value is that ctx
+    as far as deadlines go."""
+    if expr.type == "unary_expression":
+        expr = unparen(field(expr, "operand")) or expr
+    if expr.type != "composite_literal":
+        return None
+    for element in named_children(field(expr, "body")):
+        children = element.named_children
+        if element.type == "keyed_element" and len(children) == 2 and text(
+                children[0]).strip() == "Context":
+            value = children[1]
+            if value.type == "literal_element" and value.named_children:
+                value = value.named_children[0]
+            return unparen(value)
+    return None
 
 
 def _is_package(file: GoFile, operand: Node | None, path: str) -> bool:
@@ -85,24 +230,59 @@ def _is_package(file: GoFile, operand: Node | None, path: str) -> bool:
 def _last_value(file: GoFile, func: Node, ident: Node) -> Node | None:
     """The value last assigned to the name before this occurrence, in the function
     (`x := v`, `x, y := f()`, `x = v`); a multi-value call counts for its first name."""
+    found = _definitions(file, func, ident)
+    return found[0][1] if found else None
+
+
+def _definitions(file: GoFile, func: Node, ident: Node) -> list[tuple[Node, Node | None]]:
+    """(statement, value) for each definition of the name before this occurrence in the
+    function, latest first: `x := v`, `x, y := f()` (the call counts for its first
+    name), `x = v`, `var x T` (no value: the zero value)."""
     body = field(func, "body")
     if body is None:
-        return None
+        return []
     name = text(ident)
-    found: Node | None = None
-    for kind in ("short_var_declaration", "assignment_statement"):
+    found: list[tuple[Node, Node | None]] = []
+    for kind in ("short_var_declaration", "assignment_statement", "var_spec"):
         for node in file.within(kind, body):
             if node.end_byte > ident.start_byte:
                 continue
-            lhs = named_children(field(node, "left"))
-            rhs = named_children(field(node, "right"))
+            if kind == "var_spec":
+                lhs = node.children_by_field_name("name")
+                rhs = named_children(field(node, "value"))
+            else:
+                lhs = named_children(field(node, "left"))
+                rhs = named_children(field(node, "right"))
             for i, target in enumerate(lhs):
                 if target.type != "identifier" or text(target) != name:
                     continue
+                if kind == "assignment_statement" and text(
+                        field(node, "operator")) not in ("", "="):
+                    continue
                 value = rhs[i] if len(rhs) == len(lhs) else (rhs[0] if i == 0 and rhs else None)
-                if value is not None and (found is None or node.start_byte > found.start_byte):
-                    found = value
+                found.append((node, value))
+    found.sort(key=lambda pair: pair[0].start_byte, reverse=True)
     return found
+
+
+def _reaching_values(file: GoFile, func: Node, ident: Node) -> tuple[list[Node], bool] | None:
+    """The values of the name that may reach this occurrence: definitions before it,
+    latest first, up to one that always runs before it (its statement's block holds the
+    occurrence); and whether the name's value on entry (a parameter's, say) may reach
+    too, no definition always running first. None when a definition's value is unknown
+    (a multi-value call's second name). `var x T` gives no value (the zero one)."""
+    out: list[Node] = []
+    for stmt, value in _definitions(file, func, ident):
+        if value is None and stmt.type != "var_spec":
+            return None  # an unknown value: nothing is proven
+        if value is not None:
+            out.append(value)
+        holder = stmt.parent
+        if stmt.type == "var_spec":
+            holder = holder.parent if holder is not None else None
+        if holder is not None and holder.start_byte <= ident.start_byte < holder.end_byte:
+            return out, False
+    return out, True
 
 
 def _parameter_position(func: Node, name: str) -> int | None:

@@ -11,6 +11,8 @@ from leaklint.golang.context import GoCheckContext, enclosing_function, named_fu
 from leaklint.golang.deadlines import request_bounded, transport_bounded
 from leaklint.golang.doubles import built_around_double, default_transport_faked
 from leaklint.golang.fixes import IDLE_CONN_TIMEOUT, SERVER_TIMEOUTS, add_fields
+from leaklint.golang.index import GoFile, PackageIndex
+from leaklint.golang.module import sibling_package
 from leaklint.golang.parse import (
     NEW_RESPELLED,
     assigned_target,
@@ -20,7 +22,9 @@ from leaklint.golang.parse import (
     unparen,
     walk,
 )
-from leaklint.golang.types import CLIENT, HTTP, SERVER, TRANSPORT, type_from_node
+from leaklint.golang.resolve import Resolver
+from leaklint.golang.summary import resolver_for
+from leaklint.golang.types import CLIENT, HTTP, SERVER, TRANSPORT, TypeRef, type_from_node
 from leaklint.golang.values import replaced_before_use
 
 RULES = frozenset({"LL401", "LL402"})
@@ -65,6 +69,7 @@ def run(ctx: GoCheckContext) -> None:
                     and text(operand) in http_aliases
                     and text(field(node, "field")) == "DefaultClient"
                     and not _configures(node) and not _bounded_do(ctx, node)
+                    and not _requests_bounded(ctx, node)
                     and not _copy_given_timeout(ctx, node)
                     and not default_transport_faked(ctx.resolver, ctx.file, node)):
                 line = node.start_point[0]
@@ -127,7 +132,8 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
                 "Transport" not in present
                 and default_transport_faked(ctx.resolver, ctx.file, node)) and not (
                 transport_bounded(ctx.resolver, ctx.file, fields.get("Transport"))) and not (
-                _requests_bounded(ctx, node)) and not _field_given_timeout(ctx, node):
+                _requests_bounded(ctx, node)) and not _field_given_timeout(ctx, node) and not (
+                _timeout_set_by_callee(ctx, node)) and not _field_sends_bounded(ctx, node):
             ctx.report.report("LL402", ctx.span(node), scope=scope,
                               what="http.Client", missing="Timeout")
     elif t == SERVER:
@@ -235,6 +241,50 @@ def _transport_replaced(ctx: GoCheckContext, literal: Node) -> bool:
                         field(target, "field")) == "Transport":
                     return True
     return False
+
+
+def _timeout_set_by_callee(ctx: GoCheckContext, literal: Node) -> bool:
+    """c := &http.Client{}; configure(c, opts): the client is handed to a module function
+    that writes its Timeout (`p.Timeout = d` on that parameter), as if the function
+    assigned it itself."""
+    name = _variable_of(literal)
+    owner = enclosing_function(literal)
+    body = field(owner, "body") if owner is not None else None
+    if not name or body is None:
+        return False
+    env = ctx.env(owner)
+    for call in ctx.file.within("call_expression", body):
+        if call.start_byte < literal.end_byte:
+            continue
+        spelled = [text(a).lstrip("&") for a in named_children(field(call, "arguments"))]
+        if name not in spelled:
+            continue
+        callee = ctx.resolver.callee(call, env, ctx.file)
+        if callee.info is not None and callee.index is not None and _sets_param_field(
+                callee.info, callee.index, spelled.index(name), "Timeout"):
+            return True
+    return False
+
+
+def _sets_param_field(info, index, position: int, name: str) -> bool:
+    """Does the function assign `p.<name> = ...` to its position-th parameter p?
+    Cached per function in the package index."""
+    key = f"sets-param-field:{info.key}:{position}:{name}"
+    cached = index.summaries.get(key)
+    if isinstance(cached, bool):
+        return cached
+    body = field(info.node, "body")
+    out = False
+    if body is not None and position < len(info.params):
+        param = info.params[position][0]
+        targets = [t for stmt in info.file.within("assignment_statement", body)
+                   for t in named_children(field(stmt, "left"))]
+        out = bool(param) and param != "_" and any(
+            t.type == "selector_expression" and text(field(t, "operand")) == param
+            and text(field(t, "field")) == name for t in targets) and not any(
+            t.type == "identifier" and text(t) == param for t in targets)  # rebound
+    index.summaries[key] = out
+    return out
 
 
 def _fake_assigned_later(ctx: GoCheckContext, node: Node, fields: dict[str, Node]) -> bool:
@@ -411,22 +461,24 @@ _CLIENT_SETUP = {"Transport", "CheckRedirect", "Jar", "Timeout"}
 
 
 def _requests_bounded(ctx: GoCheckContext, node: Node) -> bool:
+    return _local_sends_bounded(ctx.resolver, ctx.file, node)
+
+
+def _local_sends_bounded(resolver: Resolver, file: GoFile, node: Node) -> bool:
     """A client held in a local variable whose every use in the function is Do(req) with
-    a request carrying a deadline context (or a write of its setup fields): each request
-    it sends is bounded. A client that escapes (returned, stored, passed, other methods)
-    may send unbounded ones."""
+    a request carrying a deadline context (or a write of its setup fields, or the
+    variable given another client): each request it sends is bounded. A client that
+    escapes (returned, stored, passed, other methods) may send unbounded ones."""
     name = _variable_of(node)
     func = enclosing_function(node)
     body = field(func, "body") if func is not None else None
     if not name or body is None or node.type == "var_spec":
         return False
-    declared = assigned_target(_outermost_value(node))
-    holder = declared.parent.parent if declared is not None and declared.parent else None
-    if holder is None or holder.type != "short_var_declaration":
+    if not _local_variable(file, body, _outermost_value(node), name):
         return False  # only a variable this function declares is known to stay here
     bounded = False
     for ident in walk(body):
-        if ident.type != "identifier" or text(ident) != name or ident == declared:
+        if ident.type != "identifier" or text(ident) != name or _defines(ident):
             continue
         use = ident.parent
         if use is None or use.type != "selector_expression" or field(use, "operand") != ident:
@@ -435,12 +487,136 @@ def _requests_bounded(ctx: GoCheckContext, node: Node) -> bool:
         call = use.parent
         if member == "Do" and call is not None and call.type == "call_expression":
             args = named_children(field(call, "arguments"))
-            if len(args) != 1 or not request_bounded(ctx.resolver, ctx.file, args[0]):
+            if len(args) != 1 or not request_bounded(resolver, file, args[0]):
                 return False
             bounded = True
         elif not (member in _CLIENT_SETUP and _configures_field(use)):
             return False
     return bounded
+
+
+def _local_variable(file: GoFile, body: Node, value: Node, name: str) -> bool:
+    """The value lands in a variable the function declares: `c := v`, or `c = v` after
+    `var c *http.Client` in the same function (and no other declaration of the name)."""
+    target = assigned_target(value)
+    holder = target.parent.parent if target is not None and target.parent else None
+    if holder is None:
+        return False
+    if holder.type == "short_var_declaration":
+        return True
+    if holder.type != "assignment_statement":
+        return False
+    specs = [s for s in file.within("var_spec", body)
+             if any(text(n) == name for n in s.children_by_field_name("name"))]
+    shorts = [s for s in file.within("short_var_declaration", body)
+              if any(text(n) == name for n in named_children(field(s, "left")))]
+    return len(specs) == 1 and not shorts and field(specs[0], "value") is None and (
+        specs[0].start_byte < holder.start_byte)
+
+
+def _defines(ident: Node) -> bool:
+    """The identifier is declared (`var c T`, `c :=`) or given a whole new value
+    (`c = v`) here: not a use of the client it held."""
+    parent = ident.parent
+    if parent is not None and parent.type == "var_spec":
+        return True
+    stmt = parent.parent if parent is not None and parent.type == "expression_list" else None
+    return stmt is not None and stmt.type in (
+        "short_var_declaration", "assignment_statement") and field(stmt, "left") == parent and (
+        stmt.type == "short_var_declaration" or text(field(stmt, "operator")) == "=")
+
+
+def _field_sends_bounded(ctx: GoCheckContext, node: Node) -> bool:
+    """A client stored in a field of a module struct (`d.F = c` or `T{F: c}`) whose
+    every read, in the struct's package and in this one, is a nil check or lands in a
+    local variable that only sends requests carrying a deadline context."""
+    stored = _stored_field(ctx, node)
+    if stored is None:
+        return False
+    owner, name = stored
+    index = ctx.resolver.index if owner.pkg == ctx.resolver.index.key else sibling_package(
+        owner.pkg, ctx.resolver.directory)
+    if index is None or owner.name not in index.structs:
+        return False
+    key = f"field-sends-bounded:{owner.pkg}.{owner.name}.{name}"
+    cached = index.summaries.get(key)
+    if not isinstance(cached, bool):
+        index.summaries[key] = False  # recursion guard
+        cached = _field_reads_bounded(resolver_for(ctx.resolver, index), index, owner,
+                                      name) == 1
+        index.summaries[key] = cached
+    return cached and (ctx.resolver.index is index or _field_reads_bounded(
+        ctx.resolver, ctx.resolver.index, owner, name) >= 0)
+
+
+def _stored_field(ctx: GoCheckContext, node: Node) -> tuple[TypeRef, str] | None:
+    """(struct type, field name) when the value is stored in a field of a struct."""
+    value = _outermost_value(node)
+    element = value.parent
+    if element is not None and element.type == "literal_element":
+        keyed = element.parent
+        literal = keyed.parent.parent if keyed is not None and keyed.parent else None
+        if keyed is None or keyed.type != "keyed_element" or literal is None or (
+                literal.type != "composite_literal") or keyed.named_children[-1] != element:
+            return None
+        owner = type_from_node(field(literal, "type"), ctx.file.imports,
+                               ctx.resolver.index.key)
+        name = text(keyed.named_children[0]).strip()
+    else:
+        target = assigned_target(value)
+        stmt = target.parent.parent if target is not None and target.parent else None
+        if target is None or target.type != "selector_expression" or stmt is None or (
+                stmt.type != "assignment_statement"):
+            return None
+        func = enclosing_function(node)
+        if func is None:
+            return None
+        owner = ctx.resolver.type_of(field(target, "operand"), ctx.env(func), ctx.file)
+        name = text(field(target, "field"))
+    if owner is None or owner.pkg in ("", HTTP):
+        return None
+    return owner, name
+
+
+def _field_reads_bounded(resolver: Resolver, index: PackageIndex, owner: TypeRef,
+                         name: str) -> int:
+    """-1 when some read of `.name` in the package (on an owner value, or one of an
+    unknown type) may let a client send an unbounded request, 1 when every read is
+    safe and one sends a bounded request, 0 when every read is safe and none sends."""
+    sends = 0
+    for file in index.files:
+        if file.source is None or f".{name}".encode() not in file.data:
+            continue
+        for selector in file.nodes("selector_expression"):
+            if text(field(selector, "field")) != name or _configures_field(selector):
+                continue
+            if _nil_checked(selector) or _other_type(resolver, file, selector, owner):
+                continue
+            if not _local_sends_bounded(resolver, file, selector):
+                return -1
+            sends = 1
+    return sends
+
+
+def _other_type(resolver: Resolver, file: GoFile, selector: Node, owner: TypeRef) -> bool:
+    """The selector's operand is known to be of another type than owner."""
+    func = enclosing_function(selector)
+    if func is None:
+        return False
+    t = resolver.type_of(field(selector, "operand"), _env(resolver, file, func), file)
+    return t is not None and t != owner
+
+
+def _env(resolver: Resolver, file: GoFile, func: Node):
+    outer = enclosing_function(func)
+    return resolver.env_for(func, file, _env(resolver, file, outer) if outer else None)
+
+
+def _nil_checked(selector: Node) -> bool:
+    """`x.F == nil` / `x.F != nil`: a read that uses nothing of the client."""
+    parent = selector.parent
+    return parent is not None and parent.type == "binary_expression" and any(
+        c.type == "nil" for c in parent.named_children)
 
 
 def _field_given_timeout(ctx: GoCheckContext, node: Node) -> bool:
