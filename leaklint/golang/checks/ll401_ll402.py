@@ -21,6 +21,7 @@ from leaklint.golang.parse import (
     walk,
 )
 from leaklint.golang.types import CLIENT, HTTP, SERVER, TRANSPORT, type_from_node
+from leaklint.golang.unsent import never_sent
 from leaklint.golang.values import replaced_before_use
 
 RULES = frozenset({"LL401", "LL402"})
@@ -66,7 +67,8 @@ def run(ctx: GoCheckContext) -> None:
                     and text(field(node, "field")) == "DefaultClient"
                     and not _configures(node) and not _bounded_do(ctx, node)
                     and not _copy_given_timeout(ctx, node)
-                    and not default_transport_faked(ctx.resolver, ctx.file, node)):
+                    and not default_transport_faked(ctx.resolver, ctx.file, node)
+                    and not never_sent(ctx.resolver, ctx.file, node)):
                 line = node.start_point[0]
                 if line not in default_client_lines:
                     default_client_lines.add(line)
@@ -115,7 +117,8 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
         keepalives_off = "DisableKeepAlives" in fields and text(
             fields["DisableKeepAlives"]) == "true"
         if "IdleConnTimeout" not in present and not keepalives_off and (
-                "DisableKeepAlives" not in assigned):
+                "DisableKeepAlives" not in assigned) and not never_sent(
+                ctx.resolver, ctx.file, node):
             ctx.report.report("LL401", ctx.span(node), scope=scope,
                               what="http.Transport", missing="IdleConnTimeout",
                               fix=_idle_fix(ctx, node, fields,
@@ -127,7 +130,8 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
                 "Transport" not in present
                 and default_transport_faked(ctx.resolver, ctx.file, node)) and not (
                 transport_bounded(ctx.resolver, ctx.file, fields.get("Transport"))) and not (
-                _requests_bounded(ctx, node)) and not _field_given_timeout(ctx, node):
+                _requests_bounded(ctx, node)) and not _field_given_timeout(ctx, node) and (
+                not never_sent(ctx.resolver, ctx.file, node)):
             ctx.report.report("LL402", ctx.span(node), scope=scope,
                               what="http.Client", missing="Timeout")
     elif t == SERVER:
