@@ -118,7 +118,7 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
             fields["DisableKeepAlives"]) == "true"
         if "IdleConnTimeout" not in present and not keepalives_off and (
                 "DisableKeepAlives" not in assigned) and not never_sent(
-                ctx.resolver, ctx.file, node):
+                ctx.resolver, ctx.file, node) and not _idle_closed_at_cleanup(ctx, node):
             ctx.report.report("LL401", ctx.span(node), scope=scope,
                               what="http.Transport", missing="IdleConnTimeout",
                               fix=_idle_fix(ctx, node, fields,
@@ -203,6 +203,46 @@ def _fake_transport(ctx: GoCheckContext, literal: Node, value: Node | None,
         return not any(f is not None and f.pkg == HTTP and f.name in _NETWORK_TYPES
                        for f in wrapped)
     return test_file
+
+
+_TESTING_TYPES = {"*testing.T", "*testing.B", "*testing.F", "testing.TB"}
+
+
+def _idle_closed_at_cleanup(ctx: GoCheckContext, node: Node) -> bool:
+    """tr := &http.Transport{}; t.Cleanup(tr.CloseIdleConnections): a Transport of one
+    test whose idle connections are closed when the test ends (a func literal calling
+    it counts too). Its pool lives as long as the test, not forever."""
+    name = _variable_of(node)
+    func = named_function(node)
+    body = field(func, "body") if func is not None else None
+    if not name or body is None:
+        return False
+    testing = {text(n) for decl in named_children(field(func, "parameters"))
+               if text(field(decl, "type")).replace(" ", "") in _TESTING_TYPES
+               for n in decl.children_by_field_name("name")}
+    for call in ctx.file.within("call_expression", body):
+        callee = unparen(field(call, "function"))
+        if callee is None or callee.type != "selector_expression" or text(
+                field(callee, "field")) != "Cleanup" or text(
+                field(callee, "operand")) not in testing:
+            continue
+        args = named_children(field(call, "arguments"))
+        arg = unparen(args[0]) if len(args) == 1 else None
+        if arg is None:
+            continue
+        if arg.type == "selector_expression" and _closes_idle(arg, name):
+            return True
+        if arg.type == "func_literal" and any(
+                _closes_idle(unparen(field(c, "function")), name)
+                for c in ctx.file.within("call_expression", arg)):
+            return True
+    return False
+
+
+def _closes_idle(selector: Node | None, name: str) -> bool:
+    return selector is not None and selector.type == "selector_expression" and text(
+        field(selector, "operand")) == name and text(
+        field(selector, "field")) == "CloseIdleConnections"
 
 
 def _transport_replaced(ctx: GoCheckContext, literal: Node) -> bool:
