@@ -200,9 +200,10 @@ def _built_around_double(resolver: Resolver, file: GoFile, func: Node, value: No
                 int(i) < len(args) and _built_around_double(
                     resolver, file, func, args[int(i)], depth + 1)
                 for i in built)
-        if callee.index is not resolver.index:
+        if built == NETWORK or callee.index is not resolver.index:
             return False
-        # Only a constructor of this package is known to keep its argument.
+        # Not summarised (a reassigned parameter, a switch of wrappers): a constructor of
+        # this package is taken to keep its argument.
         return any(_built_around_double(resolver, file, func, arg, depth + 1)
                    for arg in args)
     return False
@@ -212,6 +213,7 @@ def _built_around_double(resolver: Resolver, file: GoFile, func: Node, value: No
 # network), NETWORK (may dial, or unknown), or the frozenset of its fields whose
 # RoundTrip it forwards to ("" for a func type calling itself).
 MEMORY, NETWORK = "memory", "network"
+UNKNOWN = "unknown"  # a constructor's result the summary cannot follow
 Fact = str | frozenset[str]
 
 
@@ -364,22 +366,25 @@ def resolver_for(resolver: Resolver, index: PackageIndex) -> Resolver:
 
 def constructed(resolver: Resolver, info: FuncInfo, index: PackageIndex, depth: int) -> Fact:
     """What a function of the module returns: MEMORY (an in-memory RoundTripper),
-    NETWORK (unknown), or the frozenset of the indices (as strings) of the parameters it
-    wraps, so that the result answers from memory when those arguments do."""
+    NETWORK (one that may dial: the default transport, a type forwarding to it), UNKNOWN,
+    or the frozenset of the indices (as strings) of the parameters it wraps, so that the
+    result answers from memory when those arguments do."""
     key = f"constructed:{info.key}"
     cached = index.summaries.get(key)
     if isinstance(cached, str | frozenset):
         return cached
-    index.summaries[key] = NETWORK  # recursion guard
+    index.summaries[key] = UNKNOWN  # recursion guard
     body = field(info.node, "body")
-    fact: Fact = NETWORK
+    fact: Fact = UNKNOWN
     if body is not None and depth <= _MAX_BUILD_DEPTH:
         sub = resolver_for(resolver, index)
         kinds = [_constructed_value(sub, info, index, values[0] if values else None, depth)
                  for ret in _own_returns(body)
                  for values in [named_children(ret.named_children[0])
                                 if ret.named_children else []]]
-        if kinds and NETWORK not in kinds:
+        if NETWORK in kinds:
+            fact = NETWORK
+        elif kinds and UNKNOWN not in kinds:
             fact = frozenset().union(*(k for k in kinds if isinstance(k, frozenset))) or (
                 MEMORY)
     index.summaries[key] = fact
@@ -391,36 +396,52 @@ def _constructed_value(resolver: Resolver, info: FuncInfo, index: PackageIndex,
     value = unparen(value)
     if value is not None and value.type == "unary_expression":
         value = unparen(field(value, "operand"))
-    if value is None:
-        return NETWORK
+    if value is None or depth > _MAX_BUILD_DEPTH:
+        return UNKNOWN
     if value.type == "identifier":
         position = info.param_index(text(value))
         if position is not None and not _reassigned(info.node, text(value)):
             return frozenset({str(position)})
         local = assigned_before(info.file, info.node, text(value), value.start_byte)
         if local is None or position is not None:
-            return NETWORK
+            return UNKNOWN
         return _constructed_value(resolver, info, index, local, depth + 1)
     if value.type == "composite_literal":
         spelled = field(value, "type")
         if spelled is None or spelled.type != "type_identifier":
-            return NETWORK
+            return NETWORK if _real_transport(info.file, value) else UNKNOWN
         fact = round_trip_fact(resolver, index, text(spelled))
         if not isinstance(fact, frozenset):
             return fact
         fields = _keyed_values(field(value, "body"))
         out: set[str] = set()
         for name in fact:
-            part = _constructed_value(resolver, info, index, fields.get(name), depth + 1)
+            if name not in fields:
+                return NETWORK  # nil, or a default the type falls back on
+            part = _constructed_value(resolver, info, index, fields[name], depth + 1)
             if not isinstance(part, frozenset):
-                if part == NETWORK:
-                    return NETWORK
+                if part != MEMORY:
+                    return part
                 continue
             out |= part
         return frozenset(out) if out else MEMORY
     if _built_around_double(resolver, info.file, info.node, value, depth + 1):
         return MEMORY
-    return NETWORK
+    return NETWORK if _real_transport(info.file, value) else UNKNOWN
+
+
+def _real_transport(file: GoFile, value: Node) -> bool:
+    """http.DefaultTransport, or a net/http Transport literal: a RoundTripper that dials."""
+    if value.type == "selector_expression":
+        operand = field(value, "operand")
+        return operand is not None and file.imports.get(text(operand)) == HTTP and text(
+            field(value, "field")) == "DefaultTransport"
+    if value.type == "composite_literal":
+        spelled = field(value, "type")
+        return spelled is not None and spelled.type == "qualified_type" and file.imports.get(
+            text(field(spelled, "package"))) == HTTP and text(field(spelled, "name")) == (
+            "Transport")
+    return False
 
 
 def _reassigned(func: Node, name: str) -> bool:
