@@ -164,7 +164,7 @@ def _built_around_double(resolver: Resolver, file: GoFile, func: Node, value: No
             if isinstance(fact, frozenset):
                 # A wrapper answers from memory when every RoundTripper it forwards to,
                 # as this literal fills it, does (a missing one is nil or a default).
-                fields = _keyed_values(body)
+                fields = _literal_fields(resolver.index, text(spelled), body)
                 return bool(fact) and "" not in fact and all(
                     _built_around_double(resolver, file, func, fields.get(name), depth + 1)
                     for name in fact)
@@ -413,7 +413,7 @@ def _constructed_value(resolver: Resolver, info: FuncInfo, index: PackageIndex,
         fact = round_trip_fact(resolver, index, text(spelled))
         if not isinstance(fact, frozenset):
             return fact
-        fields = _keyed_values(field(value, "body"))
+        fields = _literal_fields(index, text(spelled), field(value, "body"))
         out: set[str] = set()
         for name in fact:
             if name not in fields:
@@ -487,6 +487,21 @@ def _result_names(func: Node) -> list[str]:
         return []
     return [text(n) for decl in named_children(result)
             for n in decl.children_by_field_name("name")]
+
+
+def _literal_fields(index: PackageIndex, type_name: str, body: Node | None
+                    ) -> dict[str, Node]:
+    """The field values a struct literal gives, by key, or by position (`&T{inner}`)
+    when the struct embeds nothing, so that its field order is known."""
+    elements = named_children(body)
+    if elements and all(e.type == "literal_element" for e in elements):
+        struct = index.structs.get(type_name)
+        if struct is None or struct.embedded or len(struct.fields) != len(elements):
+            return {}
+        return {name: e.named_children[0] for name, e in zip(struct.fields, elements,
+                                                               strict=True)
+                if e.named_children}
+    return _keyed_values(body)
 
 
 def _keyed_values(body: Node | None) -> dict[str, Node]:
