@@ -5,15 +5,22 @@ Mocking libraries for net/http install their double by replacing http.DefaultTra
 (gock.New / gock.Intercept, httpmock.Activate); a package can do the same itself with
 `http.DefaultTransport = fake`, directly or through one of its own helpers. Such an
 installation in the function declaration around the use, or in the package's TestMain,
-covers every use of the default transport in that function."""
+covers every use of the default transport in that function.
+
+A package type's RoundTrip is summarised once (round_trip_fact): it answers from memory
+(a literal, nil, a response kept in the receiver, a naked return of such), forwards to
+the RoundTrippers in some of its fields, or may reach the network. A function of the
+module that builds one is summarised too (constructed): it returns a double, wraps some
+of its parameters, or is unknown. A wrapper is a double only when what it forwards to is.
+"""
 
 from __future__ import annotations
 
 from tree_sitter import Node
 
 from leaklint.golang.context import named_function
-from leaklint.golang.index import GoFile
-from leaklint.golang.parse import field, named_children, text, unparen
+from leaklint.golang.index import FuncInfo, GoFile, PackageIndex
+from leaklint.golang.parse import field, named_children, text, unparen, walk
 from leaklint.golang.resolve import Resolver
 from leaklint.golang.types import HTTP
 
@@ -149,10 +156,20 @@ def _built_around_double(resolver: Resolver, file: GoFile, func: Node, value: No
         return _built_around_double(resolver, file, func, field(value, "operand"), depth)
     if value.type == "composite_literal":
         spelled = field(value, "type")
-        if spelled is not None and spelled.type == "type_identifier" and _double_type(
-                resolver, text(spelled)):
-            return True
         body = field(value, "body")
+        if spelled is not None and spelled.type == "type_identifier":
+            fact = round_trip_fact(resolver, resolver.index, text(spelled))
+            if fact == MEMORY:
+                return True
+            if isinstance(fact, frozenset):
+                # A wrapper answers from memory when every RoundTripper it forwards to,
+                # as this literal fills it, does (a missing one is nil or a default).
+                fields = _literal_fields(resolver.index, text(spelled), body)
+                return bool(fact) and "" not in fact and all(
+                    _built_around_double(resolver, file, func, fields.get(name), depth + 1)
+                    for name in fact)
+            if fact == NETWORK:
+                return False
         return body is not None and any(
             _built_around_double(resolver, file, func, element, depth + 1)
             for element in _element_values(body))
@@ -172,11 +189,333 @@ def _built_around_double(resolver: Resolver, file: GoFile, func: Node, value: No
         if owner is None:
             return False
         callee = resolver.callee(value, resolver.env_for(owner, file, None), file)
-        if callee.info is None or callee.index is not resolver.index:
-            return False  # only a constructor of this package is known to keep its argument
+        if callee.info is None or callee.index is None:
+            return False
+        built = constructed(resolver, callee.info, callee.index, depth)
+        if built == MEMORY:
+            return True
+        if isinstance(built, frozenset):
+            # A constructor (of this module) wrapping some of its arguments.
+            return bool(built) and all(
+                int(i) < len(args) and _built_around_double(
+                    resolver, file, func, args[int(i)], depth + 1)
+                for i in built)
+        if built == NETWORK or callee.index is not resolver.index:
+            return False
+        # Not summarised (a reassigned parameter, a switch of wrappers): a constructor of
+        # this package is taken to keep its argument.
         return any(_built_around_double(resolver, file, func, arg, depth + 1)
-                   for arg in named_children(field(value, "arguments")))
+                   for arg in args)
     return False
+
+
+# What a type's RoundTrip does (a package-level fact): MEMORY (answers without the
+# network), NETWORK (may dial, or unknown), or the frozenset of its fields whose
+# RoundTrip it forwards to ("" for a func type calling itself).
+MEMORY, NETWORK = "memory", "network"
+UNKNOWN = "unknown"  # a constructor's result the summary cannot follow
+Fact = str | frozenset[str]
+
+
+def round_trip_fact(resolver: Resolver, index: PackageIndex, type_name: str) -> Fact:
+    """The fact of the package type type_name (NETWORK when it has no RoundTrip)."""
+    key = f"roundtrip:{type_name}"
+    cached = index.summaries.get(key)
+    if isinstance(cached, str | frozenset):
+        return cached
+    index.summaries[key] = NETWORK  # recursion guard
+    info = index.funcs.get(f"{type_name}.RoundTrip")
+    fact: Fact = NETWORK
+    if info is not None and field(info.node, "body") is not None:
+        fact = _method_fact(resolver_for(resolver, index), info, index)
+    index.summaries[key] = fact
+    return fact
+
+
+def _method_fact(resolver: Resolver, info: FuncInfo, index: PackageIndex) -> Fact:
+    from leaklint.golang import summary
+    from leaklint.golang.resolve import Callee
+
+    if summary.result(resolver, Callee("local", index.key, info.name, info, index)) != (
+            summary.FRESH):
+        return MEMORY  # every return hands back no fresh response: a canned one
+    receiver = _receiver_name(info.node)
+    func_type = info.receiver is not None and info.receiver not in index.structs and (
+        info.receiver in index.aliases)
+    ctx = _Returns(resolver, info, receiver, func_type)
+    delegated: set[str] = set()
+    for value in ctx.first_results():
+        kind = ctx.classify(value, 0)
+        if kind == NETWORK:
+            return NETWORK
+        if isinstance(kind, frozenset):
+            delegated |= kind
+    return frozenset(delegated) if delegated else MEMORY
+
+
+class _Returns:
+    """Classifies what a RoundTrip method returns first: from memory (a literal, nil, a
+    field of the receiver), forwarded to a field's RoundTrip, or possibly the network."""
+
+    def __init__(self, resolver: Resolver, info: FuncInfo, receiver: str,
+                 func_type: bool) -> None:
+        self.r, self.info, self.receiver, self.func_type = resolver, info, receiver, func_type
+        self.body = field(info.node, "body")
+        self.named = _result_names(info.node)
+
+    def first_results(self) -> list[object]:
+        out: list[object] = []
+        for ret in _own_returns(self.body) if self.body is not None else []:
+            values = named_children(ret.named_children[0]) if ret.named_children else []
+            if values:
+                out.append(values[0])
+            elif self.named:
+                out.extend(self.assigned(self.named[0]))  # a naked return
+            else:
+                out.append(None)
+        return out
+
+    def assigned(self, name: str) -> list[object]:
+        """Every value given to a local (closures included); a named result never
+        assigned stays nil, which is from memory."""
+        out: list[object] = []
+        if self.body is None:
+            return [None]
+        for node in walk(self.body):
+            if node.type not in ("short_var_declaration", "assignment_statement", "var_spec"):
+                continue
+            if node.type == "var_spec":
+                lhs = node.children_by_field_name("name")
+                rhs = named_children(field(node, "value"))
+            else:
+                lhs = named_children(field(node, "left"))
+                rhs = named_children(field(node, "right"))
+            for i, target in enumerate(lhs):
+                if text(target) != name:
+                    continue
+                if len(rhs) == len(lhs):
+                    out.append(rhs[i])
+                elif len(rhs) == 1 and i == 0:
+                    out.append(rhs[0])  # out, err = f(): the call gives the response
+                else:
+                    out.append(_UNKNOWN)
+        return out
+
+    def classify(self, given: object, depth: int) -> Fact:
+        if given is _UNKNOWN or depth > 4:
+            return NETWORK
+        value = unparen(given) if isinstance(given, Node) else None
+        if value is None or value.type == "nil":
+            return MEMORY
+        if value.type == "unary_expression":
+            return self.classify(field(value, "operand"), depth)
+        if value.type == "composite_literal":
+            return MEMORY
+        if value.type in ("selector_expression", "index_expression") and (
+                self._rooted_at_receiver(value)):
+            return MEMORY  # a response kept in the receiver (canned, recorded)
+        if value.type == "identifier":
+            name = text(value)
+            if name == self.receiver or self.info.param_index(name) is not None:
+                return NETWORK
+            values = self.assigned(name)
+            if not values:
+                return NETWORK
+            kinds = [self.classify(v, depth + 1) for v in values]
+            if NETWORK in kinds:
+                return NETWORK
+            return frozenset().union(*(k for k in kinds if isinstance(k, frozenset))) or (
+                MEMORY)
+        if value.type == "call_expression":
+            return self._call(value)
+        return NETWORK
+
+    def _rooted_at_receiver(self, value: Node) -> bool:
+        """r.resp, r.resps[i]: a chain of field reads and indexes on the receiver."""
+        current: Node | None = value
+        while current is not None and current.type in ("selector_expression",
+                                                        "index_expression"):
+            current = unparen(field(current, "operand"))
+        return current is not None and current.type == "identifier" and bool(
+            self.receiver) and text(current) == self.receiver
+
+    def _call(self, call: Node) -> Fact:
+        function = unparen(field(call, "function"))
+        if function is None:
+            return NETWORK
+        if function.type == "identifier" and text(function) == self.receiver and (
+                self.func_type):
+            return frozenset({""})  # f(req): the adapted function answers
+        if function.type == "selector_expression" and text(
+                field(function, "field")) == "RoundTrip":
+            holder = unparen(field(function, "operand"))
+            if holder is not None and holder.type == "selector_expression" and text(
+                    field(holder, "operand")) == self.receiver:
+                return frozenset({text(field(holder, "field"))})
+        return NETWORK
+
+
+_UNKNOWN = object()  # a value the classifier cannot see (a tuple element of a call)
+
+
+def resolver_for(resolver: Resolver, index: PackageIndex) -> Resolver:
+    from leaklint.golang.summary import resolver_for as over
+
+    return over(resolver, index)
+
+
+def constructed(resolver: Resolver, info: FuncInfo, index: PackageIndex, depth: int) -> Fact:
+    """What a function of the module returns: MEMORY (an in-memory RoundTripper),
+    NETWORK (one that may dial: the default transport, a type forwarding to it), UNKNOWN,
+    or the frozenset of the indices (as strings) of the parameters it wraps, so that the
+    result answers from memory when those arguments do."""
+    key = f"constructed:{info.key}"
+    cached = index.summaries.get(key)
+    if isinstance(cached, str | frozenset):
+        return cached
+    index.summaries[key] = UNKNOWN  # recursion guard
+    body = field(info.node, "body")
+    fact: Fact = UNKNOWN
+    if body is not None and depth <= _MAX_BUILD_DEPTH:
+        sub = resolver_for(resolver, index)
+        kinds = [_constructed_value(sub, info, index, values[0] if values else None, depth)
+                 for ret in _own_returns(body)
+                 for values in [named_children(ret.named_children[0])
+                                if ret.named_children else []]]
+        if NETWORK in kinds:
+            fact = NETWORK
+        elif kinds and UNKNOWN not in kinds:
+            fact = frozenset().union(*(k for k in kinds if isinstance(k, frozenset))) or (
+                MEMORY)
+    index.summaries[key] = fact
+    return fact
+
+
+def _constructed_value(resolver: Resolver, info: FuncInfo, index: PackageIndex,
+                       value: Node | None, depth: int) -> Fact:
+    value = unparen(value)
+    if value is not None and value.type == "unary_expression":
+        value = unparen(field(value, "operand"))
+    if value is None or depth > _MAX_BUILD_DEPTH:
+        return UNKNOWN
+    if value.type == "identifier":
+        position = info.param_index(text(value))
+        if position is not None and not _reassigned(info.node, text(value)):
+            return frozenset({str(position)})
+        local = assigned_before(info.file, info.node, text(value), value.start_byte)
+        if local is None or position is not None:
+            return UNKNOWN
+        return _constructed_value(resolver, info, index, local, depth + 1)
+    if value.type == "composite_literal":
+        spelled = field(value, "type")
+        if spelled is None or spelled.type != "type_identifier":
+            return NETWORK if _real_transport(info.file, value) else UNKNOWN
+        fact = round_trip_fact(resolver, index, text(spelled))
+        if not isinstance(fact, frozenset):
+            return fact
+        fields = _literal_fields(index, text(spelled), field(value, "body"))
+        out: set[str] = set()
+        for name in fact:
+            if name not in fields:
+                return NETWORK  # nil, or a default the type falls back on
+            part = _constructed_value(resolver, info, index, fields[name], depth + 1)
+            if not isinstance(part, frozenset):
+                if part != MEMORY:
+                    return part
+                continue
+            out |= part
+        return frozenset(out) if out else MEMORY
+    if _built_around_double(resolver, info.file, info.node, value, depth + 1):
+        return MEMORY
+    return NETWORK if _real_transport(info.file, value) else UNKNOWN
+
+
+def _real_transport(file: GoFile, value: Node) -> bool:
+    """http.DefaultTransport, or a net/http Transport literal: a RoundTripper that dials."""
+    if value.type == "selector_expression":
+        operand = field(value, "operand")
+        return operand is not None and file.imports.get(text(operand)) == HTTP and text(
+            field(value, "field")) == "DefaultTransport"
+    if value.type == "composite_literal":
+        spelled = field(value, "type")
+        return spelled is not None and spelled.type == "qualified_type" and file.imports.get(
+            text(field(spelled, "package"))) == HTTP and text(field(spelled, "name")) == (
+            "Transport")
+    return False
+
+
+def _reassigned(func: Node, name: str) -> bool:
+    """The parameter is given another value, other than a default under `if p == nil`
+    (an in-memory argument is never nil, so that default never applies to it)."""
+    body = field(func, "body")
+    if body is None:
+        return False
+    for node in walk(body):
+        if node.type != "assignment_statement":
+            continue
+        if not any(text(t) == name for t in named_children(field(node, "left"))):
+            continue
+        if not _under_nil_test(node, name, body):
+            return True
+    return False
+
+
+def _under_nil_test(node: Node, name: str, stop: Node) -> bool:
+    current = node.parent
+    while current is not None and current != stop:
+        if current.type == "if_statement":
+            condition = text(field(current, "condition")).replace(" ", "")
+            if condition == f"{name}==nil":
+                consequence = field(current, "consequence")
+                return consequence is not None and (
+                    consequence.start_byte <= node.start_byte < consequence.end_byte)
+        current = current.parent
+    return False
+
+
+def _receiver_name(method: Node) -> str:
+    for decl in named_children(field(method, "receiver")):
+        names = decl.children_by_field_name("name")
+        if names:
+            return text(names[0])
+    return ""
+
+
+def _result_names(func: Node) -> list[str]:
+    result = field(func, "result")
+    if result is None or result.type != "parameter_list":
+        return []
+    return [text(n) for decl in named_children(result)
+            for n in decl.children_by_field_name("name")]
+
+
+def _literal_fields(index: PackageIndex, type_name: str, body: Node | None
+                    ) -> dict[str, Node]:
+    """The field values a struct literal gives, by key, or by position (`&T{inner}`)
+    when the struct embeds nothing, so that its field order is known."""
+    elements = named_children(body)
+    if elements and all(e.type == "literal_element" for e in elements):
+        struct = index.structs.get(type_name)
+        if struct is None or struct.embedded or len(struct.fields) != len(elements):
+            return {}
+        return {name: e.named_children[0] for name, e in zip(struct.fields, elements,
+                                                               strict=True)
+                if e.named_children}
+    return _keyed_values(body)
+
+
+def _keyed_values(body: Node | None) -> dict[str, Node]:
+    out: dict[str, Node] = {}
+    for element in named_children(body):
+        if element.type != "keyed_element" or len(element.named_children) != 2:
+            continue
+        key, value = element.named_children
+        if value.type == "literal_element" and value.named_children:
+            value = value.named_children[0]
+        if key.type == "literal_element" and key.named_children:
+            key = key.named_children[0]
+        out[text(key)] = value
+    return out
 
 
 def _element_values(body: Node) -> list[Node]:
@@ -191,19 +530,6 @@ def _element_values(body: Node) -> list[Node]:
         if value is not None:
             out.append(value)
     return out
-
-
-def _double_type(resolver: Resolver, name: str) -> bool:
-    """A package type whose RoundTrip returns no fresh response."""
-    from leaklint.golang import summary
-    from leaklint.golang.resolve import Callee
-
-    index = resolver.index
-    info = index.funcs.get(f"{name}.RoundTrip")
-    if info is None:
-        return False
-    return summary.result(resolver, Callee("local", index.key, info.name, info, index)) != (
-        summary.FRESH)
 
 
 def _canned_round_trip(literal: Node) -> bool:

@@ -25,6 +25,7 @@ from leaklint.golang.parse import (
 from leaklint.golang.resolve import Resolver
 from leaklint.golang.summary import resolver_for
 from leaklint.golang.types import CLIENT, HTTP, SERVER, TRANSPORT, TypeRef, type_from_node
+from leaklint.golang.unsent import never_sent
 from leaklint.golang.values import replaced_before_use
 
 RULES = frozenset({"LL401", "LL402"})
@@ -71,7 +72,8 @@ def run(ctx: GoCheckContext) -> None:
                     and not _configures(node) and not _bounded_do(ctx, node)
                     and not _requests_bounded(ctx, node)
                     and not _copy_given_timeout(ctx, node)
-                    and not default_transport_faked(ctx.resolver, ctx.file, node)):
+                    and not default_transport_faked(ctx.resolver, ctx.file, node)
+                    and not never_sent(ctx.resolver, ctx.file, node)):
                 line = node.start_point[0]
                 if line not in default_client_lines:
                     default_client_lines.add(line)
@@ -120,7 +122,8 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
         keepalives_off = "DisableKeepAlives" in fields and text(
             fields["DisableKeepAlives"]) == "true"
         if "IdleConnTimeout" not in present and not keepalives_off and (
-                "DisableKeepAlives" not in assigned):
+                "DisableKeepAlives" not in assigned) and not never_sent(
+                ctx.resolver, ctx.file, node) and not _idle_closed_at_cleanup(ctx, node):
             ctx.report.report("LL401", ctx.span(node), scope=scope,
                               what="http.Transport", missing="IdleConnTimeout",
                               fix=_idle_fix(ctx, node, fields,
@@ -133,7 +136,8 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
                 and default_transport_faked(ctx.resolver, ctx.file, node)) and not (
                 transport_bounded(ctx.resolver, ctx.file, fields.get("Transport"))) and not (
                 _requests_bounded(ctx, node)) and not _field_given_timeout(ctx, node) and not (
-                _timeout_set_by_callee(ctx, node)) and not _field_sends_bounded(ctx, node):
+                _timeout_set_by_callee(ctx, node)) and not _field_sends_bounded(ctx, node) and (
+                not never_sent(ctx.resolver, ctx.file, node)):
             ctx.report.report("LL402", ctx.span(node), scope=scope,
                               what="http.Client", missing="Timeout")
     elif t == SERVER:
@@ -205,6 +209,46 @@ def _fake_transport(ctx: GoCheckContext, literal: Node, value: Node | None,
         return not any(f is not None and f.pkg == HTTP and f.name in _NETWORK_TYPES
                        for f in wrapped)
     return test_file
+
+
+_TESTING_TYPES = {"*testing.T", "*testing.B", "*testing.F", "testing.TB"}
+
+
+def _idle_closed_at_cleanup(ctx: GoCheckContext, node: Node) -> bool:
+    """tr := &http.Transport{}; t.Cleanup(tr.CloseIdleConnections): a Transport of one
+    test whose idle connections are closed when the test ends (a func literal calling
+    it counts too). Its pool lives as long as the test, not forever."""
+    name = _variable_of(node)
+    func = named_function(node)
+    body = field(func, "body") if func is not None else None
+    if not name or body is None:
+        return False
+    testing = {text(n) for decl in named_children(field(func, "parameters"))
+               if text(field(decl, "type")).replace(" ", "") in _TESTING_TYPES
+               for n in decl.children_by_field_name("name")}
+    for call in ctx.file.within("call_expression", body):
+        callee = unparen(field(call, "function"))
+        if callee is None or callee.type != "selector_expression" or text(
+                field(callee, "field")) != "Cleanup" or text(
+                field(callee, "operand")) not in testing:
+            continue
+        args = named_children(field(call, "arguments"))
+        arg = unparen(args[0]) if len(args) == 1 else None
+        if arg is None:
+            continue
+        if arg.type == "selector_expression" and _closes_idle(arg, name):
+            return True
+        if arg.type == "func_literal" and any(
+                _closes_idle(unparen(field(c, "function")), name)
+                for c in ctx.file.within("call_expression", arg)):
+            return True
+    return False
+
+
+def _closes_idle(selector: Node | None, name: str) -> bool:
+    return selector is not None and selector.type == "selector_expression" and text(
+        field(selector, "operand")) == name and text(
+        field(selector, "field")) == "CloseIdleConnections"
 
 
 def _transport_replaced(ctx: GoCheckContext, literal: Node) -> bool:

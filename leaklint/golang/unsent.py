@@ -1,0 +1,302 @@
+"""Is a client or Transport built in a test ever used to send a request? (LL401, LL402)
+
+A test that builds `&http.Client{}` only to compare it (`assert.Equal(t, c, got)`), to
+hand it to a setter, or to store it in a struct whose methods it calls make no request,
+opens no connection through it: no peer can stall it, no idle connection waits in its
+pool. The value is followed from where it is built: a local holding it, a field of a
+literal holding it (a path of field names), an argument of a function of the module
+(whose parameter is followed in turn, once per function, parameter and path, and
+cached), the receiver of a method of the module, a result handed back. Anything else,
+an unknown or interface callee, a method of net/http that sends (Do, Get, RoundTrip...),
+a store out of sight, a return from the test, counts as a send: the finding stays.
+"""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from leaklint.golang.context import named_function
+from leaklint.golang.index import FuncInfo, GoFile, PackageIndex
+from leaklint.golang.parse import assigned_target, field, identifiers, named_children, text, unparen
+from leaklint.golang.resolve import Callee, Resolver
+
+Path = tuple[str, ...]
+# Outcomes of following a value: it may be sent with (UNSAFE), handed back to the
+# caller at a path (RETURNED), or stored in the receiver at a path (STORED).
+UNSAFE, RETURNED, STORED = "unsafe", "returned", "stored"
+Outcome = tuple[str, Path]
+_SENDS = {"Do", "Get", "Head", "Post", "PostForm", "RoundTrip", "Send", "Dial", "DialContext"}
+# Methods of net/http values that send nothing.
+_HTTP_QUIET = {"CloseIdleConnections"}
+# Library calls that only look at their arguments (compare, format, reflect on them).
+_INSPECTORS: dict[str, frozenset[str]] = {
+    "github.com/stretchr/testify/assert": frozenset({
+        "Equal", "NotEqual", "Same", "NotSame", "Nil", "NotNil", "EqualValues", "Exactly",
+        "IsType", "Implements", "Equalf", "NotEqualf", "Samef", "NotSamef", "Nilf",
+        "NotNilf"}),
+    "reflect": frozenset({"DeepEqual", "TypeOf", "ValueOf"}),
+    "fmt": frozenset({"Sprintf", "Sprint", "Sprintln", "Printf", "Println", "Errorf"}),
+    "testing": frozenset({"Errorf", "Error", "Fatalf", "Fatal", "Logf", "Log", "Skipf"}),
+}
+_INSPECTORS["github.com/stretchr/testify/require"] = _INSPECTORS[
+    "github.com/stretchr/testify/assert"]
+_MAX_DEPTH = 5
+
+
+def never_sent(resolver: Resolver, file: GoFile, node: Node) -> bool:
+    """In a _test.go file, the value built at node is only compared, configured or kept
+    where nothing the test runs sends a request with it."""
+    if not file.path.name.endswith("_test.go"):
+        return False
+    func = named_function(node)
+    if func is None:
+        return False
+    outcomes = _Walk(resolver, file, func, None, 0).value(node, ())
+    return not outcomes
+
+
+class _Walk:
+    """Follows a value inside one function (the test, or a callee of the module)."""
+
+    def __init__(self, resolver: Resolver, file: GoFile, func: Node, receiver: str | None,
+                 depth: int) -> None:
+        self.r, self.file, self.func, self.receiver, self.depth = (
+            resolver, file, func, receiver, depth)
+        self.env = resolver.env_for(func, file, None)
+        self.seen: set[tuple[str, Path]] = set()
+
+    def value(self, node: Node, path: Path) -> set[Outcome]:
+        """What becomes of the value of expression node (its part at path)."""
+        while node.parent is not None and node.parent.type == "parenthesized_expression":
+            node = node.parent
+        parent = node.parent
+        if parent is None:
+            return {(UNSAFE, path)}
+        kind = parent.type
+        if kind == "unary_expression" and text(field(parent, "operator")) in ("&", "*"):
+            return self.value(parent, path)
+        if kind == "type_assertion_expression" and field(parent, "operand") == node:
+            return self.value(parent, path)
+        if kind == "binary_expression" and text(field(parent, "operator")) in ("==", "!="):
+            return set()
+        if kind == "selector_expression" and field(parent, "operand") == node:
+            return self.member(parent, path)
+        if kind == "literal_element":
+            return self.element(parent, path)
+        if kind == "argument_list" and parent.parent is not None:
+            args = named_children(parent)
+            return self.argument(parent.parent, args.index(node), path)
+        if kind == "expression_statement":
+            return set()  # a result dropped
+        if kind == "expression_list":
+            return self.listed(parent, node, path)
+        return {(UNSAFE, path)}
+
+    def element(self, element: Node, path: Path) -> set[Outcome]:
+        """The value of a keyed element: the literal holds it at that field."""
+        keyed = element.parent
+        if keyed is None or keyed.type != "keyed_element" or field(keyed, "key") == element:
+            return {(UNSAFE, path)}
+        key = keyed.named_children[0] if keyed.named_children else None
+        body = keyed.parent
+        literal = body.parent if body is not None else None
+        if key is None or literal is None or literal.type != "composite_literal":
+            return {(UNSAFE, path)}
+        return self.value(literal, (text(key), *path))
+
+    def listed(self, holder: Node, node: Node, path: Path) -> set[Outcome]:
+        stmt = holder.parent
+        if stmt is None:
+            return {(UNSAFE, path)}
+        if stmt.type == "return_statement":
+            return {(RETURNED, path)}
+        if stmt.type in ("assignment_statement", "short_var_declaration", "var_spec"):
+            if stmt.type != "var_spec" and field(stmt, "left") == holder:
+                return set()  # the target of an assignment: overwritten, not used
+            target = assigned_target(node, fallback_first=True)
+            if target is None:
+                return {(UNSAFE, path)}
+            if target.type == "identifier":
+                name = text(target)
+                if name == "_":
+                    return set()
+                if stmt.type == "assignment_statement" and not self._local(name):
+                    return {(UNSAFE, path)}  # a package variable or a parameter
+                return self.variable(name, path)
+            if target.type == "selector_expression" and self.receiver and (
+                    stored := _receiver_path(target, self.receiver)) is not None:
+                return {(STORED, (*stored, *path))}
+        return {(UNSAFE, path)}
+
+    def _local(self, name: str) -> bool:
+        """name is declared in the function (`:=` or var), not a parameter or global."""
+        body = field(self.func, "body")
+        if body is None:
+            return False
+        for ident in identifiers(body, name):
+            parent = ident.parent
+            holder = parent.parent if parent is not None else None
+            if parent is not None and parent.type == "var_spec":
+                return True
+            if holder is not None and holder.type == "short_var_declaration" and field(
+                    holder, "left") == parent:
+                return True
+        return False
+
+    def variable(self, name: str, path: Path) -> set[Outcome]:
+        """Every use of a variable of the function."""
+        if (name, path) in self.seen:
+            return set()
+        self.seen.add((name, path))
+        body = field(self.func, "body")
+        if body is None:
+            return {(UNSAFE, path)}
+        out: set[Outcome] = set()
+        for ident in identifiers(body, name):
+            if _declared_or_key(ident):
+                continue
+            out |= self.value(ident, path)
+            if any(o[0] == UNSAFE for o in out):
+                break
+        return out
+
+    def member(self, selector: Node, path: Path) -> set[Outcome]:
+        name = text(field(selector, "field"))
+        call = selector.parent
+        if call is not None and call.type == "call_expression" and field(
+                call, "function") == selector:
+            return self.method(call, selector, path)
+        if path:
+            return self.value(selector, path[1:]) if name == path[0] else set()
+        if name in _SENDS or self._module_method(selector):
+            return {(UNSAFE, path)}  # a method value: it may be called to send
+        return set()  # a field of the client or transport read or set: no request
+
+    def _module_method(self, selector: Node) -> bool:
+        owner = self.r.type_of(field(selector, "operand"), self.env, self.file)
+        index = self.r._index_for(owner.pkg) if owner is not None else None
+        return index is not None and owner is not None and index.method(
+            owner.name, text(field(selector, "field"))) is not None
+
+    def method(self, call: Node, selector: Node, path: Path) -> set[Outcome]:
+        name = text(field(selector, "field"))
+        if not path and name in _SENDS:
+            return {(UNSAFE, path)}
+        callee = self.r.callee(call, self.env, self.file)
+        if callee.info is not None and callee.index is not None and field(
+                callee.info.node, "body") is not None:
+            outcomes = _follow(self.r, callee.info, callee.index, None, path, self.depth)
+            return self._after_call(call, selector, outcomes)
+        if not path and callee.kind == "std" and name in _HTTP_QUIET:
+            return set()
+        return {(UNSAFE, path)}
+
+    def argument(self, call: Node, position: int, path: Path) -> set[Outcome]:
+        callee = self.r.callee(call, self.env, self.file)
+        if callee.info is not None and callee.index is not None and field(
+                callee.info.node, "body") is not None:
+            params = callee.info.params
+            if not params:
+                return {(UNSAFE, path)}
+            position = min(position, len(params) - 1)  # variadic
+            outcomes = _follow(self.r, callee.info, callee.index, position, path, self.depth)
+            return self._after_call(call, field(call, "function"), outcomes)
+        if _inspector(callee):
+            return set()
+        return {(UNSAFE, path)}
+
+    def _after_call(self, call: Node, function: Node | None,
+                    outcomes: frozenset[Outcome]) -> set[Outcome]:
+        """A callee's outcomes seen from the call: a result handed back is followed from
+        the call; a store in the receiver, from the variable the method is called on."""
+        out: set[Outcome] = set()
+        for kind, at in outcomes:
+            if kind == RETURNED:
+                out |= self.value(call, at)
+            elif kind == STORED:
+                operand = unparen(field(function, "operand")) if function is not None and (
+                    function.type == "selector_expression") else None
+                if operand is None or operand.type != "identifier":
+                    return {(UNSAFE, at)}
+                name = text(operand)
+                if name == self.receiver:
+                    out.add((STORED, at))
+                elif self._local(name):
+                    out |= self.variable(name, at)
+                else:
+                    return {(UNSAFE, at)}
+            else:
+                return {(UNSAFE, at)}
+        return out
+
+
+def _follow(resolver: Resolver, info: FuncInfo, index: PackageIndex, position: int | None,
+            path: Path, depth: int) -> frozenset[Outcome]:
+    """Outcomes of a function of the module for its parameter at position (the receiver
+    when None) holding the value at path; cached in the package's summaries."""
+    key = f"unsent:{info.key}:{position}:{'.'.join(path)}"
+    cached = index.summaries.get(key)
+    if isinstance(cached, frozenset):
+        return cached
+    unsafe = frozenset({(UNSAFE, path)})
+    if depth >= _MAX_DEPTH:
+        return unsafe
+    index.summaries[key] = unsafe  # recursion: assume the worst
+    from leaklint.golang.summary import resolver_for
+
+    sub = resolver_for(resolver, index)
+    receiver = _receiver_name(info.node)
+    walk = _Walk(sub, info.file, info.node, receiver or None, depth + 1)
+    name = receiver if position is None else info.params[position][0]
+    if not name or name == "_":
+        result: frozenset[Outcome] = frozenset()
+    else:
+        result = frozenset(walk.variable(name, path))
+    if any(kind == UNSAFE for kind, _ in result):
+        result = unsafe
+    index.summaries[key] = result
+    return result
+
+
+def _inspector(callee: Callee) -> bool:
+    names = _INSPECTORS.get(callee.pkg)
+    return names is not None and callee.name in names and callee.kind in ("std", "third")
+
+
+def _receiver_path(target: Node, receiver: str) -> Path | None:
+    """recv.a.b as the path (a, b); None when not rooted at the receiver."""
+    names: list[str] = []
+    current: Node | None = target
+    while current is not None and current.type == "selector_expression":
+        names.append(text(field(current, "field")))
+        current = unparen(field(current, "operand"))
+    if current is None or current.type != "identifier" or text(current) != receiver:
+        return None
+    return tuple(reversed(names))
+
+
+def _receiver_name(method: Node) -> str:
+    for decl in named_children(field(method, "receiver")):
+        names = decl.children_by_field_name("name")
+        if names:
+            return text(names[0])
+    return ""
+
+
+def _declared_or_key(ident: Node) -> bool:
+    """A declaration of the name, a field key, or a parameter: not a use of the value."""
+    parent = ident.parent
+    if parent is None:
+        return True
+    if parent.type in ("parameter_declaration", "variadic_parameter_declaration",
+                       "var_spec", "keyed_element"):
+        return parent.type != "keyed_element" or parent.named_children[0] == ident
+    if parent.type == "literal_element":
+        keyed = parent.parent
+        return keyed is not None and keyed.type == "keyed_element" and (
+            keyed.named_children[0] == parent)
+    if parent.type == "expression_list":
+        holder = parent.parent
+        return holder is not None and holder.type in (
+            "short_var_declaration", "assignment_statement") and field(holder, "left") == parent
+    return False
