@@ -28,7 +28,7 @@ from leaklint.golang.parse import (
 from leaklint.golang.resolve import FUNCTION_NODES, Callee, Resolver
 from leaklint.golang.summary import CACHED, FRESH, resolver_for
 from leaklint.golang.types import TRANSPORT, TypeRef, type_from_node
-from leaklint.golang.values import replaced_before_use
+from leaklint.golang.values import pool_replaced, replaced_before_use
 
 CONSTRUCTORS = {
     "github.com/hashicorp/go-cleanhttp.DefaultClient",
@@ -41,6 +41,13 @@ CONSTRUCTORS = {
     "resty.dev/v3.New",
 }
 _MAX_FLOW_STEPS = 400
+# Constructors whose result sends through the pool in one of its fields: a caller that
+# sets that field before any use drops the constructor's pool unused.
+_POOL_FIELDS = {
+    "github.com/hashicorp/go-retryablehttp.NewClient": ("HTTPClient",),
+    "github.com/hashicorp/go-cleanhttp.DefaultClient": ("Transport",),
+    "github.com/hashicorp/go-cleanhttp.DefaultPooledClient": ("Transport",),
+}
 
 
 def sites(resolver: Resolver, file, env_of) -> list[tuple[Node, str]]:
@@ -74,7 +81,8 @@ def sites(resolver: Resolver, file, env_of) -> list[tuple[Node, str]]:
             env = env_of(owner)
             callee = resolver.callee(node, env, file)
             what = _constructed(resolver, callee, node, file)
-            if what:
+            fields = _POOL_FIELDS.get(callee.qualified())
+            if what and not (fields and pool_replaced(node, fields)):
                 out.append((node, what))
     return out
 
