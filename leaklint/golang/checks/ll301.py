@@ -65,7 +65,7 @@ def run(ctx: GoCheckContext) -> None:
 def _runs_per_call(resolver: Resolver, file, func: Node) -> bool:
     return not (_exempt_function(func) or _suite_test(file, func) or _main_only(
         resolver, file, func) or _command_action(file, func) or _cleanup_helper(func)
-                or _test_helper(resolver, file, func))
+                or _test_helper(resolver, file, func) or _once_only(resolver, file, func))
 
 
 _COBRA = "github.com/spf13/cobra"
@@ -119,15 +119,7 @@ def _per_call_callers(ctx: GoCheckContext, factory: Node) -> list[tuple[Span, st
         calls = file.calls_named(name)
         if not calls:
             continue
-        envs: dict[int, object] = {}
-
-        def env_of(func: Node, file=file, envs=envs):
-            if func.id not in envs:
-                outer = enclosing_function(func)
-                envs[func.id] = resolver.env_for(
-                    func, file, env_of(outer) if outer is not None else None)
-            return envs[func.id]
-
+        env_of = _env_of(resolver, file)
         carriers = Carriers(resolver, file, env_of)
         for call in calls:
             caller = named_function(call)
@@ -266,6 +258,50 @@ def _main_only(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
         callers += 1
     cache[key] = callers > 0
     return callers > 0
+
+
+def _once_only(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
+    """A package function called only inside sync.Once bodies, or only by functions
+    reached the same way outside loops: it runs once per process. Unknown callers
+    (files not parsed, the function used as a value, an exported function that other
+    packages may call) keep it per call."""
+    if func.type != "function_declaration" or depth > _MAX_MAIN_DEPTH or not (
+            text(field(func, "name"))[:1].islower()):
+        return False
+    key = f"ll301:once-only:{file.path}:{func.start_byte}"
+    cache = resolver.index.summaries
+    if key in cache:
+        return bool(cache[key])
+    cache[key] = False  # recursion: a function that reaches itself is per call
+    calls = _calls_by_name(resolver, file, func, values_escape=True)
+    if calls is None:
+        return False
+    for other, call in calls:
+        caller = named_function(call)
+        if caller is None:
+            return False
+        if in_once(resolver, other, _env_of(resolver, other), call):
+            continue
+        if inside(call, "for_statement", caller) or not _once_only(
+                resolver, other, caller, depth + 1):
+            return False
+    cache[key] = bool(calls)
+    return bool(calls)
+
+
+def _env_of(resolver: Resolver, file):
+    """The type environment of a function of a file (nested literals in their outer
+    function's), built on demand."""
+    envs: dict[int, object] = {}
+
+    def env_of(func: Node):
+        if func.id not in envs:
+            outer = enclosing_function(func)
+            envs[func.id] = resolver.env_for(
+                func, file, env_of(outer) if outer is not None else None)
+        return envs[func.id]
+
+    return env_of
 
 
 def _test_helper(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
