@@ -1163,7 +1163,7 @@ class FunctionFlow:
                 continue
             # The walk up to a nil guard goes last: on every path after the error check
             # (most occurrences) it would cost the depth of the occurrence each time.
-            premature = effect in ("use", "close", "drain", "helper") and not (
+            premature = effect in ("use", "close", "drain", "helper", "keep") and not (
                 res.err and _passes_name(where, res.err))
             if premature and UNCHECKED in current and res.err is not None and (
                     res.premature is None) and not _nil_guarded(ident, self.up) and not (
@@ -1176,7 +1176,7 @@ class FunctionFlow:
                 res.drained = True
                 res.helped = True
                 state.set(res_id, DONE)
-            elif effect == "handover":
+            elif effect in ("handover", "keep"):
                 res.handed_over = True
                 res.drained = True
                 state.set(res_id, DONE)
@@ -1198,7 +1198,8 @@ class FunctionFlow:
         return summary.nil_safe(callee, args.named_children.index(ident))
 
     def classify(self, ident: Node, via: str, res: Resource) -> tuple[str, Node]:
-        """What an occurrence does: close, handover, drain, compare or use."""
+        """What an occurrence does: close, helper (a function that closes it), keep (a
+        function that keeps it open), handover, drain, compare or use."""
         node = ident
         parent = self.up(node)
         if via == "whole" and res.kind == "response":
@@ -1265,7 +1266,7 @@ class FunctionFlow:
         probe = Resource(-1, "conn", names[index], None, literal, "")
         for n in identifiers(body, names[index]):
             if not _is_key(n) and self.classify(n, "whole", probe)[0] in (
-                    "close", "handover", "helper"):
+                    "close", "handover", "helper", "keep"):
                 return True
         return False
 
@@ -1293,9 +1294,14 @@ class FunctionFlow:
                 return "drain"
             return "use"
         if callee.info is not None and callee.index is not None:
-            if summary.consumes(self.r, callee, index, res.kind if not body else "body",
-                                closes_only=self.closes_only):
+            kind = res.kind if not body else "body"
+            if summary.consumes(self.r, callee, index, kind, closes_only=True):
                 return "helper"
+            if not self.closes_only and summary.consumes(self.r, callee, index, kind):
+                # It keeps the value (stores it, or gives it to code outside the module)
+                # without closing it: a hand-over, so a function returning the value
+                # afterwards still returns it open.
+                return "keep"
             return "drain" if body else "use"
         if self.closes_only:
             return "use"  # asking whether a helper closes: an unknown callee does not

@@ -28,7 +28,7 @@ from leaklint.golang.parse import (
 from leaklint.golang.resolve import FUNCTION_NODES, Callee, Resolver
 from leaklint.golang.summary import CACHED, FRESH, resolver_for
 from leaklint.golang.types import TRANSPORT, TypeRef, type_from_node
-from leaklint.golang.values import replaced_before_use
+from leaklint.golang.values import pool_replaced, replaced_before_use
 
 CONSTRUCTORS = {
     "github.com/hashicorp/go-cleanhttp.DefaultClient",
@@ -41,6 +41,13 @@ CONSTRUCTORS = {
     "resty.dev/v3.New",
 }
 _MAX_FLOW_STEPS = 400
+# Constructors whose result sends through the pool in one of its fields: a caller that
+# sets that field before any use drops the constructor's pool unused.
+_POOL_FIELDS = {
+    "github.com/hashicorp/go-retryablehttp.NewClient": ("HTTPClient",),
+    "github.com/hashicorp/go-cleanhttp.DefaultClient": ("Transport",),
+    "github.com/hashicorp/go-cleanhttp.DefaultPooledClient": ("Transport",),
+}
 
 
 def sites(resolver: Resolver, file, env_of) -> list[tuple[Node, str]]:
@@ -74,7 +81,8 @@ def sites(resolver: Resolver, file, env_of) -> list[tuple[Node, str]]:
             env = env_of(owner)
             callee = resolver.callee(node, env, file)
             what = _constructed(resolver, callee, node, file)
-            if what:
+            fields = _POOL_FIELDS.get(callee.qualified())
+            if what and not (fields and pool_replaced(node, fields)):
                 out.append((node, what))
     return out
 
@@ -328,7 +336,40 @@ class Carriers:
         whose result sends through the receiver (retryablehttp's StandardClient)."""
         func = unparen(field(call, "function"))
         name = text(field(func, "field")) if func is not None else ""
-        return name.startswith(_BUILDER_PREFIXES) or name in _ADAPTERS
+        if name.startswith(_BUILDER_PREFIXES) or name in _ADAPTERS:
+            return True
+        callee = self._callee(call) if name else None
+        return callee is not None and callee.info is not None and (
+            callee.index is not None) and returns_receiver(callee.info, callee.index)
+
+
+def returns_receiver(info: FuncInfo, index: PackageIndex) -> bool:
+    """A same-module method whose every return hands back its receiver (a fluent
+    setter, whatever its name: `func (c *Client) quiet() *Client { ...; return c }`)."""
+    key = f"returns-receiver:{info.key}"
+    cached = index.summaries.get(key)
+    if isinstance(cached, bool):
+        return cached
+    found = False
+    node, body = info.node, field(info.node, "body")
+    params = named_children(field(node, "receiver")) if node.type == (
+        "method_declaration") else []
+    names = params[0].children_by_field_name("name") if params else []
+    if body is not None and names:
+        receiver = text(names[0])
+        returns = [r for r in info.file.within("return_statement", body)
+                   if enclosing_function(r) == node]
+        found = bool(returns) and all(_returns_name(r, receiver) for r in returns)
+    index.summaries[key] = found
+    return found
+
+
+def _returns_name(ret: Node, name: str) -> bool:
+    values = [c for c in ret.named_children if c.type != "comment"]
+    exprs = values[0].named_children if values and values[0].type == (
+        "expression_list") else values
+    first = unparen(exprs[0]) if exprs else None
+    return first is not None and first.type == "identifier" and text(first) == name
 
 
 def kept(site: Node, func: Node, carriers: Carriers) -> bool:

@@ -42,3 +42,44 @@ def _overwrites(statement: Node, name: str) -> bool:
         return False
     right = field(statement, "right")
     return right is not None and not identifiers(right, name)
+
+
+def pool_replaced(value: Node, fields: tuple[str, ...]) -> bool:
+    """`cl := retryablehttp.NewClient()` followed, before any other use of cl, by
+    `cl.HTTPClient = x` (one of fields) that does not read cl: the pool the constructor
+    built is dropped unused, only the replacement sends. Setting other fields of cl on
+    the way (`cl.RetryMax = 3`) is not a use."""
+    target = assigned_target(value)
+    if target is None or target.type != "identifier" or text(target) == "_":
+        return False
+    name = text(target)
+    statement = target.parent
+    while statement is not None and statement.type not in (
+            "short_var_declaration", "assignment_statement", "var_declaration"):
+        statement = statement.parent
+    following = statement.next_named_sibling if statement is not None else None
+    while following is not None:
+        if following.type != "comment" and identifiers(following, name):
+            member = _field_set(following, name)
+            if member is None:
+                return False
+            if member in fields:
+                return True
+        following = following.next_named_sibling
+    return False
+
+
+def _field_set(statement: Node, name: str) -> str | None:
+    """The field of name that `name.F = value` sets, when that is all the statement does
+    with name."""
+    if statement.type != "assignment_statement" or text(field(statement, "operator")) != "=":
+        return None
+    targets = named_children(field(statement, "left"))
+    right = field(statement, "right")
+    if len(targets) != 1 or targets[0].type != "selector_expression" or right is None:
+        return None
+    operand = field(targets[0], "operand")
+    if operand is None or operand.type != "identifier" or text(operand) != name or (
+            identifiers(right, name)):
+        return None
+    return text(field(targets[0], "field"))

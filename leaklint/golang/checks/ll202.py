@@ -24,7 +24,8 @@ def run(ctx: GoCheckContext) -> None:
         if _kept_past_the_loop(node, loop):
             continue
         name = _closed_name(node)
-        if name is not None and _closed_again(node, name):
+        if name is not None and (_closed_again(node, loop, name) or _holds_nothing(
+                ctx, node, loop, name)):
             continue
         call = next((c for c in node.named_children if c.type == "call_expression"), None)
         if call is None or not _closes(ctx, call):
@@ -67,6 +68,55 @@ def _closed_name(defer: Node) -> str | None:
     return text(operand) if operand is not None and operand.type == "identifier" else None
 
 
+# Standard readers whose Close releases nothing: it does not close the reader they
+# wrap and holds no descriptor, so a pile of deferred closes holds no resource.
+_NOTHING_HELD = frozenset({
+    ("compress/gzip", "NewReader"), ("compress/zlib", "NewReader"),
+    ("compress/zlib", "NewReaderDict"), ("compress/flate", "NewReader"),
+    ("compress/flate", "NewReaderDict"), ("compress/lzw", "NewReader"),
+    ("io", "NopCloser"),
+})
+
+
+def _holds_nothing(ctx: GoCheckContext, defer: Node, loop: Node, name: str) -> bool:
+    """The iteration assigns the closed name, before the defer, only from a standard
+    reader in _NOTHING_HELD (`zr, err := gzip.NewReader(f)`)."""
+    body = field(loop, "body")
+    owner = enclosing_function(defer)
+    if body is None or owner is None:
+        return False
+    sources = []
+    for ident in identifiers(body, name):
+        if ident.start_byte >= defer.start_byte:
+            break
+        value = _assigned_value(ident)
+        if value is not None:
+            sources.append(value)
+    if not sources:
+        return False
+    for value in sources:
+        if value.type != "call_expression":
+            return False
+        callee = ctx.resolver.callee(value, ctx.env(owner), ctx.file)
+        if callee.kind != "std" or (callee.pkg, callee.name) not in _NOTHING_HELD:
+            return False
+    return True
+
+
+def _assigned_value(ident: Node) -> Node | None:
+    """The value given to ident when it is the first name on the left of `:=` or `=`
+    with a single value on the right."""
+    parent = ident.parent
+    stmt = parent.parent if parent is not None else None
+    if parent is None or stmt is None or parent.type != "expression_list" or stmt.type not in (
+            "short_var_declaration", "assignment_statement") or field(stmt, "left") != parent:
+        return None
+    right = named_children(field(stmt, "right"))
+    if named_children(parent)[0] != ident or len(right) != 1:
+        return None
+    return unparen(right[0])
+
+
 def _kept_past_the_loop(defer: Node, loop: Node) -> bool:
     """Closing at return is the intent when the loop does not open what it closes
     (it ranges over existing values) or keeps each one for after the loop."""
@@ -105,17 +155,15 @@ def _outlives_iteration(ident: Node) -> bool:
     return False
 
 
-def _closed_again(defer: Node, name: str) -> bool:
+def _closed_again(defer: Node, loop: Node, name: str) -> bool:
     """The deferred close is a safety net: the same value is closed explicitly later in
     the iteration's block (so nothing piles up unless a continue skips it)."""
     sibling = defer.next_named_sibling
     while sibling is not None:
-        if sibling.type == "continue_statement":
+        if _continues(sibling, loop):
             return False
         if _closes_unconditionally(sibling, name):
             return True
-        if any(n.type == "continue_statement" for n in walk(sibling)):
-            return False
         sibling = sibling.next_named_sibling
     return False
 
@@ -171,13 +219,37 @@ def _last_iteration(defer: Node, loop: Node) -> bool:
                 if sibling.type != "comment":
                     rest.append(sibling)
                 sibling = sibling.next_named_sibling
-            if any(n.type == "continue_statement" for r in rest for n in walk(r)):
+            if any(_continues(r, loop) for r in rest):
                 return False
             if rest and (rest[-1].type == "return_statement" or (
                     rest[-1].type == "break_statement" and (
                         rest[-1].named_child_count > 0 or not _in_case(parent, body)))):
                 return True
         node = parent
+    return False
+
+
+def _continues(node: Node, loop: Node) -> bool:
+    """node holds a continue of the loop: a plain one outside any loop nested in node
+    (that one continues the nested loop), or one naming the loop's label. A func
+    literal's statements continue nothing of the enclosing function."""
+    labelled = loop.parent if loop.parent is not None and (
+        loop.parent.type == "labeled_statement") else None
+    label = text(field(labelled, "label")) if labelled is not None else None
+    stack = [(node, False)]
+    while stack:
+        current, nested = stack.pop()
+        if current.type == "continue_statement":
+            target = next((c for c in current.named_children
+                           if c.type == "label_name"), None)
+            if (target is None and not nested) or (
+                    target is not None and text(target) == label):
+                return True
+            continue
+        if current.type == "func_literal":
+            continue
+        inner = nested or current.type == "for_statement"
+        stack.extend((child, inner) for child in current.named_children)
     return False
 
 

@@ -21,7 +21,7 @@ from leaklint.golang.context import (
     named_function,
 )
 from leaklint.golang.index import FACTORY_HINTS, FuncInfo
-from leaklint.golang.parse import NEW_RESPELLED, field, inside, named_children, text
+from leaklint.golang.parse import NEW_RESPELLED, field, inside, named_children, text, unparen
 from leaklint.golang.pools import (
     Carriers,
     dialer_only,
@@ -65,7 +65,7 @@ def run(ctx: GoCheckContext) -> None:
 def _runs_per_call(resolver: Resolver, file, func: Node) -> bool:
     return not (_exempt_function(func) or _suite_test(file, func) or _main_only(
         resolver, file, func) or _command_action(file, func) or _cleanup_helper(func)
-                or _test_helper(resolver, file, func))
+                or _test_helper(resolver, file, func) or _once_only(resolver, file, func))
 
 
 _COBRA = "github.com/spf13/cobra"
@@ -119,15 +119,7 @@ def _per_call_callers(ctx: GoCheckContext, factory: Node) -> list[tuple[Span, st
         calls = file.calls_named(name)
         if not calls:
             continue
-        envs: dict[int, object] = {}
-
-        def env_of(func: Node, file=file, envs=envs):
-            if func.id not in envs:
-                outer = enclosing_function(func)
-                envs[func.id] = resolver.env_for(
-                    func, file, env_of(outer) if outer is not None else None)
-            return envs[func.id]
-
+        env_of = _env_of(resolver, file)
         carriers = Carriers(resolver, file, env_of)
         for call in calls:
             caller = named_function(call)
@@ -268,6 +260,50 @@ def _main_only(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
     return callers > 0
 
 
+def _once_only(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
+    """A package function called only inside sync.Once bodies, or only by functions
+    reached the same way outside loops: it runs once per process. Unknown callers
+    (files not parsed, the function used as a value, an exported function that other
+    packages may call) keep it per call."""
+    if func.type != "function_declaration" or depth > _MAX_MAIN_DEPTH or not (
+            text(field(func, "name"))[:1].islower()):
+        return False
+    key = f"ll301:once-only:{file.path}:{func.start_byte}"
+    cache = resolver.index.summaries
+    if key in cache:
+        return bool(cache[key])
+    cache[key] = False  # recursion: a function that reaches itself is per call
+    calls = _calls_by_name(resolver, file, func, values_escape=True)
+    if calls is None:
+        return False
+    for other, call in calls:
+        caller = named_function(call)
+        if caller is None:
+            return False
+        if in_once(resolver, other, _env_of(resolver, other), call):
+            continue
+        if inside(call, "for_statement", caller) or not _once_only(
+                resolver, other, caller, depth + 1):
+            return False
+    cache[key] = bool(calls)
+    return bool(calls)
+
+
+def _env_of(resolver: Resolver, file):
+    """The type environment of a function of a file (nested literals in their outer
+    function's), built on demand."""
+    envs: dict[int, object] = {}
+
+    def env_of(func: Node):
+        if func.id not in envs:
+            outer = enclosing_function(func)
+            envs[func.id] = resolver.env_for(
+                func, file, env_of(outer) if outer is not None else None)
+        return envs[func.id]
+
+    return env_of
+
+
 def _test_helper(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
     """A test-file function or method (a suite's helper) that only test entry points, or
     test helpers reached the same way, call outside a loop runs once per test, like the
@@ -291,9 +327,12 @@ def _test_helper(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
     callers = 0
     for other, call in calls:
         caller = named_function(call)
-        if caller is None or _per_iteration(call, caller):
+        if _per_iteration(call, caller, other):
             return False  # called per iteration of a loop: per call
-        if not (_exempt_function(caller) or _suite_test(other, caller)
+        if _in_spec(other, call):
+            callers += 1  # a Ginkgo spec or container body: once per spec
+            continue
+        if caller is None or not (_exempt_function(caller) or _suite_test(other, caller)
                 or _cleanup_helper(caller)
                 or _test_helper(resolver, other, caller, depth + 1)):
             return False
@@ -307,17 +346,59 @@ def _takes_testing_handle(func: Node) -> bool:
                for decl in named_children(field(func, "parameters")))
 
 
-def _per_iteration(call: Node, caller: Node) -> bool:
+def _per_iteration(call: Node, caller: Node | None, file) -> bool:
     """Whether a call runs once per iteration of a loop of its function. A subtest's
-    body (the func literal given to t.Run) is a test of its own: a loop outside it runs
-    one subtest per case, not the call many times in one test."""
+    body (the func literal given to t.Run, or to a Ginkgo spec) is a test of its own: a
+    loop outside it runs one subtest per case, not the call many times in one test."""
     node = call.parent
     while node is not None and node != caller:
         if node.type == "for_statement":
             return True
-        if node.type == "func_literal" and _subtest_body(node):
+        if node.type == "func_literal" and (_subtest_body(node) or _spec_body(file, node)):
             return False
         node = node.parent
+    return False
+
+
+_GINKGO = ("github.com/onsi/ginkgo", "github.com/onsi/ginkgo/v2")
+# Ginkgo's container, spec and setup nodes: the test runner calls each body once per
+# spec (a container's body once, when the suite is built).
+_SPEC_NODES = frozenset(
+    p + n for n in ("Describe", "Context", "When", "It", "Specify", "DescribeTable",
+                    "DescribeTableSubtree", "Entry")
+    for p in ("", "F", "P", "X")) | {
+    "BeforeEach", "AfterEach", "JustBeforeEach", "JustAfterEach", "BeforeAll", "AfterAll",
+    "BeforeSuite", "AfterSuite", "SynchronizedBeforeSuite", "SynchronizedAfterSuite",
+    "DeferCleanup", "By"}
+
+
+def _in_spec(file, call: Node) -> bool:
+    """The call sits in a body given to a Ginkgo node of a test file."""
+    node = call.parent
+    while node is not None:
+        if node.type == "func_literal" and _spec_body(file, node):
+            return True
+        node = node.parent
+    return False
+
+
+def _spec_body(file, literal: Node) -> bool:
+    """A func literal passed to a Ginkgo node (`It("...", func() {...})`) in a test file
+    that imports Ginkgo (dot-imported, or through its package name)."""
+    if not file.path.name.endswith("_test.go"):
+        return False
+    args = literal.parent
+    call = args.parent if args is not None else None
+    if args is None or args.type != "argument_list" or call is None:
+        return False
+    callee = unparen(field(call, "function"))
+    if callee is None:
+        return False
+    if callee.type == "identifier":
+        return text(callee) in _SPEC_NODES and any(p in _GINKGO for p in file.dot_imports)
+    if callee.type == "selector_expression":
+        return text(field(callee, "field")) in _SPEC_NODES and file.imports.get(
+            text(field(callee, "operand"))) in _GINKGO
     return False
 
 
