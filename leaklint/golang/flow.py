@@ -85,6 +85,9 @@ class Resource:
     handed_over: bool = False
     helped: bool = False  # given to a function that closes it
     premature: Node | None = None
+    # A HEAD response: no body, the transport pools its connection with the headers, so
+    # an unclosed one leaks nothing (LL101, LL103); a use before the check still panics.
+    bodiless: bool = False
 
     def never_released(self) -> bool:
         """No path closes it, hands it over or gives it to a closing function."""
@@ -166,6 +169,7 @@ class FunctionFlow:
         # parent by descending from the root, a cost that grows with the depth: a chain
         # of 20,000 `else if`s made each lookup, and so the whole walk, quadratic.
         self._parents: dict[int, Node] = {}
+        self._local_funcs: dict[str, Node] | None = None
 
     def up(self, node: Node) -> Node | None:
         """The node's parent (from the scans' record when they passed it)."""
@@ -363,6 +367,7 @@ class FunctionFlow:
         """Names whose .Body field the function reads (not calls: resty's Body())."""
         if self._body_users is None:
             names: set[str] = set()
+            structs: set[str] = set()
             body = fld(self.func, "body")
             for node in self.file.within("selector_expression", body) if body else ():
                 if text(fld(node, "field")) != "Body":
@@ -374,8 +379,13 @@ class FunctionFlow:
                 if parent is not None and parent.type == "call_expression" and fld(
                         parent, "function") == node:
                     continue
+                if parent is not None and parent.type == "selector_expression" and fld(
+                        parent, "operand") == node and text(fld(parent, "field")) not in (
+                        "Close", "Read"):
+                    # resp.Body.Items: an SDK's decoded struct, not an io.ReadCloser.
+                    structs.add(text(operand))
                 names.add(text(operand))
-            self._body_users = names
+            self._body_users = names - structs
         return self._body_users
 
     def assignment(self, stmt: Node, state: State, declared: dict, define: bool) -> State:
@@ -453,6 +463,10 @@ class FunctionFlow:
         # err is the error variable's name, "_" when discarded, None when there is none.
         err = text(err_node) if err_node is not None and err_node.type == "identifier" else None
         res = Resource(len(self.resources), kind, "", err, unparen(call) or call, callee)
+        if kind == "response":
+            resolved = self.r.callee(res.call, self.env, self.file)
+            res.bodiless = resolved.kind == "std" and (resolved.pkg, resolved.name) == (
+                "net/http", "Head")
         if target is None or target.type != "identifier":
             return state  # stored straight into a field, map or slice: handed over
         name = text(target)
@@ -1112,7 +1126,38 @@ class FunctionFlow:
             self.apply(occ, state)
         for lit in _func_literals(node):
             self.closure(lit, state)
+        for lit in self._local_funcs_called(node):
+            self.closure(lit, state)
         return state
+
+    def _local_funcs_called(self, node: Node) -> list[Node]:
+        """The func literals behind `process()` calls in node, where `process :=
+        func() {...}` is declared once in this function: what the literal does to the
+        resources it captures happens at the call (a deferred close inside included)."""
+        if self._local_funcs is None:
+            self._local_funcs = {}
+            seen: set[str] = set()
+            body = fld(self.func, "body")
+            for decl in self.file.within("short_var_declaration", body) if body else ():
+                lhs = named_children(fld(decl, "left"))
+                rhs = named_children(fld(decl, "right"))
+                for name_node, value in zip(lhs, rhs, strict=False):
+                    name = text(name_node)
+                    if name in seen:
+                        self._local_funcs.pop(name, None)  # declared twice: which one?
+                    elif unparen(value) is not None and unparen(value).type == "func_literal":
+                        self._local_funcs[name] = unparen(value)
+                    seen.add(name)
+        if not self._local_funcs:
+            return []
+        out = []
+        for call in self.file.within("call_expression", node):
+            function = fld(call, "function")
+            if function is not None and function.type == "identifier" and (
+                    text(function) in self._local_funcs) and not inside(
+                    call, "func_literal", node):
+                out.append(self._local_funcs[text(function)])
+        return out
 
     def _occurrences(self, node: Node, state: State) -> list[Node]:
         out = []

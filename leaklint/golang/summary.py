@@ -21,7 +21,7 @@ from tree_sitter import Node
 
 from leaklint.golang.flow import FunctionFlow, Resource, _is_key, _nil_guarded
 from leaklint.golang.index import PackageIndex
-from leaklint.golang.parse import field, identifiers
+from leaklint.golang.parse import field, identifiers, named_children, text, unparen, walk
 from leaklint.golang.resolve import Callee, Resolver
 from leaklint.golang.types import RESPONSE
 
@@ -126,8 +126,35 @@ def consumes(resolver: Resolver, callee: Callee, index: int, kind: str, depth: i
     found = body is not None and any(
         not _is_key(n) and flow.classify(n, "whole", probe)[0] in wanted
         for n in identifiers(body, name))
+    if not found and body is not None:
+        # `orb := resp.Body; defer func() { orb.Close() }()`: a local alias closes it.
+        found = any(
+            not _is_key(n) and flow.classify(n, "whole", Resource(0, "conn", alias, None,
+                                                                  info.node, ""))[0] in wanted
+            for alias in _aliases(body, name, res_kind)
+            for n in identifiers(body, alias))
     cache[key] = found
     return found
+
+
+def _aliases(body: Node, name: str, res_kind: str) -> list[str]:
+    """Local names given the parameter itself (a connection) or its Body (a response)
+    in a single-valued `x := v` / `x = v` / `var x = v`."""
+    wanted = {name} if res_kind == "conn" else {f"{name}.Body"}
+    out: list[str] = []
+    for node in walk(body):
+        if node.type not in ("short_var_declaration", "assignment_statement", "var_spec"):
+            continue
+        if node.type == "var_spec":
+            lhs, rhs = node.children_by_field_name("name"), named_children(
+                field(node, "value"))
+        else:
+            lhs, rhs = named_children(field(node, "left")), named_children(
+                field(node, "right"))
+        if len(lhs) == 1 and len(rhs) == 1 and lhs[0].type == "identifier" and (
+                text(unparen(rhs[0])) in wanted) and text(lhs[0]) not in ("_", name):
+            out.append(text(lhs[0]))
+    return out
 
 
 def nil_safe(callee: Callee, index: int) -> bool:

@@ -132,7 +132,7 @@ def _report(ctx: GoCheckContext, res: Resource) -> None:
                           related=(ctx.related(res.call, "acquired here"),),
                           fix=defer_after_check(ctx.file.source, res.premature, res.err),
                           var=res.var or "the result", callee=res.callee)
-    if res.leaks:
+    if res.leaks and not res.bodiless:
         rule = "LL101" if res.kind == "response" else "LL102"
         exits = []
         seen = set()
