@@ -9,6 +9,7 @@ from tree_sitter import Node
 
 from leaklint.golang import summary
 from leaklint.golang.context import GoCheckContext, enclosing_function
+from leaklint.golang.doubles import assigned_before
 from leaklint.golang.fixes import wrap_loop_body
 from leaklint.golang.parse import field, identifiers, named_children, text, unparen, walk
 from leaklint.golang.resolve import FUNCTION_NODES
@@ -27,7 +28,7 @@ def run(ctx: GoCheckContext) -> None:
         if name is not None and _closed_again(node, name):
             continue
         call = next((c for c in node.named_children if c.type == "call_expression"), None)
-        if call is None or not _closes(ctx, call):
+        if call is None or not _closes(ctx, call) or _in_memory(ctx, call):
             continue
         fix = wrap_loop_body(ctx.file.source, loop) if ctx.file.source is not None else None
         ctx.report.report("LL202", ctx.span(node), scope=ctx.scope(node),
@@ -271,6 +272,26 @@ def _closes(ctx: GoCheckContext, call: Node) -> bool:
         summary.param(ctx.resolver, callee, i) == summary.CLOSES
         for i, _ in enumerate(named_children(field(call, "arguments")))
     )
+
+
+def _in_memory(ctx: GoCheckContext, call: Node) -> bool:
+    """`defer rec.Result().Body.Close()` (or of a local holding it): the body of a
+    recorder's response is in memory; nothing piles up across iterations."""
+    func = unparen(field(call, "function"))
+    if func is None or func.type != "selector_expression":
+        return False
+    value = unparen(field(func, "operand"))
+    if value is not None and value.type == "selector_expression" and text(
+            field(value, "field")) == "Body":
+        value = unparen(field(value, "operand"))
+    owner = enclosing_function(call)
+    if value is None or owner is None:
+        return False
+    if value.type == "identifier":
+        value = unparen(assigned_before(ctx.file, owner, text(value), call.start_byte))
+    if value is None or value.type != "call_expression":
+        return False
+    return ctx.resolver.in_memory(ctx.resolver.callee(value, ctx.env(owner), ctx.file))
 
 
 def _describe(call: Node) -> str:
