@@ -84,13 +84,24 @@ def _kept_past_the_loop(defer: Node, loop: Node) -> bool:
                                   named_children(field(clause, "left"))):
         return True
     body = field(loop, "body")
-    for kept in (name, *_companions(body, name)):
+    # A body's companions (`resp, data, err := getJSON(u)`) are copies, not views of it.
+    companions = [] if _closes_body(defer) else _companions(body, name)
+    for kept in (name, *companions):
         for ident in identifiers(body, kept) if body is not None else ():
             if ident.start_byte >= defer.start_byte and ident.end_byte <= defer.end_byte:
                 continue
             if _outlives_iteration(ident):
                 return True
     return False
+
+
+def _closes_body(defer: Node) -> bool:
+    call = next((c for c in defer.named_children if c.type == "call_expression"), None)
+    func = unparen(field(call, "function")) if call is not None else None
+    operand = unparen(field(func, "operand")) if func is not None and (
+        func.type == "selector_expression") else None
+    return operand is not None and operand.type == "selector_expression" and text(
+        field(operand, "field")) == "Body"
 
 
 def _closed_element(defer: Node) -> str | None:
