@@ -379,6 +379,8 @@ class FunctionFlow:
                 if parent is not None and parent.type == "call_expression" and fld(
                         parent, "function") == node:
                     continue
+                if self._redeclared_on_the_way(operand, text(operand)):
+                    continue
                 if parent is not None and parent.type == "selector_expression" and fld(
                         parent, "operand") == node and text(fld(parent, "field")) not in (
                         "Close", "Read"):
@@ -387,6 +389,16 @@ class FunctionFlow:
                 names.add(text(operand))
             self._body_users = names - structs
         return self._body_users
+
+    def _redeclared_on_the_way(self, ident: Node, name: str) -> bool:
+        """A func literal between ident and the function declares its own name (a
+        parameter or a `:=`): the .Body read there is another variable's."""
+        node = ident.parent
+        while node is not None and node != self.func:
+            if node.type == "func_literal" and _declares(node, name):
+                return True
+            node = node.parent
+        return False
 
     def assignment(self, stmt: Node, state: State, declared: dict, define: bool) -> State:
         lhs = named_children(fld(stmt, "left"))
@@ -1364,6 +1376,28 @@ def _wraps_body(value: Node | None, name: str) -> bool:
     wanted = f"{name}.Body"
     return any(n.type == "selector_expression" and text(n) == wanted
                for n in walk(fld(value, "arguments") or value))
+
+
+def _declares(literal: Node, name: str) -> bool:
+    """The func literal has a parameter or a `:=` / var of that name of its own (not
+    counting literals nested in it)."""
+    params = fld(literal, "parameters")
+    if params is not None and any(text(n) == name for decl in named_children(params)
+                                  for n in decl.children_by_field_name("name")):
+        return True
+    stack = [fld(literal, "body")]
+    while stack:
+        node = stack.pop()
+        if node is None:
+            continue
+        stack.extend(c for c in node.named_children if c.type != "func_literal")
+        if node.type == "short_var_declaration" and any(
+                text(n) == name for n in named_children(fld(node, "left"))):
+            return True
+        if node.type == "var_spec" and any(
+                text(n) == name for n in node.children_by_field_name("name")):
+            return True
+    return False
 
 
 def _nil_request(call: Node) -> bool:

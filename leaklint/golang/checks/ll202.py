@@ -9,6 +9,7 @@ from tree_sitter import Node
 
 from leaklint.golang import summary
 from leaklint.golang.context import GoCheckContext, enclosing_function
+from leaklint.golang.doubles import assigned_before
 from leaklint.golang.fixes import wrap_loop_body
 from leaklint.golang.parse import field, identifiers, named_children, text, unparen, walk
 from leaklint.golang.resolve import FUNCTION_NODES
@@ -28,7 +29,7 @@ def run(ctx: GoCheckContext) -> None:
                 ctx, node, loop, name)):
             continue
         call = next((c for c in node.named_children if c.type == "call_expression"), None)
-        if call is None or not _closes(ctx, call):
+        if call is None or not _closes(ctx, call) or _in_memory(ctx, call):
             continue
         fix = wrap_loop_body(ctx.file.source, loop) if ctx.file.source is not None else None
         ctx.report.report("LL202", ctx.span(node), scope=ctx.scope(node),
@@ -120,6 +121,11 @@ def _assigned_value(ident: Node) -> Node | None:
 def _kept_past_the_loop(defer: Node, loop: Node) -> bool:
     """Closing at return is the intent when the loop does not open what it closes
     (it ranges over existing values) or keeps each one for after the loop."""
+    element = _closed_element(defer)
+    if element is not None:
+        # defer conns[i].Close(): each value sits in a container the loop does not
+        # declare, so it is kept for after the loop.
+        return not _declared_in(field(loop, "body"), element)
     name = _closed_name(defer)
     if name is None:
         return False
@@ -128,12 +134,71 @@ def _kept_past_the_loop(defer: Node, loop: Node) -> bool:
                                   named_children(field(clause, "left"))):
         return True
     body = field(loop, "body")
-    for ident in identifiers(body, name) if body is not None else ():
-        if ident.start_byte >= defer.start_byte and ident.end_byte <= defer.end_byte:
-            continue
-        if _outlives_iteration(ident):
+    # A body's companions (`resp, data, err := getJSON(u)`) are copies, not views of it.
+    companions = [] if _closes_body(defer) else _companions(body, name)
+    for kept in (name, *companions):
+        for ident in identifiers(body, kept) if body is not None else ():
+            if ident.start_byte >= defer.start_byte and ident.end_byte <= defer.end_byte:
+                continue
+            if _outlives_iteration(ident):
+                return True
+    return False
+
+
+def _closes_body(defer: Node) -> bool:
+    call = next((c for c in defer.named_children if c.type == "call_expression"), None)
+    func = unparen(field(call, "function")) if call is not None else None
+    operand = unparen(field(func, "operand")) if func is not None and (
+        func.type == "selector_expression") else None
+    return operand is not None and operand.type == "selector_expression" and text(
+        field(operand, "field")) == "Body"
+
+
+def _closed_element(defer: Node) -> str | None:
+    """conns in `defer conns[i].Close()`: the container an indexed value is closed from."""
+    call = next((c for c in defer.named_children if c.type == "call_expression"), None)
+    func = unparen(field(call, "function")) if call is not None else None
+    if func is None or func.type != "selector_expression" or text(
+            field(func, "field")) != "Close":
+        return None
+    operand = unparen(field(func, "operand"))
+    if operand is None or operand.type != "index_expression":
+        return None
+    base = unparen(field(operand, "operand"))
+    return text(base) if base is not None and base.type == "identifier" else None
+
+
+def _declared_in(body: Node | None, name: str) -> bool:
+    if body is None:
+        return True
+    for node in walk(body):
+        if node.type == "short_var_declaration" and any(
+                text(n) == name for n in named_children(field(node, "left"))):
+            return True
+        if node.type == "var_spec" and any(
+                text(n) == name for n in node.children_by_field_name("name")):
             return True
     return False
+
+
+def _companions(body: Node | None, name: str) -> list[str]:
+    """The other values the call that opened name returned with it (`nc, js :=
+    connect()`): a stream or reader over the same connection, which the iteration may
+    hand on in its stead. The error is not one."""
+    if body is None:
+        return []
+    for node in walk(body):
+        if node.type not in ("short_var_declaration", "assignment_statement"):
+            continue
+        left = named_children(field(node, "left"))
+        right = named_children(field(node, "right"))
+        if len(right) != 1 or unparen(right[0]) is None or unparen(
+                right[0]).type != "call_expression":
+            continue
+        names = [text(n) for n in left if n.type == "identifier"]
+        if name in names:
+            return [n for n in names if n not in (name, "_") and not n.lower().endswith("err")]
+    return []
 
 
 def _outlives_iteration(ident: Node) -> bool:
@@ -290,6 +355,26 @@ def _closes(ctx: GoCheckContext, call: Node) -> bool:
         summary.param(ctx.resolver, callee, i) == summary.CLOSES
         for i, _ in enumerate(named_children(field(call, "arguments")))
     )
+
+
+def _in_memory(ctx: GoCheckContext, call: Node) -> bool:
+    """`defer rec.Result().Body.Close()` (or of a local holding it): the body of a
+    recorder's response is in memory; nothing piles up across iterations."""
+    func = unparen(field(call, "function"))
+    if func is None or func.type != "selector_expression":
+        return False
+    value = unparen(field(func, "operand"))
+    if value is not None and value.type == "selector_expression" and text(
+            field(value, "field")) == "Body":
+        value = unparen(field(value, "operand"))
+    owner = enclosing_function(call)
+    if value is None or owner is None:
+        return False
+    if value.type == "identifier":
+        value = unparen(assigned_before(ctx.file, owner, text(value), call.start_byte))
+    if value is None or value.type != "call_expression":
+        return False
+    return ctx.resolver.in_memory(ctx.resolver.callee(value, ctx.env(owner), ctx.file))
 
 
 def _describe(call: Node) -> str:

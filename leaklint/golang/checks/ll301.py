@@ -71,9 +71,32 @@ def _runs_per_call(resolver: Resolver, file, func: Node) -> bool:
 _COBRA = "github.com/spf13/cobra"
 
 
+# urfave/cli and its forks: the import path ends in cli, maybe with a major version.
+_CLI_PATH = re.compile(r"(^|/)cli(/v\d+)?$")
+
+
 def _command_action(file, func: Node) -> bool:
-    """A cobra command action, func(cmd *cobra.Command, args []string): the CLI runs it
-    once per process, like main."""
+    """A command action: the CLI runs it once per process, like main."""
+    return _cobra_action(file, func) or _cli_action(file, func)
+
+
+def _cli_action(file, func: Node) -> bool:
+    """An urfave/cli command action (or Before hook), func(c *cli.Context) [error],
+    declared or written in place in the command's literal."""
+    if func.type not in ("function_declaration", "func_literal"):
+        return False
+    decls = named_children(field(func, "parameters"))
+    if len(decls) != 1 or len(decls[0].children_by_field_name("name")) > 1:
+        return False
+    spelled = text(field(decls[0], "type")).replace(" ", "")
+    if not spelled.startswith("*"):
+        return False
+    alias, _, name = spelled[1:].rpartition(".")
+    return name == "Context" and bool(_CLI_PATH.search(file.imports.get(alias, "")))
+
+
+def _cobra_action(file, func: Node) -> bool:
+    """A cobra command action, func(cmd *cobra.Command, args []string)."""
     if func.type != "function_declaration":
         return False
     types = []
@@ -232,11 +255,13 @@ def _calls_by_name(resolver: Resolver, file, func: Node,
 
 
 def _main_only(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
-    """A function of a command (package main) that only main or init reach, through
-    functions reached the same way, outside any loop: it runs once per process. Unknown
-    callers (files not parsed) keep it per call."""
-    if func.type != "function_declaration" or depth > _MAX_MAIN_DEPTH or (
-            file.package_name() != "main"):
+    """A function that only main, init or a command action reach, through functions
+    reached the same way, outside any loop: it runs once per process. Outside package
+    main only an unexported function counts (another package may call an exported one).
+    Unknown callers (files not parsed) keep it per call."""
+    if func.type != "function_declaration" or depth > _MAX_MAIN_DEPTH:
+        return False
+    if file.package_name() != "main" and not text(field(func, "name"))[:1].islower():
         return False
     key = f"ll301:main-only:{file.path}:{func.start_byte}"
     cache = resolver.index.summaries
@@ -249,10 +274,20 @@ def _main_only(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
     callers = 0
     for other, call in calls:
         caller = named_function(call)
-        if caller is None or inside(call, "for_statement", caller):
+        if caller is None:
+            # `Action: func(c *cli.Context) error { return run(c) }` in a package-level
+            # command literal.
+            literal = enclosing_function(call)
+            if literal is None or not _cli_action(other, literal) or inside(
+                    call, "for_statement", literal):
+                return False
+            callers += 1
+            continue
+        if inside(call, "for_statement", caller):
             return False
-        entry = caller.type == "function_declaration" and text(
-            field(caller, "name")) in ("main", "init")
+        entry = caller.type == "function_declaration" and (text(
+            field(caller, "name")) in ("main", "init") or (_command_action(
+                other, caller) and not inside(call, "func_literal", caller)))
         if not (entry or _main_only(resolver, other, caller, depth + 1)):
             return False
         callers += 1
