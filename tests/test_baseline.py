@@ -32,8 +32,8 @@ func Twice(c *http.Client, u string) {
 	_ = resp
 }
 
-func Head(c *http.Client, u string) (string, error) {
-	resp, err := c.Head(u)
+func Post(c *http.Client, u string) (string, error) {
+	resp, err := c.Post(u, "text/plain", nil)
 	if err != nil {
 		return "", err
 	}

@@ -242,7 +242,7 @@ def _method_fact(resolver: Resolver, info: FuncInfo, index: PackageIndex) -> Fac
     receiver = _receiver_name(info.node)
     func_type = info.receiver is not None and info.receiver not in index.structs and (
         info.receiver in index.aliases)
-    ctx = _Returns(resolver, info, receiver, func_type)
+    ctx = _Returns(resolver, info, receiver, func_type, index)
     delegated: set[str] = set()
     for value in ctx.first_results():
         kind = ctx.classify(value, 0)
@@ -258,10 +258,16 @@ class _Returns:
     field of the receiver), forwarded to a field's RoundTrip, or possibly the network."""
 
     def __init__(self, resolver: Resolver, info: FuncInfo, receiver: str,
-                 func_type: bool) -> None:
+                 func_type: bool, index: PackageIndex | None = None,
+                 params_given: bool = False, seen: frozenset[str] = frozenset()) -> None:
         self.r, self.info, self.receiver, self.func_type = resolver, info, receiver, func_type
         self.body = field(info.node, "body")
         self.named = _result_names(info.node)
+        self.index = index
+        # An unexported helper method of the type (`rt.roundTrip(req, n, prev)`): what its
+        # parameters hold comes from the type's own paths, judged there.
+        self.params_given = params_given
+        self.seen = seen
 
     def first_results(self) -> list[object]:
         out: list[object] = []
@@ -316,8 +322,10 @@ class _Returns:
             return MEMORY  # a response kept in the receiver (canned, recorded)
         if value.type == "identifier":
             name = text(value)
-            if name == self.receiver or self.info.param_index(name) is not None:
+            if name == self.receiver:
                 return NETWORK
+            if self.info.param_index(name) is not None:
+                return MEMORY if self.params_given else NETWORK
             values = self.assigned(name)
             if not values:
                 return NETWORK
@@ -352,7 +360,31 @@ class _Returns:
             if holder is not None and holder.type == "selector_expression" and text(
                     field(holder, "operand")) == self.receiver:
                 return frozenset({text(field(holder, "field"))})
+        if function.type == "selector_expression" and self.index is not None and text(
+                field(function, "operand")) == self.receiver and self.info.receiver:
+            return self._helper_method(text(field(function, "field")))
         return NETWORK
+
+    def _helper_method(self, name: str) -> Fact:
+        """`rt.roundTrip(req, ...)`: an unexported method of the same type, summarised
+        the same way (its results are what RoundTrip returns)."""
+        key = f"{self.info.receiver}.{name}"
+        info = self.index.funcs.get(key) if self.index is not None else None
+        if key in self.seen:
+            return MEMORY  # recursion: its results are those of its other returns
+        if info is None or name[:1].isupper() or field(
+                info.node, "body") is None or len(self.seen) > 4:
+            return NETWORK
+        inner = _Returns(self.r, info, _receiver_name(info.node), False, self.index,
+                         params_given=True, seen=self.seen | {key, self.info.key})
+        delegated: set[str] = set()
+        for value in inner.first_results():
+            kind = inner.classify(value, 0)
+            if kind == NETWORK:
+                return NETWORK
+            if isinstance(kind, frozenset):
+                delegated |= kind
+        return frozenset(delegated) if delegated else MEMORY
 
 
 _UNKNOWN = object()  # a value the classifier cannot see (a tuple element of a call)
