@@ -29,7 +29,7 @@ from leaklint.golang.parse import (
     walk,
 )
 from leaklint.golang.parse import field as fld
-from leaklint.golang.resolve import Env, Resolver, display_callee
+from leaklint.golang.resolve import Callee, Env, Resolver, display_callee
 
 UNCHECKED, OPEN, NIL, DONE = "unchecked", "open", "nil", "done"
 LIVE = frozenset({UNCHECKED, OPEN})
@@ -335,6 +335,8 @@ class FunctionFlow:
             # Read off a connection this function dialled: that connection is what must be
             # closed (LL102 follows it); the body holds nothing of its own.
             return None
+        if kind == "response" and self._parsed_from_memory(expr, callee):
+            return None  # http.ReadResponse over a string or a byte slice: no socket
         if kind is None and target and callee.kind in ("unknown", "third") and (
                 callee.info is None and target in self.body_users()):
             # No type for the receiver, but the result's Body is read: a response.
@@ -343,6 +345,62 @@ class FunctionFlow:
                 kind == "response" and sends_in_memory(self.r, self.file, self.func, expr)):
             return None
         return kind, display_callee(expr)
+
+    def _head_request(self, call: Node, callee: Callee) -> bool:
+        """http.Head / client.Head, or Do / RoundTrip of a request built in this
+        function with the HEAD method."""
+        if callee.kind != "std" or callee.pkg != "net/http":
+            return False
+        if callee.name == "Head":
+            return True
+        if callee.name not in ("Do", "RoundTrip"):
+            return False
+        args = named_children(fld(call, "arguments"))
+        if not args or unparen(args[0]) is None or unparen(args[0]).type != "identifier":
+            return False
+        built = unparen(assigned_before(self.file, self.func, text(unparen(args[0])),
+                                        call.start_byte))
+        if built is None or built.type != "call_expression":
+            return False
+        maker = self.r.callee(built, self.env, self.file)
+        if maker.kind != "std" or (maker.pkg, maker.name) not in (
+                ("net/http", "NewRequest"), ("net/http", "NewRequestWithContext")):
+            return False
+        params = named_children(fld(built, "arguments"))
+        method = params[1 if maker.name == "NewRequestWithContext" else 0] if len(
+            params) >= 3 else None
+        return method is not None and text(method) in ('"HEAD"', "http.MethodHead")
+
+    _MEMORY_READERS = frozenset({("strings", "NewReader"), ("bytes", "NewReader"),
+                                 ("bytes", "NewBuffer"), ("bytes", "NewBufferString")})
+
+    def _parsed_from_memory(self, call: Node, callee: Callee) -> bool:
+        """http.ReadResponse(bufio.NewReader(strings.NewReader(s)), req): the response
+        is parsed from memory (directly or through locals assigned before the call)."""
+        if callee.kind != "std" or (callee.pkg, callee.name) != ("net/http", "ReadResponse"):
+            return False
+        args = named_children(fld(call, "arguments"))
+        value = unparen(args[0]) if args else None
+        for _ in range(6):
+            if value is None:
+                return False
+            if value.type == "identifier":
+                value = unparen(assigned_before(self.file, self.func, text(value),
+                                                call.start_byte))
+                continue
+            if value.type != "call_expression":
+                return False
+            inner = self.r.callee(value, self.env, self.file)
+            if inner.kind != "std":
+                return False
+            if (inner.pkg, inner.name) in self._MEMORY_READERS:
+                return True
+            if (inner.pkg, inner.name) not in (("bufio", "NewReader"),
+                                               ("bufio", "NewReaderSize")):
+                return False
+            inner_args = named_children(fld(value, "arguments"))
+            value = unparen(inner_args[0]) if inner_args else None
+        return False
 
     def _reads_dialled_conn(self, call: Node) -> bool:
         """ReadResponse's reader is a connection this function dialled, or a local the
@@ -477,8 +535,7 @@ class FunctionFlow:
         res = Resource(len(self.resources), kind, "", err, unparen(call) or call, callee)
         if kind == "response":
             resolved = self.r.callee(res.call, self.env, self.file)
-            res.bodiless = resolved.kind == "std" and (resolved.pkg, resolved.name) == (
-                "net/http", "Head")
+            res.bodiless = self._head_request(res.call, resolved)
         if target is None or target.type != "identifier":
             return state  # stored straight into a field, map or slice: handed over
         name = text(target)
@@ -751,7 +808,7 @@ class FunctionFlow:
             return None
         if first.type == "call_expression":
             callee = self.r.callee(first, self.env, self.file)
-            if self.r.in_memory(callee):
+            if self.r.in_memory(callee) or self._parsed_from_memory(first, callee):
                 return summary.KEPT  # a recorder's response: no connection behind it
             return summary.result(self.r, callee) if callee.info is not None else summary.FRESH
         if first.type == "unary_expression":
@@ -770,7 +827,7 @@ class FunctionFlow:
         if origin is None:
             return summary.KEPT  # a parameter, a field, a package variable
         callee = self.r.callee(origin, self.env, self.file)
-        if self.r.in_memory(callee):
+        if self.r.in_memory(callee) or self._parsed_from_memory(origin, callee):
             return summary.KEPT
         if callee.info is None:
             return summary.FRESH

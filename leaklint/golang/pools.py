@@ -247,8 +247,16 @@ def _mentions_constructor(body: Node) -> bool:
         q.rsplit(".", 1)[-1].encode() in source for q in CONSTRUCTORS)
 
 
+_PREDECLARED = frozenset({
+    "error", "string", "bool", "byte", "rune", "int", "int8", "int16", "int32", "int64",
+    "uint", "uint8", "uint16", "uint32", "uint64", "uintptr", "float32", "float64",
+    "complex64", "complex128", "any"})
+
+
 def _returns_client_type(info: FuncInfo) -> bool:
-    return any(t is not None and t.pkg for t in info.results)
+    """A result of a named type that may be (or hold) a client; `error`, `bool` and the
+    other predeclared types cannot, whatever the function builds on the way."""
+    return any(t is not None and t.pkg and t.name not in _PREDECLARED for t in info.results)
 
 
 class _FileView:
