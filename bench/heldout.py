@@ -2,7 +2,7 @@
 [[measure]] were chosen by the rule written there before anything ran, and were never
 used to tune the rules (those are listed under [[tuning]] and never measured here).
 
-    python bench/heldout.py SRC [--language go|python] [--reports DIR] [--markdown]
+    python bench/heldout.py SRC [--language go|python] [--reports DIR] [--selection NAME]
 
 SRC holds one checkout per project, named owner+name (the Go files plus go.mod for Go,
 the .py files for Python). With --reports, leaklint JSON reports named owner+name.json
@@ -83,10 +83,17 @@ class Result:
     missing: list[tuple[str, int, str]] = field(default_factory=list)
 
 
-def load_projects(language: str | None) -> list[Project]:
+def load_projects(language: str | None, selection: str | None = None) -> list[Project]:
+    """The [[measure]] projects, or with `selection` the projects of an earlier measured
+    selection (tuning projects since), to reproduce its tables."""
     data = tomllib.loads((HERE / "heldout.toml").read_text(encoding="utf-8"))
+    if selection is None:
+        entries = data.get("measure", [])
+    else:
+        entries = [p for p in data.get("measure", []) + data.get("tuning", [])
+                   if p.get("selection") == selection]
     return [Project(p["name"], p["language"], p["commit"], p.get("domain", ""))
-            for p in data.get("measure", [])
+            for p in entries
             if language is None or p["language"] == language]
 
 
@@ -196,8 +203,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("src", type=Path)
     parser.add_argument("--language", choices=("go", "python"))
     parser.add_argument("--reports", type=Path)
+    parser.add_argument("--selection", help="an earlier measured selection (third, "
+                        "fourth, fifth): its projects, tuning projects since")
     args = parser.parse_args(argv)
-    results = [measure(p, args.src, args.reports) for p in load_projects(args.language)
+    results = [measure(p, args.src, args.reports)
+               for p in load_projects(args.language, args.selection)
                if (args.src / p.name).is_dir()]
     print(markdown(results))
     for r in results:
