@@ -800,9 +800,9 @@ class FunctionFlow:
         from leaklint.golang import summary
 
         if not exprs:
-            binding = state.binds.get(self.result_names[0], frozenset()) if (
-                self.result_names) else frozenset()
-            return self._bound_kind(binding, state) if binding else summary.FRESH
+            # A bare return hands back the first named result: what `return name` would.
+            return self._name_kind(self.result_names[0], state) if (
+                self.result_names) else summary.FRESH
         first = unparen(exprs[0])
         if first is None or first.type == "nil":
             return None
@@ -818,12 +818,18 @@ class FunctionFlow:
             return summary.FRESH if self._holds_resource(first, state) else summary.KEPT
         if first is None or first.type != "identifier":
             return summary.KEPT
-        if self._closed_by_literal(text(first)):
+        return self._name_kind(text(first), state)
+
+    def _name_kind(self, name: str, state: State) -> str | None:
+        """What returning the variable name gives the caller (see _returned_kind)."""
+        from leaklint.golang import summary
+
+        if self._closed_by_literal(name):
             return summary.CLOSED  # t.Cleanup(func() { c.Close() }) / defer func() {...}()
-        binding = state.binds.get(text(first), frozenset())
+        binding = state.binds.get(name, frozenset())
         if binding:
             return self._bound_kind(binding, state)
-        origin = self._assigned_call(text(first))
+        origin = self._assigned_call(name)
         if origin is None:
             return summary.KEPT  # a parameter, a field, a package variable
         callee = self.r.callee(origin, self.env, self.file)
