@@ -800,9 +800,9 @@ class FunctionFlow:
         from leaklint.golang import summary
 
         if not exprs:
-            binding = state.binds.get(self.result_names[0], frozenset()) if (
-                self.result_names) else frozenset()
-            return self._bound_kind(binding, state) if binding else summary.FRESH
+            # A bare return hands back the first named result: what `return name` would.
+            return self._name_kind(self.result_names[0], state) if (
+                self.result_names) else summary.FRESH
         first = unparen(exprs[0])
         if first is None or first.type == "nil":
             return None
@@ -818,12 +818,18 @@ class FunctionFlow:
             return summary.FRESH if self._holds_resource(first, state) else summary.KEPT
         if first is None or first.type != "identifier":
             return summary.KEPT
-        if self._closed_by_literal(text(first)):
+        return self._name_kind(text(first), state)
+
+    def _name_kind(self, name: str, state: State) -> str | None:
+        """What returning the variable name gives the caller (see _returned_kind)."""
+        from leaklint.golang import summary
+
+        if self._closed_by_literal(name):
             return summary.CLOSED  # t.Cleanup(func() { c.Close() }) / defer func() {...}()
-        binding = state.binds.get(text(first), frozenset())
+        binding = state.binds.get(name, frozenset())
         if binding:
             return self._bound_kind(binding, state)
-        origin = self._assigned_call(text(first))
+        origin = self._assigned_call(name)
         if origin is None:
             return summary.KEPT  # a parameter, a field, a package variable
         callee = self.r.callee(origin, self.env, self.file)
@@ -1280,8 +1286,9 @@ class FunctionFlow:
             premature = effect in ("use", "close", "drain", "helper", "keep") and not (
                 res.err and _passes_name(where, res.err))
             if premature and UNCHECKED in current and res.err is not None and (
-                    res.premature is None) and not _nil_guarded(ident, self.up) and not (
-                    self._nil_safe_argument(ident, where)):
+                    res.premature is None) and not _copied(ident, self.up) and not (
+                    _short_circuited(ident, res.err, self.up)) and not _nil_guarded(
+                    ident, self.up) and not self._nil_safe_argument(ident, where):
                 res.premature = where  # reported once; the err check still applies
             if effect == "close":
                 res.closes.append(where)
@@ -1507,6 +1514,64 @@ def _nil_guarded(ident: Node, up: Callable[[Node], Node | None] = lambda n: n.pa
         child, parent = parent, up(parent)
     return False
 
+
+
+def _copied(ident: Node, up: Callable[[Node], Node | None]) -> bool:
+    """`saved = conn`: the whole value copied into a variable dereferences nothing, so a
+    nil copy cannot crash (the copy is followed as an alias of its own)."""
+    parent = up(ident)
+    stmt = up(parent) if parent is not None and parent.type == "expression_list" else None
+    if stmt is None or stmt.type not in ("assignment_statement", "short_var_declaration"):
+        return False
+    if fld(stmt, "right") != parent or (
+            stmt.type == "assignment_statement" and text(fld(stmt, "operator")) != "="):
+        return False
+    target = assigned_target(ident)
+    return target is not None and target.type == "identifier"
+
+
+def _short_circuited(ident: Node, err: str, up: Callable[[Node], Node | None]) -> bool:
+    """`err == nil && resp.StatusCode == 200` (or `err != nil || ...`, `resp != nil &&
+    ...`): the occurrence is evaluated only once its left operand found the call
+    succeeded."""
+    name = text(ident)
+    child, parent = ident, up(ident)
+    while parent is not None and parent.type not in ("func_literal", "function_declaration",
+                                                     "method_declaration", "block"):
+        if parent.type == "binary_expression" and fld(parent, "right") == child:
+            op = text(fld(parent, "operator"))
+            if op in ("&&", "||") and any(_success_test(n, op, err, name)
+                                          for n in _operands(fld(parent, "left"), op)):
+                return True
+        child, parent = parent, up(parent)
+    return False
+
+
+def _operands(expr: Node | None, op: str) -> list[Node]:
+    """The conjuncts (op `&&`) or disjuncts (op `||`) of expr, through parentheses."""
+    expr = unparen(expr)
+    if expr is None:
+        return []
+    if expr.type == "binary_expression" and text(fld(expr, "operator")) == op:
+        return _operands(fld(expr, "left"), op) + _operands(fld(expr, "right"), op)
+    return [expr]
+
+
+def _success_test(node: Node, op: str, err: str, name: str) -> bool:
+    """Under `&&`, `err == nil` or `name != nil`; under `||`, `err != nil` or `name ==
+    nil` (the right side runs only when it is false)."""
+    if node.type != "binary_expression":
+        return False
+    left, right = unparen(fld(node, "left")), unparen(fld(node, "right"))
+    if left is None or right is None:
+        return False
+    if left.type == "nil":
+        left, right = right, left
+    eq = text(fld(node, "operator"))
+    if right.type != "nil" or eq not in ("==", "!="):
+        return False
+    success, failure = ("==", "!=") if op == "&&" else ("!=", "==")
+    return (text(left) == err and eq == success) or (text(left) == name and eq == failure)
 
 
 def _not_nil_test(node: Node, names: set[str]) -> bool:

@@ -12,7 +12,7 @@ from tree_sitter import Node
 from leaklint.config import GoModels
 from leaklint.golang import module
 from leaklint.golang.index import FuncInfo, GoFile, PackageIndex
-from leaklint.golang.parse import NEW_RESPELLED, field, named_children, text, unparen
+from leaklint.golang.parse import NEW_RESPELLED, field, named_children, text, unparen, walk
 from leaklint.golang.types import (
     CONN_TYPES,
     FUNC,
@@ -217,8 +217,47 @@ class Resolver:
             if converted is not None:
                 return converted
             callee = self.callee(expr, env, file)
-            return self.result_type(callee, expr)
+            built = self._built_type(callee)
+            return built if built is not None else self.result_type(callee, expr)
         return None
+
+    def _built_type(self, callee: Callee) -> TypeRef | None:
+        """The one package type a function of the module builds and returns on every
+        path (`return &impl{...}`, or `v := &impl{...}; ...; return v`): the dynamic
+        type of its result even when it is declared as an interface, so methods called
+        on the result are that type's."""
+        info, index = callee.info, callee.index
+        body = field(info.node, "body") if info is not None else None
+        if info is None or index is None or body is None or not info.results:
+            return None
+        declared = info.results[0]
+        if declared is None or declared.pkg != index.key or index.structs.get(
+                declared.name) is not None or index.aliases.get(declared.name) is not None:
+            return None  # only an interface of the package hides the type built
+        key = f"built:{info.key}"
+        if key in index.summaries:
+            cached = index.summaries[key]
+            return cached if isinstance(cached, TypeRef) else None
+        index.summaries[key] = None
+        found: set[TypeRef] = set()
+        for ret in _own_returns(body):
+            values = [c for c in ret.named_children if c.type != "comment"]
+            first = values[0] if values else None
+            if first is not None and first.type == "expression_list":
+                first = first.named_children[0] if first.named_children else None
+            if first is not None and unparen(first) is not None and unparen(
+                    first).type == "nil":
+                continue  # `return nil, err`: no value, whatever the declared type
+            literal = _literal_of(first, body)
+            built = type_from_node(field(literal, "type"), info.file.imports, index.key) if (
+                literal is not None) else None
+            if built is None or built.pkg != index.key:
+                return None
+            found.add(built)
+        if len(found) != 1:
+            return None
+        index.summaries[key] = built = found.pop()
+        return built
 
     def _conversion(self, call: Node, env: Env) -> TypeRef | None:
         """T(x) where T is a type of this package: a conversion, its value is a T."""
@@ -390,3 +429,52 @@ def display_callee(call: Node) -> str:
         return "a func literal called in place"
     name = text(func)
     return name if len(name) <= 60 else name[:57] + "..."
+
+
+def _own_returns(node: Node) -> list[Node]:
+    """The return statements of a function body, not those of func literals inside it."""
+    out: list[Node] = []
+    for child in node.named_children:
+        if child.type == "func_literal":
+            continue
+        if child.type == "return_statement":
+            out.append(child)
+        else:
+            out.extend(_own_returns(child))
+    return out
+
+
+def _literal_of(value: Node | None, body: Node) -> Node | None:
+    """The composite literal value is (`&T{}`, `T{}`), or that a name returned was given
+    by its only assignment in body."""
+    value = unparen(value)
+    if value is not None and value.type == "unary_expression":
+        value = unparen(field(value, "operand"))
+    if value is None:
+        return None
+    if value.type == "composite_literal":
+        return value
+    if value.type != "identifier":
+        return None
+    name = text(value)
+    assigned: list[Node] = []
+    for node in walk(body):
+        if node.type in ("short_var_declaration", "assignment_statement"):
+            targets = named_children(field(node, "left"))
+            values = named_children(field(node, "right"))
+        elif node.type == "var_spec":
+            targets = node.children_by_field_name("name")
+            values = named_children(field(node, "value"))
+        else:
+            continue
+        for i, target in enumerate(targets):
+            if target.type == "identifier" and text(target) == name:
+                if len(values) != len(targets):
+                    return None
+                assigned.append(values[i])
+    if len(assigned) != 1:
+        return None
+    only = unparen(assigned[0])
+    if only is not None and only.type == "unary_expression":
+        only = unparen(field(only, "operand"))
+    return only if only is not None and only.type == "composite_literal" else None
