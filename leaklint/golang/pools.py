@@ -425,8 +425,11 @@ def _flow(site: Node, func: Node, carriers: Carriers, returns_only: bool,
             if kind == "call_expression":
                 if field(parent, "function") == child:
                     break
-                if not returns_only and carriers.keeps_argument(parent, arg):
-                    return True  # h.client.setHTTPClient(c): a same-module setter keeps it
+                if not returns_only and not closure and carriers.keeps_argument(parent, arg):
+                    # h.client.setHTTPClient(c): a same-module setter keeps it. (A callback
+                    # handed on is more often run than kept: a closure counts only when
+                    # it lands in the result, a field or a variable.)
+                    return True
                 receiver = _local_receiver(carriers.file, func, parent)
                 if receiver is not None and child.type == "argument_list" and (
                         receiver not in seen_names and body is not None):
