@@ -25,7 +25,7 @@ from leaklint.golang.parse import (
     text,
     unparen,
 )
-from leaklint.golang.resolve import FUNCTION_NODES, Callee, Resolver
+from leaklint.golang.resolve import Callee, Resolver
 from leaklint.golang.summary import CACHED, FRESH, resolver_for
 from leaklint.golang.types import TRANSPORT, TypeRef, type_from_node
 from leaklint.golang.values import pool_replaced, replaced_before_use
@@ -324,10 +324,17 @@ class Carriers:
         if callee is None:
             return True
         if callee.kind in ("std", "builtin"):
-            return callee.name == "append"
+            # context.WithValue(ctx, key, client): the context carries the client (as
+            # oauth2 reads its HTTP client from one).
+            return callee.name == "append" or callee.qualified() == "context.WithValue"
         if callee.info is not None:
             return any(t is not None and t.name not in _BASIC for t in callee.info.results)
         return True
+
+    def module_call(self, call: Node) -> bool:
+        """A call of a function of this module (its body can be read)."""
+        callee = self._callee(call)
+        return callee is not None and callee.info is not None
 
     def keeps_argument(self, call: Node, arg: Node) -> bool:
         """Does a same-module function store (or close) the argument it is given?"""
@@ -397,9 +404,11 @@ def _flow(site: Node, func: Node, carriers: Carriers, returns_only: bool,
     seen_names: set[str] = set()
     seen_selectors: set[bytes] = set()
     steps = 0
+    closures: set[int] = set()
     while work and steps < _MAX_FLOW_STEPS:
         steps += 1
         expr = work.pop()
+        closure = expr.id in closures
         child, parent = expr, expr.parent
         arg = expr
         while parent is not None:
@@ -416,19 +425,23 @@ def _flow(site: Node, func: Node, carriers: Carriers, returns_only: bool,
             if kind == "call_expression":
                 if field(parent, "function") == child:
                     break
-                if not returns_only and carriers.keeps_argument(parent, arg):
-                    return True  # h.client.setHTTPClient(c): a same-module setter keeps it
+                if not returns_only and not closure and carriers.keeps_argument(parent, arg):
+                    # h.client.setHTTPClient(c): a same-module setter keeps it. (A callback
+                    # handed on is more often run than kept: a closure counts only when
+                    # it lands in the result, a field or a variable.)
+                    return True
                 receiver = _local_receiver(carriers.file, func, parent)
-                if receiver is not None and child.type == "argument_list":
+                if receiver is not None and child.type == "argument_list" and (
+                        receiver not in seen_names and body is not None):
                     # t.RegisterProtocol("unix", rt): the receiver, a local of this
-                    # function, holds the argument from now on; follow the receiver.
-                    if receiver not in seen_names and body is not None:
-                        seen_names.add(receiver)
-                        work.extend(_references(carriers.file, body, receiver,
-                                                exclude=parent))
-                    parent = None
-                    break
-                if not carriers.wraps_argument(parent):
+                    # function, holds the argument from now on; follow the receiver
+                    # (and the result too: conf.TokenSource(ctx, tok) wraps ctx).
+                    seen_names.add(receiver)
+                    work.extend(_references(carriers.file, body, receiver, exclude=parent))
+                if not carriers.wraps_argument(parent) or (
+                        closure and not carriers.module_call(parent)):
+                    # What another package does with a callback (run it, or keep it) is
+                    # not known: a closure is followed only through this module's calls.
                     break
                 child, parent = parent, parent.parent
                 continue
@@ -460,8 +473,11 @@ def _flow(site: Node, func: Node, carriers: Carriers, returns_only: bool,
         if kind == "send_statement":
             return True
         if kind == "selector_expression" and field(parent, "operand") == child:
-            # A method call or a field read uses the pool; even CloseIdleConnections
-            # leaves the next call to dial a new connection.
+            # A method call uses the pool; even CloseIdleConnections leaves the next
+            # call to dial a new connection. A field read holding a client (`h.Client`
+            # of a helper that embeds one) carries the pool on: follow it.
+            if _client_field_read(carriers, parent):
+                work.append(parent)
             continue
         target_node = _assignment_target(parent, child)
         if target_node is not None:
@@ -498,7 +514,41 @@ def _flow(site: Node, func: Node, carriers: Carriers, returns_only: bool,
                        for ref in refs):
                     return True  # built once, used by a loop that outlives the call
                 work.extend(refs)
+                if closure:  # f := func() {...}: f is still the closure
+                    closures.update(r.id for r in refs)
+                # A closure that captures it holds it as long as the closure lives
+                # (stored in a cache, returned): follow the closures too.
+                captured = _capturing_closures(refs, func, site)
+                closures.update(c.id for c in captured)
+                work.extend(captured)
     return False
+
+
+def _client_field_read(carriers: Carriers, selector: Node) -> bool:
+    """x.F read as a value (not called) whose type is an http.Client or Transport."""
+    call = selector.parent
+    if call is not None and call.type == "call_expression" and field(
+            call, "function") == selector:
+        return False
+    owner = enclosing_function(selector)
+    if owner is None:
+        return False
+    t = carriers.resolver.type_of(selector, carriers.env_of(owner), carriers.file)
+    return t is not None and t.pkg == TRANSPORT.pkg and t.name in ("Client", "Transport")
+
+
+def _capturing_closures(refs: list[Node], func: Node, site: Node) -> list[Node]:
+    """The func literals of func around each reference that do not contain the site:
+    each holds the captured value while it lives."""
+    out: list[Node] = []
+    for ref in refs:
+        current = ref.parent
+        while current is not None and current != func:
+            if current.type == "func_literal" and not (
+                    current.start_byte <= site.start_byte < current.end_byte):
+                out.append(current)
+            current = current.parent
+    return out
 
 
 def _local_receiver(file, func: Node, call: Node) -> str | None:
@@ -586,8 +636,10 @@ def _long_lived_loop_between(file, func: Node, ref: Node, site: Node) -> bool:
     """ref sits in a loop that outlives the call (`for {}`, `for range ticker.C`, a
     receive loop over a channel) and does not also contain the construction site. A
     loop over a collection ends with the call: a pool built per call stays per call."""
+    # A closure made inside the loop (a retry callback) that uses the pool uses it on
+    # every iteration too: look past func literals up to the function itself.
     current = ref.parent
-    while current is not None and current.type not in FUNCTION_NODES:
+    while current is not None and current != func:
         if current.type == "for_statement" and not (
                 current.start_byte <= site.start_byte < current.end_byte) and (
                 _outlives_call(file, func, current)):

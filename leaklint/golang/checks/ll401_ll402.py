@@ -636,10 +636,24 @@ def _field_reads_bounded(resolver: Resolver, index: PackageIndex, owner: TypeRef
                 continue
             if _nil_checked(selector) or _other_type(resolver, file, selector, owner):
                 continue
-            if not _local_sends_bounded(resolver, file, selector):
+            if not (_sends_bounded_directly(resolver, file, selector)
+                    or _local_sends_bounded(resolver, file, selector)):
                 return -1
             sends = 1
     return sends
+
+
+def _sends_bounded_directly(resolver: Resolver, file: GoFile, selector: Node) -> bool:
+    """`s.client.Do(req)` with a request carrying a deadline context: the field read
+    sends one bounded request and goes no further."""
+    do = selector.parent
+    call = do.parent if do is not None else None
+    if do is None or do.type != "selector_expression" or field(do, "operand") != selector or (
+            text(field(do, "field")) != "Do") or call is None or (
+            call.type != "call_expression") or field(call, "function") != do:
+        return False
+    args = named_children(field(call, "arguments"))
+    return len(args) == 1 and request_bounded(resolver, file, args[0])
 
 
 def _other_type(resolver: Resolver, file: GoFile, selector: Node, owner: TypeRef) -> bool:
