@@ -1511,6 +1511,13 @@ def _nil_guarded(ident: Node, up: Callable[[Node], Node | None] = lambda n: n.pa
             if cond is not None and b"||" not in (cond.text or b"") and any(
                     _not_nil_test(n, wanted) for n in walk(cond)):
                 return True
+        if parent.type == "binary_expression" and text(fld(parent, "operator")) == "&&" and (
+                fld(parent, "right") == child):
+            # `resp != nil && resp.Body != nil`: evaluated only once resp is not nil.
+            left = fld(parent, "left")
+            if left is not None and b"||" not in (left.text or b"") and any(
+                    _not_nil_test(n, {name}) for n in walk(left)):
+                return True
         child, parent = parent, up(parent)
     return False
 

@@ -202,6 +202,8 @@ def _memoised(file, func: Node, site: Node, carriers: Carriers) -> bool:
     """The function returns a value read from a field or a map before it builds one,
     and stores what it builds there: `if c, ok := p.clients[h]; ok { return c }`."""
     body = field(func, "body")
+    if body is not None and _cached_in_store(file, body, site):
+        return True
     if body is None or not _flow(site, func, carriers, returns_only=False,
                                  count_returns=False):
         return False
@@ -219,6 +221,32 @@ def _memoised(file, func: Node, site: Node, carriers: Carriers) -> bool:
         if first.type in ("selector_expression", "index_expression"):
             return True
         if first.type == "identifier" and _read_from_store(file, body, text(first)):
+            return True
+    return False
+
+
+def _cached_in_store(file, body: Node, site: Node) -> bool:
+    """`tr := cache[k]; if tr == nil { tr = build(); cache[k] = tr }`: the pool is looked
+    up in a map or field first and what is built is stored there, so every call after the
+    first shares it (whatever the function wraps around it and returns)."""
+    parent = site.parent
+    if parent is None or parent.type != "expression_list":
+        return False
+    stmt = parent.parent
+    if stmt is None or stmt.type not in ("assignment_statement", "short_var_declaration"):
+        return False
+    lhs = named_children(field(stmt, "left"))
+    rhs = named_children(field(stmt, "right"))
+    if len(lhs) != 1 or len(rhs) != 1 or lhs[0].type != "identifier":
+        return False
+    name = text(lhs[0])
+    if not _read_from_store(file, body, name):
+        return False
+    for node in file.within("assignment_statement", body):
+        targets = named_children(field(node, "left"))
+        values = named_children(field(node, "right"))
+        if len(targets) == 1 and len(values) == 1 and targets[0].type in (
+                "index_expression", "selector_expression") and text(values[0]) == name:
             return True
     return False
 

@@ -81,18 +81,24 @@ def _command_action(file, func: Node) -> bool:
 
 
 def _cli_action(file, func: Node) -> bool:
-    """An urfave/cli command action (or Before hook), func(c *cli.Context) [error],
-    declared or written in place in the command's literal."""
+    """An urfave/cli command action (or Before hook), func(c *cli.Context) [error] or,
+    from v3 on, func(ctx context.Context, cmd *cli.Command) error, declared or written in
+    place in the command's literal."""
     if func.type not in ("function_declaration", "func_literal"):
         return False
-    decls = named_children(field(func, "parameters"))
-    if len(decls) != 1 or len(decls[0].children_by_field_name("name")) > 1:
+    types: list[str] = []
+    for decl in named_children(field(func, "parameters")):
+        spelled = text(field(decl, "type")).replace(" ", "")
+        types += [spelled] * max(1, len(decl.children_by_field_name("name")))
+    if len(types) == 2 and file.imports.get(types[0].rpartition(".")[0]) == "context":
+        types = types[1:]  # v3: func(ctx context.Context, cmd *cli.Command) error
+        wanted = "Command"
+    else:
+        wanted = "Context"  # v1/v2: func(c *cli.Context) error
+    if len(types) != 1 or not types[0].startswith("*"):
         return False
-    spelled = text(field(decls[0], "type")).replace(" ", "")
-    if not spelled.startswith("*"):
-        return False
-    alias, _, name = spelled[1:].rpartition(".")
-    return name == "Context" and bool(_CLI_PATH.search(file.imports.get(alias, "")))
+    alias, _, name = types[0][1:].rpartition(".")
+    return name == wanted and bool(_CLI_PATH.search(file.imports.get(alias, "")))
 
 
 def _cobra_action(file, func: Node) -> bool:
