@@ -21,7 +21,15 @@ from leaklint.golang.context import (
     named_function,
 )
 from leaklint.golang.index import FACTORY_HINTS, FuncInfo
-from leaklint.golang.parse import NEW_RESPELLED, field, inside, named_children, text, unparen
+from leaklint.golang.parse import (
+    NEW_RESPELLED,
+    field,
+    inside,
+    named_children,
+    text,
+    unparen,
+    walk,
+)
 from leaklint.golang.pools import (
     Carriers,
     dialer_only,
@@ -45,7 +53,9 @@ def run(ctx: GoCheckContext) -> None:
         func = named_function(node)
         if func is None:
             continue
-        if _runs_per_call(ctx.resolver, ctx.file, func) and not (
+        per_call = _runs_per_call(ctx.resolver, ctx.file, func) or (
+            _process_once(ctx.resolver, ctx.file, func) and _built_per_iteration(node, func))
+        if per_call and not (
                 in_once(ctx.resolver, ctx.file, ctx.env, node) or kept(node, func, carriers)):
             if _local_factory(ctx.resolver, ctx.file, node, ctx.env) is None:
                 ctx.report.report("LL301", ctx.span(node), scope=ctx.scope(node), what=what,
@@ -66,6 +76,44 @@ def _runs_per_call(resolver: Resolver, file, func: Node) -> bool:
     return not (_exempt_function(func) or _suite_test(file, func) or _main_only(
         resolver, file, func) or _command_action(file, func) or _cleanup_helper(func)
                 or _test_helper(resolver, file, func) or _once_only(resolver, file, func))
+
+
+def _process_once(resolver: Resolver, file, func: Node) -> bool:
+    """main, init, a command action, or a function only they (or sync.Once) reach."""
+    return func.type == "function_declaration" and (
+        text(field(func, "name")) in ("main", "init") or _command_action(file, func)
+        or _main_only(resolver, file, func) or _once_only(resolver, file, func))
+
+
+def _built_per_iteration(node: Node, func: Node) -> bool:
+    """The construction runs once per iteration of a loop of its function: inside the
+    loop's body, or inside a local func value (`check := func() {...}`) called in one
+    (`for range time.Tick(d) { check() }`): a run-once function still builds a pool per
+    iteration there."""
+    current = node.parent
+    while current is not None and current != func:
+        if current.type == "for_statement":
+            return True
+        if current.type == "func_literal":
+            name = _local_func_name(current)
+            if name is None:
+                return False
+            body = field(func, "body")
+            return body is not None and any(
+                n.type == "call_expression" and text(field(n, "function")) == name
+                and inside(n, "for_statement", func) for n in walk(body))
+        current = current.parent
+    return False
+
+
+def _local_func_name(literal: Node) -> str | None:
+    """`name := func(...) {...}`: the local name a func literal is given."""
+    values = literal.parent
+    decl = values.parent if values is not None and values.type == "expression_list" else None
+    if decl is None or decl.type != "short_var_declaration":
+        return None
+    names = named_children(field(decl, "left"))
+    return text(names[0]) if len(names) == 1 and names[0].type == "identifier" else None
 
 
 _COBRA = "github.com/spf13/cobra"
