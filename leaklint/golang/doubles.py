@@ -20,7 +20,7 @@ from tree_sitter import Node
 
 from leaklint.golang.context import named_function
 from leaklint.golang.index import FuncInfo, GoFile, PackageIndex
-from leaklint.golang.parse import field, named_children, text, unparen, walk
+from leaklint.golang.parse import field, named_children, own_returns, text, unparen, walk
 from leaklint.golang.resolve import Resolver
 from leaklint.golang.types import HTTP
 
@@ -271,7 +271,7 @@ class _Returns:
 
     def first_results(self) -> list[object]:
         out: list[object] = []
-        for ret in _own_returns(self.body) if self.body is not None else []:
+        for ret in own_returns(self.body) if self.body is not None else []:
             values = named_children(ret.named_children[0]) if ret.named_children else []
             if values:
                 out.append(values[0])
@@ -411,7 +411,7 @@ def constructed(resolver: Resolver, info: FuncInfo, index: PackageIndex, depth: 
     if body is not None and depth <= _MAX_BUILD_DEPTH:
         sub = resolver_for(resolver, index)
         kinds = [_constructed_value(sub, info, index, values[0] if values else None, depth)
-                 for ret in _own_returns(body)
+                 for ret in own_returns(body)
                  for values in [named_children(ret.named_children[0])
                                 if ret.named_children else []]]
         if NETWORK in kinds:
@@ -571,7 +571,7 @@ def _canned_round_trip(literal: Node) -> bool:
     body = field(literal, "body")
     if "Response" not in result or body is None:
         return False
-    returns = _own_returns(body)
+    returns = own_returns(body)
     if not returns:
         return False
     for ret in returns:
@@ -582,16 +582,3 @@ def _canned_round_trip(literal: Node) -> bool:
         if first is None or first.type not in ("composite_literal", "nil"):
             return False
     return True
-
-
-def _own_returns(node: Node) -> list[Node]:
-    """The return statements of a function body, not those of func literals inside it."""
-    out: list[Node] = []
-    for child in node.named_children:
-        if child.type == "func_literal":
-            continue
-        if child.type == "return_statement":
-            out.append(child)
-        else:
-            out.extend(_own_returns(child))
-    return out

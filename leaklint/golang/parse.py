@@ -156,3 +156,16 @@ def assigned_target(value: Node, fallback_first: bool = False) -> Node | None:
     if i < len(targets):
         return targets[i]
     return targets[0] if fallback_first and targets else None
+
+
+def own_returns(node: Node) -> list[Node]:
+    """The return statements of a function body, not those of func literals inside it."""
+    out: list[Node] = []
+    for child in node.named_children:
+        if child.type == "func_literal":
+            continue
+        if child.type == "return_statement":
+            out.append(child)
+        else:
+            out.extend(own_returns(child))
+    return out

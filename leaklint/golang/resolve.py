@@ -12,7 +12,15 @@ from tree_sitter import Node
 from leaklint.config import GoModels
 from leaklint.golang import module
 from leaklint.golang.index import FuncInfo, GoFile, PackageIndex
-from leaklint.golang.parse import NEW_RESPELLED, field, named_children, text, unparen, walk
+from leaklint.golang.parse import (
+    NEW_RESPELLED,
+    field,
+    named_children,
+    own_returns,
+    text,
+    unparen,
+    walk,
+)
 from leaklint.golang.types import (
     CONN_TYPES,
     FUNC,
@@ -240,7 +248,7 @@ class Resolver:
             return cached if isinstance(cached, TypeRef) else None
         index.summaries[key] = None
         found: set[TypeRef] = set()
-        for ret in _own_returns(body):
+        for ret in own_returns(body):
             values = [c for c in ret.named_children if c.type != "comment"]
             first = values[0] if values else None
             if first is not None and first.type == "expression_list":
@@ -431,17 +439,6 @@ def display_callee(call: Node) -> str:
     return name if len(name) <= 60 else name[:57] + "..."
 
 
-def _own_returns(node: Node) -> list[Node]:
-    """The return statements of a function body, not those of func literals inside it."""
-    out: list[Node] = []
-    for child in node.named_children:
-        if child.type == "func_literal":
-            continue
-        if child.type == "return_statement":
-            out.append(child)
-        else:
-            out.extend(_own_returns(child))
-    return out
 
 
 def _literal_of(value: Node | None, body: Node) -> Node | None:
