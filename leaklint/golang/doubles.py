@@ -20,7 +20,15 @@ from tree_sitter import Node
 
 from leaklint.golang.context import named_function
 from leaklint.golang.index import FuncInfo, GoFile, PackageIndex
-from leaklint.golang.parse import field, named_children, own_returns, text, unparen, walk
+from leaklint.golang.parse import (
+    field,
+    named_children,
+    own_returns,
+    receiver_name,
+    text,
+    unparen,
+    walk,
+)
 from leaklint.golang.resolve import Resolver
 from leaklint.golang.types import HTTP
 
@@ -239,18 +247,10 @@ def _method_fact(resolver: Resolver, info: FuncInfo, index: PackageIndex) -> Fac
     if summary.result(resolver, Callee("local", index.key, info.name, info, index)) != (
             summary.FRESH):
         return MEMORY  # every return hands back no fresh response: a canned one
-    receiver = _receiver_name(info.node)
+    receiver = receiver_name(info.node)
     func_type = info.receiver is not None and info.receiver not in index.structs and (
         info.receiver in index.aliases)
-    ctx = _Returns(resolver, info, receiver, func_type, index)
-    delegated: set[str] = set()
-    for value in ctx.first_results():
-        kind = ctx.classify(value, 0)
-        if kind == NETWORK:
-            return NETWORK
-        if isinstance(kind, frozenset):
-            delegated |= kind
-    return frozenset(delegated) if delegated else MEMORY
+    return _Returns(resolver, info, receiver, func_type, index).fact()
 
 
 class _Returns:
@@ -268,6 +268,18 @@ class _Returns:
         # parameters hold comes from the type's own paths, judged there.
         self.params_given = params_given
         self.seen = seen
+
+    def fact(self) -> Fact:
+        """NETWORK if any first result may come from the network, else the fields every
+        result is forwarded from (MEMORY when none)."""
+        delegated: set[str] = set()
+        for value in self.first_results():
+            kind = self.classify(value, 0)
+            if kind == NETWORK:
+                return NETWORK
+            if isinstance(kind, frozenset):
+                delegated |= kind
+        return frozenset(delegated) if delegated else MEMORY
 
     def first_results(self) -> list[object]:
         out: list[object] = []
@@ -375,16 +387,8 @@ class _Returns:
         if info is None or name[:1].isupper() or field(
                 info.node, "body") is None or len(self.seen) > 4:
             return NETWORK
-        inner = _Returns(self.r, info, _receiver_name(info.node), False, self.index,
-                         params_given=True, seen=self.seen | {key, self.info.key})
-        delegated: set[str] = set()
-        for value in inner.first_results():
-            kind = inner.classify(value, 0)
-            if kind == NETWORK:
-                return NETWORK
-            if isinstance(kind, frozenset):
-                delegated |= kind
-        return frozenset(delegated) if delegated else MEMORY
+        return _Returns(self.r, info, receiver_name(info.node), False, self.index,
+                        params_given=True, seen=self.seen | {key, self.info.key}).fact()
 
 
 _UNKNOWN = object()  # a value the classifier cannot see (a tuple element of a call)
@@ -503,14 +507,6 @@ def _under_nil_test(node: Node, name: str, stop: Node) -> bool:
                     consequence.start_byte <= node.start_byte < consequence.end_byte)
         current = current.parent
     return False
-
-
-def _receiver_name(method: Node) -> str:
-    for decl in named_children(field(method, "receiver")):
-        names = decl.children_by_field_name("name")
-        if names:
-            return text(names[0])
-    return ""
 
 
 def _result_names(func: Node) -> list[str]:

@@ -169,3 +169,12 @@ def own_returns(node: Node) -> list[Node]:
         else:
             out.extend(own_returns(child))
     return out
+
+
+def receiver_name(method: Node) -> str:
+    """The name a method gives its receiver (\"\" when it gives none)."""
+    for decl in named_children(field(method, "receiver")):
+        names = decl.children_by_field_name("name")
+        if names:
+            return text(names[0])
+    return ""

@@ -17,7 +17,15 @@ from tree_sitter import Node
 
 from leaklint.golang.context import named_function
 from leaklint.golang.index import FuncInfo, GoFile, PackageIndex
-from leaklint.golang.parse import assigned_target, field, identifiers, named_children, text, unparen
+from leaklint.golang.parse import (
+    assigned_target,
+    field,
+    identifiers,
+    named_children,
+    receiver_name,
+    text,
+    unparen,
+)
 from leaklint.golang.resolve import Callee, Resolver
 
 Path = tuple[str, ...]
@@ -245,7 +253,7 @@ def _follow(resolver: Resolver, info: FuncInfo, index: PackageIndex, position: i
     from leaklint.golang.summary import resolver_for
 
     sub = resolver_for(resolver, index)
-    receiver = _receiver_name(info.node)
+    receiver = receiver_name(info.node)
     walk = _Walk(sub, info.file, info.node, receiver or None, depth + 1)
     name = receiver if position is None else info.params[position][0]
     if not name or name == "_":
@@ -273,14 +281,6 @@ def _receiver_path(target: Node, receiver: str) -> Path | None:
     if current is None or current.type != "identifier" or text(current) != receiver:
         return None
     return tuple(reversed(names))
-
-
-def _receiver_name(method: Node) -> str:
-    for decl in named_children(field(method, "receiver")):
-        names = decl.children_by_field_name("name")
-        if names:
-            return text(names[0])
-    return ""
 
 
 def _declared_or_key(ident: Node) -> bool:

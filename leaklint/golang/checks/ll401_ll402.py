@@ -254,58 +254,35 @@ def _closes_idle(selector: Node | None, name: str) -> bool:
 def _transport_replaced(ctx: GoCheckContext, literal: Node) -> bool:
     """In a test, the client is handed to a package function that sets its Transport
     (httpmock.ReplaceTripper(c, reg)): the transport is a double, as if injected."""
-    if not ctx.file.path.name.endswith("_test.go"):
-        return False
-    name = _variable_of(literal)
-    owner = enclosing_function(literal)
-    body = field(owner, "body") if owner is not None else None
-    if not name or body is None:
-        return False
-    env = ctx.env(owner)
-    for call in ctx.file.within("call_expression", body):
-        args = named_children(field(call, "arguments"))
-        spelled = [text(a).lstrip("&") for a in args]
-        if name not in spelled:
-            continue
-        callee = ctx.resolver.callee(call, env, ctx.file)
-        info = callee.info
-        fbody = field(info.node, "body") if info is not None else None
-        if fbody is None:
-            continue
-        index = spelled.index(name)
-        if index >= len(info.params):
-            continue
-        param = info.params[index][0]
-        for stmt in walk(fbody):
-            if stmt.type != "assignment_statement":
-                continue
-            for target in named_children(field(stmt, "left")):
-                if target.type == "selector_expression" and text(
-                        field(target, "operand")) == param and text(
-                        field(target, "field")) == "Transport":
-                    return True
-    return False
+    return ctx.file.path.name.endswith("_test.go") and _set_by_callee(
+        ctx, literal, "Transport", after=False)
 
 
 def _timeout_set_by_callee(ctx: GoCheckContext, literal: Node) -> bool:
     """c := &http.Client{}; configure(c, opts): the client is handed to a module function
     that writes its Timeout (`p.Timeout = d` on that parameter), as if the function
     assigned it itself."""
-    name = _variable_of(literal)
+    return _set_by_callee(ctx, literal, "Timeout", after=True)
+
+
+def _set_by_callee(ctx: GoCheckContext, literal: Node, name: str, after: bool) -> bool:
+    """The variable holding the literal is passed (after it, with `after`) to a module
+    function that assigns `p.<name>` on that parameter."""
+    variable = _variable_of(literal)
     owner = enclosing_function(literal)
     body = field(owner, "body") if owner is not None else None
-    if not name or body is None:
+    if not variable or body is None:
         return False
     env = ctx.env(owner)
     for call in ctx.file.within("call_expression", body):
-        if call.start_byte < literal.end_byte:
+        if after and call.start_byte < literal.end_byte:
             continue
         spelled = [text(a).lstrip("&") for a in named_children(field(call, "arguments"))]
-        if name not in spelled:
+        if variable not in spelled:
             continue
         callee = ctx.resolver.callee(call, env, ctx.file)
         if callee.info is not None and callee.index is not None and _sets_param_field(
-                callee.info, callee.index, spelled.index(name), "Timeout"):
+                callee.info, callee.index, spelled.index(variable), name):
             return True
     return False
 
