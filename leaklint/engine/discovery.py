@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from leaklint.engine.gitignore import GitIgnore
 from leaklint.languages import BY_SUFFIX as SUFFIXES  # ending -> language
 
 if TYPE_CHECKING:  # imported when a .gitignore or an exclude is met: fast start
@@ -102,10 +103,10 @@ class _GitIgnores:
     """.gitignore files met on the walk, each applying below its directory."""
 
     def __init__(self, inputs: Inputs | None = None) -> None:
-        self._specs: dict[Path, pathspec.PathSpec | None] = {}
+        self._specs: dict[Path, GitIgnore | None] = {}
         self._inputs = inputs
 
-    def _spec(self, directory: Path) -> pathspec.PathSpec | None:
+    def _spec(self, directory: Path) -> GitIgnore | None:
         if directory not in self._specs:
             spec = None
             ignore_file = directory / ".gitignore"
@@ -116,8 +117,8 @@ class _GitIgnores:
                         self._inputs.files.add(os.path.abspath(ignore_file))
 
                     text = ignore_file.read_bytes().decode("utf-8", "surrogateescape")
-                    spec = gitignore_spec([line.removesuffix("\r")
-                                           for line in text.split("\n")])
+                    spec = GitIgnore([line.removesuffix("\r")
+                                      for line in text.split("\n")])
             except OSError:
                 spec = None
             self._specs[directory] = spec
@@ -128,79 +129,16 @@ class _GitIgnores:
         return [d for d in chain if self._spec(d) is not None]
 
     def ignored(self, path: Path, is_dir: bool, chain: list[Path]) -> bool:
-        for directory in chain:
+        # As git: the .gitignore nearest the path speaks first; one with no line
+        # matching the path leaves it to the next one up.
+        for directory in reversed(chain):
             spec = self._spec(directory)
             if spec is None:
                 continue
-            rel = path.relative_to(directory).as_posix() + ("/" if is_dir else "")
-            if spec.match_file(rel):
-                return True
+            verdict = spec.verdict(path.relative_to(directory).as_posix(), is_dir)
+            if verdict is not None:
+                return verdict
         return False
-
-
-def gitignore_spec(lines: list[str]) -> pathspec.PathSpec:
-    """The lines of a .gitignore, compiled as git reads them. git takes every line; a
-    line the pattern library refuses is read as git's matcher reads it: a reversed
-    range (`[z-a]`) matches its first character, and what git cannot match with at all
-    (`foo\\`, a lone `!`) matches nothing."""
-    import re
-
-    import pathspec
-
-    try:
-        return pathspec.GitIgnoreSpec.from_lines(lines)
-    except (ValueError, re.error):
-        pass
-    kept = []
-    for line in lines:
-        for candidate in (line, _reversed_ranges_as_git_reads(line)):
-            try:
-                pathspec.GitIgnoreSpec.from_lines([candidate])
-            except (ValueError, re.error):
-                continue
-            kept.append(candidate)
-            break
-    return pathspec.GitIgnoreSpec.from_lines(kept)
-
-
-def _reversed_ranges_as_git_reads(pattern: str) -> str:
-    """`[z-a]` -> `[z]`: git's wildmatch compares the range's first character before it
-    sees the range, and the range itself is empty."""
-    out: list[str] = []
-    i, n = 0, len(pattern)
-    while i < n:
-        char = pattern[i]
-        if char == "\\":
-            out.append(pattern[i:i + 2])
-            i += 2
-            continue
-        if char != "[":
-            out.append(char)
-            i += 1
-            continue
-        j = i + 1
-        if j < n and pattern[j] in "!^":
-            j += 1
-        start = j
-        if j < n and pattern[j] == "]":
-            j += 1
-        while j < n and pattern[j] != "]":
-            j += 2 if pattern[j] == "\\" else 1
-        if j >= n:  # no closing bracket: left as it is
-            out.append(pattern[i:])
-            break
-        body, k = [], start
-        while k < j:
-            if k + 2 < j and pattern[k + 1] == "-" and pattern[k] != "\\":
-                low, high = pattern[k], pattern[k + 2]
-                body.append(low if high < low else pattern[k:k + 3])
-                k += 3
-            else:
-                body.append(pattern[k])
-                k += 1
-        out.append(pattern[i:start] + "".join(body) + "]")
-        i = j + 1
-    return "".join(out)
 
 
 def _repo_root(start: Path) -> Path | None:
