@@ -131,6 +131,54 @@ def sends_in_memory(resolver: Resolver, file: GoFile, func: Node, call: Node) ->
     return value is not None and _built_around_double(resolver, file, func, value, 0)
 
 
+def hijacks_recorder(resolver: Resolver, file: GoFile, func: Node, call: Node) -> bool:
+    """x.Hijack() where x, a local of func, was built over an httptest.ResponseRecorder
+    (`w := &wrapper{w: httptest.NewRecorder()}`, through locals and constructors): a
+    writer with a connection behind it is only ever handed to a handler by the server,
+    so this one hijacks nothing."""
+    function = unparen(field(call, "function"))
+    if function is None or function.type != "selector_expression" or text(
+            field(function, "field")) != "Hijack":
+        return False
+    operand = unparen(field(function, "operand"))
+    if operand is None or operand.type != "identifier":
+        return False
+    # In a func literal (`assert.NotPanics(t, func() { w.Hijack() })`) the writer is
+    # usually built by the declaration around it.
+    outer = named_function(call) or func
+    value = assigned_before(file, outer, text(operand), call.start_byte)
+    return value is not None and _over_recorder(resolver, file, outer, value, 0)
+
+
+def _over_recorder(resolver: Resolver, file: GoFile, func: Node, value: Node | None,
+                   depth: int) -> bool:
+    value = unparen(value)
+    if value is None or depth > 2 * _MAX_BUILD_DEPTH:  # wrappers nest deeper than doubles
+        return False
+    if value.type == "unary_expression":
+        return _over_recorder(resolver, file, func, field(value, "operand"), depth)
+    if value.type == "identifier":
+        return _over_recorder(resolver, file, func, assigned_before(
+            file, func, text(value), value.start_byte), depth + 1)
+    if value.type == "composite_literal":
+        spelled = field(value, "type")
+        if spelled is not None and text(spelled).endswith("ResponseRecorder"):
+            return True
+        body = field(value, "body")
+        return body is not None and any(
+            _over_recorder(resolver, file, func, element, depth + 1)
+            for element in _element_values(body))
+    if value.type == "call_expression":
+        owner = named_function(value)
+        if owner is not None:
+            callee = resolver.callee(value, resolver.env_for(owner, file, None), file)
+            if (callee.pkg, callee.name) == ("net/http/httptest", "NewRecorder"):
+                return True
+        return any(_over_recorder(resolver, file, func, arg, depth + 1)
+                   for arg in named_children(field(value, "arguments")))
+    return False
+
+
 def assigned_before(file: GoFile, func: Node, name: str, before: int) -> Node | None:
     """The value last given to name by a single-value assignment in func before a point."""
     body = field(func, "body")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from leaklint.golang.doubles import assigned_before, sends_in_memory
+from leaklint.golang.doubles import assigned_before, hijacks_recorder, sends_in_memory
 from leaklint.golang.index import GoFile
 from leaklint.golang.parse import (
     assigned_target,
@@ -342,7 +342,8 @@ class FunctionFlow:
             # No type for the receiver, but the result's Body is read: a response.
             kind = "response"
         if kind is None or _nil_request(expr) or (
-                kind == "response" and sends_in_memory(self.r, self.file, self.func, expr)):
+                kind == "response" and sends_in_memory(self.r, self.file, self.func, expr)) or (
+                kind == "conn" and hijacks_recorder(self.r, self.file, self.func, expr)):
             return None
         return kind, display_callee(expr)
 
