@@ -350,6 +350,13 @@ class FunctionFlow:
     def _head_request(self, call: Node, callee: Callee) -> bool:
         """http.Head / client.Head, or Do / RoundTrip of a request built in this
         function with the HEAD method."""
+        if callee.info is not None:
+            # A helper of the module handed the method: `s.request(ctx, "HEAD", key)`.
+            from leaklint.golang import summary  # summaries walk functions with flows
+
+            position = summary.method_parameter(self.r, callee)
+            args = named_children(fld(call, "arguments"))
+            return position is not None and position < len(args) and _is_head(args[position])
         if callee.kind != "std" or callee.pkg != "net/http":
             return False
         if callee.name == "Head":
@@ -370,7 +377,7 @@ class FunctionFlow:
         params = named_children(fld(built, "arguments"))
         method = params[1 if maker.name == "NewRequestWithContext" else 0] if len(
             params) >= 3 else None
-        return method is not None and text(method) in ('"HEAD"', "http.MethodHead")
+        return method is not None and _is_head(method)
 
     _MEMORY_READERS = frozenset({("strings", "NewReader"), ("bytes", "NewReader"),
                                  ("bytes", "NewBuffer"), ("bytes", "NewBufferString")})
@@ -1463,6 +1470,10 @@ def _declares(literal: Node, name: str) -> bool:
                 text(n) == name for n in node.children_by_field_name("name")):
             return True
     return False
+
+
+def _is_head(method: Node) -> bool:
+    return text(unparen(method) or method) in ('"HEAD"', "http.MethodHead")
 
 
 def _nil_request(call: Node) -> bool:

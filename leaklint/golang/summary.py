@@ -188,3 +188,55 @@ _BASIC_TYPES = {"string", "bool", "int", "int8", "int16", "int32", "int64", "uin
                 "uint16", "uint32", "uint64", "uintptr", "float32", "float64", "byte",
                 "rune", "error", "FileMode"}
 
+
+
+_REQUEST_BUILDERS = {"NewRequest": 0, "NewRequestWithContext": 1}
+
+
+def method_parameter(resolver: Resolver, callee: Callee, depth: int = 0) -> int | None:
+    """The index of the parameter a same-module helper passes, unchanged, as the method
+    of the request it builds (`func (c *C) request(ctx, method, key string)` calling
+    `http.NewRequestWithContext(ctx, method, ...)`, directly or through another helper),
+    so that a caller's `c.request(ctx, "HEAD", key)` is known to be a HEAD request."""
+    info, index = callee.info, callee.index
+    if info is None or index is None or depth > 3:
+        return None
+    key = f"method_param:{info.key}"
+    cache = index.summaries
+    if key in cache:
+        cached = cache[key]
+        return cached if isinstance(cached, int) and not isinstance(cached, bool) else None
+    cache[key] = None  # recursion
+    body = field(info.node, "body")
+    found: int | None = None
+    if body is not None:
+        sub = resolver_for(resolver, index)
+        env = sub.env_for(info.node, info.file)
+        for call in info.file.within("call_expression", body):
+            args = named_children(field(call, "arguments"))
+            inner = sub.callee(call, env, info.file)
+            if inner.kind == "std" and inner.pkg == "net/http":
+                position = _REQUEST_BUILDERS.get(inner.name)
+            elif inner.info is not None:
+                position = method_parameter(sub, inner, depth + 1)
+            else:
+                continue
+            if position is None or position >= len(args):
+                continue
+            arg = unparen(args[position])
+            if arg is None or arg.type != "identifier":
+                continue
+            param = info.param_index(text(arg))
+            if param is not None and not _reassigned(body, text(arg)):
+                found = param
+                break
+    cache[key] = found
+    return found
+
+
+def _reassigned(body: Node, name: str) -> bool:
+    for node in walk(body):
+        if node.type in ("assignment_statement", "short_var_declaration"):
+            if any(text(n) == name for n in named_children(field(node, "left"))):
+                return True
+    return False
