@@ -235,8 +235,5 @@ def method_parameter(resolver: Resolver, callee: Callee, depth: int = 0) -> int 
 
 
 def _reassigned(body: Node, name: str) -> bool:
-    for node in walk(body):
-        if node.type in ("assignment_statement", "short_var_declaration"):
-            if any(text(n) == name for n in named_children(field(node, "left"))):
-                return True
-    return False
+    return any(node.type in ("assignment_statement", "short_var_declaration") and any(
+        text(n) == name for n in named_children(field(node, "left"))) for node in walk(body))
