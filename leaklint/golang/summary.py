@@ -21,7 +21,15 @@ from tree_sitter import Node
 
 from leaklint.golang.flow import FunctionFlow, Resource, _is_key, _nil_guarded
 from leaklint.golang.index import PackageIndex
-from leaklint.golang.parse import field, identifiers, named_children, text, unparen, walk
+from leaklint.golang.parse import (
+    field,
+    identifiers,
+    named_children,
+    statements,
+    text,
+    unparen,
+    walk,
+)
 from leaklint.golang.resolve import Callee, Resolver
 from leaklint.golang.types import RESPONSE
 
@@ -173,9 +181,51 @@ def nil_safe(callee: Callee, index: int) -> bool:
     if body is not None and index < len(params) and params[index][0] not in ("", "_"):
         name = params[index][0]
         uses = [n for n in identifiers(body, name) if not _is_key(n)]
-        safe = bool(uses) and all(_nil_test_operand(n) or _nil_guarded(n) for n in uses)
+        guard_end = _early_nil_return(body, name)
+        safe = bool(uses) and all(
+            _nil_test_operand(n) or _nil_guarded(n) or n.start_byte >= guard_end
+            for n in uses)
     cache[key] = safe
     return safe
+
+
+def _early_nil_return(body: Node, name: str) -> int:
+    """Where a leading `if name == nil || ... { return }` stops mattering (every later
+    use runs with name not nil), or past the end of the body when there is none. Only statements that
+    do not mention name may come before it."""
+    for stmt in statements(body):
+        if stmt.type == "if_statement" and field(stmt, "alternative") is None and (
+                _returns(field(stmt, "consequence"))):
+            tests = _disjuncts(field(stmt, "condition"))
+            if tests and _is_nil_test(tests[0], name):
+                return tests[0].end_byte  # `name == nil || name.Body == nil` short-circuits
+            if any(_is_nil_test(op, name) for op in tests):
+                return stmt.end_byte
+        if any(True for _ in identifiers(stmt, name)):
+            break
+    return body.end_byte + 1
+
+
+def _returns(block: Node | None) -> bool:
+    inside = statements(block)
+    return bool(inside) and inside[-1].type == "return_statement"
+
+
+def _disjuncts(expr: Node | None) -> list[Node]:
+    expr = unparen(expr)
+    if expr is None:
+        return []
+    if expr.type == "binary_expression" and text(field(expr, "operator")) == "||":
+        return _disjuncts(field(expr, "left")) + _disjuncts(field(expr, "right"))
+    return [expr]
+
+
+def _is_nil_test(expr: Node, name: str) -> bool:
+    if expr.type != "binary_expression" or text(field(expr, "operator")) != "==":
+        return False
+    sides = [unparen(field(expr, "left")), unparen(field(expr, "right"))]
+    return any(s is not None and s.type == "nil" for s in sides) and any(
+        s is not None and s.type == "identifier" and text(s) == name for s in sides)
 
 
 def _nil_test_operand(ident: Node) -> bool:
