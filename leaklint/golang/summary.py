@@ -191,8 +191,8 @@ def nil_safe(callee: Callee, index: int) -> bool:
 
 def _early_nil_return(body: Node, name: str) -> int:
     """Where a leading `if name == nil || ... { return }` stops mattering (every later
-    use runs with name not nil), or past the end of the body when there is none. Only statements that
-    do not mention name may come before it."""
+    use runs with name not nil), or past the end of the body when there is none. Only
+    statements that do not mention name may come before it."""
     for stmt in statements(body):
         if stmt.type == "if_statement" and field(stmt, "alternative") is None and (
                 _returns(field(stmt, "consequence"))):
