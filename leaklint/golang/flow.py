@@ -23,6 +23,7 @@ from leaklint.golang.parse import (
     identifiers,
     inside,
     named_children,
+    operands,
     statements,
     text,
     unparen,
@@ -1560,20 +1561,10 @@ def _short_circuited(ident: Node, err: str, up: Callable[[Node], Node | None]) -
         if parent.type == "binary_expression" and fld(parent, "right") == child:
             op = text(fld(parent, "operator"))
             if op in ("&&", "||") and any(_success_test(n, op, err, name)
-                                          for n in _operands(fld(parent, "left"), op)):
+                                          for n in operands(fld(parent, "left"), op)):
                 return True
         child, parent = parent, up(parent)
     return False
-
-
-def _operands(expr: Node | None, op: str) -> list[Node]:
-    """The conjuncts (op `&&`) or disjuncts (op `||`) of expr, through parentheses."""
-    expr = unparen(expr)
-    if expr is None:
-        return []
-    if expr.type == "binary_expression" and text(fld(expr, "operator")) == op:
-        return _operands(fld(expr, "left"), op) + _operands(fld(expr, "right"), op)
-    return [expr]
 
 
 def _success_test(node: Node, op: str, err: str, name: str) -> bool:

@@ -115,6 +115,16 @@ def unparen(node: Node | None) -> Node | None:
     return node
 
 
+def operands(expr: Node | None, op: str) -> list[Node]:
+    """The conjuncts (op `&&`) or disjuncts (op `||`) of expr, through parentheses."""
+    expr = unparen(expr)
+    if expr is None:
+        return []
+    if expr.type == "binary_expression" and text(field(expr, "operator")) == op:
+        return operands(field(expr, "left"), op) + operands(field(expr, "right"), op)
+    return [expr]
+
+
 def identifiers(node: Node, name: str) -> list[Node]:
     """Identifier nodes spelled `name` under node, in source order, without recursion."""
     wanted = name.encode()

@@ -25,6 +25,7 @@ from leaklint.golang.parse import (
     field,
     identifiers,
     named_children,
+    operands,
     statements,
     text,
     unparen,
@@ -196,7 +197,7 @@ def _early_nil_return(body: Node, name: str) -> int:
     for stmt in statements(body):
         if stmt.type == "if_statement" and field(stmt, "alternative") is None and (
                 _returns(field(stmt, "consequence"))):
-            tests = _disjuncts(field(stmt, "condition"))
+            tests = operands(field(stmt, "condition"), "||")
             if tests and _is_nil_test(tests[0], name):
                 return tests[0].end_byte  # `name == nil || name.Body == nil` short-circuits
             if any(_is_nil_test(op, name) for op in tests):
@@ -209,15 +210,6 @@ def _early_nil_return(body: Node, name: str) -> int:
 def _returns(block: Node | None) -> bool:
     inside = statements(block)
     return bool(inside) and inside[-1].type == "return_statement"
-
-
-def _disjuncts(expr: Node | None) -> list[Node]:
-    expr = unparen(expr)
-    if expr is None:
-        return []
-    if expr.type == "binary_expression" and text(field(expr, "operator")) == "||":
-        return _disjuncts(field(expr, "left")) + _disjuncts(field(expr, "right"))
-    return [expr]
 
 
 def _is_nil_test(expr: Node, name: str) -> bool:
