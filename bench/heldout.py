@@ -6,7 +6,8 @@ used to tune the rules (those are listed under [[tuning]] and never measured her
 
 SRC holds one checkout per project, named owner+name (the Go files plus go.mod for Go,
 the .py files for Python). With --reports, leaklint JSON reports named owner+name.json
-are read from DIR instead of running leaklint. For each project a seeded random sample
+are read from DIR instead of running leaklint (with their wall times when DIR holds a
+times.txt of `owner+name rc=N SECONDS` lines). For each project a seeded random sample
 (random.Random(7), 25 findings, or all when fewer) is drawn from the sorted findings and
 scored against bench/judgments/<owner+name>.tsv; prints per project, per rule, and
 production code against tests, and every sampled finding without a verdict yet.
@@ -139,11 +140,28 @@ def count_files(checkout: Path, language: str) -> int:
     return sum(1 for _ in checkout.rglob(pattern))
 
 
+def recorded_seconds(reports: Path) -> dict[str, float]:
+    """Wall times written beside stored reports, one `NAME rc=N SECONDS` line each in
+    times.txt (the last line for a name wins), so a table read from reports keeps them."""
+    path = reports / "times.txt"
+    seconds: dict[str, float] = {}
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[1].startswith("rc="):
+                try:
+                    seconds[parts[0]] = float(parts[2])
+                except ValueError:
+                    continue
+    return seconds
+
+
 def measure(project: Project, src: Path, reports: Path | None) -> Result:
     checkout = src / project.name
     seconds = None
     if reports is not None:
         items = findings_of(json.loads((reports / f"{project.name}.json").read_text()))
+        seconds = recorded_seconds(reports).get(project.name)
     else:
         items, seconds = run(checkout)
     marker = project.name + "/"  # reports may name paths from above the checkout
