@@ -48,44 +48,55 @@ def go_files(directory: Path) -> list[Path]:
     return [directory / name for name in names]
 
 
-# The sibling packages met lately (least recent first): bounded, a long-lived worker
-# must not grow with the packages it has seen.
-_SIBLINGS: OrderedDict[tuple[str, Path], PackageIndex | None] = OrderedDict()
-_SIBLINGS_KEPT = 32
+# The sibling packages met lately (least recent first), keyed by their directory, so
+# every package of the module that imports one shares its index. Trimmed only between
+# packages (release_sibling_caches): while one package is analysed, summaries reach
+# through as many packages as its calls do (an SDK's client constructor calls one
+# constructor per service package, a hundred or more), and evicting any of them then
+# dropped the summaries being computed and started them over, again and again. Bounded
+# between packages: a long-lived worker must not grow with the packages it has seen.
+_SIBLINGS: OrderedDict[Path, PackageIndex | None] = OrderedDict()
+_SIBLINGS_KEPT = 64
 
 
 def sibling_package(import_path: str, anchor: Path) -> PackageIndex | None:
     """The index of another package of anchor's module, or None when it is not one."""
-    key = (import_path, anchor)
-    if key in _SIBLINGS:
-        _SIBLINGS.move_to_end(key)
-        return _SIBLINGS[key]
-    index = _sibling_package(import_path, anchor)
-    _SIBLINGS[key] = index
-    if len(_SIBLINGS) > _SIBLINGS_KEPT:
-        _SIBLINGS.popitem(last=False)
+    directory = _sibling_directory(import_path, anchor)
+    if directory is None:
+        return None
+    if directory in _SIBLINGS:
+        _SIBLINGS.move_to_end(directory)
+        return _SIBLINGS[directory]
+    index = _SIBLINGS[directory] = _sibling_package(import_path, directory)
     return index
 
 
 def release_sibling_caches() -> None:
     """Drop the node lists of the sibling packages' files once a package is done: the
     indexes (names, signatures, summaries) stay for the next package, the Python node
-    wrappers, the bulk of their memory, are rebuilt if ever needed."""
+    wrappers, the bulk of their memory, are rebuilt if ever needed. The least recent
+    packages beyond the bound are dropped whole."""
+    while len(_SIBLINGS) > _SIBLINGS_KEPT:
+        _SIBLINGS.popitem(last=False)
     for index in _SIBLINGS.values():
         if index is not None:
             for gofile in index.files:
                 gofile.release_caches()
 
 
-def _sibling_package(import_path: str, anchor: Path) -> PackageIndex | None:
+@functools.lru_cache(maxsize=4096)
+def _sibling_directory(import_path: str, anchor: Path) -> Path | None:
+    """Where import_path lives when it is a package of anchor's module."""
     found = find_module(anchor)
     if found is None:
         return None
     root, module = found
     if not (import_path == module or import_path.startswith(module + "/")):
         return None
-    rel = import_path[len(module):].lstrip("/")
-    directory = root / rel
+    return root / import_path[len(module):].lstrip("/")
+
+
+def _sibling_package(import_path: str, directory: Path) -> PackageIndex | None:
     paths = [p for p in go_files(directory) if not p.name.endswith("_test.go")]
     if not paths:
         return None
