@@ -22,6 +22,7 @@ from leaklint.golang.parse import (
     field,
     identifiers,
     named_children,
+    operands,
     text,
     unparen,
 )
@@ -202,7 +203,8 @@ def _memoised(file, func: Node, site: Node, carriers: Carriers) -> bool:
     """The function returns a value read from a field or a map before it builds one,
     and stores what it builds there: `if c, ok := p.clients[h]; ok { return c }`."""
     body = field(func, "body")
-    if body is not None and _cached_in_store(file, body, site):
+    if body is not None and (_cached_in_store(file, body, site)
+                             or _lazily_initialised(file, func, site)):
         return True
     if body is None or not _flow(site, func, carriers, returns_only=False,
                                  count_returns=False):
@@ -222,6 +224,42 @@ def _memoised(file, func: Node, site: Node, carriers: Carriers) -> bool:
             return True
         if first.type == "identifier" and _read_from_store(file, body, text(first)):
             return True
+    return False
+
+
+def _lazily_initialised(file, func: Node, site: Node) -> bool:
+    """`if defaultClient == nil { defaultClient = build() }`: built into a package
+    variable or a field only while that is still nil, so every later call shares it."""
+    parent = site.parent
+    stmt = parent.parent if parent is not None and parent.type == "expression_list" else None
+    if stmt is None or stmt.type != "assignment_statement":
+        return False
+    targets = named_children(field(stmt, "left"))
+    if len(targets) != 1 or len(named_children(field(stmt, "right"))) != 1:
+        return False
+    target = targets[0]
+    if target.type == "identifier" and _is_local(file, func, text(target)):
+        return False  # a local dies with the call: nothing is shared
+    if target.type not in ("identifier", "selector_expression"):
+        return False
+    spelled = text(target)
+    current = stmt.parent
+    while current is not None and current != func:
+        if current.type == "if_statement" and _tests_nil(field(current, "condition"), spelled):
+            consequence = field(current, "consequence")
+            return consequence is not None and (
+                consequence.start_byte <= stmt.start_byte < consequence.end_byte)
+        current = current.parent
+    return False
+
+
+def _tests_nil(condition: Node | None, spelled: str) -> bool:
+    """The condition holds only when spelled is nil (`x == nil`, maybe `|| ...`)."""
+    for test in operands(condition, "||"):
+        if test.type == "binary_expression" and text(field(test, "operator")) == "==":
+            sides = {text(unparen(field(test, "left"))), text(unparen(field(test, "right")))}
+            if sides == {spelled, "nil"}:
+                return True
     return False
 
 
@@ -494,6 +532,10 @@ def _flow(site: Node, func: Node, carriers: Carriers, returns_only: bool,
             continue
         if returns_only:
             target = _assigned_name(parent, child)
+            if target is not None and _returned_bare(carriers.file, func, target):
+                if count_returns:
+                    return True
+                continue
             if target is not None and target not in seen_names and body is not None:
                 seen_names.add(target)
                 work.extend(_references(carriers.file, body, target, exclude=parent))
@@ -532,6 +574,10 @@ def _flow(site: Node, func: Node, carriers: Carriers, returns_only: bool,
                 return True  # a field, map or slice element
             name = text(target_node)
             if name == "_":
+                continue
+            if _returned_bare(carriers.file, func, name):
+                if count_returns:
+                    return True
                 continue
             if not _is_local(carriers.file, func, name):
                 return True  # a package variable
@@ -632,6 +678,19 @@ def _assigned_name(stmt: Node, child: Node) -> str | None:
     if target is None or target.type != "identifier":
         return None
     return text(target)
+
+
+def _returned_bare(file, func: Node, name: str) -> bool:
+    """name is a named result of func and a bare `return` hands it to the caller:
+    `out = &T{client: c}; return`."""
+    results = field(func, "result")
+    if results is None or results.type != "parameter_list" or not any(
+            text(n) == name for decl in named_children(results)
+            for n in decl.children_by_field_name("name")):
+        return False
+    return any(not [c for c in ret.named_children if c.type != "comment"]
+               and enclosing_function(ret) == func
+               for ret in file.within("return_statement", func))
 
 
 def _is_local(file, func: Node, name: str) -> bool:
