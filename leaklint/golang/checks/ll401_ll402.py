@@ -12,6 +12,7 @@ from leaklint.golang.deadlines import request_bounded, transport_bounded
 from leaklint.golang.doubles import built_around_double, default_transport_faked
 from leaklint.golang.fixes import IDLE_CONN_TIMEOUT, SERVER_TIMEOUTS, add_fields
 from leaklint.golang.index import GoFile, PackageIndex
+from leaklint.golang.memconn import dials_in_memory, in_memory_listener, serves_in_memory
 from leaklint.golang.module import sibling_package
 from leaklint.golang.parse import (
     NEW_RESPELLED,
@@ -109,6 +110,10 @@ def _check_call(ctx: GoCheckContext, call: Node, http_aliases: set[str]) -> None
         ctx.report.report("LL402", ctx.span(call), scope=ctx.scope(call),
                           what=f"http.{name}", missing="Timeout (it uses http.DefaultClient)")
     elif name in _SERVE_CALLS:
+        args = named_children(field(call, "arguments"))
+        if name in ("Serve", "ServeTLS") and args and in_memory_listener(
+                ctx.resolver, ctx.file, args[0]):
+            return  # served on a listener in memory: no peer can stall it
         ctx.report.report("LL402", ctx.span(call), scope=ctx.scope(call),
                           what=f"http.{name}",
                           missing="ReadHeaderTimeout (it runs an http.Server with no timeouts)")
@@ -123,13 +128,15 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
             fields["DisableKeepAlives"]) == "true"
         if "IdleConnTimeout" not in present and not keepalives_off and (
                 "DisableKeepAlives" not in assigned) and not never_sent(
-                ctx.resolver, ctx.file, node) and not _idle_closed_at_cleanup(ctx, node):
+                ctx.resolver, ctx.file, node) and not _idle_closed_at_cleanup(ctx, node) and (
+                not dials_in_memory(ctx.resolver, ctx.file, node)):
             ctx.report.report("LL401", ctx.span(node), scope=scope,
                               what="http.Transport", missing="IdleConnTimeout",
                               fix=_idle_fix(ctx, node, fields,
                                             [("IdleConnTimeout", IDLE_CONN_TIMEOUT)]))
     elif t == CLIENT:
-        if "Timeout" not in present and not _fake_transport(
+        if "Timeout" not in present and not dials_in_memory(
+                ctx.resolver, ctx.file, fields.get("Transport")) and not _fake_transport(
                 ctx, node, fields.get("Transport")) and not _transport_replaced(
                 ctx, node) and not _fake_assigned_later(ctx, node, fields) and not (
                 "Transport" not in present
@@ -141,6 +148,8 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
             ctx.report.report("LL402", ctx.span(node), scope=scope,
                               what="http.Client", missing="Timeout")
     elif t == SERVER:
+        if serves_in_memory(ctx.resolver, ctx.file, node):
+            return  # only ever served on listeners in memory
         if not present & {"IdleTimeout", "ReadTimeout"} and not _keepalives_switched_off(
                 ctx, node):
             wanted = [(k, v) for k, v in SERVER_TIMEOUTS if k not in fields]

@@ -1,0 +1,125 @@
+"""Listeners that live in memory (LL401/LL402): a server that serves only on one, and a
+Transport whose dial functions only dial one, hold no socket, so no peer can stall them
+and no idle connection can pile up.
+
+Tests of HTTP and gRPC handlers often run them over grpc's bufconn or a similar in-memory
+listener: `ln := bufconn.Listen(n); go http.Serve(ln, h)` with a client whose
+`DialContext` returns `ln.DialContext(ctx)`. Only listeners made by the known in-memory
+constructors count, followed through the local variable they are assigned to.
+"""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from leaklint.golang.context import enclosing_function
+from leaklint.golang.doubles import assigned_before
+from leaklint.golang.index import GoFile
+from leaklint.golang.parse import assigned_target, field, named_children, text, unparen, walk
+from leaklint.golang.resolve import Resolver
+
+# Constructors of listeners whose connections are pipes in the process.
+IN_MEMORY_LISTENERS = frozenset({
+    ("google.golang.org/grpc/test/bufconn", "Listen"),
+    ("tailscale.com/net/memnet", "Listen"),
+})
+_SERVE_METHODS = ("Serve", "ServeTLS")
+_LISTEN_METHODS = ("ListenAndServe", "ListenAndServeTLS")
+_DIAL_FIELDS = ("Dial", "DialContext", "DialTLS", "DialTLSContext")
+
+
+def in_memory_listener(resolver: Resolver, file: GoFile, expr: Node | None) -> bool:
+    """expr is a local variable last assigned a listener made in memory."""
+    expr = unparen(expr)
+    if expr is None or expr.type != "identifier":
+        return False
+    func = enclosing_function(expr)
+    while func is not None:
+        value = unparen(assigned_before(file, func, text(expr), expr.start_byte))
+        if value is not None:
+            if value.type != "call_expression":
+                return False
+            callee = resolver.callee(value, resolver.env_for(func, file, None), file)
+            return (callee.pkg, callee.name) in IN_MEMORY_LISTENERS
+        func = enclosing_function(func)  # captured from an enclosing function
+    return False
+
+
+def serves_in_memory(resolver: Resolver, file: GoFile, literal: Node) -> bool:
+    """The http.Server built at literal, kept in a local, is only ever served on
+    in-memory listeners (`srv.Serve(ln)`), never with ListenAndServe."""
+    func = enclosing_function(literal)
+    target = assigned_target(_outer(literal))
+    if func is None or target is None or target.type != "identifier":
+        return False
+    name = text(target)
+    body = field(func, "body")
+    served = False
+    for node in walk(body) if body is not None else ():
+        if node.type != "call_expression":
+            continue
+        function = unparen(field(node, "function"))
+        if function is None or function.type != "selector_expression" or text(
+                field(function, "operand")) != name:
+            continue
+        method = text(field(function, "field"))
+        if method in _LISTEN_METHODS:
+            return False
+        if method in _SERVE_METHODS:
+            args = named_children(field(node, "arguments"))
+            if not args or not in_memory_listener(resolver, file, args[0]):
+                return False
+            served = True
+    return served
+
+
+def dials_in_memory(resolver: Resolver, file: GoFile, literal: Node | None) -> bool:
+    """literal (an http.Transport literal, maybe behind `&`) sets dial functions, and
+    each is a func literal whose every return dials an in-memory listener
+    (`return ln.DialContext(ctx)`)."""
+    if literal is not None and literal.type == "literal_element" and literal.named_children:
+        literal = literal.named_children[0]  # a field's value in a literal
+    literal = unparen(literal)
+    if literal is not None and literal.type == "unary_expression":
+        literal = unparen(field(literal, "operand"))
+    if literal is None or literal.type != "composite_literal":
+        return False
+    dials = [field(e, "value") for e in named_children(field(literal, "body"))
+             if e.type == "keyed_element" and text(field(e, "key")).strip() in _DIAL_FIELDS]
+    if not dials:
+        return False
+    for value in dials:
+        if value is not None and value.type == "literal_element" and value.named_children:
+            value = value.named_children[0]
+        if value is None or value.type != "func_literal" or not _returns_memory_dial(
+                resolver, file, value):
+            return False
+    return True
+
+
+def _returns_memory_dial(resolver: Resolver, file: GoFile, dial: Node) -> bool:
+    returns = [n for n in walk(field(dial, "body")) if n.type == "return_statement"
+               and enclosing_function(n) == dial]
+    if not returns:
+        return False
+    for ret in returns:
+        values = [c for c in ret.named_children if c.type != "comment"]
+        exprs = values[0].named_children if values and values[0].type == (
+            "expression_list") else values
+        call = unparen(exprs[0]) if exprs else None
+        if call is None or call.type != "call_expression":
+            return False
+        function = unparen(field(call, "function"))
+        if function is None or function.type != "selector_expression" or not text(
+                field(function, "field")).startswith("Dial") or not in_memory_listener(
+                resolver, file, field(function, "operand")):
+            return False
+    return True
+
+
+def _outer(literal: Node) -> Node:
+    """&T{...} when literal is the operand of `&`."""
+    parent = literal.parent
+    if parent is not None and parent.type == "unary_expression":
+        return parent
+    return literal
