@@ -165,8 +165,10 @@ def measure(project: Project, src: Path, reports: Path | None) -> Result:
     else:
         items, seconds = run(checkout)
     marker = project.name + "/"  # reports may name paths from above the checkout
+    suffix = ".go" if project.language == "go" else ".py"
+    # A Go project's Python scripts (or the reverse) belong to the other measurement.
     findings = sorted({(i["path"].split(marker, 1)[-1].removeprefix("./"), int(i["line"]),
-                        i["rule"]) for i in items})
+                        i["rule"]) for i in items if i["path"].endswith(suffix)})
     result = Result(project, findings, count_files(checkout, project.language), seconds)
     rng = random.Random(SEED)
     picked = sorted(rng.sample(range(len(findings)), min(SAMPLE, len(findings))))
