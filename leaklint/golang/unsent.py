@@ -1,4 +1,5 @@
-"""Is a client or Transport built in a test ever used to send a request? (LL401, LL402)
+"""Is a client or Transport built in a test ever used to send a request, or a server to
+serve? (LL401, LL402)
 
 A test that builds `&http.Client{}` only to compare it (`assert.Equal(t, c, got)`), to
 hand it to a setter, or to store it in a struct whose methods it calls make no request,
@@ -33,7 +34,9 @@ Path = tuple[str, ...]
 # caller at a path (RETURNED), or stored in the receiver at a path (STORED).
 UNSAFE, RETURNED, STORED = "unsafe", "returned", "stored"
 Outcome = tuple[str, Path]
-_SENDS = {"Do", "Get", "Head", "Post", "PostForm", "RoundTrip", "Send", "Dial", "DialContext"}
+_SENDS = {"Do", "Get", "Head", "Post", "PostForm", "RoundTrip", "Send", "Dial", "DialContext",
+          # an http.Server's: it accepts connections
+          "Serve", "ServeTLS", "ListenAndServe", "ListenAndServeTLS"}
 # Methods of net/http values that send nothing.
 _HTTP_QUIET = {"CloseIdleConnections"}
 # Library calls that only look at their arguments (compare, format, reflect on them).

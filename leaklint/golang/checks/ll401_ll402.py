@@ -148,8 +148,9 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
             ctx.report.report("LL402", ctx.span(node), scope=scope,
                               what="http.Client", missing="Timeout")
     elif t == SERVER:
-        if serves_in_memory(ctx.resolver, ctx.file, node):
-            return  # only ever served on listeners in memory
+        if serves_in_memory(ctx.resolver, ctx.file, node) or never_sent(
+                ctx.resolver, ctx.file, node):
+            return  # only ever served in memory, or (in a test) never served at all
         if not present & {"IdleTimeout", "ReadTimeout"} and not _keepalives_switched_off(
                 ctx, node):
             wanted = [(k, v) for k, v in SERVER_TIMEOUTS if k not in fields]
