@@ -151,6 +151,12 @@ class FlowResult:
     resources: list[Resource]
 
 
+def summary_fresh() -> str:
+    from leaklint.golang import summary  # summaries walk functions with flows
+
+    return summary.FRESH
+
+
 class FunctionFlow:
     def __init__(self, resolver: Resolver, file: GoFile, func: Node, env: Env) -> None:
         self.r = resolver
@@ -164,6 +170,9 @@ class FunctionFlow:
         self.closes_only = False  # summarising a helper for LL202: only closes count
         # Summarising the function for its callers: what each return hands back.
         self.returns: list[str] | None = None
+        # Summarising: some return hands back an open response together with an error
+        # it builds (`return resp, checkResponse(resp)`).
+        self.fresh_with_error = False
         # ok -> err for `t, ok := err.(*T)`: a true ok means the error is set.
         self.witnesses: dict[str, str] = {}
         # Parents of the nodes the scans walked down to. tree-sitter finds a node's
@@ -545,6 +554,13 @@ class FunctionFlow:
         if kind == "response":
             resolved = self.r.callee(res.call, self.env, self.file)
             res.bodiless = self._head_request(res.call, resolved)
+            if err not in (None, "_") and resolved.info is not None:
+                from leaklint.golang import summary
+
+                if summary.fresh_with_error(self.r, resolved):
+                    # The error does not say the response is nil: it must be closed on
+                    # the error path too.
+                    res.err = err = None
         if target is None or target.type != "identifier":
             return state  # stored straight into a field, map or slice: handed over
         name = text(target)
@@ -790,6 +806,8 @@ class FunctionFlow:
             returned_kind = self._returned_kind(exprs, state)
             if returned_kind is not None:
                 self.returns.append(returned_kind)
+            if returned_kind == summary_fresh() and self._with_error(exprs):
+                self.fresh_with_error = True
             # Returning is what the summary describes, not a hand-over seen by later paths.
             handed = {r.id: r.handed_over for r in self.resources}
         for expr in exprs:
@@ -802,6 +820,19 @@ class FunctionFlow:
                 returned.update(res for res, _ in state.binds.get(name, frozenset()))
         self.exit(state, stmt, "return", tuple(returned))
         return State(reachable=False)
+
+    def _with_error(self, exprs: list[Node]) -> bool:
+        """The return hands back an error that may be set alongside the response: one
+        it builds or asks for (`checkResponse(resp)`, `fmt.Errorf(...)`), or, for a
+        pass-through `return c.Do(req)`, whatever the wrapped function gives."""
+        from leaklint.golang import summary
+
+        if len(exprs) == 1 and unparen(exprs[0]) is not None and (
+                unparen(exprs[0]).type == "call_expression"):
+            callee = self.r.callee(unparen(exprs[0]), self.env, self.file)
+            return summary.fresh_with_error(self.r, callee)
+        last = unparen(exprs[-1]) if len(exprs) >= 2 else None
+        return last is not None and last.type == "call_expression"
 
     def _returned_kind(self, exprs: list[Node], state: State) -> str | None:
         """What the first returned value is to the caller: fresh (open), closed (its

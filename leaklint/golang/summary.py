@@ -5,7 +5,8 @@ the same module (through that package's own index):
 - its result: a fresh resource the caller must close (FRESH), one whose body it has
   already closed, directly, by a defer or through a helper (CLOSED), or one it keeps
   elsewhere, a field, a parameter, a package variable (KEPT). A pass-through
-  `return tc.AssertResponse(req)` has the summary of the function it calls.
+  `return tc.AssertResponse(req)` has the summary of the function it calls. Whether a
+  fresh response may come back together with an error (`return resp, check(resp)`).
 - each parameter: closed (CLOSES) or kept, stored or handed on (KEEPS) by the
   function, or only used (None); `consumes` asks the same with one flag.
 - its pool (LL301): a new Transport or client built on every call (FRESH), or a cached
@@ -76,7 +77,21 @@ def result(resolver: Resolver, callee: Callee) -> str:
     kinds = flow.returns
     out = FRESH if FRESH in kinds else CLOSED if CLOSED in kinds else KEPT
     index.summaries[key] = out
+    index.summaries[f"with-error:{info.key}"] = flow.fresh_with_error
     return out
+
+
+def fresh_with_error(resolver: Resolver, callee: Callee) -> bool:
+    """Does the function hand back an open response together with an error it builds
+    (`return resp, checkResponse(resp)`)? The caller's error check then does not mean
+    there is no response to close."""
+    info, index = callee.info, callee.index
+    if info is None or index is None:
+        return False
+    key = f"with-error:{info.key}"
+    if key not in index.summaries:
+        result(resolver, callee)
+    return index.summaries.get(key) is True
 
 
 def pool(resolver: Resolver, callee: Callee) -> str | None:
