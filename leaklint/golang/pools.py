@@ -16,6 +16,7 @@ from tree_sitter import Node
 from leaklint.golang import summary
 from leaklint.golang.context import enclosing_function
 from leaklint.golang.index import FuncInfo, PackageIndex
+from leaklint.golang.memconn import dials_in_memory
 from leaklint.golang.parse import (
     NEW_RESPELLED,
     assigned_target,
@@ -73,7 +74,8 @@ def sites(resolver: Resolver, file, env_of) -> list[tuple[Node, str]]:
                 continue  # cheap: only a type spelled ...Transport can be http.Transport
             if type_from_node(spelled, file.imports, resolver.index.key) == (
                     TRANSPORT) and not _keepalives_disabled(node) and not (
-                    replaced_before_use(node) or _dials_nothing(node)):
+                    replaced_before_use(node) or _dials_nothing(node)
+                    or dials_in_memory(resolver, file, node)):
                 out.append((node, "http.Transport"))
         elif node.type == "call_expression":
             owner = enclosing_function(node)
