@@ -1366,7 +1366,12 @@ class FunctionFlow:
         if via == "whole" and res.kind == "response":
             if parent is not None and parent.type == "selector_expression" and fld(
                     parent, "operand") == node:
-                if text(fld(parent, "field")) != "Body":
+                member = text(fld(parent, "field"))
+                call = self.up(parent)
+                if member == "Write" and call is not None and call.type == (
+                        "call_expression") and fld(call, "function") == parent:
+                    return "helper", call  # Response.Write sends the body, then closes it
+                if member != "Body":
                     return "use", parent
                 node, via = parent, "body"
                 parent = self.up(node)
