@@ -151,12 +151,6 @@ class FlowResult:
     resources: list[Resource]
 
 
-def summary_fresh() -> str:
-    from leaklint.golang import summary  # summaries walk functions with flows
-
-    return summary.FRESH
-
-
 class FunctionFlow:
     def __init__(self, resolver: Resolver, file: GoFile, func: Node, env: Env) -> None:
         self.r = resolver
@@ -803,10 +797,12 @@ class FunctionFlow:
         for v in values:
             exprs.extend(v.named_children if v.type == "expression_list" else [v])
         if self.returns is not None:
+            from leaklint.golang import summary  # summaries walk functions with flows
+
             returned_kind = self._returned_kind(exprs, state)
             if returned_kind is not None:
                 self.returns.append(returned_kind)
-            if returned_kind == summary_fresh() and self._with_error(exprs):
+            if returned_kind == summary.FRESH and self._with_error(exprs):
                 self.fresh_with_error = True
             # Returning is what the summary describes, not a hand-over seen by later paths.
             handed = {r.id: r.handed_over for r in self.resources}
