@@ -15,6 +15,7 @@ from leaklint.golang.context import enclosing_function, named_function
 from leaklint.golang.index import GoFile
 from leaklint.golang.parse import field, named_children, text, unparen
 from leaklint.golang.resolve import Env, Resolver
+from leaklint.golang.types import DIAL_FIELDS
 
 _DEADLINE = {"WithTimeout", "WithDeadline", "WithTimeoutCause", "WithDeadlineCause"}
 # Derivations that keep their parent's deadline, by package path.
@@ -339,7 +340,6 @@ def _outer_env(resolver: Resolver, file: GoFile, func: Node):
 
 
 # A Transport whose dialer hands out connections with read deadlines.
-_DIAL_FIELDS = frozenset({"Dial", "DialContext", "DialTLS", "DialTLSContext"})
 _DEADLINE_SETTERS = frozenset({"SetDeadline", "SetReadDeadline"})
 
 
@@ -385,13 +385,13 @@ def _dials_with_deadlines(resolver: Resolver, file: GoFile, func: Node) -> bool:
         values = named_children(field(stmt, "right"))
         for target, value in zip(targets, values, strict=False):
             if target.type == "selector_expression" and text(
-                    field(target, "field")) in _DIAL_FIELDS:
+                    field(target, "field")) in DIAL_FIELDS:
                 dials.append(value)
     for literal in file.within("composite_literal", body):
         for element in named_children(field(literal, "body")):
             children = element.named_children
             if element.type == "keyed_element" and len(children) == 2 and text(
-                    children[0]).strip() in _DIAL_FIELDS:
+                    children[0]).strip() in DIAL_FIELDS:
                 dials.append(children[1])
     env = resolver.env_for(func, file, None)
     return bool(dials) and all(_deadline_dial(resolver, file, unparen(d), env) for d in dials)

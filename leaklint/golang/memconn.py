@@ -17,6 +17,7 @@ from leaklint.golang.doubles import assigned_before
 from leaklint.golang.index import GoFile
 from leaklint.golang.parse import assigned_target, field, named_children, text, unparen, walk
 from leaklint.golang.resolve import Resolver
+from leaklint.golang.types import DIAL_FIELDS
 
 # Constructors of listeners whose connections are pipes in the process.
 IN_MEMORY_LISTENERS = frozenset({
@@ -25,7 +26,6 @@ IN_MEMORY_LISTENERS = frozenset({
 })
 _SERVE_METHODS = ("Serve", "ServeTLS")
 _LISTEN_METHODS = ("ListenAndServe", "ListenAndServeTLS")
-_DIAL_FIELDS = ("Dial", "DialContext", "DialTLS", "DialTLSContext")
 
 
 def in_memory_listener(resolver: Resolver, file: GoFile, expr: Node | None) -> bool:
@@ -84,17 +84,24 @@ def dials_in_memory(resolver: Resolver, file: GoFile, literal: Node | None) -> b
         literal = unparen(field(literal, "operand"))
     if literal is None or literal.type != "composite_literal":
         return False
-    dials = [field(e, "value") for e in named_children(field(literal, "body"))
-             if e.type == "keyed_element" and text(field(e, "key")).strip() in _DIAL_FIELDS]
-    if not dials:
-        return False
-    for value in dials:
+    dials = dial_functions(literal)
+    return bool(dials) and all(
+        value is not None and value.type == "func_literal"
+        and _returns_memory_dial(resolver, file, value) for value in dials)
+
+
+def dial_functions(literal: Node) -> list[Node | None]:
+    """The values a Transport literal gives its dial fields (Dial, DialContext...)."""
+    values: list[Node | None] = []
+    for element in named_children(field(literal, "body")):
+        if element.type != "keyed_element" or text(field(element, "key")).strip() not in (
+                DIAL_FIELDS):
+            continue
+        value = field(element, "value")
         if value is not None and value.type == "literal_element" and value.named_children:
             value = value.named_children[0]
-        if value is None or value.type != "func_literal" or not _returns_memory_dial(
-                resolver, file, value):
-            return False
-    return True
+        values.append(value)
+    return values
 
 
 def _returns_memory_dial(resolver: Resolver, file: GoFile, dial: Node) -> bool:

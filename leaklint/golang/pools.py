@@ -16,7 +16,7 @@ from tree_sitter import Node
 from leaklint.golang import summary
 from leaklint.golang.context import enclosing_function
 from leaklint.golang.index import FuncInfo, PackageIndex
-from leaklint.golang.memconn import dials_in_memory
+from leaklint.golang.memconn import dial_functions, dials_in_memory
 from leaklint.golang.parse import (
     NEW_RESPELLED,
     assigned_target,
@@ -117,16 +117,10 @@ def _keepalives_disabled(literal: Node) -> bool:
     return False
 
 
-_DIAL_FIELDS = ("Dial", "DialContext", "DialTLS", "DialTLSContext")
-
-
 def _dials_nothing(literal: Node) -> bool:
     """A Transport whose dial functions are literals that dial nothing (an in-memory
     connection, a pipe): its pool holds no socket."""
-    dials = [field(e, "value") for e in named_children(field(literal, "body"))
-             if e.type == "keyed_element" and text(field(e, "key")).strip() in _DIAL_FIELDS]
-    values = [v.named_children[0] if v is not None and v.type == "literal_element"
-              and v.named_children else v for v in dials]
+    values = dial_functions(literal)
     return bool(values) and all(
         v is not None and v.type == "func_literal" and b"Dial" not in (v.text or b"")
         for v in values)

@@ -28,6 +28,8 @@ CLIENT = TypeRef(HTTP, "Client")
 TRANSPORT = TypeRef(HTTP, "Transport")
 ROUND_TRIPPER = TypeRef(HTTP, "RoundTripper")
 SERVER = TypeRef(HTTP, "Server")
+# The fields of an http.Transport that dial its connections.
+DIAL_FIELDS = frozenset({"Dial", "DialContext", "DialTLS", "DialTLSContext"})
 REQUEST = TypeRef(HTTP, "Request")
 NET_CONN = TypeRef(NET, "Conn")
 TLS_CONN = TypeRef(TLS, "Conn")
