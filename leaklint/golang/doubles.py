@@ -22,6 +22,7 @@ from leaklint.golang.context import named_function
 from leaklint.golang.index import FuncInfo, GoFile, PackageIndex
 from leaklint.golang.parse import (
     field,
+    method_operand,
     named_children,
     own_returns,
     receiver_name,
@@ -136,11 +137,7 @@ def hijacks_recorder(resolver: Resolver, file: GoFile, func: Node, call: Node) -
     (`w := &wrapper{w: httptest.NewRecorder()}`, through locals and constructors): a
     writer with a connection behind it is only ever handed to a handler by the server,
     so this one hijacks nothing."""
-    function = unparen(field(call, "function"))
-    if function is None or function.type != "selector_expression" or text(
-            field(function, "field")) != "Hijack":
-        return False
-    operand = unparen(field(function, "operand"))
+    operand = method_operand(call, "Hijack")
     if operand is None or operand.type != "identifier":
         return False
     # In a func literal (`assert.NotPanics(t, func() { w.Hijack() })`) the writer is

@@ -125,6 +125,15 @@ def operands(expr: Node | None, op: str) -> list[Node]:
     return [expr]
 
 
+def method_operand(call: Node | None, method: str) -> Node | None:
+    """x in `x.method(...)` (through parentheses), or None when call is not that."""
+    function = unparen(field(call, "function")) if call is not None else None
+    if function is None or function.type != "selector_expression" or text(
+            field(function, "field")) != method:
+        return None
+    return unparen(field(function, "operand"))
+
+
 def identifiers(node: Node, name: str) -> list[Node]:
     """Identifier nodes spelled `name` under node, in source order, without recursion."""
     wanted = name.encode()

@@ -11,7 +11,15 @@ from leaklint.golang import summary
 from leaklint.golang.context import GoCheckContext, enclosing_function
 from leaklint.golang.doubles import assigned_before
 from leaklint.golang.fixes import wrap_loop_body
-from leaklint.golang.parse import field, identifiers, named_children, text, unparen, walk
+from leaklint.golang.parse import (
+    field,
+    identifiers,
+    method_operand,
+    named_children,
+    text,
+    unparen,
+    walk,
+)
 from leaklint.golang.resolve import FUNCTION_NODES
 
 RULES = frozenset({"LL202"})
@@ -157,11 +165,7 @@ def _closes_body(defer: Node) -> bool:
 def _closed_element(defer: Node) -> str | None:
     """conns in `defer conns[i].Close()`: the container an indexed value is closed from."""
     call = next((c for c in defer.named_children if c.type == "call_expression"), None)
-    func = unparen(field(call, "function")) if call is not None else None
-    if func is None or func.type != "selector_expression" or text(
-            field(func, "field")) != "Close":
-        return None
-    operand = unparen(field(func, "operand"))
+    operand = method_operand(call, "Close")
     if operand is None or operand.type != "index_expression":
         return None
     base = unparen(field(operand, "operand"))
