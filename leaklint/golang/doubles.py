@@ -126,10 +126,15 @@ def sends_in_memory(resolver: Resolver, file: GoFile, func: Node, call: Node) ->
             field(function, "field")) not in _SENDERS:
         return False
     operand = unparen(field(function, "operand"))
-    if operand is None or operand.type != "identifier":
+    if operand is None:
         return False
-    value = assigned_before(file, func, text(operand), call.start_byte)
-    return value is not None and _built_around_double(resolver, file, func, value, 0)
+    # A local declared by the declaration around a func literal (`rt` of a `var (...)`
+    # block, sent from a `t.Run` or callback closure) is looked up there.
+    outer = named_function(call) or func
+    # `rt.RoundTrip`, `NewWrapper(rt).RoundTrip`, `(&stub{}).Do`, `api.http.Get`.
+    return operand.type in ("identifier", "call_expression", "composite_literal",
+                            "unary_expression", "selector_expression") and (
+        _built_around_double(resolver, file, outer, operand, 0))
 
 
 def hijacks_recorder(resolver: Resolver, file: GoFile, func: Node, call: Node) -> bool:
@@ -182,16 +187,63 @@ def assigned_before(file: GoFile, func: Node, name: str, before: int) -> Node | 
     if body is None:
         return None
     found: Node | None = None
-    for kind in ("short_var_declaration", "assignment_statement"):
+    for kind in ("short_var_declaration", "assignment_statement", "var_spec"):
         for node in file.within(kind, body):
             if node.end_byte > before:
                 continue
-            lhs = named_children(field(node, "left"))
-            rhs = named_children(field(node, "right"))
+            if kind == "var_spec":
+                lhs = node.children_by_field_name("name")
+                rhs = named_children(field(node, "value"))
+            else:
+                lhs = named_children(field(node, "left"))
+                rhs = named_children(field(node, "right"))
             if len(lhs) >= 1 and text(lhs[0]) == name and rhs and (
                     found is None or node.start_byte > found.start_byte):
                 found = rhs[0]
     return found
+
+
+def _field_given(resolver: Resolver, file: GoFile, func: Node, selector: Node
+                 ) -> Node | None:
+    """For `x.f`, x a local built from a literal of a package struct, the value the
+    literal gives f."""
+    operand = unparen(field(selector, "operand"))
+    if operand is None or operand.type != "identifier":
+        return None
+    built = unparen(assigned_before(file, func, text(operand), selector.start_byte))
+    if built is not None and built.type == "unary_expression":
+        built = unparen(field(built, "operand"))
+    if built is None or built.type != "composite_literal":
+        return None
+    spelled = field(built, "type")
+    if spelled is None or spelled.type != "type_identifier":
+        return None
+    return _literal_fields(resolver.index, text(spelled), field(built, "body")).get(
+        text(field(selector, "field")))
+
+
+def _transport_set_after(file: GoFile, func: Node, name: str, built: Node | None,
+                         before: int) -> Node | None:
+    """The value of the last `name.Transport = v` between name's value and a point: a
+    client built bare and given its RoundTripper afterwards sends through v."""
+    body = field(func, "body")
+    if body is None:
+        return None
+    after = built.end_byte if built is not None else body.start_byte
+    last: Node | None = None
+    for node in file.within("assignment_statement", body):
+        if not after <= node.start_byte or node.end_byte > before:
+            continue
+        lhs = named_children(field(node, "left"))
+        if len(lhs) != 1 or len(named_children(field(node, "right"))) != 1:
+            continue
+        target = unparen(lhs[0])
+        if target is not None and target.type == "selector_expression" and text(
+                field(target, "field")) == "Transport" and text(
+                field(target, "operand")) == name and (
+                last is None or node.start_byte > last.start_byte):
+            last = node
+    return named_children(field(last, "right"))[0] if last is not None else None
 
 
 def built_around_double(resolver: Resolver, file: GoFile, func: Node,
@@ -219,18 +271,27 @@ def _built_around_double(resolver: Resolver, file: GoFile, func: Node, value: No
                 # as this literal fills it, does (a missing one is nil or a default).
                 fields = _literal_fields(resolver.index, text(spelled), body)
                 return bool(fact) and "" not in fact and all(
-                    _built_around_double(resolver, file, func, fields.get(name), depth + 1)
+                    _built_around_double(resolver, file, func, fields.get(name), depth)
                     for name in fact)
-            if fact == NETWORK:
-                return False
+            # NONE: a wrapper that sends through what it holds (`&apiClient{&http.Client{
+            # Transport: stub}}`) answers as that does. NETWORK: its sending method is
+            # beyond the summary (retries, tracing wrappers built per request); built
+            # around a double, it is one, as whoever wrote the literal meant.
+        # A literal's own nesting is finite: only references (locals, calls) count
+        # toward the depth.
         return body is not None and any(
-            _built_around_double(resolver, file, func, element, depth + 1)
+            _built_around_double(resolver, file, func, element, depth)
             for element in _element_values(body))
     if value.type == "identifier":
-        return _built_around_double(resolver, file, func, assigned_before(
-            file, func, text(value), value.start_byte), depth + 1)
+        built = assigned_before(file, func, text(value), value.start_byte)
+        transport = _transport_set_after(file, func, text(value), built, value.start_byte)
+        return _built_around_double(resolver, file, func, transport or built, depth + 1)
     if value.type == "func_literal":
         return _canned_round_trip(value)
+    if value.type == "selector_expression":
+        # `api.http.Get(...)`: the field as the local's struct literal filled it.
+        return _built_around_double(resolver, file, func, _field_given(
+            resolver, file, func, value), depth + 1)
     if value.type == "call_expression":
         args = named_children(field(value, "arguments"))
         if len(args) == 1 and (literal := unparen(args[0])) is not None and (
@@ -267,18 +328,24 @@ def _built_around_double(resolver: Resolver, file: GoFile, func: Node, value: No
 # RoundTrip it forwards to ("" for a func type calling itself).
 MEMORY, NETWORK = "memory", "network"
 UNKNOWN = "unknown"  # a constructor's result the summary cannot follow
+NONE = "none"  # the type sends nothing itself: what it holds does (a client wrapper)
+# The methods through which a value sends: an http.RoundTripper's, or a Doer's (an
+# `interface{ Do(*http.Request) (*http.Response, error) }` that SDKs accept for tests).
+_SEND_METHODS = ("RoundTrip", "Do")
 Fact = str | frozenset[str]
 
 
 def round_trip_fact(resolver: Resolver, index: PackageIndex, type_name: str) -> Fact:
-    """The fact of the package type type_name (NETWORK when it has no RoundTrip)."""
+    """The fact of the package type type_name's RoundTrip (or Do, for a Doer): NONE when
+    it has neither, NETWORK when one has no body."""
     key = f"roundtrip:{type_name}"
     cached = index.summaries.get(key)
     if isinstance(cached, str | frozenset):
         return cached
     index.summaries[key] = NETWORK  # recursion guard
-    info = index.funcs.get(f"{type_name}.RoundTrip")
-    fact: Fact = NETWORK
+    info = next((found for name in _SEND_METHODS
+                 if (found := index.funcs.get(f"{type_name}.{name}")) is not None), None)
+    fact: Fact = NONE if info is None else NETWORK
     if info is not None and field(info.node, "body") is not None:
         fact = _method_fact(resolver_for(resolver, index), info, index)
     index.summaries[key] = fact
@@ -412,7 +479,7 @@ class _Returns:
                 self.func_type):
             return frozenset({""})  # f(req): the adapted function answers
         if function.type == "selector_expression" and text(
-                field(function, "field")) == "RoundTrip":
+                field(function, "field")) in _SEND_METHODS:
             holder = unparen(field(function, "operand"))
             if holder is not None and holder.type == "selector_expression" and text(
                     field(holder, "operand")) == self.receiver:
@@ -429,6 +496,10 @@ class _Returns:
         info = self.index.funcs.get(key) if self.index is not None else None
         if key in self.seen:
             return MEMORY  # recursion: its results are those of its other returns
+        struct = self.index.structs.get(self.info.receiver) if self.index else None
+        if info is None and struct is not None and name in struct.fields:
+            # `m.roundTripFunc(req)`: a func-typed field answers, as the literal fills it.
+            return frozenset({name})
         if info is None or name[:1].isupper() or field(
                 info.node, "body") is None or len(self.seen) > 4:
             return NETWORK
@@ -492,6 +563,9 @@ def _constructed_value(resolver: Resolver, info: FuncInfo, index: PackageIndex,
         if spelled is None or spelled.type != "type_identifier":
             return NETWORK if _real_transport(info.file, value) else UNKNOWN
         fact = round_trip_fact(resolver, index, text(spelled))
+        if fact == NONE:
+            return MEMORY if _built_around_double(
+                resolver, info.file, info.node, value, depth + 1) else UNKNOWN
         if not isinstance(fact, frozenset):
             return fact
         fields = _literal_fields(index, text(spelled), field(value, "body"))
@@ -618,8 +692,36 @@ def _canned_round_trip(literal: Node) -> bool:
     for ret in returns:
         values = named_children(ret.named_children[0]) if ret.named_children else []
         first = unparen(values[0]) if values else None
+        if first is not None and first.type == "identifier":
+            # `res := rec.Result(); res.ContentLength = n; return res, nil`
+            first = unparen(_local_value(body, text(first), first.start_byte))
         if first is not None and first.type == "unary_expression":
             first = unparen(field(first, "operand"))
-        if first is None or first.type not in ("composite_literal", "nil"):
+        if first is None or (first.type not in ("composite_literal", "nil") and not (
+                _recorded_result(first))):
             return False
     return True
+
+
+def _local_value(body: Node, name: str, before: int) -> Node | None:
+    """The value last given to name by `name := v` / `name = v` in body before a point."""
+    found: tuple[int, Node] | None = None
+    for node in walk(body):
+        if node.type not in ("short_var_declaration", "assignment_statement") or (
+                node.end_byte > before):
+            continue
+        lhs = named_children(field(node, "left"))
+        rhs = named_children(field(node, "right"))
+        if len(lhs) == len(rhs) and (found is None or node.start_byte > found[0]):
+            for target, value in zip(lhs, rhs, strict=True):
+                if text(target) == name:
+                    found = (node.start_byte, value)
+    return found[1] if found is not None else None
+
+
+def _recorded_result(node: Node) -> bool:
+    """`rec.Result()`: what an httptest.ResponseRecorder recorded, a response in memory."""
+    function = unparen(field(node, "function")) if node.type == "call_expression" else None
+    return function is not None and function.type == "selector_expression" and text(
+        field(function, "field")) == "Result" and not named_children(
+        field(node, "arguments"))
