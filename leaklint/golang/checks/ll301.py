@@ -1,7 +1,8 @@
 """LL301: a Transport (or a client constructor that builds one) made on every call.
 
 Whether a built pool outlives the call is leaklint.golang.pools' question; this check
-decides which functions run per call (not init, main, cobra command actions, tests,
+decides which functions run per call (not init, main, command actions and command
+types' Execute/Run methods, tests,
 benchmarks, test helpers called only by tests or registering t.Cleanup, sync.Once
 bodies) and where to report. A same-package factory whose result a per-call function
 drops is reported at its construction, with the dropping calls as related locations; a
@@ -26,6 +27,7 @@ from leaklint.golang.parse import (
     field,
     inside,
     named_children,
+    receiver_name,
     text,
     unparen,
     walk,
@@ -80,6 +82,8 @@ def _runs_per_call(resolver: Resolver, file, func: Node) -> bool:
 
 def _process_once(resolver: Resolver, file, func: Node) -> bool:
     """main, init, a command action, or a function only they (or sync.Once) reach."""
+    if func.type == "method_declaration":
+        return _command_action(file, func) or _main_only(resolver, file, func)
     return func.type == "function_declaration" and (
         text(field(func, "name")) in ("main", "init") or _command_action(file, func)
         or _main_only(resolver, file, func) or _once_only(resolver, file, func))
@@ -125,7 +129,64 @@ _CLI_PATH = re.compile(r"(^|/)cli(/v\d+)?$")
 
 def _command_action(file, func: Node) -> bool:
     """A command action: the CLI runs it once per process, like main."""
-    return _cobra_action(file, func) or _cli_action(file, func)
+    return _cobra_action(file, func) or _cli_action(file, func) or _command_method(func)
+
+
+# The entry method of a command type: go-flags' Commander `Execute(args []string) error`
+# and mitchellh/cli's (hashicorp/cli's) Command `Run(args []string) int`.
+_COMMAND_METHODS = {"Execute": "error", "Run": "int"}
+
+
+def _command_method(func: Node) -> bool:
+    """A command type's entry method, run once per invocation of the CLI."""
+    if func.type != "method_declaration":
+        return False
+    result = _COMMAND_METHODS.get(text(field(func, "name")))
+    params = named_children(field(func, "parameters"))
+    return result is not None and text(field(func, "result")) == result and len(
+        params) == 1 and len(params[0].children_by_field_name("name")) <= 1 and text(
+        field(params[0], "type")).replace(" ", "") == "[]string"
+
+
+def _receiver_type(method: Node) -> str:
+    """`LoginCommand` for `func (c *LoginCommand) ...` (type arguments dropped)."""
+    decls = named_children(field(method, "receiver"))
+    spelled = text(field(decls[0], "type")) if decls else ""
+    return spelled.lstrip("*").partition("[")[0].strip()
+
+
+def _method_main_only(resolver: Resolver, file, func: Node, depth: int) -> bool:
+    """A method of a command type that only the type's entry method (or methods reached
+    the same way) calls on its own receiver, outside loops: it runs once per process."""
+    name = text(field(func, "name"))
+    owner = _receiver_type(func)
+    index = resolver.index
+    if not owner or any((b"." + name.encode() + b"(") in (
+            p.read_bytes() if p.is_file() else b"")
+            for paths in index.pending.values() for p in paths):
+        return False
+    callers = 0
+    for other in index.files:
+        if other.source is None or name.encode() not in other.data:
+            continue
+        starts = {start for start, called, path in other.call_names()
+                  if called == name and path is None}
+        for call in other.within("call_expression", other.root):
+            if call.start_byte not in starts:
+                continue
+            caller = named_function(call)
+            function = unparen(field(call, "function"))
+            if caller is None or caller.type != "method_declaration" or function is None or (
+                    function.type != "selector_expression") or _receiver_type(
+                    caller) != owner or text(field(function, "operand")) != receiver_name(
+                    caller) or inside(call, "for_statement", caller) or inside(
+                    call, "func_literal", caller):
+                return False
+            if not (_command_method(caller) or _main_only(
+                    resolver, other, caller, depth + 1)):
+                return False
+            callers += 1
+    return callers > 0
 
 
 def _cli_action(file, func: Node) -> bool:
@@ -313,15 +374,20 @@ def _main_only(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
     reached the same way, outside any loop: it runs once per process. Outside package
     main only an unexported function counts (another package may call an exported one).
     Unknown callers (files not parsed) keep it per call."""
-    if func.type != "function_declaration" or depth > _MAX_MAIN_DEPTH:
+    if func.type not in ("function_declaration", "method_declaration") or (
+            depth > _MAX_MAIN_DEPTH):
         return False
-    if file.package_name() != "main" and not text(field(func, "name"))[:1].islower():
+    if func.type == "function_declaration" and file.package_name() != "main" and not text(
+            field(func, "name"))[:1].islower():
         return False
     key = f"ll301:main-only:{file.path}:{func.start_byte}"
     cache = resolver.index.summaries
     if key in cache:
         return bool(cache[key])
     cache[key] = False  # recursion: a function that reaches itself is per call
+    if func.type == "method_declaration":
+        cache[key] = _method_main_only(resolver, file, func, depth)
+        return bool(cache[key])
     calls = _calls_by_name(resolver, file, func, values_escape=True)
     if calls is None:
         return False
@@ -339,9 +405,9 @@ def _main_only(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
             continue
         if inside(call, "for_statement", caller):
             return False
-        entry = caller.type == "function_declaration" and (text(
-            field(caller, "name")) in ("main", "init") or (_command_action(
-                other, caller) and not inside(call, "func_literal", caller)))
+        entry = (caller.type == "function_declaration" and text(
+            field(caller, "name")) in ("main", "init")) or (_command_action(
+                other, caller) and not inside(call, "func_literal", caller))
         if not (entry or _main_only(resolver, other, caller, depth + 1)):
             return False
         callers += 1
