@@ -72,6 +72,42 @@ OWNERSHIP_TAKERS = {("net/smtp", "NewClient"), ("net/textproto", "NewConn"),
                     ("net/rpc/jsonrpc", "NewClient"), ("net/rpc/jsonrpc", "ServeConn")}
 
 
+# The fields and methods of net/http's Response.
+_RESPONSE_MEMBERS = frozenset({
+    "Status", "StatusCode", "Proto", "ProtoMajor", "ProtoMinor", "Header", "Body",
+    "ContentLength", "TransferEncoding", "Close", "Uncompressed", "Trailer", "Request",
+    "TLS", "Cookies", "Location", "ProtoAtLeast", "Write"})
+# Builtins and decoders that take a byte slice, never a reader.
+_BYTES_BUILTINS = frozenset({"string", "len", "cap", "copy", "append"})
+_BYTES_DECODERS = frozenset({"Unmarshal", "Valid", "Equal", "Contains", "HasPrefix",
+                             "HasSuffix", "Index", "NewReader", "NewBuffer", "TrimSpace"})
+
+
+def _byte_slice_use(file, node: Node) -> bool:
+    """x.Body used as a byte slice: converted, measured, sliced or indexed, or handed to
+    a function of the standard library's decoders or package bytes that takes one."""
+    parent = node.parent
+    if parent is None:
+        return False
+    if parent.type in ("slice_expression", "index_expression") and fld(
+            parent, "operand") == node:
+        return True
+    if parent.type != "argument_list" or parent.parent is None:
+        return False
+    function = unparen(fld(parent.parent, "function"))
+    if function is None:
+        return False
+    if function.type == "identifier":
+        return text(function) in _BYTES_BUILTINS
+    if function.type == "selector_expression":
+        path = file.imports.get(text(fld(function, "operand")), "")
+        return text(fld(function, "field")) in _BYTES_DECODERS and path in (
+            "bytes", "encoding/json", "encoding/xml", "sigs.k8s.io/yaml", "gopkg.in/yaml.v2",
+            "gopkg.in/yaml.v3", "google.golang.org/protobuf/proto",
+            "github.com/golang/protobuf/proto")
+    return False
+
+
 @dataclass
 class Resource:
     id: int
@@ -451,14 +487,27 @@ class FunctionFlow:
                     continue
                 if self._redeclared_on_the_way(operand, text(operand)):
                     continue
-                if parent is not None and parent.type == "selector_expression" and fld(
+                if (parent is not None and parent.type == "selector_expression" and fld(
                         parent, "operand") == node and text(fld(parent, "field")) not in (
-                        "Close", "Read"):
-                    # resp.Body.Items: an SDK's decoded struct, not an io.ReadCloser.
+                        "Close", "Read")) or _byte_slice_use(self.file, node):
+                    # resp.Body.Items: an SDK's decoded struct; string(resp.Body),
+                    # json.Unmarshal(resp.Body, &v): a byte slice (knative's spoof,
+                    # httpgrpc). Neither is an io.ReadCloser.
                     structs.add(text(operand))
                 names.add(text(operand))
-            self._body_users = names - structs
+            self._body_users = {name for name in names - structs
+                                if not self._foreign_members(body, name)}
         return self._body_users
+
+    def _foreign_members(self, body: Node, name: str) -> bool:
+        """name.X where X is no field or method of http.Response (`resp.Headers`,
+        `resp.Code`): whatever the value is, it is not a response."""
+        for node in self.file.within("selector_expression", body):
+            operand = fld(node, "operand")
+            if operand is not None and operand.type == "identifier" and text(
+                    operand) == name and text(fld(node, "field")) not in _RESPONSE_MEMBERS:
+                return True
+        return False
 
     def _redeclared_on_the_way(self, ident: Node, name: str) -> bool:
         """A func literal between ident and the function declares its own name (a
