@@ -77,6 +77,23 @@ def _closed_name(defer: Node) -> str | None:
     return text(operand) if operand is not None and operand.type == "identifier" else None
 
 
+def _closed_names(defer: Node) -> list[str]:
+    """What the deferred call closes: x of `x.Close()`, or the plain names it is handed
+    (`defer closeQuietly(stream)`, `defer services.StopAndAwait(ctx, svc)`)."""
+    name = _closed_name(defer)
+    call = next((c for c in defer.named_children if c.type == "call_expression"), None)
+    args = [unparen(a) for a in named_children(field(call, "arguments"))] if (
+        call is not None) else []
+    handed = [text(a) for a in args if a is not None and a.type == "identifier"]
+    func = unparen(field(call, "function")) if call is not None else None
+    if func is not None and (func.type == "identifier" or (
+            func.type == "selector_expression" and handed)):
+        # A function (or a package's) given the value: the arguments are what it closes;
+        # with a receiver too (`pool.Release(conn)`), both are candidates.
+        return ([name] if name is not None and func.type != "identifier" else []) + handed
+    return [name] if name is not None else []
+
+
 # Standard readers whose Close releases nothing: it does not close the reader they
 # wrap and holds no descriptor, so a pile of deferred closes holds no resource.
 _NOTHING_HELD = frozenset({
@@ -134,21 +151,22 @@ def _kept_past_the_loop(defer: Node, loop: Node) -> bool:
         # defer conns[i].Close(): each value sits in a container the loop does not
         # declare, so it is kept for after the loop.
         return not _declared_in(field(loop, "body"), element)
-    name = _closed_name(defer)
-    if name is None:
+    names = _closed_names(defer)
+    if not names:
         return False
     clause = next((c for c in loop.named_children if c.type == "range_clause"), None)
-    if clause is not None and any(text(n) == name for n in
+    if clause is not None and any(text(n) in names for n in
                                   named_children(field(clause, "left"))):
         return True
     body = field(loop, "body")
     # A body's companions (`resp, data, err := getJSON(u)`) are copies, not views of it.
-    companions = [] if _closes_body(defer) else _companions(body, name)
-    for kept in (name, *companions):
+    companions = [] if _closes_body(defer) else [
+        c for name in names for c in _companions(body, name)]
+    for kept in (*names, *companions):
         for ident in identifiers(body, kept) if body is not None else ():
             if ident.start_byte >= defer.start_byte and ident.end_byte <= defer.end_byte:
                 continue
-            if _outlives_iteration(ident):
+            if _outlives_iteration(ident, loop):
                 return True
     return False
 
@@ -205,8 +223,10 @@ def _companions(body: Node | None, name: str) -> list[str]:
     return []
 
 
-def _outlives_iteration(ident: Node) -> bool:
+def _outlives_iteration(ident: Node, loop: Node) -> bool:
     """x appended to a slice, stored in an element or field, or handed to a goroutine."""
+    if _in_goroutine_literal(ident, loop):
+        return True
     child, parent = ident, ident.parent
     while parent is not None and parent.type not in FUNCTION_NODES:
         kind = parent.type
@@ -222,6 +242,19 @@ def _outlives_iteration(ident: Node) -> bool:
             return False
         child, parent = parent, parent.parent
     return False
+
+
+def _in_goroutine_literal(ident: Node, loop: Node) -> bool:
+    """ident is read inside `go func() {...}()` started in the loop: the goroutine may
+    use it after the iteration that started it."""
+    literal = ident.parent
+    while literal is not None and literal.type not in FUNCTION_NODES:
+        literal = literal.parent
+    call = literal.parent if literal is not None else None
+    return literal is not None and literal.type == "func_literal" and (
+        loop.start_byte < literal.start_byte < loop.end_byte) and call is not None and (
+        call.type == "call_expression") and call.parent is not None and (
+        call.parent.type == "go_statement")
 
 
 def _closed_again(defer: Node, loop: Node, name: str) -> bool:
