@@ -23,6 +23,7 @@ from leaklint.golang.parse import (
     field,
     identifiers,
     named_children,
+    own_returns,
     receiver_name,
     text,
     unparen,
@@ -214,7 +215,49 @@ class _Walk:
             return self._after_call(call, field(call, "function"), outcomes)
         if _inspector(callee):
             return set()
+        literals = self._option_literals(call)
+        if literals:
+            # `opt := WithCACert(pem); opt(tr)`, `ng.withTimeouts()(srv)`: an option of the
+            # module configures what it is given.
+            out: set[Outcome] = set()
+            for literal in literals:
+                params = _literal_params(literal)
+                if not params:
+                    return {(UNSAFE, path)}
+                name = params[min(position, len(params) - 1)]
+                if not name or name == "_":
+                    continue
+                walk = _Walk(self.r, self.file, literal, None, self.depth + 1)
+                walk.env = self.env
+                for kind, at in walk.variable(name, path):
+                    if kind != RETURNED or at != path:
+                        return {(UNSAFE, at)}
+            return out
         return {(UNSAFE, path)}
+
+    def _option_literals(self, call: Node) -> list[Node]:
+        """The func literals a call invokes when its function is an option built by the
+        module: a local given a call's result, or that call itself."""
+        function = unparen(field(call, "function"))
+        if function is not None and function.type == "identifier":
+            from leaklint.golang.doubles import assigned_before
+
+            function = unparen(assigned_before(self.file, self.func, text(function),
+                                               call.start_byte))
+        if function is None or function.type != "call_expression" or self.depth >= _MAX_DEPTH:
+            return []
+        callee = self.r.callee(function, self.env, self.file)
+        body = field(callee.info.node, "body") if callee.info is not None else None
+        if body is None:
+            return []
+        literals = []
+        for ret in own_returns(body):
+            values = named_children(ret.named_children[0]) if ret.named_children else []
+            value = unparen(values[0]) if len(values) == 1 else None
+            if value is None or value.type != "func_literal":
+                return []
+            literals.append(value)
+        return literals
 
     def _after_call(self, call: Node, function: Node | None,
                     outcomes: frozenset[Outcome]) -> set[Outcome]:
@@ -267,6 +310,14 @@ def _follow(resolver: Resolver, info: FuncInfo, index: PackageIndex, position: i
         result = unsafe
     index.summaries[key] = result
     return result
+
+
+def _literal_params(literal: Node) -> list[str]:
+    names: list[str] = []
+    for decl in named_children(field(literal, "parameters")):
+        found = decl.children_by_field_name("name")
+        names += [text(n) for n in found] or [""]
+    return names
 
 
 def _inspector(callee: Callee) -> bool:
