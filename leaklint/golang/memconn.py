@@ -24,6 +24,8 @@ IN_MEMORY_LISTENERS = frozenset({
     ("google.golang.org/grpc/test/bufconn", "Listen"),
     ("tailscale.com/net/memnet", "Listen"),
 })
+# Types whose Listen method makes an in-memory listener.
+IN_MEMORY_NETWORKS = frozenset({("tailscale.com/net/memnet", "Network")})
 _SERVE_METHODS = ("Serve", "ServeTLS")
 _LISTEN_METHODS = ("ListenAndServe", "ListenAndServeTLS")
 
@@ -40,8 +42,42 @@ def in_memory_listener(resolver: Resolver, file: GoFile, expr: Node | None) -> b
             if value.type != "call_expression":
                 return False
             callee = resolver.callee(value, resolver.env_for(func, file, None), file)
-            return (callee.pkg, callee.name) in IN_MEMORY_LISTENERS
+            if (callee.pkg, callee.name) in IN_MEMORY_LISTENERS:
+                return True
+            # `ln, _ := network.Listen("tcp", addr)` on a `memnet.Network`, however the
+            # result is unwrapped (`must.Get(network.Listen(...))`).
+            return _network_listen(file, func, value)
         func = enclosing_function(func)  # captured from an enclosing function
+    return False
+
+
+def _network_listen(file: GoFile, func: Node, call: Node) -> bool:
+    """`network.Listen(...)` (maybe inside `must.Get(...)`) where network, a local of func
+    or of a function around it, holds a literal of an in-memory network type."""
+    calls = [call] + [a for a in map(unparen, named_children(field(call, "arguments")))
+                      if a is not None and a.type == "call_expression"]
+    for inner in calls:
+        function = unparen(field(inner, "function"))
+        if function is None or function.type != "selector_expression" or text(
+                field(function, "field")) != "Listen":
+            continue
+        operand = unparen(field(function, "operand"))
+        if operand is None or operand.type != "identifier":
+            continue
+        scope: Node | None = func
+        while scope is not None:
+            value = unparen(assigned_before(file, scope, text(operand), call.start_byte))
+            if value is not None:
+                if value.type == "unary_expression":
+                    value = unparen(field(value, "operand"))
+                spelled = field(value, "type") if value is not None and (
+                    value.type == "composite_literal") else None
+                if spelled is not None and spelled.type == "qualified_type" and (
+                        file.imports.get(text(field(spelled, "package"))),
+                        text(field(spelled, "name"))) in IN_MEMORY_NETWORKS:
+                    return True
+                break
+            scope = enclosing_function(scope)
     return False
 
 
@@ -86,8 +122,17 @@ def dials_in_memory(resolver: Resolver, file: GoFile, literal: Node | None) -> b
         return False
     dials = dial_functions(literal)
     return bool(dials) and all(
-        value is not None and value.type == "func_literal"
-        and _returns_memory_dial(resolver, file, value) for value in dials)
+        value is not None and (_memory_dial_method(resolver, file, value) or (
+            value.type == "func_literal" and _returns_memory_dial(resolver, file, value)))
+        for value in dials)
+
+
+def _memory_dial_method(resolver: Resolver, file: GoFile, value: Node) -> bool:
+    """`DialContext: ln.Dial`: a method value of an in-memory listener."""
+    value = unparen(value)
+    return value is not None and value.type == "selector_expression" and text(
+        field(value, "field")).startswith("Dial") and in_memory_listener(
+        resolver, file, field(value, "operand"))
 
 
 def dial_functions(literal: Node) -> list[Node | None]:
