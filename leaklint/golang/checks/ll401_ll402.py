@@ -129,6 +129,7 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
         if "IdleConnTimeout" not in present and not keepalives_off and (
                 "DisableKeepAlives" not in assigned) and not never_sent(
                 ctx.resolver, ctx.file, node) and not _idle_closed_at_cleanup(ctx, node) and (
+                not _idle_closed_on_return(ctx, node)) and (
                 not dials_in_memory(ctx.resolver, ctx.file, node)):
             ctx.report.report("LL401", ctx.span(node), scope=scope,
                               what="http.Transport", missing="IdleConnTimeout",
@@ -251,6 +252,37 @@ def _idle_closed_at_cleanup(ctx: GoCheckContext, node: Node) -> bool:
         if arg.type == "func_literal" and any(
                 _closes_idle(unparen(field(c, "function")), name)
                 for c in ctx.file.within("call_expression", arg)):
+            return True
+    return False
+
+
+def _idle_closed_on_return(ctx: GoCheckContext, node: Node) -> bool:
+    """`defer tr.CloseIdleConnections()` (or on a client of the function sending through
+    tr): the Transport's idle connections are closed when the function that built it
+    returns, so none waits in its pool for an idle timeout. (Building one per call is
+    LL301's concern, not this rule's.)"""
+    func = enclosing_function(node)
+    body = field(func, "body") if func is not None else None
+    if body is None:
+        return False
+    holders = {name} if (name := _variable_of(node)) else set()
+    element = node.parent
+    while element is not None and element.type in ("unary_expression", "literal_element"):
+        element = element.parent
+    if element is not None and element.type == "keyed_element" and text(
+            element.named_children[0]).strip() == "Transport":
+        literal = element.parent.parent if element.parent is not None else None
+        if literal is not None and literal.type == "composite_literal" and (
+                client := _variable_of(literal)):
+            holders.add(client)
+    if not holders:
+        return False
+    for defer in ctx.file.within("defer_statement", body):
+        if enclosing_function(defer) != func:
+            continue
+        call = next((c for c in defer.named_children if c.type == "call_expression"), None)
+        function = unparen(field(call, "function")) if call is not None else None
+        if any(_closes_idle(function, holder) for holder in holders):
             return True
     return False
 
