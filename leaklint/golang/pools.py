@@ -542,7 +542,7 @@ def _flow(site: Node, func: Node, carriers: Carriers, returns_only: bool,
             # A method call uses the pool; even CloseIdleConnections leaves the next
             # call to dial a new connection. A field read holding a client (`h.Client`
             # of a helper that embeds one) carries the pool on: follow it.
-            if _client_field_read(carriers, parent):
+            if _client_field_read(carriers, parent) or _method_value(carriers, parent):
                 work.append(parent)
             continue
         target_node = _assignment_target(parent, child)
@@ -605,6 +605,23 @@ def _client_field_read(carriers: Carriers, selector: Node) -> bool:
         return False
     t = carriers.resolver.type_of(selector, carriers.env_of(owner), carriers.file)
     return t is not None and t.pkg == TRANSPORT.pkg and t.name in ("Client", "Transport")
+
+
+def _method_value(carriers: Carriers, selector: Node) -> bool:
+    """x.M taken as a value (not called), M a method of x's type in the module: the
+    bound method keeps x, and its pool, as long as it lives (`sc.read = c.ReadData`)."""
+    call = selector.parent
+    if call is not None and call.type == "call_expression" and field(
+            call, "function") == selector:
+        return False
+    owner = enclosing_function(selector)
+    if owner is None:
+        return False
+    t = carriers.resolver.type_of(field(selector, "operand"), carriers.env_of(owner),
+                                  carriers.file)
+    index = carriers.resolver._index_for(t.pkg) if t is not None else None
+    return index is not None and t is not None and index.method(
+        t.name, text(field(selector, "field"))) is not None
 
 
 def _capturing_closures(refs: list[Node], func: Node, site: Node) -> list[Node]:
