@@ -26,6 +26,7 @@ from leaklint.golang.parse import (
     operands,
     text,
     unparen,
+    walk,
 )
 from leaklint.golang.resolve import Callee, Resolver
 from leaklint.golang.summary import CACHED, FRESH, resolver_for
@@ -139,6 +140,9 @@ def _constructed(resolver: Resolver, callee: Callee, call: Node, file) -> str | 
         return "http.Transport (a clone)"
     if callee.info is not None and callee.index is not None and is_factory(
             resolver, callee.info, callee.index):
+        caller = enclosing_function(call)
+        if caller is not None and skipped_by_constant(resolver, callee, call, caller):
+            return None
         return _called_name(call) + "()"
     return None
 
@@ -177,22 +181,112 @@ def pool_result(resolver: Resolver, info: FuncInfo, index: PackageIndex) -> str 
         return envs[func.id]
 
     result = None
+    guards: list[tuple[int, frozenset[str]] | None] = []
     body = field(info.node, "body")
     if body is not None and _returns_client_type(info) and _mentions_constructor(body):
         carriers = Carriers(sub, info.file, env_of)
         for node, _what in sites(sub, _FileView(info.file, body), env_of):
             if node.start_byte < body.start_byte:
                 continue
-            if in_once(sub, info.file, env_of, node):
+            if result is None and in_once(sub, info.file, env_of, node):
                 result = CACHED  # built once (into a field or variable it returns)
                 break
             if flows_to_return(node, info.node, carriers):
                 # What a memo (looked up first, stored when missing) hands out is one
                 # pool shared by every call.
-                result = CACHED if _memoised(info.file, info.node, node, carriers) else FRESH
-                break
+                if result is None:
+                    result = CACHED if _memoised(info.file, info.node, node, carriers) else (
+                        FRESH)
+                    if result == CACHED:
+                        break
+                guards.append(_constant_guard(info, node))
     index.summaries[key] = result
+    guard = guards[0] if guards and all(g is not None and guards[0] is not None and (
+        g[0] == guards[0][0]) for g in guards) else None
+    if guard is not None:
+        index.summaries[f"poolguard:{info.key}"] = (guard[0], frozenset().union(
+            *(g[1] for g in guards if g is not None)))
     return result
+
+
+def _constant_guard(info: FuncInfo, site: Node) -> tuple[int, frozenset[str]] | None:
+    """(parameter position, case values) when the site only runs in a `case` of a switch
+    on a parameter (`switch kind { case ossType: ... }`) or under `if kind == C`."""
+    current = site.parent
+    while current is not None and current != info.node:
+        if current.type == "expression_case":
+            switch = current.parent
+            value = unparen(field(switch, "value")) if switch is not None else None
+            position = info.param_index(text(value)) if value is not None and (
+                value.type == "identifier") else None
+            if position is not None and not _assigned_in(info.node, text(value)):
+                return position, frozenset(
+                    text(v) for v in named_children(field(current, "value")))
+            return None
+        if current.type == "if_statement" and _inside(site, field(current, "consequence")):
+            condition = unparen(field(current, "condition"))
+            if condition is not None and condition.type == "binary_expression" and text(
+                    field(condition, "operator")) == "==":
+                left = unparen(field(condition, "left"))
+                position = info.param_index(text(left)) if left is not None and (
+                    left.type == "identifier") else None
+                if position is not None and not _assigned_in(info.node, text(left)):
+                    return position, frozenset({text(field(condition, "right"))})
+        current = current.parent
+    return None
+
+
+def _assigned_in(func: Node, name: str) -> bool:
+    body = field(func, "body")
+    return body is not None and any(
+        node.type == "assignment_statement" and any(
+            text(t) == name for t in named_children(field(node, "left")))
+        for node in walk(body))
+
+
+def skipped_by_constant(resolver: Resolver, callee: Callee, call: Node, caller: Node) -> bool:
+    """The factory builds its pool only for some constant values of one parameter, and
+    this call passes another constant (`NewReader(url, gitType)` where only `case
+    ossType:` builds): this call builds nothing."""
+    info, index = callee.info, callee.index
+    if info is None or index is None:
+        return False
+    guard = index.summaries.get(f"poolguard:{info.key}")
+    if not isinstance(guard, tuple):
+        return False
+    position, values = guard
+    args = named_children(field(call, "arguments"))
+    arg = unparen(args[position]) if position < len(args) else None
+    if arg is None or arg.type not in ("identifier", "selector_expression",
+                                       "interpreted_string_literal", "int_literal"):
+        return False
+    root = arg
+    while root.type == "selector_expression":
+        root = unparen(field(root, "operand")) or root
+        if root.type not in ("identifier", "selector_expression"):
+            return False
+    if root.type == "identifier" and arg.type == "identifier" and _is_variable(caller, text(arg)):
+        return False  # a variable: any value
+    return text(arg) not in values
+
+
+def _is_variable(func: Node, name: str) -> bool:
+    """name is a parameter, a receiver or a local of func (not a constant)."""
+    for decl in named_children(field(func, "parameters")) + named_children(
+            field(func, "receiver")):
+        if any(text(n) == name for n in decl.children_by_field_name("name")):
+            return True
+    body = field(func, "body")
+    for node in walk(body) if body is not None else ():
+        if node.type == "var_spec":
+            declared = node.children_by_field_name("name")
+        elif node.type in ("short_var_declaration", "range_clause"):
+            declared = named_children(field(node, "left"))
+        else:
+            continue
+        if any(text(n) == name for n in declared):
+            return True
+    return False
 
 
 def _memoised(file, func: Node, site: Node, carriers: Carriers) -> bool:

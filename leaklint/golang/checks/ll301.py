@@ -40,6 +40,7 @@ from leaklint.golang.pools import (
     interesting_names,
     kept,
     sites,
+    skipped_by_constant,
 )
 from leaklint.golang.resolve import Callee, Resolver
 from leaklint.model import Related, Span
@@ -269,7 +270,8 @@ def _per_call_callers(ctx: GoCheckContext, factory: Node) -> list[tuple[Span, st
                 continue
             if not _runs_per_call(resolver, file, caller) or in_once(
                     resolver, file, env_of, call) or kept(call, caller, carriers) or (
-                    dialer_only(caller, call)):
+                    dialer_only(caller, call)) or skipped_by_constant(
+                    resolver, callee, call, caller):
                 continue
             assert file.source is not None
             span = file.source.lines.span_from_points(call.start_point, call.end_point)
