@@ -31,6 +31,7 @@ from leaklint.golang.parse import (
 )
 from leaklint.golang.parse import field as fld
 from leaklint.golang.resolve import Callee, Env, Resolver, display_callee
+from leaklint.golang.values import stored_in_field_container
 
 UNCHECKED, OPEN, NIL, DONE = "unchecked", "open", "nil", "done"
 LIVE = frozenset({UNCHECKED, OPEN})
@@ -1497,6 +1498,9 @@ class FunctionFlow:
             return "helper" if self._literal_consumes(literal, index) else "use"
         if callee.kind == "builtin":
             return "handover" if callee.name == "append" else "use"
+        args = named_children(fld(call, "arguments"))
+        if index < len(args) and stored_in_field_container(call, args[index]):
+            return "handover"  # d.conns.LoadOrStore(addr, conn): the container owns it
         if callee.kind == "std":
             if (callee.pkg, callee.name) in OWNERSHIP_TAKERS and index == 0 and (
                     res.kind == "conn"):

@@ -31,7 +31,7 @@ from leaklint.golang.parse import (
 from leaklint.golang.resolve import Callee, Resolver
 from leaklint.golang.summary import CACHED, FRESH, resolver_for
 from leaklint.golang.types import TRANSPORT, TypeRef, type_from_node
-from leaklint.golang.values import pool_replaced, replaced_before_use
+from leaklint.golang.values import pool_replaced, replaced_before_use, stored_in_field_container
 
 CONSTRUCTORS = {
     "github.com/hashicorp/go-cleanhttp.DefaultClient",
@@ -494,7 +494,7 @@ class Carriers:
 
     def keeps_argument(self, call: Node, arg: Node) -> bool:
         """Does a same-module function store (or close) the argument it is given?"""
-        if _stored_in_field_container(call, arg):
+        if stored_in_field_container(call, arg):
             return True
         callee = self._callee(call)
         if callee is None or callee.info is None:
@@ -701,23 +701,6 @@ def _client_field_read(carriers: Carriers, selector: Node) -> bool:
         return False
     t = carriers.resolver.type_of(selector, carriers.env_of(owner), carriers.file)
     return t is not None and t.pkg == TRANSPORT.pkg and t.name in ("Client", "Transport")
-
-
-# Methods that put a value into a container (sync.Map, atomic values, caches, lists).
-_STORES = frozenset({"Store", "LoadOrStore", "Swap", "CompareAndSwap", "Set", "SetDefault",
-                     "Add", "Put", "Push", "PushBack", "PushFront", "Insert"})
-
-
-def _stored_in_field_container(call: Node, arg: Node) -> bool:
-    """`p.pool.Store(key, item)`, `c.cache.Add(key, client)`: the value (not the key, the
-    last argument) goes into a container held in a field, which keeps it."""
-    function = unparen(field(call, "function"))
-    args = named_children(field(call, "arguments"))
-    if function is None or function.type != "selector_expression" or not args or (
-            args[-1] != arg) or text(field(function, "field")) not in _STORES:
-        return False
-    holder = unparen(field(function, "operand"))
-    return holder is not None and holder.type == "selector_expression"
 
 
 def _method_value(carriers: Carriers, selector: Node) -> bool:

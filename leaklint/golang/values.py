@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from leaklint.golang.parse import assigned_target, field, identifiers, named_children, text
+from leaklint.golang.parse import (
+    assigned_target,
+    field,
+    identifiers,
+    named_children,
+    text,
+    unparen,
+)
 
 
 def replaced_before_use(value: Node) -> bool:
@@ -83,3 +90,20 @@ def _field_set(statement: Node, name: str) -> str | None:
             identifiers(right, name)):
         return None
     return text(field(targets[0], "field"))
+
+
+# Methods that put a value into a container (sync.Map, atomic values, caches, lists).
+_STORES = frozenset({"Store", "LoadOrStore", "Swap", "CompareAndSwap", "Set", "SetDefault",
+                     "Add", "Put", "Push", "PushBack", "PushFront", "Insert"})
+
+
+def stored_in_field_container(call: Node, arg: Node) -> bool:
+    """`p.pool.Store(key, item)`, `c.cache.Add(key, client)`: the value (not the key, the
+    last argument) goes into a container held in a field, which keeps it."""
+    function = unparen(field(call, "function"))
+    args = named_children(field(call, "arguments"))
+    if function is None or function.type != "selector_expression" or not args or (
+            args[-1] != arg) or text(field(function, "field")) not in _STORES:
+        return False
+    holder = unparen(field(function, "operand"))
+    return holder is not None and holder.type == "selector_expression"
