@@ -121,6 +121,9 @@ class Resource:
     closes: list[Node] = field(default_factory=list)
     drained: bool = False
     handed_over: bool = False
+    # Every hand-over was a store into a field or a field's container (`c.conns[k] =
+    # conn`): returned afterwards, the value is shared with the object, not the caller's.
+    stored_only: bool = True
     helped: bool = False  # given to a function that closes it
     premature: Node | None = None
     # A HEAD response: no body, the transport pools its connection with the headers, so
@@ -550,7 +553,8 @@ class FunctionFlow:
                 self._body_replaced(target, stmt, state, value)
             if target.type != "identifier":
                 if binding:
-                    self._hand_over(binding, state)  # stored in a field, map, slice
+                    # stored in a field, map, slice: shared with the object if returned
+                    self._hand_over(binding, state, stored=True)
                 continue
             name = text(target)
             if name == "_":
@@ -697,9 +701,10 @@ class FunctionFlow:
                 self.resources[res].leaks.append((stmt, "body replaced"))
                 state.set(res, DONE)
 
-    def _hand_over(self, binding: Binding, state: State) -> None:
+    def _hand_over(self, binding: Binding, state: State, stored: bool = False) -> None:
         for res, _via in binding:
             self.resources[res].handed_over = True
+            self.resources[res].stored_only = self.resources[res].stored_only and stored
             state.set(res, DONE)
 
     # ---- other statements ---------------------------------------------------------
@@ -904,9 +909,9 @@ class FunctionFlow:
             return summary.FRESH if self._holds_resource(first, state) else summary.KEPT
         if first is None or first.type != "identifier":
             return summary.KEPT
-        return self._name_kind(text(first), state)
+        return self._name_kind(text(first), state, first.start_byte)
 
-    def _name_kind(self, name: str, state: State) -> str | None:
+    def _name_kind(self, name: str, state: State, at: int | None = None) -> str | None:
         """What returning the variable name gives the caller (see _returned_kind)."""
         from leaklint.golang import summary
 
@@ -915,7 +920,7 @@ class FunctionFlow:
         binding = state.binds.get(name, frozenset())
         if binding:
             return self._bound_kind(binding, state)
-        origin = self._assigned_call(name)
+        origin = self._assigned_call(name, at)
         if origin is None:
             return summary.KEPT  # a parameter, a field, a package variable
         callee = self.r.callee(origin, self.env, self.file)
@@ -953,24 +958,40 @@ class FunctionFlow:
             return summary.FRESH
         if statuses <= {NIL}:
             return None
-        if any(self.resources[r].handed_over for r in ids):
+        handed = [self.resources[r] for r in ids if self.resources[r].handed_over]
+        if handed and all(res.stored_only for res in handed) and not (
+                statuses - {DONE, NIL}):
+            return summary.KEPT  # stored in the object too: a shared one (a memo)
+        if handed:
             return summary.FRESH  # given to code that may keep it open
         return summary.CLOSED
 
-    def _assigned_call(self, name: str) -> Node | None:
-        """The call whose first result the function assigns to name, if any."""
+    def _assigned_call(self, name: str, before: int | None = None) -> Node | None:
+        """The call whose first result the function assigns to name, if any; with
+        before, the last assignment to name ahead of that point decides (`conn, ok :=
+        c.conns[k]` there is no call, whatever is dialled into conn further down)."""
         body = fld(self.func, "body")
         if body is None:
             return None
+        found: list[tuple[int, Node | None]] = []
         for kind in ("short_var_declaration", "assignment_statement"):
             for node in self.file.within(kind, body):
+                if before is not None and node.start_byte >= before:
+                    continue
                 lhs = named_children(fld(node, "left"))
                 rhs = named_children(fld(node, "right"))
-                if lhs and len(rhs) == 1 and text(lhs[0]) == name:
-                    value = unparen(rhs[0])
-                    if value is not None and value.type == "call_expression":
-                        return value
-        return None
+                if not any(text(t) == name for t in lhs):
+                    continue
+                value = unparen(rhs[0]) if lhs and len(rhs) == 1 and text(
+                    lhs[0]) == name else None
+                call = value if value is not None and value.type == "call_expression" else (
+                    None)
+                if before is None and call is not None:
+                    return call
+                found.append((node.start_byte, call))
+        if before is None or not found:
+            return None
+        return max(found, key=lambda item: item[0])[1]
 
     def if_statement(self, stmt: Node, state: State) -> State:
         declared: dict[str, Binding | None] = {}
@@ -1383,8 +1404,9 @@ class FunctionFlow:
                 res.drained = True
                 res.helped = True
                 state.set(res_id, DONE)
-            elif effect in ("handover", "keep"):
+            elif effect in ("handover", "keep", "store"):
                 res.handed_over = True
+                res.stored_only = res.stored_only and effect == "store"
                 res.drained = True
                 state.set(res_id, DONE)
             elif effect == "drain":
@@ -1460,7 +1482,7 @@ class FunctionFlow:
         if grand is not None and grand.type == "return_statement":
             return "handover", node
         if kind == "expression_list" and _stored_in_field(parent, child):
-            return "handover", node
+            return "store", node
         if kind == "return_statement":
             return "handover", node
         if kind == "binary_expression":
@@ -1478,7 +1500,7 @@ class FunctionFlow:
         probe = Resource(-1, "conn", names[index], None, literal, "")
         for n in identifiers(body, names[index]):
             if not _is_key(n) and self.classify(n, "whole", probe)[0] in (
-                    "close", "handover", "helper", "keep"):
+                    "close", "handover", "helper", "keep", "store"):
                 return True
         return False
 
@@ -1500,7 +1522,7 @@ class FunctionFlow:
             return "handover" if callee.name == "append" else "use"
         args = named_children(fld(call, "arguments"))
         if index < len(args) and stored_in_field_container(call, args[index]):
-            return "handover"  # d.conns.LoadOrStore(addr, conn): the container owns it
+            return "store"  # d.conns.LoadOrStore(addr, conn): the container owns it
         if callee.kind == "std":
             if (callee.pkg, callee.name) in OWNERSHIP_TAKERS and index == 0 and (
                     res.kind == "conn"):

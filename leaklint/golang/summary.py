@@ -145,7 +145,8 @@ def consumes(resolver: Resolver, callee: Callee, index: int, kind: str, depth: i
     flow.closes_only = closes_only
     probe = Resource(0, res_kind, name, None, info.node, "")
     flow.resources.append(probe)
-    wanted = ("close", "helper") if closes_only else ("close", "handover", "helper", "keep")
+    wanted = ("close", "helper") if closes_only else (
+        "close", "handover", "helper", "keep", "store")
     body: Node | None = field(info.node, "body")
     found = body is not None and any(
         not _is_key(n) and flow.classify(n, "whole", probe)[0] in wanted
