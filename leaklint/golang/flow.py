@@ -84,6 +84,29 @@ _BYTES_DECODERS = frozenset({"Unmarshal", "Valid", "Equal", "Contains", "HasPref
                              "HasSuffix", "Index", "NewReader", "NewBuffer", "TrimSpace"})
 
 
+# Standard packages whose functions read streams.
+_STREAM_PACKAGES = frozenset({"io", "io/ioutil", "bufio", "encoding/json", "encoding/xml",
+                              "encoding/csv", "compress/gzip", "compress/flate",
+                              "compress/zlib", "mime/multipart", "net/http",
+                              "net/http/httputil", "golang.org/x/net/html"})
+
+
+def _read_as_stream(file, node: Node) -> bool:
+    """x.Body closed or read (`x.Body.Close()`, `x.Body.Read(b)`), or handed to a
+    function of a standard package that reads streams (`io.ReadAll(x.Body)`,
+    `json.NewDecoder(x.Body)`)."""
+    parent = node.parent
+    if parent is None:
+        return False
+    if parent.type == "selector_expression" and fld(parent, "operand") == node:
+        return text(fld(parent, "field")) in ("Close", "Read", "WriteTo")
+    if parent.type != "argument_list" or parent.parent is None:
+        return False
+    function = unparen(fld(parent.parent, "function"))
+    return function is not None and function.type == "selector_expression" and (
+        file.imports.get(text(fld(function, "operand")), "") in _STREAM_PACKAGES)
+
+
 def _byte_slice_use(file, node: Node) -> bool:
     """x.Body used as a byte slice: converted, measured, sliced or indexed, or handed to
     a function of the standard library's decoders or package bytes that takes one."""
@@ -478,6 +501,9 @@ class FunctionFlow:
         if self._body_users is None:
             names: set[str] = set()
             structs: set[str] = set()
+            # Evidence that the Body is a stream: read, closed or handed to a reader API.
+            # (A parser's `file.Body` only goes to functions of its own library.)
+            readers: set[str] = set()
             body = fld(self.func, "body")
             for node in self.file.within("selector_expression", body) if body else ():
                 if text(fld(node, "field")) != "Body":
@@ -499,8 +525,11 @@ class FunctionFlow:
                     # httpgrpc). Neither is an io.ReadCloser.
                     structs.add(text(operand))
                 names.add(text(operand))
+                if _read_as_stream(self.file, node):
+                    readers.add(text(operand))
             self._body_users = {name for name in names - structs
-                                if not self._foreign_members(body, name)}
+                                if not self._foreign_members(body, name)
+                                and name in readers}
         return self._body_users
 
     def _foreign_members(self, body: Node, name: str) -> bool:
