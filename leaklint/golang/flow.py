@@ -1483,6 +1483,11 @@ class FunctionFlow:
                 call, "function") == parent
             if member == "Close" and is_call:
                 return "close", call
+            if member == "Close" and call is not None and call.type == "argument_list" and (
+                    call.parent is not None):
+                # t.Cleanup(resp.Body.Close), testutil.CleanupAndRequireSuccess(t,
+                # conn.Close): the method value is handed over to be called later.
+                return "helper", call.parent
             if member in ("Read", "WriteTo") and is_call:
                 return "drain", call
             return "use", parent
