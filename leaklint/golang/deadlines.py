@@ -130,6 +130,10 @@ def _helper_bounded(resolver: Resolver, file: GoFile, func: Node, call: Node,
         env = resolver.env_for(owner, file, _outer_env(resolver, file, owner))
     callee = resolver.callee(call, env, file)
     info, index = callee.info, callee.index
+    if info is None and callee.kind == "third" and _names_deadline(callee.name):
+        # A library's own derivation (`testutil.ContextWithTimeout(t, d)`): its name
+        # says what it returns.
+        return True
     if info is None or index is None or field(info.node, "body") is None:
         return False
     origin = _returned_context(resolver, info, index)
@@ -141,6 +145,45 @@ def _helper_bounded(resolver: Resolver, file: GoFile, func: Node, call: Node,
 
 
 _DEADLINE_RESULT = "deadline"
+
+
+def _names_deadline(name: str) -> bool:
+    """ContextWithTimeout, NewContextWithDeadline, WithTimeout...: a context helper named
+    for the deadline it sets."""
+    return ("WithTimeout" in name or "WithDeadline" in name) and not name.startswith(
+        "Without")
+
+
+def request_bounded_by(resolver: Resolver, file: GoFile, request: Node | None
+                       ) -> frozenset[int] | None:
+    """The parameters of the function around request whose deadline bounds it: empty
+    when the request is bounded on its own, the positions of the context parameters it
+    was built from otherwise, None when some context it may carry has no deadline."""
+    func = named_function(request) if request is not None else None
+    if func is None:
+        return None
+    contexts = _request_contexts(file, func, request, 0)
+    if not contexts:
+        return None
+    positions: set[int] = set()
+    for ctx in contexts:
+        ctx = unparen(ctx)
+        if ctx is not None and ctx.type == "identifier":
+            reaching = _reaching_values(file, func, ctx)
+            position = _parameter_position(func, text(ctx))
+            if reaching is not None and reaching[1] and not reaching[0] and (
+                    position is not None):
+                positions.add(position)  # the parameter as given, never reassigned
+                continue
+        if not _has_deadline(resolver, file, func, ctx, _MAX_DEPTH_NO_CALLERS):
+            return None
+    return frozenset(positions)
+
+
+def context_bounded(resolver: Resolver, file: GoFile, ctx: Node | None) -> bool:
+    """The context expression (an argument in some function) has a deadline."""
+    func = named_function(ctx) if ctx is not None else None
+    return func is not None and _has_deadline(resolver, file, func, ctx, 0)
 
 
 def _returned_context(resolver: Resolver, info, index) -> str | int | None:

@@ -8,7 +8,12 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from leaklint.golang.context import GoCheckContext, enclosing_function, named_function
-from leaklint.golang.deadlines import request_bounded, transport_bounded
+from leaklint.golang.deadlines import (
+    context_bounded,
+    request_bounded,
+    request_bounded_by,
+    transport_bounded,
+)
 from leaklint.golang.doubles import built_around_double, default_transport_faked
 from leaklint.golang.fixes import IDLE_CONN_TIMEOUT, SERVER_TIMEOUTS, add_fields
 from leaklint.golang.index import GoFile, PackageIndex
@@ -72,6 +77,8 @@ def run(ctx: GoCheckContext) -> None:
                     and text(field(node, "field")) == "DefaultClient"
                     and not _configures(node) and not _bounded_do(ctx, node)
                     and not _requests_bounded(ctx, node)
+                    and not _default_client_timed(ctx)
+                    and not _callee_sends_bounded(ctx, node)
                     and not _copy_given_timeout(ctx, node)
                     and not default_transport_faked(ctx.resolver, ctx.file, node)
                     and not never_sent(ctx.resolver, ctx.file, node)):
@@ -105,7 +112,7 @@ def _check_call(ctx: GoCheckContext, call: Node, http_aliases: set[str]) -> None
         return
     name = text(field(func, "field"))
     if name in _DEFAULT_CLIENT_CALLS:
-        if default_transport_faked(ctx.resolver, ctx.file, call):
+        if default_transport_faked(ctx.resolver, ctx.file, call) or _default_client_timed(ctx):
             return
         ctx.report.report("LL402", ctx.span(call), scope=ctx.scope(call),
                           what=f"http.{name}", missing="Timeout (it uses http.DefaultClient)")
@@ -505,6 +512,73 @@ def _bounded_do(ctx: GoCheckContext, selector: Node) -> bool:
         return False
     args = named_children(field(call, "arguments"))
     return len(args) == 1 and request_bounded(ctx.resolver, ctx.file, args[0])
+
+
+def _default_client_timed(ctx: GoCheckContext) -> bool:
+    """The package sets `http.DefaultClient.Timeout = d`: the process's default client
+    has a timeout wherever it is used."""
+    key = "ll402:default-client-timed"
+    index = ctx.resolver.index
+    cached = index.summaries.get(key)
+    if isinstance(cached, bool):
+        return cached
+    found = False
+    for file in index.files:
+        if b"DefaultClient.Timeout" not in file.data or file.root is None:
+            continue
+        aliases = {alias for alias, path in file.imports.items() if path == HTTP}
+        for stmt in file.within("assignment_statement", file.root):
+            targets = named_children(field(stmt, "left"))
+            if any(text(t).replace(" ", "") in {f"{a}.DefaultClient.Timeout" for a in aliases}
+                   for t in targets):
+                found = True
+                break
+        if found:
+            break
+    index.summaries[key] = found
+    return found
+
+
+def _callee_sends_bounded(ctx: GoCheckContext, node: Node) -> bool:
+    """`hpke.FetchPublicKey(ctx, http.DefaultClient, url)`: the client is handed to a
+    function of the module that only sends, through that parameter, requests carrying
+    a deadline context (its own, or one its callers pass)."""
+    args = node.parent
+    call = args.parent if args is not None else None
+    if args is None or call is None or args.type != "argument_list":
+        return False
+    owner = enclosing_function(call)
+    if owner is None:
+        return False
+    callee = ctx.resolver.callee(call, ctx.env(owner), ctx.file)
+    info = callee.info
+    body = field(info.node, "body") if info is not None else None
+    if info is None or callee.index is None or body is None:
+        return False
+    position = named_children(args).index(node)
+    if position >= len(info.params):
+        return False
+    name = info.params[position][0]
+    sub = resolver_for(ctx.resolver, callee.index)
+    sends = 0
+    for ident in walk(body):
+        if ident.type != "identifier" or text(ident) != name:
+            continue
+        use = ident.parent
+        if use is not None and use.type == "parameter_declaration":
+            continue
+        method = use if use is not None and use.type == "selector_expression" else None
+        send = method.parent if method is not None else None
+        if method is None or send is None or send.type != "call_expression" or text(
+                field(method, "field")) != "Do":
+            return False
+        request = named_children(field(send, "arguments"))
+        by = request_bounded_by(sub, info.file, request[0]) if len(request) == 1 else None
+        if by is None or any(p >= len(named_children(args)) or not context_bounded(
+                ctx.resolver, ctx.file, named_children(args)[p]) for p in by):
+            return False
+        sends += 1
+    return sends > 0
 
 
 def _copy_given_timeout(ctx: GoCheckContext, selector: Node) -> bool:
