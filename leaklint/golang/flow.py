@@ -91,6 +91,18 @@ _STREAM_PACKAGES = frozenset({"io", "io/ioutil", "bufio", "encoding/json", "enco
                               "net/http/httputil", "golang.org/x/net/html"})
 
 
+def _conn_getter(call: Node) -> bool:
+    """x.RawConn(), x.NetConn(), x.UnderlyingConn(): an argument-less method named for
+    the connection it hands back, not for an action that opens one."""
+    function = unparen(fld(call, "function"))
+    if function is None or function.type != "selector_expression" or named_children(
+            fld(call, "arguments")):
+        return False
+    name = text(fld(function, "field"))
+    return name.endswith(("Conn", "Connection")) and not name.startswith(
+        ("Dial", "Open", "New", "Accept", "Connect", "Create", "Acquire", "Get"))
+
+
 def _read_as_stream(file, node: Node) -> bool:
     """x.Body closed or read (`x.Body.Close()`, `x.Body.Read(b)`), or handed to a
     function of a standard package that reads streams (`io.ReadAll(x.Body)`,
@@ -404,6 +416,14 @@ class FunctionFlow:
             return None
         if kind == "response" and self._parsed_from_memory(expr, callee):
             return None  # http.ReadResponse over a string or a byte slice: no socket
+        if kind == "conn" and callee.kind != "std" and (
+                callee.info is None or fld(callee.info.node, "body") is None) and (
+                _conn_getter(expr)):
+            return None  # v.RawConn(), s.NetConn(): a getter of a connection held elsewhere
+        if kind == "conn" and callee.kind != "std" and self._rewraps_outside_conn(expr):
+            # mask.WrapConn(conn), UnwrapStats(conn) on a connection this function did not
+            # open, or closes by a defer: a view of it, closed with it.
+            return None
         if kind is None and target and callee.kind in ("unknown", "third") and (
                 callee.info is None and target in self.body_users()):
             # No type for the receiver, but the result's Body is read: a response.
@@ -476,6 +496,45 @@ class FunctionFlow:
             inner_args = named_children(fld(value, "arguments"))
             value = unparen(inner_args[0]) if inner_args else None
         return False
+
+    def _rewraps_outside_conn(self, call: Node) -> bool:
+        """The call is given a connection this function did not open: a parameter, or a
+        local taken from one, typed as a connection."""
+        dialled = {r.var for r in self.resources if r.kind == "conn"}
+        deferred = self._deferred_closes()
+        for arg in named_children(fld(call, "arguments")):
+            arg = unparen(arg)
+            if arg is None or arg.type != "identifier":
+                continue
+            if text(arg) in dialled:
+                if text(arg) in deferred:
+                    return True
+                continue
+            t = self.r.type_of(arg, self.env, self.file)
+            spelled = t.name if t is not None else self._declared_type(text(arg))
+            if spelled.endswith(("Conn", "Connection")):
+                return True
+        return False
+
+    def _deferred_closes(self) -> set[str]:
+        """Names the function closes with `defer name.Close()`."""
+        body = fld(self.func, "body")
+        out: set[str] = set()
+        for defer in self.file.within("defer_statement", body) if body is not None else ():
+            call = next((c for c in defer.named_children if c.type == "call_expression"),
+                        None)
+            function = unparen(fld(call, "function")) if call is not None else None
+            if function is not None and function.type == "selector_expression" and text(
+                    fld(function, "field")) == "Close":
+                out.add(text(fld(function, "operand")))
+        return out
+
+    def _declared_type(self, name: str) -> str:
+        """The type a parameter of the function is declared with, as spelled."""
+        for decl in named_children(fld(self.func, "parameters")):
+            if any(text(n) == name for n in decl.children_by_field_name("name")):
+                return text(fld(decl, "type")).lstrip("*").rpartition(".")[2]
+        return ""
 
     def _reads_dialled_conn(self, call: Node) -> bool:
         """ReadResponse's reader is a connection this function dialled, or a local the
