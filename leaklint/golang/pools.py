@@ -75,6 +75,7 @@ def sites(resolver: Resolver, file, env_of) -> list[tuple[Node, str]]:
                 continue  # cheap: only a type spelled ...Transport can be http.Transport
             if type_from_node(spelled, file.imports, resolver.index.key) == (
                     TRANSPORT) and not _keepalives_disabled(node) and not (
+                    _keepalives_disabled_later(file, node)) and not (
                     replaced_before_use(node) or _dials_nothing(node)
                     or dials_in_memory(resolver, file, node)):
                 out.append((node, "http.Transport"))
@@ -86,7 +87,9 @@ def sites(resolver: Resolver, file, env_of) -> list[tuple[Node, str]]:
             callee = resolver.callee(node, env, file)
             what = _constructed(resolver, callee, node, file)
             fields = _POOL_FIELDS.get(callee.qualified())
-            if what and not (fields and pool_replaced(node, fields)):
+            if what and not (fields and pool_replaced(node, fields)) and not (
+                    what.startswith("http.Transport") and _keepalives_disabled_later(
+                        file, node)):
                 out.append((node, what))
     return out
 
@@ -115,6 +118,26 @@ def _keepalives_disabled(literal: Node) -> bool:
             value = field(element, "value")
             if text(key).strip() == "DisableKeepAlives" and text(value).strip() == "true":
                 return True
+    return False
+
+
+def _keepalives_disabled_later(file, value: Node) -> bool:
+    """`tr := base.Clone(); tr.DisableKeepAlives = true`: the Transport held in a local
+    is switched to one connection per request before use, so it pools nothing."""
+    outer = value.parent if value.parent is not None and (
+        value.parent.type == "unary_expression") else value
+    target = assigned_target(outer)
+    func = enclosing_function(value)
+    body = field(func, "body") if func is not None else None
+    if target is None or target.type != "identifier" or body is None:
+        return False
+    wanted = f"{text(target)}.DisableKeepAlives"
+    for stmt in file.within("assignment_statement", body):
+        left = named_children(field(stmt, "left"))
+        right = named_children(field(stmt, "right"))
+        if len(left) == 1 and len(right) == 1 and text(left[0]).replace(" ", "") == (
+                wanted) and text(right[0]) == "true":
+            return True
     return False
 
 

@@ -25,6 +25,7 @@ from leaklint.golang.index import FACTORY_HINTS, FuncInfo
 from leaklint.golang.parse import (
     NEW_RESPELLED,
     field,
+    identifiers,
     inside,
     named_children,
     receiver_name,
@@ -481,6 +482,9 @@ def _test_helper(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
     calls = _calls_by_name(resolver, file, func, values_escape=False)
     if calls is None:
         return False
+    if not calls and _registered_in_specs(resolver, func):
+        cache[key] = True
+        return True
     callers = 0
     for other, call in calls:
         caller = named_function(call)
@@ -496,6 +500,47 @@ def _test_helper(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
         callers += 1
     cache[key] = callers > 0 or handle
     return callers > 0 or handle
+
+
+def _registered_in_specs(resolver: Resolver, func: Node) -> bool:
+    """A test-file function never called by name, only handed as a value to calls in
+    Ginkgo spec or container bodies (`f.Test(testMetricsOverHTTPS)`): the suite runs it
+    once per spec."""
+    if func.type != "function_declaration":
+        return False
+    name = text(field(func, "name"))
+    seen = 0
+    for other in resolver.index.files:
+        if other.source is None or name.encode() not in other.data:
+            continue
+        for ident in identifiers(other.root, name):
+            if ident.parent is None or ident.parent == func:
+                continue
+            if ident.parent.type != "argument_list" or not other.path.name.endswith(
+                    "_test.go") or not _in_spec(other, ident) or not _runs_value_once(
+                    resolver, other, ident):
+                return False
+            seen += 1
+    return seen > 0
+
+
+def _runs_value_once(resolver: Resolver, file, arg: Node) -> bool:
+    """The call given the func value arg runs it at most once: a Ginkgo node, or a
+    function of the module that calls (or hands on) that parameter outside loops."""
+    call = arg.parent.parent if arg.parent is not None else None
+    owner = enclosing_function(arg)
+    if call is None or call.type != "call_expression" or owner is None:
+        return False
+    callee = resolver.callee(call, _env_of(resolver, file)(owner), file)
+    if callee.info is None:
+        return callee.name in _SPEC_NODES
+    body = field(callee.info.node, "body")
+    position = named_children(arg.parent).index(arg)
+    if body is None or position >= len(callee.info.params):
+        return False
+    param = callee.info.params[position][0]
+    return not any(inside(ref, "for_statement", callee.info.node)
+                   for ref in identifiers(body, param))
 
 
 def _takes_testing_handle(func: Node) -> bool:
