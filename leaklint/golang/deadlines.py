@@ -13,7 +13,8 @@ from tree_sitter import Node
 
 from leaklint.golang.context import enclosing_function, named_function
 from leaklint.golang.index import GoFile
-from leaklint.golang.parse import field, named_children, text, unparen
+from leaklint.golang.memconn import dial_functions
+from leaklint.golang.parse import field, named_children, own_returns, text, unparen
 from leaklint.golang.resolve import Env, Resolver
 from leaklint.golang.types import DIAL_FIELDS
 
@@ -440,6 +441,17 @@ def _dials_with_deadlines(resolver: Resolver, file: GoFile, func: Node) -> bool:
     return bool(dials) and all(_deadline_dial(resolver, file, unparen(d), env) for d in dials)
 
 
+def dials_with_deadlines(resolver: Resolver, file: GoFile, literal: Node) -> bool:
+    """A Transport literal whose every dial function puts a deadline on the connections
+    it returns: an idle connection dies when its deadline fires (LL401)."""
+    func = named_function(literal)
+    dials = dial_functions(literal)
+    if not dials:
+        return False
+    env = resolver.env_for(func, file, None) if func is not None else Env()
+    return all(_deadline_dial(resolver, file, unparen(d), env) for d in dials)
+
+
 def _deadline_dial(resolver: Resolver, file: GoFile, dial: Node | None, env) -> bool:
     """A method value `(&dialer{...}).Dial` of a package type (or a func literal) whose
     body sets a read deadline, or wraps the conn in a package type whose Read does."""
@@ -449,6 +461,19 @@ def _deadline_dial(resolver: Resolver, file: GoFile, dial: Node | None, env) -> 
         return False
     if dial.type == "func_literal":
         return _sets_deadline(resolver, file, dial)
+    if dial.type == "call_expression":
+        # `DialContext: TimeoutDialer(connect, rw)`: a module function returning the
+        # dial function; every one it returns must set the deadline.
+        callee = resolver.callee(dial, env, file)
+        body = field(callee.info.node, "body") if callee.info is not None else None
+        if body is None or callee.index is not resolver.index:
+            return False
+        literals = [unparen(named_children(r.named_children[0])[0]) if r.named_children
+                    and named_children(r.named_children[0]) else None
+                    for r in own_returns(body)]
+        return bool(literals) and all(
+            lit is not None and lit.type == "func_literal" and _sets_deadline(
+                resolver, callee.info.file, lit) for lit in literals)
     if dial.type != "selector_expression":
         return False
     owner = resolver.type_of(field(dial, "operand"), env, file)

@@ -57,6 +57,10 @@ def run(ctx: GoCheckContext) -> None:
         func = named_function(node)
         if func is None:
             continue
+        literal = enclosing_function(node)
+        if literal is not None and literal.type == "func_literal" and _command_action(
+                ctx.file, literal) and not _built_per_iteration(node, literal):
+            continue  # `RunE: func(cmd *cobra.Command, args []string) error {...}`: once
         per_call = _runs_per_call(ctx.resolver, ctx.file, func) or (
             _process_once(ctx.resolver, ctx.file, func) and _built_per_iteration(node, func))
         if per_call and not (
@@ -213,8 +217,9 @@ def _cli_action(file, func: Node) -> bool:
 
 
 def _cobra_action(file, func: Node) -> bool:
-    """A cobra command action, func(cmd *cobra.Command, args []string)."""
-    if func.type != "function_declaration":
+    """A cobra command action, func(cmd *cobra.Command, args []string), declared or
+    written in place (`RunE: func(cmd *cobra.Command, args []string) error {...}`)."""
+    if func.type not in ("function_declaration", "func_literal"):
         return False
     types = []
     for decl in named_children(field(func, "parameters")):

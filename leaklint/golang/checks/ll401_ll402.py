@@ -10,6 +10,7 @@ from tree_sitter import Node
 from leaklint.golang.context import GoCheckContext, enclosing_function, named_function
 from leaklint.golang.deadlines import (
     context_bounded,
+    dials_with_deadlines,
     request_bounded,
     request_bounded_by,
     transport_bounded,
@@ -136,7 +137,8 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
         if "IdleConnTimeout" not in present and not keepalives_off and (
                 "DisableKeepAlives" not in assigned) and not never_sent(
                 ctx.resolver, ctx.file, node) and not _idle_closed_at_cleanup(ctx, node) and (
-                not _idle_closed_on_return(ctx, node)) and (
+                not _idle_closed_on_return(ctx, node)) and not dials_with_deadlines(
+                ctx.resolver, ctx.file, _literal_of(node)) and (
                 not dials_in_memory(ctx.resolver, ctx.file, node)):
             ctx.report.report("LL401", ctx.span(node), scope=scope,
                               what="http.Transport", missing="IdleConnTimeout",
@@ -261,6 +263,12 @@ def _idle_closed_at_cleanup(ctx: GoCheckContext, node: Node) -> bool:
                 for c in ctx.file.within("call_expression", arg)):
             return True
     return False
+
+
+def _literal_of(node: Node) -> Node:
+    """The composite literal of a Transport value (behind `&`), or node itself."""
+    inner = unparen(field(node, "operand")) if node.type == "unary_expression" else node
+    return inner if inner is not None else node
 
 
 def _idle_closed_on_return(ctx: GoCheckContext, node: Node) -> bool:
