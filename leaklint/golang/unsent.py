@@ -53,6 +53,8 @@ _INSPECTORS: dict[str, frozenset[str]] = {
 _INSPECTORS["github.com/stretchr/testify/require"] = _INSPECTORS[
     "github.com/stretchr/testify/assert"]
 _MAX_DEPTH = 5
+# Keys of a table case that hold what the test expects, not what it uses.
+_EXPECTATIONS = ("want", "expect", "exp")
 
 
 def never_sent(resolver: Resolver, file: GoFile, node: Node) -> bool:
@@ -110,6 +112,9 @@ class _Walk:
         if keyed is None or keyed.type != "keyed_element" or field(keyed, "key") == element:
             return {(UNSAFE, path)}
         key = keyed.named_children[0] if keyed.named_children else None
+        if key is not None and self.file.path.name.endswith("_test.go") and text(
+                key).lower().startswith(_EXPECTATIONS):
+            return set()  # a table case's expected value (`want: http.DefaultClient`)
         body = keyed.parent
         literal = body.parent if body is not None else None
         if key is None or literal is None or literal.type != "composite_literal":
@@ -138,6 +143,12 @@ class _Walk:
             if target.type == "selector_expression" and self.receiver and (
                     stored := _receiver_path(target, self.receiver)) is not None:
                 return {(STORED, (*stored, *path))}
+            holder = unparen(field(target, "operand")) if target.type == (
+                "selector_expression") else None
+            if holder is not None and holder.type == "identifier" and self._local(
+                    text(holder)):
+                # `s.Client = c` on a local struct: follow s with the field on the path.
+                return self.variable(text(holder), (text(field(target, "field")), *path))
         return {(UNSAFE, path)}
 
     def _local(self, name: str) -> bool:
