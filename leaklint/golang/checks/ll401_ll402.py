@@ -159,7 +159,7 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
                               what="http.Client", missing="Timeout")
     elif t == SERVER:
         if serves_in_memory(ctx.resolver, ctx.file, node) or never_sent(
-                ctx.resolver, ctx.file, node):
+                ctx.resolver, ctx.file, node) or _placeholder_server(ctx, node, fields):
             return  # only ever served in memory, or (in a test) never served at all
         if not present & {"IdleTimeout", "ReadTimeout"} and not _keepalives_switched_off(
                 ctx, node):
@@ -262,6 +262,34 @@ def _idle_closed_at_cleanup(ctx: GoCheckContext, node: Node) -> bool:
                 _closes_idle(unparen(field(c, "function")), name)
                 for c in ctx.file.within("call_expression", arg)):
             return True
+    return False
+
+
+def _placeholder_server(ctx: GoCheckContext, node: Node, fields: dict[str, Node]) -> bool:
+    """`server: &http.Server{}` in a constructor's literal (or `m.server = &http.Server{}`)
+    with nothing set, where the package assigns that field another server literal: the
+    empty one is a placeholder the configured one replaces before anything serves."""
+    if fields:
+        return False
+    stored = _stored_field(ctx, node)
+    if stored is None:
+        return False
+    _owner, name = stored
+    for file in ctx.resolver.index.files:
+        if file.root is None or f".{name}".encode() not in file.data:
+            continue
+        for stmt in file.within("assignment_statement", file.root):
+            targets = named_children(field(stmt, "left"))
+            values = named_children(field(stmt, "right"))
+            for target, value in zip(targets, values, strict=False):
+                value = unparen(value)
+                if value is not None and value.type == "unary_expression":
+                    value = unparen(field(value, "operand"))
+                if target.type == "selector_expression" and text(
+                        field(target, "field")) == name and value is not None and (
+                        value.type == "composite_literal") and value != node and (
+                        named_children(field(value, "body"))):
+                    return True
     return False
 
 
