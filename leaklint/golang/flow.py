@@ -91,6 +91,16 @@ _STREAM_PACKAGES = frozenset({"io", "io/ioutil", "bufio", "encoding/json", "enco
                               "net/http/httputil", "golang.org/x/net/html"})
 
 
+_BODILESS = frozenset({"StatusNotModified", "StatusNoContent", "304", "204"})
+
+
+def _bodiless_code(node: Node) -> bool:
+    """http.StatusNotModified, http.StatusNoContent, 304, 204: statuses whose responses
+    carry no body."""
+    spelled = text(node)
+    return spelled.rpartition(".")[2] in _BODILESS
+
+
 def _conn_getter(call: Node) -> bool:
     """x.RawConn(), x.NetConn(), x.UnderlyingConn(): an argument-less method named for
     the connection it hands back, not for an action that opens one."""
@@ -1170,6 +1180,9 @@ class FunctionFlow:
                 entry = merge(*matched) if matched else entry
             elif case.type == "expression_case":
                 entry = self.scan(fld(case, "value"), entry)
+                values = named_children(fld(case, "value"))
+                if values and all(_bodiless_code(v) for v in values):
+                    entry = self._bodiless_case(value, entry)
             elif case.type == "communication_case":
                 comm = fld(case, "communication")
                 if comm is not None:
@@ -1217,6 +1230,9 @@ class FunctionFlow:
                 split = self.nil_check(cond, op, state)
                 if split is not None:
                     return split
+                split = self._bodiless_status_split(cond, op, state)
+                if split is not None:
+                    return split
         split = self._assertion_split(cond, state)
         if split is not None:
             return split
@@ -1226,6 +1242,45 @@ class FunctionFlow:
         state = self.scan(cond, state)
         self._mentions_error(cond, state)
         return state, state.copy()
+
+    def _bodiless_status_split(self, cond: Node, op: str, state: State
+                               ) -> tuple[State, State] | None:
+        """`resp.StatusCode == http.StatusNotModified` (or 204 No Content): on that branch
+        the response has no body (net/http hands back NoBody and reuses the connection),
+        so nothing is left to close there."""
+        left, right = unparen(fld(cond, "left")), unparen(fld(cond, "right"))
+        for status, code in ((left, right), (right, left)):
+            if status is None or code is None or status.type != "selector_expression" or (
+                    text(fld(status, "field")) != "StatusCode") or not _bodiless_code(code):
+                continue
+            holder = unparen(fld(status, "operand"))
+            if holder is None or holder.type != "identifier":
+                return None
+            ids = [res for res, via in state.binds.get(text(holder), frozenset())
+                   if via == "whole" and self.resources[res].kind == "response"]
+            if not ids:
+                return None
+            state = self.scan(cond, state)
+            equal, other = state, state.copy()
+            for res in ids:
+                equal.set(res, DONE)
+            return (equal, other) if op == "==" else (other, equal)
+        return None
+
+    def _bodiless_case(self, value: Node | None, state: State) -> State:
+        """`switch resp.StatusCode { case http.StatusNotModified: ... }`: in that case
+        the response has no body."""
+        value = unparen(value)
+        if value is None or value.type != "selector_expression" or text(
+                fld(value, "field")) != "StatusCode":
+            return state
+        holder = unparen(fld(value, "operand"))
+        if holder is None or holder.type != "identifier":
+            return state
+        for res, via in state.binds.get(text(holder), frozenset()):
+            if via == "whole" and self.resources[res].kind == "response":
+                state.set(res, DONE)
+        return state
 
     def _assertion_split(self, cond: Node, state: State) -> tuple[State, State] | None:
         """`if assert.NoError(t, err) {...}`: the assertion's result is the nil check
