@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from leaklint.golang.context import named_function
+from leaklint.golang.context import enclosing_function, named_function
 from leaklint.golang.index import FuncInfo, GoFile, PackageIndex
 from leaklint.golang.parse import (
     field,
@@ -111,9 +111,7 @@ def _is_double(resolver: Resolver, file: GoFile, value: Node,
     return t is not None and t.pkg not in (HTTP, "")
 
 
-# Methods that send a request through the value they are called on.
-_SENDERS = {"RoundTrip", "Do", "Get", "Head", "Post", "PostForm"}
-_MAX_BUILD_DEPTH = 3
+_MAX_BUILD_DEPTH = 5
 
 
 def sends_in_memory(resolver: Resolver, file: GoFile, func: Node, call: Node) -> bool:
@@ -122,9 +120,10 @@ def sends_in_memory(resolver: Resolver, file: GoFile, func: Node, call: Node) ->
     response, a field, nil). `NewTransport(&mockTransport{...})`, `&http.Client{Transport:
     &stub{}}`: whatever wraps the double, the response comes from memory."""
     function = unparen(field(call, "function"))
-    if function is None or function.type != "selector_expression" or text(
-            field(function, "field")) not in _SENDERS:
+    if function is None or function.type != "selector_expression":
         return False
+    # Any method that hands back a response (Do, RoundTrip, an SDK's Perform...) sends
+    # through what its receiver was built around.
     operand = unparen(field(function, "operand"))
     if operand is None:
         return False
@@ -271,7 +270,9 @@ def _built_around_double(resolver: Resolver, file: GoFile, func: Node, value: No
                 # as this literal fills it, does (a missing one is nil or a default).
                 fields = _literal_fields(resolver.index, text(spelled), body)
                 return bool(fact) and "" not in fact and all(
-                    _built_around_double(resolver, file, func, fields.get(name), depth)
+                    _built_around_double(resolver, file, func, fields.get(_field_name(name)),
+                                         depth)
+                    or (name.startswith(_FUNC_FIELD) and _field_name(name) not in fields)
                     for name in fact)
             # NONE: a wrapper that sends through what it holds (`&apiClient{&http.Client{
             # Transport: stub}}`) answers as that does. NETWORK: its sending method is
@@ -303,6 +304,11 @@ def _built_around_double(resolver: Resolver, file: GoFile, func: Node, value: No
         if owner is None:
             return False
         callee = resolver.callee(value, resolver.env_for(owner, file, None), file)
+        if callee.info is None and callee.kind == "third" and callee.name.startswith("With"):
+            # elastictransport.WithTransport(&mockTransp{}): a library's option installing
+            # what it is given.
+            return any(_built_around_double(resolver, file, func, arg, depth + 1)
+                       for arg in args)
         if callee.info is None or callee.index is None:
             return False
         built = constructed(resolver, callee.info, callee.index, depth)
@@ -478,6 +484,11 @@ class _Returns:
         if function.type == "identifier" and text(function) == self.receiver and (
                 self.func_type):
             return frozenset({""})  # f(req): the adapted function answers
+        if function.type == "identifier" and self.index is not None:
+            # defaultRoundTripFunc(req): a package variable holding a func literal.
+            literal = _package_func_literal(self.index, text(function))
+            if literal is not None:
+                return MEMORY if _canned_round_trip(literal) else NETWORK
         if function.type == "selector_expression" and text(
                 field(function, "field")) in _SEND_METHODS:
             holder = unparen(field(function, "operand"))
@@ -498,8 +509,9 @@ class _Returns:
             return MEMORY  # recursion: its results are those of its other returns
         struct = self.index.structs.get(self.info.receiver) if self.index else None
         if info is None and struct is not None and name in struct.fields:
-            # `m.roundTripFunc(req)`: a func-typed field answers, as the literal fills it.
-            return frozenset({name})
+            # `m.roundTripFunc(req)`: a func-typed field answers, as the literal fills it
+            # (left nil, the call panics unless a nil guard falls back on another path).
+            return frozenset({_FUNC_FIELD + name})
         if info is None or name[:1].isupper() or field(
                 info.node, "body") is None or len(self.seen) > 4:
             return NETWORK
@@ -508,6 +520,26 @@ class _Returns:
 
 
 _UNKNOWN = object()  # a value the classifier cannot see (a tuple element of a call)
+_FUNC_FIELD = "func:"  # marks a forward to a func-typed field rather than a RoundTripper
+
+
+def _field_name(name: str) -> str:
+    return name.removeprefix(_FUNC_FIELD)
+
+
+def _package_func_literal(index: PackageIndex, name: str) -> Node | None:
+    """The func literal a package-level `var name = func(...) ... {...}` holds."""
+    for file in index.files:
+        if file.root is None or name.encode() not in file.data:
+            continue
+        for spec in file.within("var_spec", file.root):
+            names = spec.children_by_field_name("name")
+            values = named_children(field(spec, "value"))
+            if len(names) == 1 and text(names[0]) == name and len(values) == 1 and (
+                    enclosing_function(spec) is None):
+                value = unparen(values[0])
+                return value if value is not None and value.type == "func_literal" else None
+    return None
 
 
 def resolver_for(resolver: Resolver, index: PackageIndex) -> Resolver:
@@ -571,9 +603,12 @@ def _constructed_value(resolver: Resolver, info: FuncInfo, index: PackageIndex,
         fields = _literal_fields(index, text(spelled), field(value, "body"))
         out: set[str] = set()
         for name in fact:
-            if name not in fields:
+            if _field_name(name) not in fields:
+                if name.startswith(_FUNC_FIELD):
+                    continue  # a func field left nil: only a nil-guarded fallback runs
                 return NETWORK  # nil, or a default the type falls back on
-            part = _constructed_value(resolver, info, index, fields[name], depth + 1)
+            part = _constructed_value(resolver, info, index, fields[_field_name(name)],
+                                      depth + 1)
             if not isinstance(part, frozenset):
                 if part != MEMORY:
                     return part

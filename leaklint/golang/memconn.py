@@ -135,6 +135,35 @@ def _memory_dial_method(resolver: Resolver, file: GoFile, value: Node) -> bool:
         resolver, file, field(value, "operand"))
 
 
+def dials_nothing(literal: Node | None) -> bool:
+    """A Transport literal (maybe behind `&` or a field's value) whose every dial function
+    is a func literal that only ever returns a nil connection (`return nil,
+    errors.New("no real connections")`): it never opens a socket."""
+    if literal is not None and literal.type == "literal_element" and literal.named_children:
+        literal = literal.named_children[0]
+    literal = unparen(literal)
+    if literal is not None and literal.type == "unary_expression":
+        literal = unparen(field(literal, "operand"))
+    if literal is None or literal.type != "composite_literal":
+        return False
+    dials = dial_functions(literal)
+    return bool(dials) and all(
+        value is not None and value.type == "func_literal" and _returns_only_nil(value)
+        for value in dials)
+
+
+def _returns_only_nil(dial: Node) -> bool:
+    returns = [n for n in walk(field(dial, "body")) if n.type == "return_statement"
+               and enclosing_function(n) == dial]
+    for ret in returns:
+        values = [c for c in ret.named_children if c.type != "comment"]
+        exprs = values[0].named_children if values and values[0].type == (
+            "expression_list") else values
+        if not exprs or unparen(exprs[0]) is None or unparen(exprs[0]).type != "nil":
+            return False
+    return bool(returns)
+
+
 def dial_functions(literal: Node) -> list[Node | None]:
     """The values a Transport literal gives its dial fields (Dial, DialContext...)."""
     values: list[Node | None] = []

@@ -18,7 +18,12 @@ from leaklint.golang.deadlines import (
 from leaklint.golang.doubles import built_around_double, default_transport_faked
 from leaklint.golang.fixes import IDLE_CONN_TIMEOUT, SERVER_TIMEOUTS, add_fields
 from leaklint.golang.index import GoFile, PackageIndex
-from leaklint.golang.memconn import dials_in_memory, in_memory_listener, serves_in_memory
+from leaklint.golang.memconn import (
+    dials_in_memory,
+    dials_nothing,
+    in_memory_listener,
+    serves_in_memory,
+)
 from leaklint.golang.module import sibling_package
 from leaklint.golang.parse import (
     NEW_RESPELLED,
@@ -137,8 +142,9 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
         if "IdleConnTimeout" not in present and not keepalives_off and (
                 "DisableKeepAlives" not in assigned) and not never_sent(
                 ctx.resolver, ctx.file, node) and not _idle_closed_at_cleanup(ctx, node) and (
-                not _idle_closed_on_return(ctx, node)) and not dials_with_deadlines(
-                ctx.resolver, ctx.file, _literal_of(node)) and (
+                not _idle_closed_on_return(ctx, node)) and not dials_nothing(node) and (
+                not dials_with_deadlines(
+                ctx.resolver, ctx.file, _literal_of(node))) and (
                 not dials_in_memory(ctx.resolver, ctx.file, node)):
             ctx.report.report("LL401", ctx.span(node), scope=scope,
                               what="http.Transport", missing="IdleConnTimeout",
@@ -146,7 +152,8 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
                                             [("IdleConnTimeout", IDLE_CONN_TIMEOUT)]))
     elif t == CLIENT:
         if "Timeout" not in present and not dials_in_memory(
-                ctx.resolver, ctx.file, fields.get("Transport")) and not _fake_transport(
+                ctx.resolver, ctx.file, fields.get("Transport")) and not dials_nothing(
+                fields.get("Transport")) and not _fake_transport(
                 ctx, node, fields.get("Transport")) and not _transport_replaced(
                 ctx, node) and not _fake_assigned_later(ctx, node, fields) and not (
                 "Transport" not in present
