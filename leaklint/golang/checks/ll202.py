@@ -101,6 +101,8 @@ _NOTHING_HELD = frozenset({
     ("compress/zlib", "NewReaderDict"), ("compress/flate", "NewReader"),
     ("compress/flate", "NewReaderDict"), ("compress/lzw", "NewReader"),
     ("io", "NopCloser"),
+    # A multipart part's Close drains what is left of it; the next NextPart does so too.
+    ("mime/multipart", "NextPart"), ("mime/multipart", "NextRawPart"),
 })
 
 
@@ -124,6 +126,8 @@ def _holds_nothing(ctx: GoCheckContext, defer: Node, loop: Node, name: str) -> b
         if value.type != "call_expression":
             return False
         callee = ctx.resolver.callee(value, ctx.env(owner), ctx.file)
+        if callee.kind == "unknown" and callee.name in ("NextPart", "NextRawPart"):
+            continue  # a multipart reader's, its type not worked out
         if callee.kind != "std" or (callee.pkg, callee.name) not in _NOTHING_HELD:
             return False
     return True

@@ -133,6 +133,8 @@ def _check_call(ctx: GoCheckContext, call: Node, http_aliases: set[str]) -> None
 
 
 def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) -> None:
+    if _variable_of(node) == "_":
+        return  # `var _ = http.Transport{Proxy: p.URL}`: a compile-time check, never used
     assigned = _assigned_fields(ctx, node)
     present = {k for k, v in fields.items() if not _is_zero(v)} | assigned
     scope = ctx.scope(node)
