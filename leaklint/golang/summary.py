@@ -61,8 +61,11 @@ def result(resolver: Resolver, callee: Callee) -> str:
     if isinstance(cached, str):
         return cached
     if field(info.node, "body") is None:
-        index.summaries[key] = FRESH
-        return FRESH
+        # An interface method: fresh, unless it hands the body back already read as a
+        # byte slice (`Do(ctx, req) (*http.Response, []byte, error)`).
+        out = CLOSED if _hands_back_body_bytes(info.node) else FRESH
+        index.summaries[key] = out
+        return out
     if _depth[0] >= _MAX_DEPTH:
         return FRESH  # a long chain of wrappers: not cached, asked again from nearer
     index.summaries[key] = FRESH  # recursion: a function reached again is assumed fresh
@@ -295,3 +298,12 @@ def method_parameter(resolver: Resolver, callee: Callee, depth: int = 0) -> int 
 def _reassigned(body: Node, name: str) -> bool:
     return any(node.type in ("assignment_statement", "short_var_declaration") and any(
         text(n) == name for n in named_children(field(node, "left"))) for node in walk(body))
+
+
+def _hands_back_body_bytes(decl: Node) -> bool:
+    """The declared results are a response followed by the body as a byte slice."""
+    result = field(decl, "result")
+    if result is None or result.type != "parameter_list":
+        return False
+    types = [text(field(p, "type")).replace(" ", "") for p in named_children(result)]
+    return len(types) >= 2 and types[0].endswith("http.Response") and types[1] == "[]byte"
