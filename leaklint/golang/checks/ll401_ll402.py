@@ -632,6 +632,10 @@ def _copy_given_timeout(ctx: GoCheckContext, selector: Node) -> bool:
     parent = selector.parent
     while parent is not None and parent.type == "parenthesized_expression":
         parent = parent.parent
+    if parent is not None and parent.type == "expression_list":
+        # client := http.DefaultClient; client.Timeout = d: the default client itself is
+        # given a timeout (every user of it shares that setting).
+        return "Timeout" in _assigned_fields(ctx, selector)
     if parent is None or parent.type != "unary_expression" or text(
             field(parent, "operator")) != "*":
         return False
