@@ -14,7 +14,14 @@ from tree_sitter import Node
 from leaklint.golang.context import enclosing_function, named_function
 from leaklint.golang.index import GoFile
 from leaklint.golang.memconn import dial_functions
-from leaklint.golang.parse import field, named_children, own_returns, text, unparen
+from leaklint.golang.parse import (
+    assignment_sides,
+    field,
+    named_children,
+    own_returns,
+    text,
+    unparen,
+)
 from leaklint.golang.resolve import Env, Resolver
 from leaklint.golang.types import DIAL_FIELDS
 
@@ -292,12 +299,7 @@ def _definitions(file: GoFile, func: Node, ident: Node) -> list[tuple[Node, Node
         for node in file.within(kind, body):
             if node.end_byte > ident.start_byte:
                 continue
-            if kind == "var_spec":
-                lhs = node.children_by_field_name("name")
-                rhs = named_children(field(node, "value"))
-            else:
-                lhs = named_children(field(node, "left"))
-                rhs = named_children(field(node, "right"))
+            lhs, rhs = assignment_sides(node)
             for i, target in enumerate(lhs):
                 if target.type != "identifier" or text(target) != name:
                     continue

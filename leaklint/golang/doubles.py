@@ -21,6 +21,7 @@ from tree_sitter import Node
 from leaklint.golang.context import enclosing_function, named_function
 from leaklint.golang.index import FuncInfo, GoFile, PackageIndex
 from leaklint.golang.parse import (
+    assignment_sides,
     field,
     method_operand,
     named_children,
@@ -190,12 +191,7 @@ def assigned_before(file: GoFile, func: Node, name: str, before: int) -> Node | 
         for node in file.within(kind, body):
             if node.end_byte > before:
                 continue
-            if kind == "var_spec":
-                lhs = node.children_by_field_name("name")
-                rhs = named_children(field(node, "value"))
-            else:
-                lhs = named_children(field(node, "left"))
-                rhs = named_children(field(node, "right"))
+            lhs, rhs = assignment_sides(node)
             if len(lhs) >= 1 and text(lhs[0]) == name and rhs and (
                     found is None or node.start_byte > found.start_byte):
                 found = rhs[0]
@@ -420,12 +416,7 @@ class _Returns:
         for node in walk(self.body):
             if node.type not in ("short_var_declaration", "assignment_statement", "var_spec"):
                 continue
-            if node.type == "var_spec":
-                lhs = node.children_by_field_name("name")
-                rhs = named_children(field(node, "value"))
-            else:
-                lhs = named_children(field(node, "left"))
-                rhs = named_children(field(node, "right"))
+            lhs, rhs = assignment_sides(node)
             for i, target in enumerate(lhs):
                 if text(target) != name:
                     continue

@@ -113,18 +113,23 @@ def dials_in_memory(resolver: Resolver, file: GoFile, literal: Node | None) -> b
     """literal (an http.Transport literal, maybe behind `&`) sets dial functions, and
     each is a func literal whose every return dials an in-memory listener
     (`return ln.DialContext(ctx)`)."""
-    if literal is not None and literal.type == "literal_element" and literal.named_children:
-        literal = literal.named_children[0]  # a field's value in a literal
-    literal = unparen(literal)
-    if literal is not None and literal.type == "unary_expression":
-        literal = unparen(field(literal, "operand"))
-    if literal is None or literal.type != "composite_literal":
-        return False
-    dials = dial_functions(literal)
+    literal = _transport_literal(literal)
+    dials = dial_functions(literal) if literal is not None else []
     return bool(dials) and all(
         value is not None and (_memory_dial_method(resolver, file, value) or (
             value.type == "func_literal" and _returns_memory_dial(resolver, file, value)))
         for value in dials)
+
+
+def _transport_literal(value: Node | None) -> Node | None:
+    """The composite literal of a Transport value: itself, behind `&`, or a literal
+    field's value (`Transport: &http.Transport{...}`)."""
+    if value is not None and value.type == "literal_element" and value.named_children:
+        value = value.named_children[0]
+    value = unparen(value)
+    if value is not None and value.type == "unary_expression":
+        value = unparen(field(value, "operand"))
+    return value if value is not None and value.type == "composite_literal" else None
 
 
 def _memory_dial_method(resolver: Resolver, file: GoFile, value: Node) -> bool:
@@ -139,14 +144,8 @@ def dials_nothing(literal: Node | None) -> bool:
     """A Transport literal (maybe behind `&` or a field's value) whose every dial function
     is a func literal that only ever returns a nil connection (`return nil,
     errors.New("no real connections")`): it never opens a socket."""
-    if literal is not None and literal.type == "literal_element" and literal.named_children:
-        literal = literal.named_children[0]
-    literal = unparen(literal)
-    if literal is not None and literal.type == "unary_expression":
-        literal = unparen(field(literal, "operand"))
-    if literal is None or literal.type != "composite_literal":
-        return False
-    dials = dial_functions(literal)
+    literal = _transport_literal(literal)
+    dials = dial_functions(literal) if literal is not None else []
     return bool(dials) and all(
         value is not None and value.type == "func_literal" and _returns_only_nil(value)
         for value in dials)

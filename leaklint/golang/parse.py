@@ -177,6 +177,13 @@ def assigned_target(value: Node, fallback_first: bool = False) -> Node | None:
     return targets[0] if fallback_first and targets else None
 
 
+def assignment_sides(node: Node) -> tuple[list[Node], list[Node]]:
+    """The names or targets and the values of `x, y := a, b`, `x = a` or `var x = a`."""
+    if node.type == "var_spec":
+        return node.children_by_field_name("name"), named_children(field(node, "value"))
+    return named_children(field(node, "left")), named_children(field(node, "right"))
+
+
 def own_returns(node: Node) -> list[Node]:
     """The return statements of a function body, not those of func literals inside it."""
     out: list[Node] = []

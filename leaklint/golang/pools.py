@@ -713,13 +713,18 @@ def _flow(site: Node, func: Node, carriers: Carriers, returns_only: bool,
     return False
 
 
-def _client_field_read(carriers: Carriers, selector: Node) -> bool:
-    """x.F read as a value (not called) whose type is an http.Client or Transport."""
+def _read_as_value(selector: Node) -> Node | None:
+    """The function around x.F when x.F is read as a value, not called."""
     call = selector.parent
     if call is not None and call.type == "call_expression" and field(
             call, "function") == selector:
-        return False
-    owner = enclosing_function(selector)
+        return None
+    return enclosing_function(selector)
+
+
+def _client_field_read(carriers: Carriers, selector: Node) -> bool:
+    """x.F read as a value (not called) whose type is an http.Client or Transport."""
+    owner = _read_as_value(selector)
     if owner is None:
         return False
     t = carriers.resolver.type_of(selector, carriers.env_of(owner), carriers.file)
@@ -729,11 +734,7 @@ def _client_field_read(carriers: Carriers, selector: Node) -> bool:
 def _method_value(carriers: Carriers, selector: Node) -> bool:
     """x.M taken as a value (not called), M a method of x's type in the module: the
     bound method keeps x, and its pool, as long as it lives (`sc.read = c.ReadData`)."""
-    call = selector.parent
-    if call is not None and call.type == "call_expression" and field(
-            call, "function") == selector:
-        return False
-    owner = enclosing_function(selector)
+    owner = _read_as_value(selector)
     if owner is None:
         return False
     t = carriers.resolver.type_of(field(selector, "operand"), carriers.env_of(owner),
