@@ -13,7 +13,7 @@ from tree_sitter import Node
 
 from leaklint.golang.context import enclosing_function, named_function
 from leaklint.golang.index import GoFile
-from leaklint.golang.memconn import dial_functions
+from leaklint.golang.memconn import dial_functions, transport_literal
 from leaklint.golang.parse import (
     assignment_sides,
     field,
@@ -447,7 +447,8 @@ def dials_with_deadlines(resolver: Resolver, file: GoFile, literal: Node) -> boo
     """A Transport literal whose every dial function puts a deadline on the connections
     it returns: an idle connection dies when its deadline fires (LL401)."""
     func = named_function(literal)
-    dials = dial_functions(literal)
+    literal = transport_literal(literal)
+    dials = dial_functions(literal) if literal is not None else []
     if not dials:
         return False
     env = resolver.env_for(func, file, None) if func is not None else Env()

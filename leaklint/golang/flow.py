@@ -1057,8 +1057,7 @@ class FunctionFlow:
         if statuses <= {NIL}:
             return None
         handed = [self.resources[r] for r in ids if self.resources[r].handed_over]
-        if handed and all(res.stored_only for res in handed) and not (
-                statuses - {DONE, NIL}):
+        if handed and all(res.stored_only for res in handed):
             return summary.KEPT  # stored in the object too: a shared one (a memo)
         if handed:
             return summary.FRESH  # given to code that may keep it open
@@ -1250,14 +1249,9 @@ class FunctionFlow:
         so nothing is left to close there."""
         left, right = unparen(fld(cond, "left")), unparen(fld(cond, "right"))
         for status, code in ((left, right), (right, left)):
-            if status is None or code is None or status.type != "selector_expression" or (
-                    text(fld(status, "field")) != "StatusCode") or not _bodiless_code(code):
+            if code is None or not _bodiless_code(code):
                 continue
-            holder = unparen(fld(status, "operand"))
-            if holder is None or holder.type != "identifier":
-                return None
-            ids = [res for res, via in state.binds.get(text(holder), frozenset())
-                   if via == "whole" and self.resources[res].kind == "response"]
+            ids = self._status_of(status, state)
             if not ids:
                 return None
             state = self.scan(cond, state)
@@ -1270,17 +1264,20 @@ class FunctionFlow:
     def _bodiless_case(self, value: Node | None, state: State) -> State:
         """`switch resp.StatusCode { case http.StatusNotModified: ... }`: in that case
         the response has no body."""
-        value = unparen(value)
-        if value is None or value.type != "selector_expression" or text(
-                fld(value, "field")) != "StatusCode":
-            return state
-        holder = unparen(fld(value, "operand"))
-        if holder is None or holder.type != "identifier":
-            return state
-        for res, via in state.binds.get(text(holder), frozenset()):
-            if via == "whole" and self.resources[res].kind == "response":
-                state.set(res, DONE)
+        for res in self._status_of(unparen(value), state):
+            state.set(res, DONE)
         return state
+
+    def _status_of(self, expr: Node | None, state: State) -> list[int]:
+        """The responses whose status expr reads (`resp.StatusCode`, resp bound here)."""
+        if expr is None or expr.type != "selector_expression" or text(
+                fld(expr, "field")) != "StatusCode":
+            return []
+        holder = unparen(fld(expr, "operand"))
+        if holder is None or holder.type != "identifier":
+            return []
+        return [res for res, via in state.binds.get(text(holder), frozenset())
+                if via == "whole" and self.resources[res].kind == "response"]
 
     def _assertion_split(self, cond: Node, state: State) -> tuple[State, State] | None:
         """`if assert.NoError(t, err) {...}`: the assertion's result is the nil check

@@ -113,7 +113,7 @@ def dials_in_memory(resolver: Resolver, file: GoFile, literal: Node | None) -> b
     """literal (an http.Transport literal, maybe behind `&`) sets dial functions, and
     each is a func literal whose every return dials an in-memory listener
     (`return ln.DialContext(ctx)`)."""
-    literal = _transport_literal(literal)
+    literal = transport_literal(literal)
     dials = dial_functions(literal) if literal is not None else []
     return bool(dials) and all(
         value is not None and (_memory_dial_method(resolver, file, value) or (
@@ -121,7 +121,7 @@ def dials_in_memory(resolver: Resolver, file: GoFile, literal: Node | None) -> b
         for value in dials)
 
 
-def _transport_literal(value: Node | None) -> Node | None:
+def transport_literal(value: Node | None) -> Node | None:
     """The composite literal of a Transport value: itself, behind `&`, or a literal
     field's value (`Transport: &http.Transport{...}`)."""
     if value is not None and value.type == "literal_element" and value.named_children:
@@ -144,7 +144,7 @@ def dials_nothing(literal: Node | None) -> bool:
     """A Transport literal (maybe behind `&` or a field's value) whose every dial function
     is a func literal that only ever returns a nil connection (`return nil,
     errors.New("no real connections")`): it never opens a socket."""
-    literal = _transport_literal(literal)
+    literal = transport_literal(literal)
     dials = dial_functions(literal) if literal is not None else []
     return bool(dials) and all(
         value is not None and value.type == "func_literal" and _returns_only_nil(value)

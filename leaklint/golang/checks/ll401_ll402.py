@@ -145,8 +145,7 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
                 "DisableKeepAlives" not in assigned) and not never_sent(
                 ctx.resolver, ctx.file, node) and not _idle_closed_at_cleanup(ctx, node) and (
                 not _idle_closed_on_return(ctx, node)) and not dials_nothing(node) and (
-                not dials_with_deadlines(
-                ctx.resolver, ctx.file, _literal_of(node))) and (
+                not dials_with_deadlines(ctx.resolver, ctx.file, node)) and (
                 not dials_in_memory(ctx.resolver, ctx.file, node)):
             ctx.report.report("LL401", ctx.span(node), scope=scope,
                               what="http.Transport", missing="IdleConnTimeout",
@@ -300,12 +299,6 @@ def _placeholder_server(ctx: GoCheckContext, node: Node, fields: dict[str, Node]
                         named_children(field(value, "body"))):
                     return True
     return False
-
-
-def _literal_of(node: Node) -> Node:
-    """The composite literal of a Transport value (behind `&`), or node itself."""
-    inner = unparen(field(node, "operand")) if node.type == "unary_expression" else node
-    return inner if inner is not None else node
 
 
 def _idle_closed_on_return(ctx: GoCheckContext, node: Node) -> bool:
