@@ -395,7 +395,8 @@ def _results(node: Node | None, file: GoFile, pkg: str) -> list[TypeRef | None]:
     return [type_from_node(node, file.imports, pkg)]
 
 
-def _receiver_type(node: Node | None) -> str | None:
+def receiver_type(node: Node | None) -> str | None:
+    """The type a method's receiver list names, pointer and type arguments dropped."""
     for decl in named_children(node):
         type_node = decl.child_by_field_name("type")
         while type_node is not None and type_node.type in ("pointer_type", "generic_type"):
@@ -421,7 +422,7 @@ def _index_file(file: GoFile, index: PackageIndex) -> None:
             )
         elif kind == "method_declaration":
             name = text(decl.child_by_field_name("name"))
-            recv = _receiver_type(decl.child_by_field_name("receiver"))
+            recv = receiver_type(decl.child_by_field_name("receiver"))
             info = FuncInfo(
                 name, recv, decl, file,
                 _params(decl.child_by_field_name("parameters"), file, pkg),

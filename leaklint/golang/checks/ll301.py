@@ -21,7 +21,7 @@ from leaklint.golang.context import (
     function_name,
     named_function,
 )
-from leaklint.golang.index import FACTORY_HINTS, FuncInfo
+from leaklint.golang.index import FACTORY_HINTS, FuncInfo, receiver_type
 from leaklint.golang.parse import (
     NEW_RESPELLED,
     field,
@@ -154,22 +154,13 @@ def _command_method(func: Node) -> bool:
         field(params[0], "type")).replace(" ", "") == "[]string"
 
 
-def _receiver_type(method: Node) -> str:
-    """`LoginCommand` for `func (c *LoginCommand) ...` (type arguments dropped)."""
-    decls = named_children(field(method, "receiver"))
-    spelled = text(field(decls[0], "type")) if decls else ""
-    return spelled.lstrip("*").partition("[")[0].strip()
-
-
 def _method_main_only(resolver: Resolver, file, func: Node, depth: int) -> bool:
     """A method of a command type that only the type's entry method (or methods reached
     the same way) calls on its own receiver, outside loops: it runs once per process."""
     name = text(field(func, "name"))
-    owner = _receiver_type(func)
+    owner = receiver_type(field(func, "receiver"))
     index = resolver.index
-    if not owner or any((b"." + name.encode() + b"(") in (
-            p.read_bytes() if p.is_file() else b"")
-            for paths in index.pending.values() for p in paths):
+    if not owner or _pending_mention(index, b"." + name.encode() + b"("):
         return False
     callers = 0
     for other in index.files:
@@ -183,10 +174,11 @@ def _method_main_only(resolver: Resolver, file, func: Node, depth: int) -> bool:
             caller = named_function(call)
             function = unparen(field(call, "function"))
             if caller is None or caller.type != "method_declaration" or function is None or (
-                    function.type != "selector_expression") or _receiver_type(
-                    caller) != owner or text(field(function, "operand")) != receiver_name(
-                    caller) or inside(call, "for_statement", caller) or inside(
-                    call, "func_literal", caller):
+                    function.type != "selector_expression"):
+                return False
+            if receiver_type(field(caller, "receiver")) != owner or text(
+                    field(function, "operand")) != receiver_name(caller) or inside(
+                    call, "for_statement", caller) or inside(call, "func_literal", caller):
                 return False
             if not (_command_method(caller) or _main_only(
                     resolver, other, caller, depth + 1)):
@@ -350,6 +342,12 @@ _MAX_HELPER_DEPTH = 3
 _LINE_COMMENT = re.compile(rb"//[^\n]*")
 
 
+def _pending_mention(index, needle: bytes) -> bool:
+    """A file of the package not parsed yet contains needle (so may call the function)."""
+    return any(needle in (p.read_bytes() if p.is_file() else b"")
+               for paths in index.pending.values() for p in paths)
+
+
 def _calls_by_name(resolver: Resolver, file, func: Node,
                    values_escape: bool) -> list[tuple[object, Node]] | None:
     """Every call of the package function `func` by its bare name in the parsed files,
@@ -358,8 +356,7 @@ def _calls_by_name(resolver: Resolver, file, func: Node,
     callers cannot all be seen."""
     name = text(field(func, "name")).encode()
     index = resolver.index
-    if any(name + b"(" in (p.read_bytes() if p.is_file() else b"")
-           for paths in index.pending.values() for p in paths):
+    if _pending_mention(index, name + b"("):
         return None
     spelled = re.compile(rb"\b" + re.escape(name) + rb"\b")
     calls: list[tuple[object, Node]] = []
