@@ -164,7 +164,7 @@ def _constructed(resolver: Resolver, callee: Callee, call: Node, file) -> str | 
     if callee.info is not None and callee.index is not None and is_factory(
             resolver, callee.info, callee.index):
         caller = enclosing_function(call)
-        if caller is not None and skipped_by_constant(resolver, callee, call, caller):
+        if caller is not None and skipped_by_constant(resolver, file, callee, call, caller):
             return None
         return _called_name(call) + "()"
     return None
@@ -267,7 +267,8 @@ def _assigned_in(func: Node, name: str) -> bool:
         for node in walk(body))
 
 
-def skipped_by_constant(resolver: Resolver, callee: Callee, call: Node, caller: Node) -> bool:
+def skipped_by_constant(resolver: Resolver, file, callee: Callee, call: Node,
+                        caller: Node) -> bool:
     """The factory builds its pool only for some constant values of one parameter, and
     this call passes another constant (`NewReader(url, gitType)` where only `case
     ossType:` builds): this call builds nothing."""
@@ -288,28 +289,10 @@ def skipped_by_constant(resolver: Resolver, callee: Callee, call: Node, caller: 
         root = unparen(field(root, "operand")) or root
         if root.type not in ("identifier", "selector_expression"):
             return False
-    if root.type == "identifier" and arg.type == "identifier" and _is_variable(caller, text(arg)):
+    if root.type == "identifier" and arg.type == "identifier" and _is_local(
+            file, caller, text(arg)):
         return False  # a variable: any value
     return text(arg) not in values
-
-
-def _is_variable(func: Node, name: str) -> bool:
-    """name is a parameter, a receiver or a local of func (not a constant)."""
-    for decl in named_children(field(func, "parameters")) + named_children(
-            field(func, "receiver")):
-        if any(text(n) == name for n in decl.children_by_field_name("name")):
-            return True
-    body = field(func, "body")
-    for node in walk(body) if body is not None else ():
-        if node.type == "var_spec":
-            declared = node.children_by_field_name("name")
-        elif node.type in ("short_var_declaration", "range_clause"):
-            declared = named_children(field(node, "left"))
-        else:
-            continue
-        if any(text(n) == name for n in declared):
-            return True
-    return False
 
 
 def _memoised(file, func: Node, site: Node, carriers: Carriers) -> bool:

@@ -269,7 +269,7 @@ def _per_call_callers(ctx: GoCheckContext, factory: Node) -> list[tuple[Span, st
             if not _runs_per_call(resolver, file, caller) or in_once(
                     resolver, file, env_of, call) or kept(call, caller, carriers) or (
                     dialer_only(caller, call)) or skipped_by_constant(
-                    resolver, callee, call, caller):
+                    resolver, file, callee, call, caller):
                 continue
             assert file.source is not None
             span = file.source.lines.span_from_points(call.start_point, call.end_point)
