@@ -22,6 +22,7 @@ from leaklint.golang.context import enclosing_function, named_function
 from leaklint.golang.index import FuncInfo, GoFile, PackageIndex
 from leaklint.golang.parse import (
     assignment_sides,
+    assignments_to,
     field,
     method_operand,
     named_children,
@@ -629,16 +630,8 @@ def _reassigned(func: Node, name: str) -> bool:
     """The parameter is given another value, other than a default under `if p == nil`
     (an in-memory argument is never nil, so that default never applies to it)."""
     body = field(func, "body")
-    if body is None:
-        return False
-    for node in walk(body):
-        if node.type != "assignment_statement":
-            continue
-        if not any(text(t) == name for t in named_children(field(node, "left"))):
-            continue
-        if not _under_nil_test(node, name, body):
-            return True
-    return False
+    return body is not None and any(not _under_nil_test(node, name, body)
+                                    for node in assignments_to(body, name))
 
 
 def _under_nil_test(node: Node, name: str, stop: Node) -> bool:

@@ -184,6 +184,15 @@ def assignment_sides(node: Node) -> tuple[list[Node], list[Node]]:
     return named_children(field(node, "left")), named_children(field(node, "right"))
 
 
+def assignments_to(body: Node | None, name: str, declarations: bool = False) -> list[Node]:
+    """The `name = ...` statements in body (nested literals included), and with
+    declarations the `name := ...` ones too."""
+    kinds = ("assignment_statement", "short_var_declaration") if declarations else (
+        "assignment_statement",)
+    return [node for node in walk(body) if node.type in kinds and any(
+        text(t) == name for t in named_children(field(node, "left")))] if body else []
+
+
 def own_returns(node: Node) -> list[Node]:
     """The return statements of a function body, not those of func literals inside it."""
     out: list[Node] = []

@@ -20,13 +20,13 @@ from leaklint.golang.memconn import dial_functions, dials_in_memory
 from leaklint.golang.parse import (
     NEW_RESPELLED,
     assigned_target,
+    assignments_to,
     field,
     identifiers,
     named_children,
     operands,
     text,
     unparen,
-    walk,
 )
 from leaklint.golang.resolve import Callee, Resolver
 from leaklint.golang.summary import CACHED, FRESH, resolver_for
@@ -260,11 +260,7 @@ def _constant_guard(info: FuncInfo, site: Node) -> tuple[int, frozenset[str]] | 
 
 
 def _assigned_in(func: Node, name: str) -> bool:
-    body = field(func, "body")
-    return body is not None and any(
-        node.type == "assignment_statement" and any(
-            text(t) == name for t in named_children(field(node, "left")))
-        for node in walk(body))
+    return bool(assignments_to(field(func, "body"), name))
 
 
 def skipped_by_constant(resolver: Resolver, file, callee: Callee, call: Node,

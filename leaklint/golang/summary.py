@@ -23,6 +23,7 @@ from tree_sitter import Node
 from leaklint.golang.flow import FunctionFlow, Resource, _is_key, _nil_guarded
 from leaklint.golang.index import PackageIndex
 from leaklint.golang.parse import (
+    assignments_to,
     field,
     identifiers,
     named_children,
@@ -296,8 +297,7 @@ def method_parameter(resolver: Resolver, callee: Callee, depth: int = 0) -> int 
 
 
 def _reassigned(body: Node, name: str) -> bool:
-    return any(node.type in ("assignment_statement", "short_var_declaration") and any(
-        text(n) == name for n in named_children(field(node, "left"))) for node in walk(body))
+    return bool(assignments_to(body, name, declarations=True))
 
 
 def _hands_back_body_bytes(decl: Node) -> bool:

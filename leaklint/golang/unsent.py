@@ -230,7 +230,6 @@ class _Walk:
         if literals:
             # `opt := WithCACert(pem); opt(tr)`, `ng.withTimeouts()(srv)`: an option of the
             # module configures what it is given.
-            out: set[Outcome] = set()
             for literal in literals:
                 params = _literal_params(literal)
                 if not params:
@@ -243,7 +242,7 @@ class _Walk:
                 for kind, at in walk.variable(name, path):
                     if kind != RETURNED or at != path:
                         return {(UNSAFE, at)}
-            return out
+            return set()
         return {(UNSAFE, path)}
 
     def _option_literals(self, call: Node) -> list[Node]:
