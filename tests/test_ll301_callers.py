@@ -31,3 +31,16 @@ def test_mixed_factory_lists_only_callers_that_build():
     callers = {source[line - 1].strip() for line in lines}
     assert callers == {"r, err := newSourceReader(root, kind)"}, related
     assert "countAny" in found[0]["message"] and "countLocal" not in found[0]["message"]
+
+
+def test_options_factory_lists_only_callers_that_ask_for_a_pool():
+    found = [f for f in _findings("fixtures/go/ll301")
+             if f["path"].endswith("options_factory.go")]
+    source = (REPO_ROOT / "fixtures/go/ll301/options_factory.go").read_text().splitlines()
+    by_factory = {source[f["line"] - 1].strip().split(" ")[0]: f for f in found}
+    restricted = by_factory["tr"]
+    callers = {source[r["line"] - 1].strip() for r in restricted["related"]}
+    assert callers == {"hc := newOutboundClient(outboundOptions{timeout: 5 * time.Second, "
+                       "restrictDial: true})"}, restricted["related"]
+    assert "pingRestricted" in restricted["message"] and "pingPlain" not in (
+        restricted["message"])

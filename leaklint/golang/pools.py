@@ -25,6 +25,7 @@ from leaklint.golang.parse import (
     identifiers,
     named_children,
     operands,
+    statements,
     text,
     unparen,
 )
@@ -224,71 +225,178 @@ def pool_result(resolver: Resolver, info: FuncInfo, index: PackageIndex) -> str 
                         break
                 guards.append(_constant_guard(info, node))
     index.summaries[key] = result
-    guard = guards[0] if guards and all(g is not None and guards[0] is not None and (
-        g[0] == guards[0][0]) for g in guards) else None
-    if guard is not None:
-        index.summaries[f"poolguard:{info.key}"] = (guard[0], frozenset().union(
-            *(g[1] for g in guards if g is not None)))
+    first = guards[0] if guards else None
+    if first is not None and all(g is not None and g[:2] == first[:2] and g[3] == first[3]
+                                 for g in guards) and (
+            not first[3] or all(g == first for g in guards)):
+        index.summaries[f"poolguard:{info.key}"] = (
+            first[0], first[1], frozenset().union(*(g[2] for g in guards if g)), first[3])
     return result
 
 
-def _constant_guard(info: FuncInfo, site: Node) -> tuple[int, frozenset[str]] | None:
-    """(parameter position, case values) when the site only runs in a `case` of a switch
-    on a parameter (`switch kind { case ossType: ... }`) or under `if kind == C`."""
-    current = site.parent
+# A guard on a factory's pool: the site runs only when one parameter (or a field path
+# of it, `opts.BlockPrivateNetworks`) has one of `values` (with `negated`, none of them).
+Guard = tuple[int, tuple[str, ...], frozenset[str], bool]
+_BOOLEANS = frozenset({"true", "false"})
+
+
+def _constant_guard(info: FuncInfo, site: Node) -> Guard | None:
+    """When the site only runs in a `case` of a switch on a parameter (`switch kind {
+    case ossType: ... }`), under `if kind == C` or `if opts.Flag`, or after an early
+    return taken when it is not so (`if !opts.Flag { return plain }`)."""
+    current, child = site.parent, site
     while current is not None and current != info.node:
         if current.type == "expression_case":
             switch = current.parent
             value = unparen(field(switch, "value")) if switch is not None else None
-            position = info.param_index(text(value)) if value is not None and (
-                value.type == "identifier") else None
-            if position is not None and not _assigned_in(info.node, text(value)):
-                return position, frozenset(
-                    text(v) for v in named_children(field(current, "value")))
-            return None
+            path = _param_path(info, value)
+            if path is None:
+                return None
+            return path[0], path[1], frozenset(
+                text(v) for v in named_children(field(current, "value"))), False
         if current.type == "if_statement" and _inside(site, field(current, "consequence")):
-            condition = unparen(field(current, "condition"))
-            if condition is not None and condition.type == "binary_expression" and text(
-                    field(condition, "operator")) == "==":
-                left = unparen(field(condition, "left"))
-                position = info.param_index(text(left)) if left is not None and (
-                    left.type == "identifier") else None
-                if position is not None and not _assigned_in(info.node, text(left)):
-                    return position, frozenset({text(field(condition, "right"))})
-        current = current.parent
+            guard = _condition_guard(info, field(current, "condition"), holds=True)
+            if guard is not None:
+                return guard
+        if current.type in ("block", "statement_list"):
+            for stmt in statements(current) if current.type == "block" else (
+                    current.named_children):
+                if stmt.start_byte >= child.start_byte:
+                    break
+                if stmt.type == "if_statement" and field(stmt, "alternative") is None and (
+                        _ends_in_return(field(stmt, "consequence"))):
+                    guard = _condition_guard(info, field(stmt, "condition"), holds=False)
+                    if guard is not None:
+                        return guard
+        current, child = current.parent, current
     return None
+
+
+def _ends_in_return(block: Node | None) -> bool:
+    body = statements(block)
+    return bool(body) and body[-1].type == "return_statement"
+
+
+def _condition_guard(info: FuncInfo, condition: Node | None, holds: bool) -> Guard | None:
+    """The guard a condition puts on what runs when it holds (or, `holds=False`, when
+    it does not): `opts.Flag`, `!opts.Flag`, `kind == C`, `kind != C`."""
+    condition = unparen(condition)
+    if condition is None:
+        return None
+    if condition.type == "unary_expression" and text(field(condition, "operator")) == "!":
+        return _condition_guard(info, field(condition, "operand"), not holds)
+    if condition.type == "binary_expression" and text(field(condition, "operator")) in (
+            "==", "!="):
+        path = _param_path(info, field(condition, "left"))
+        right = unparen(field(condition, "right"))
+        if path is None or right is None or right.type == "nil":
+            return None
+        equal = (text(field(condition, "operator")) == "==") == holds
+        return path[0], path[1], frozenset({text(right)}), not equal
+    path = _param_path(info, condition)
+    if path is None:
+        return None
+    return path[0], path[1], frozenset({"true" if holds else "false"}), False
+
+
+def _param_path(info: FuncInfo, expr: Node | None) -> tuple[int, tuple[str, ...]] | None:
+    """(parameter position, field path) of `kind` or `opts.Proxy.Enabled` when the
+    parameter is never reassigned in the function."""
+    expr = unparen(expr)
+    path: list[str] = []
+    while expr is not None and expr.type == "selector_expression":
+        path.insert(0, text(field(expr, "field")))
+        expr = unparen(field(expr, "operand"))
+    if expr is None or expr.type != "identifier":
+        return None
+    position = info.param_index(text(expr))
+    if position is None or _assigned_in(info.node, text(expr)):
+        return None
+    return position, tuple(path)
 
 
 def _assigned_in(func: Node, name: str) -> bool:
     return bool(assignments_to(field(func, "body"), name))
 
 
+_CONSTANT_TYPES = ("identifier", "selector_expression", "interpreted_string_literal",
+                   "raw_string_literal", "int_literal", "true", "false")
+
+
 def skipped_by_constant(resolver: Resolver, file, callee: Callee, call: Node,
                         caller: Node) -> bool:
-    """The factory builds its pool only for some constant values of one parameter, and
-    this call passes another constant (`NewReader(url, gitType)` where only `case
-    ossType:` builds): this call builds nothing."""
+    """The factory builds its pool only for some constant values of one parameter (or
+    of a field of it), and this call passes another constant: `NewReader(url, gitType)`
+    where only `case ossType:` builds, `NewClient(Options{Timeout: t})` where only
+    `BlockPrivateNetworks` builds. A field left out of a literal is its zero value."""
     info, index = callee.info, callee.index
     if info is None or index is None:
         return False
     guard = index.summaries.get(f"poolguard:{info.key}")
     if not isinstance(guard, tuple):
         return False
-    position, values = guard
+    position, path, values, negated = guard
     args = named_children(field(call, "arguments"))
     arg = unparen(args[position]) if position < len(args) else None
-    if arg is None or arg.type not in ("identifier", "selector_expression",
-                                       "interpreted_string_literal", "int_literal"):
+    value = _constant_value(file, caller, arg) if not path else _field_value(
+        file, caller, arg, path, values)
+    if value is None:
         return False
+    return (value in values) if negated else (value not in values)
+
+
+def _constant_value(file, caller: Node, arg: Node | None) -> str | None:
+    """The spelling of a constant argument; None for a local variable or an expression."""
+    if arg is None or arg.type not in _CONSTANT_TYPES:
+        return None
     root = arg
     while root.type == "selector_expression":
         root = unparen(field(root, "operand")) or root
         if root.type not in ("identifier", "selector_expression"):
-            return False
+            return None
     if root.type == "identifier" and arg.type == "identifier" and _is_local(
             file, caller, text(arg)):
-        return False  # a variable: any value
-    return text(arg) not in values
+        return None  # a variable: any value
+    return text(arg)
+
+
+def _zero_value(values: frozenset[str]) -> str | None:
+    """The zero value of a field left out of a literal, spelled as the guard's values
+    are, when they show its type: booleans, string or integer literals."""
+    if values <= _BOOLEANS:
+        return "false"
+    if all(v.startswith('"') for v in values):
+        return '""'
+    if all(v.isdigit() for v in values):
+        return "0"
+    return None
+
+
+def _field_value(file, caller: Node, arg: Node | None, path: tuple[str, ...],
+                 values: frozenset[str]) -> str | None:
+    """The constant a struct literal argument gives a field path (a field left out is
+    its zero value). None when not known."""
+    for name in path:
+        arg = unparen(arg)
+        if arg is not None and arg.type == "unary_expression" and text(
+                field(arg, "operator")) == "&":
+            arg = unparen(field(arg, "operand"))
+        if arg is None or arg.type != "composite_literal":
+            return None
+        found = None
+        for element in named_children(field(arg, "body")):
+            children = element.named_children
+            if element.type != "keyed_element" or len(children) != 2:
+                return None  # positional fields: not read here
+            if text(children[0]).strip() == name:
+                found = children[1]
+                if found.type == "literal_element" and found.named_children:
+                    found = found.named_children[0]
+                break
+        if found is None:
+            return _zero_value(values)
+        arg = unparen(found)
+    return _constant_value(file, caller, arg)
 
 
 def _memoised(file, func: Node, site: Node, carriers: Carriers) -> bool:
