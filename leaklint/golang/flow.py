@@ -1338,12 +1338,32 @@ class FunctionFlow:
     def _error_test_subject(self, call: Node) -> str | None:
         func = unparen(fld(call, "function"))
         args = named_children(fld(call, "arguments"))
-        if func is None or func.type != "selector_expression" or not args or (
-                text(fld(func, "field")) not in ("Is", "As")) or (
-                self.file.imports.get(text(fld(func, "operand"))) != "errors"):
+        if func is None or not args:
             return None
-        first = unparen(args[0])
-        return text(first) if first is not None and first.type == "identifier" else None
+        if func.type == "selector_expression" and text(fld(func, "field")) in (
+                "Is", "As") and self.file.imports.get(text(fld(func, "operand"))) == "errors":
+            first = unparen(args[0])
+            return text(first) if first is not None and first.type == "identifier" else None
+        return self._error_handler_subject(args)
+
+    def _error_handler_subject(self, args: list[Node]) -> str | None:
+        """`if response.HandleError(c, err, 500) { return }`, `if os.IsNotExist(err)`:
+        a predicate handed the error alone (no result it came with) holds for a set
+        error; none answers true for a nil one."""
+        errors = {res.err for res in self.resources if res.err}
+        bound = {res.var for res in self.resources if res.var}
+        subject = None
+        for arg in args:
+            arg = unparen(arg)
+            if arg is None:
+                continue
+            if arg.type == "identifier" and text(arg) in errors:
+                if subject is not None and subject != text(arg):
+                    return None
+                subject = text(arg)
+            elif any(n.type == "identifier" and text(n) in bound for n in walk(arg)):
+                return None
+        return subject
 
     def _error_split(self, cond: Node, err: str, state: State) -> tuple[State, State]:
         """True: the error is set, so the result it came with is nil. False: unknown."""
