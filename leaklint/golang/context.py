@@ -80,6 +80,20 @@ def named_function(node: Node) -> Node | None:
     return None
 
 
+def outermost_function(node: Node) -> Node | None:
+    """The declaration a node sits in, or for code in a package-level closure (Ginkgo's
+    `var _ = Describe("...", func() {...})`) the outermost func literal."""
+    outer: Node | None = None
+    current: Node | None = node
+    while current is not None:
+        if current.type in ("function_declaration", "method_declaration"):
+            return current
+        if current.type == "func_literal":
+            outer = current
+        current = current.parent
+    return outer
+
+
 def function_name(func: Node) -> str:
     name = text(fld(func, "name"))
     if func.type == "method_declaration":

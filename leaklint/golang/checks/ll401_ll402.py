@@ -7,7 +7,12 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from leaklint.golang.context import GoCheckContext, enclosing_function, named_function
+from leaklint.golang.context import (
+    GoCheckContext,
+    enclosing_function,
+    named_function,
+    outermost_function,
+)
 from leaklint.golang.deadlines import (
     context_bounded,
     dials_with_deadlines,
@@ -216,7 +221,7 @@ def _fake_transport(ctx: GoCheckContext, literal: Node, value: Node | None,
                 _fake_transport(ctx, literal, arg, depth + 1)
                 for arg in named_children(field(value, "arguments"))):
             return True
-    func = named_function(literal)
+    func = outermost_function(literal)
     if func is not None and built_around_double(ctx.resolver, ctx.file, func, value):
         return True  # RoundTripperFunc(func...) answering from memory, maybe wrapped
     test_file = ctx.file.path.name.endswith("_test.go")
