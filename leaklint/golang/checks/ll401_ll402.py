@@ -175,12 +175,15 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
                 ctx.resolver, ctx.file, node) or _placeholder_server(ctx, node, fields):
             return  # only ever served in memory, or (in a test) never served at all
         if not present & {"IdleTimeout", "ReadTimeout"} and not _keepalives_switched_off(
-                ctx, node):
+                ctx, node) and not _server_configured_by_wrapper(
+                ctx, node, ("IdleTimeout", "ReadTimeout")):
             wanted = [(k, v) for k, v in SERVER_TIMEOUTS if k not in fields]
             ctx.report.report("LL401", ctx.span(node), scope=scope,
                               what="http.Server", missing="IdleTimeout or ReadTimeout",
                               fix=_idle_fix(ctx, node, fields, wanted))
-        if not present & {"ReadHeaderTimeout", "ReadTimeout"}:
+        if not present & {"ReadHeaderTimeout", "ReadTimeout"} and (
+                not _server_configured_by_wrapper(
+                    ctx, node, ("ReadHeaderTimeout", "ReadTimeout"))):
             ctx.report.report("LL402", ctx.span(node), scope=scope,
                               what="http.Server", missing="ReadHeaderTimeout or ReadTimeout")
 
@@ -348,6 +351,32 @@ def _transport_replaced(ctx: GoCheckContext, literal: Node) -> bool:
     (httpmock.ReplaceTripper(c, reg)): the transport is a double, as if injected."""
     return ctx.file.path.name.endswith("_test.go") and _set_by_callee(
         ctx, literal, "Transport", after=False)
+
+
+def _server_configured_by_wrapper(ctx: GoCheckContext, literal: Node,
+                                  names: tuple[str, ...]) -> bool:
+    """`srv := graceful.WithDefaults(&http.Server{...})`: the literal goes straight into
+    a call whose result is kept in its place. A module function counts when it assigns
+    one of the named fields on that parameter; another module's function, which cannot
+    be read, is trusted to configure the server it hands back."""
+    outer = literal
+    if outer.parent is not None and outer.parent.type == "unary_expression":
+        outer = outer.parent
+    arguments = outer.parent
+    call = arguments.parent if arguments is not None and (
+        arguments.type == "argument_list") else None
+    if call is None or call.type != "call_expression" or call.parent is None or (
+            call.parent.type == "expression_statement"):
+        return False
+    owner = enclosing_function(call)
+    if owner is None:
+        return False
+    callee = ctx.resolver.callee(call, ctx.env(owner), ctx.file)
+    if callee.info is not None and callee.index is not None:
+        position = named_children(arguments).index(outer)
+        return any(_sets_param_field(callee.info, callee.index, position, name)
+                   for name in names)
+    return callee.kind == "third"
 
 
 def _timeout_set_by_callee(ctx: GoCheckContext, literal: Node) -> bool:
