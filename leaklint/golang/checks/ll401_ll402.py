@@ -34,6 +34,7 @@ from leaklint.golang.parse import (
     NEW_RESPELLED,
     assigned_target,
     field,
+    identifiers,
     named_children,
     text,
     unparen,
@@ -92,6 +93,7 @@ def run(ctx: GoCheckContext) -> None:
                     and not _callee_sends_bounded(ctx, node)
                     and not _copy_given_timeout(ctx, node)
                     and not default_transport_faked(ctx.resolver, ctx.file, node)
+                    and not _settings_read_only(ctx, node)
                     and not never_sent(ctx.resolver, ctx.file, node)):
                 line = node.start_point[0]
                 if line not in default_client_lines:
@@ -573,6 +575,57 @@ def _keepalives_switched_off(ctx: GoCheckContext, node: Node) -> bool:
                 text(a) for a in named_children(field(call, "arguments"))] == ["false"]:
             return True
     return False
+
+
+# Fields of a Client read as settings to copy (`&http.Client{Transport: src.Transport}`).
+_CLIENT_SETTINGS = frozenset({"Transport", "Jar", "CheckRedirect", "Timeout"})
+
+
+def _settings_read_only(ctx: GoCheckContext, selector: Node) -> bool:
+    """`http.DefaultClient.Transport`, or `src = http.DefaultClient` into a local read
+    only for its settings and compared with nil: the default client never sends here."""
+    if _reads_setting(selector):
+        return True
+    stmt = selector.parent.parent if selector.parent is not None and (
+        selector.parent.type == "expression_list") else None
+    if stmt is None or stmt.type not in ("assignment_statement", "short_var_declaration"):
+        return False
+    targets = named_children(field(stmt, "left"))
+    values = named_children(field(stmt, "right"))
+    if len(targets) != 1 or len(values) != 1 or targets[0].type != "identifier":
+        return False
+    name = text(targets[0])
+    owner = enclosing_function(selector)
+    body = field(owner, "body") if owner is not None else None
+    if body is None or not (_local_variable(ctx.file, body, selector, name)
+                            or _is_parameter(owner, name)):
+        return False
+    for ident in identifiers(body, name):
+        if ident == targets[0]:
+            continue
+        parent = ident.parent
+        if parent is not None and parent.type == "binary_expression" and text(
+                field(parent, "operator")) in ("==", "!=") and text(
+                field(parent, "right")) == "nil":
+            continue
+        if parent is not None and parent.type == "expression_list" and parent.parent and (
+                parent.parent.type == "assignment_statement") and field(
+                parent.parent, "left") == parent:
+            continue  # given another value
+        if not _reads_setting(ident):
+            return False
+    return True
+
+
+def _reads_setting(value: Node) -> bool:
+    parent = value.parent
+    if parent is None or parent.type != "selector_expression" or field(
+            parent, "operand") != value or text(field(parent, "field")) not in (
+            _CLIENT_SETTINGS):
+        return False
+    outer = parent.parent
+    return not (outer is not None and outer.type == "expression_list" and outer.parent and (
+        outer.parent.type == "assignment_statement") and field(outer.parent, "left") == outer)
 
 
 def _bounded_do(ctx: GoCheckContext, selector: Node) -> bool:
