@@ -405,8 +405,8 @@ class Resolver:
         qualified = callee.qualified()
         if qualified in self.models.response_functions:
             return "response"
-        if self.in_memory(callee):
-            return None
+        if self.in_memory(callee) or callee.kind == "builtin":
+            return None  # new(http.Response): an empty value built in memory
         result = self.result_type(callee, call)
         if result != RESPONSE and result not in CONN_TYPES:
             return None
