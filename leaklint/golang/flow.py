@@ -547,21 +547,36 @@ class FunctionFlow:
         return ""
 
     def _reads_dialled_conn(self, call: Node) -> bool:
-        """ReadResponse's reader is a connection this function dialled, or a local the
-        function built over one before the call (`br := bufio.NewReader(conn)`)."""
-        dialled = {r.var for r in self.resources if r.kind == "conn"}
+        """ReadResponse's reader is a connection this function dialled, closes or
+        returns (a tunnel's raw conn, a 101 upgrade's: it owns the stream), or a local
+        the function built over one before the call (`br := bufio.NewReader(conn)`)."""
         args = fld(call, "arguments")
-        if not dialled or args is None:
+        if args is None:
             return False
         for node in walk(args):
             if node.type != "identifier":
                 continue
-            name = text(node)
-            if name in dialled:
+            if self._owned_conn(node):
                 return True
-            value = assigned_before(self.file, self.func, name, call.start_byte)
-            if value is not None and any(n.type == "identifier" and text(n) in dialled
+            value = assigned_before(self.file, self.func, text(node), call.start_byte)
+            if value is not None and any(n.type == "identifier" and self._owned_conn(n)
                                          for n in walk(value)):
+                return True
+        return False
+
+    def _owned_conn(self, ident: Node) -> bool:
+        name = text(ident)
+        if name in {r.var for r in self.resources if r.kind == "conn"}:
+            return True
+        body = fld(self.func, "body")
+        for use in identifiers(body, name) if body is not None else ():
+            parent = use.parent
+            if parent is not None and parent.type == "selector_expression" and text(
+                    fld(parent, "field")) == "Close" and parent.parent is not None and (
+                    parent.parent.type == "call_expression"):
+                return True
+            if parent is not None and parent.type == "expression_list" and (
+                    parent.parent is not None and parent.parent.type == "return_statement"):
                 return True
         return False
 
