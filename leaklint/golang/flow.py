@@ -48,7 +48,8 @@ OWNERSHIP_WRAPPERS = {("crypto/tls", "Client"), ("crypto/tls", "Server"),
 _ERROR_ASSERTIONS = {"Error", "Errorf", "ErrorIs", "ErrorIsf", "ErrorAs", "ErrorAsf",
                      "ErrorContains", "ErrorContainsf", "EqualError", "EqualErrorf",
                      "NotNil", "NotNilf"}
-_TESTIFY = {"github.com/stretchr/testify/require", "github.com/stretchr/testify/assert"}
+_REQUIRE = "github.com/stretchr/testify/require"
+_TESTIFY = {_REQUIRE, "github.com/stretchr/testify/assert"}
 _ASSERT = "github.com/stretchr/testify/assert"
 # testify/assert's assertions return whether they passed: used as a condition, each says
 # whether its subject is nil when true (exact: and the opposite when false).
@@ -844,7 +845,34 @@ class FunctionFlow:
             self._error_asserted(expr, state)
         elif expr.type == "call_expression":
             self._error_passed(expr, state)
+            self._bodiless_required(expr, state)
         return state
+
+    def _bodiless_required(self, call: Node, state: State) -> None:
+        """require.Equal(t, http.StatusNoContent, resp.StatusCode): the test goes on only
+        with a bodiless response (require stops it otherwise), so nothing is left open."""
+        func = unparen(fld(call, "function"))
+        if func is None or func.type != "selector_expression" or text(
+                fld(func, "field")) not in ("Equal", "EqualValues"):
+            return
+        operand = unparen(fld(func, "operand"))
+        if operand is None:
+            return
+        if operand.type == "identifier":
+            if self.file.imports.get(text(operand)) != _REQUIRE:
+                return
+            compared = named_children(fld(call, "arguments"))[1:3]
+        elif operand.type == "call_expression" and text(fld(operand, "function")).endswith(
+                ".Require"):
+            compared = named_children(fld(call, "arguments"))[0:2]
+        else:
+            return
+        if len(compared) != 2:
+            return
+        for code, status in (compared, compared[::-1]):
+            if _bodiless_code(unparen(code)):
+                for res in self._status_of(unparen(status), state):
+                    state.set(res, DONE)
 
     def _claimed(self, claim: tuple[str, bool], state: State) -> State:
         """After an assertion that stops the test when it fails, only the paths where
