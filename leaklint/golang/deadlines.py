@@ -32,7 +32,7 @@ _INHERITS = {
     "net/http/httptrace": frozenset({"WithClientTrace"}),
     "os/signal": frozenset({"NotifyContext"}),
 }
-_MAX_CALLER_DEPTH = 2
+_MAX_CALLER_DEPTH = 5
 _MAX_DEPTH_NO_CALLERS = _MAX_CALLER_DEPTH  # a depth at which callers are not asked
 
 
@@ -349,6 +349,18 @@ def _callers_bound(resolver: Resolver, func: Node, position: int, depth: int) ->
     if depth >= _MAX_CALLER_DEPTH or func.type not in ("function_declaration",
                                                        "method_declaration"):
         return False
+    # Asked again for every send in a chain of helpers: answered once per depth.
+    key = f"callers-bound:{func.id}:{position}:{depth}"
+    cached = resolver.index.summaries.get(key)
+    if isinstance(cached, bool):
+        return cached
+    resolver.index.summaries[key] = False  # recursion: a cycle proves nothing
+    result = _every_caller_bound(resolver, func, position, depth)
+    resolver.index.summaries[key] = result
+    return result
+
+
+def _every_caller_bound(resolver: Resolver, func: Node, position: int, depth: int) -> bool:
     name = text(field(func, "name"))
     seen = 0
     for file in resolver.index.files:
@@ -375,7 +387,13 @@ def _calls(resolver: Resolver, file: GoFile, owner: Node, call: Node, func: Node
         return function is not None and function.type == "identifier"
     env = resolver.env_for(owner, file, _outer_env(resolver, file, owner))
     info = resolver.callee(call, env, file).info
-    return info is not None and info.node == func
+    if info is not None:
+        return info.node == func
+    # The receiver's type is beyond the environment (`e := e.prepare(t)` shadowing e):
+    # a method name declared once, in this very file, is that method.
+    name = text(field(func, "name"))
+    declared = [m for m in file.nodes("method_declaration") if text(field(m, "name")) == name]
+    return declared == [func]
 
 
 def _outer_env(resolver: Resolver, file: GoFile, func: Node):
