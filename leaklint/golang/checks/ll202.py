@@ -33,8 +33,8 @@ def run(ctx: GoCheckContext) -> None:
         if _kept_past_the_loop(node, loop):
             continue
         name = _closed_name(node)
-        if name is not None and (_closed_again(node, loop, name) or _holds_nothing(
-                ctx, node, loop, name)):
+        if name is not None and (_closed_again(node, loop, name) or _drained_by_next(
+                node, loop, name) or _holds_nothing(ctx, node, loop, name)):
             continue
         call = next((c for c in node.named_children if c.type == "call_expression"), None)
         if call is None or not _closes(ctx, call) or _in_memory(ctx, call):
@@ -271,6 +271,47 @@ def _closed_again(defer: Node, loop: Node, name: str) -> bool:
         if _closes_unconditionally(sibling, name):
             return True
         sibling = sibling.next_named_sibling
+    return False
+
+
+def _drained_by_next(defer: Node, loop: Node, name: str) -> bool:
+    """`defer rows.Close()` then `for rows.Next() { ... }` later in the iteration: an
+    iterator read until Next answers false is closed by then (database/sql, pgx), so
+    nothing piles up unless a break leaves that loop early or a continue skips it."""
+    sibling = defer.next_named_sibling
+    while sibling is not None:
+        if _continues(sibling, loop):
+            return False
+        if sibling.type == "for_statement" and _iterates(sibling, name):
+            return not _breaks_out(field(sibling, "body"))
+        sibling = sibling.next_named_sibling
+    return False
+
+
+def _iterates(loop: Node, name: str) -> bool:
+    condition = next((c for c in loop.named_children if c.type == "call_expression"), None)
+    callee = unparen(field(condition, "function")) if condition is not None else None
+    return callee is not None and callee.type == "selector_expression" and text(
+        field(callee, "field")) == "Next" and text(field(callee, "operand")) == name and not (
+        named_children(field(condition, "arguments")))
+
+
+def _breaks_out(body: Node | None) -> bool:
+    """A break or goto that leaves the loop whose body this is (a plain break inside a
+    nested loop, switch or select leaves only that)."""
+    stack = [(body, False)] if body is not None else []
+    while stack:
+        current, nested = stack.pop()
+        if current.type == "goto_statement":
+            return True
+        if current.type == "break_statement" and (current.named_child_count or not nested):
+            return True
+        if current.type == "func_literal":
+            continue
+        inner = nested or current.type in (
+            "for_statement", "expression_switch_statement", "type_switch_statement",
+            "select_statement")
+        stack.extend((child, inner) for child in current.named_children)
     return False
 
 
