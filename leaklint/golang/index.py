@@ -289,14 +289,35 @@ class PackageIndex:
         if not paths or self.loader is None:
             return
         for path in paths:
+            self._load(path)
+
+    def load_mentioning(self, needle: bytes) -> bool:
+        """Parse every pending file whose text contains needle (the callers of a
+        function, say); False when one cannot be loaded, so its text stays unseen."""
+        complete = True
+        for path in {p for paths in self.pending.values() for p in paths}:
             if path in self.loaded_paths:
                 continue
-            self.loaded_paths.add(path)
-            file = self.loader(path)
-            if file is None:
+            try:
+                data = path.read_bytes()
+            except OSError:
                 continue
-            self.files.append(file)
-            _index_file(file, self)
+            if needle in data and (self.loader is None or not self._load(path)):
+                complete = False
+        return complete
+
+    def _load(self, path: Path) -> bool:
+        if path in self.loaded_paths:
+            return True
+        if self.loader is None:
+            return False
+        self.loaded_paths.add(path)
+        file = self.loader(path)
+        if file is None:
+            return False
+        self.files.append(file)
+        _index_file(file, self)
+        return True
 
     def method(self, type_name: str, name: str, _depth: int = 0) -> FuncInfo | None:
         info = self.funcs.get(f"{type_name}.{name}")

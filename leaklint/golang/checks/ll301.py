@@ -339,13 +339,15 @@ def _cleanup_helper(func: Node) -> bool:
 
 _MAX_MAIN_DEPTH = 3
 _MAX_HELPER_DEPTH = 3
-_LINE_COMMENT = re.compile(rb"//[^\n]*")
+# Comments, strings and runes name no function (`Use: "healthcheck"`); literals are
+# matched first so that a `//` inside one (a URL) does not start a comment.
+_NOT_CODE = re.compile(rb"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`[^`]*`|//[^\n]*""")
 
 
 def _pending_mention(index, needle: bytes) -> bool:
-    """A file of the package not parsed yet contains needle (so may call the function)."""
-    return any(needle in (p.read_bytes() if p.is_file() else b"")
-               for paths in index.pending.values() for p in paths)
+    """A file of the package not parsed yet contains needle (so may call the function)
+    and cannot be parsed now to see how."""
+    return not index.load_mentioning(needle)
 
 
 def _calls_by_name(resolver: Resolver, file, func: Node,
@@ -366,7 +368,7 @@ def _calls_by_name(resolver: Resolver, file, func: Node,
         starts = {start for start, called, path in other.call_names()
                   if called == name.decode() and path is None}
         if values_escape:
-            mentions = len(spelled.findall(_LINE_COMMENT.sub(b"", other.data)))
+            mentions = len(spelled.findall(_NOT_CODE.sub(b"", other.data)))
             if mentions - (other is file) > len(starts):  # the declaration names it once
                 return None
         calls += [(other, call) for call in other.within("call_expression", other.root)
@@ -375,8 +377,9 @@ def _calls_by_name(resolver: Resolver, file, func: Node,
 
 
 def _main_only(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
-    """A function that only main, init or a command action reach, through functions
-    reached the same way, outside any loop: it runs once per process. Outside package
+    """A function that only main, init, a command action or a test entry (once per
+    test) reach, through functions reached the same way, outside any loop: it runs
+    once per process, or per test. Outside package
     main only an unexported function counts (another package may call an exported one).
     Unknown callers (files not parsed) keep it per call."""
     if func.type not in ("function_declaration", "method_declaration") or (
@@ -410,8 +413,7 @@ def _main_only(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
             continue
         if inside(call, "for_statement", caller):
             return False
-        entry = (caller.type == "function_declaration" and text(
-            field(caller, "name")) in ("main", "init")) or (_command_action(
+        entry = _exempt_function(caller) or (_command_action(
                 other, caller) and not inside(call, "func_literal", caller))
         if not (entry or _main_only(resolver, other, caller, depth + 1)):
             return False
