@@ -1272,6 +1272,10 @@ class FunctionFlow:
                 split = self.nil_check(cond, op, state)
                 if split is not None:
                     return split
+                sentinel = self._sentinel_test(cond)
+                if sentinel is not None:
+                    split = self._error_split(cond, sentinel, state)
+                    return split if op == "==" else (split[1], split[0])
                 split = self._bodiless_status_split(cond, op, state)
                 if split is not None:
                     return split
@@ -1376,6 +1380,25 @@ class FunctionFlow:
             return self.witnesses.get(text(cond))
         if cond.type == "call_expression":
             return self._error_test_subject(cond)
+        return None
+
+    def _sentinel_test(self, cond: Node) -> str | None:
+        """`err == ErrNoCachedConn`, `err != io.EOF`: the error compared with a sentinel
+        error value (named Err*, or io.EOF), which is never nil: equal means set."""
+        errors = {res.err for res in self.resources if res.err}
+        left, right = unparen(fld(cond, "left")), unparen(fld(cond, "right"))
+        for subject, other in ((left, right), (right, left)):
+            if subject is None or other is None or subject.type != "identifier" or (
+                    text(subject) not in errors):
+                continue
+            if other.type == "selector_expression":
+                name = text(fld(other, "field"))
+            elif other.type == "identifier":
+                name = text(other)
+            else:
+                continue
+            if name == "EOF" or (name[:3] in ("Err", "err") and name[3:4].isupper()):
+                return text(subject)
         return None
 
     def _error_test_subject(self, call: Node) -> str | None:
