@@ -846,7 +846,28 @@ class FunctionFlow:
         elif expr.type == "call_expression":
             self._error_passed(expr, state)
             self._bodiless_required(expr, state)
+            self._error_dereferenced(expr, state)
         return state
+
+    def _error_dereferenced(self, call: Node, state: State) -> None:
+        """`r.Contains(err.Error(), "refused")`: calling Error on a nil error panics, so
+        the statement completes only when the error is set and its result nil."""
+        names: set[str] = set()
+        for node in walk(call):
+            if node.type == "func_literal":
+                return  # a callback may never run
+            if node.type == "call_expression" and not named_children(
+                    fld(node, "arguments")):
+                func = unparen(fld(node, "function"))
+                operand = unparen(fld(func, "operand")) if func is not None and (
+                    func.type == "selector_expression") else None
+                if operand is not None and operand.type == "identifier" and text(
+                        fld(func, "field")) == "Error":
+                    names.add(text(operand))
+        for res in self.resources:
+            current = state.status.get(res.id, frozenset())
+            if res.err in names and UNCHECKED in current and res.id not in state.err_lost:
+                state.status[res.id] = (current - LIVE) | {NIL}
 
     def _bodiless_required(self, call: Node, state: State) -> None:
         """require.Equal(t, http.StatusNoContent, resp.StatusCode): the test goes on only
