@@ -369,8 +369,8 @@ def _every_caller_bound(resolver: Resolver, func: Node, position: int, depth: in
         for call in file.calls_named(name):
             caller = named_function(call)
             owner = enclosing_function(call)
-            if caller is None or owner is None or not _calls(resolver, file, owner, call,
-                                                             func):
+            if caller is None or owner is None or not calls_function(
+                    resolver, file, owner, call, func):
                 continue
             args = named_children(field(call, "arguments"))
             if position >= len(args) or not _has_deadline(
@@ -380,7 +380,8 @@ def _every_caller_bound(resolver: Resolver, func: Node, position: int, depth: in
     return seen > 0
 
 
-def _calls(resolver: Resolver, file: GoFile, owner: Node, call: Node, func: Node) -> bool:
+def calls_function(resolver: Resolver, file: GoFile, owner: Node, call: Node,
+                   func: Node) -> bool:
     """Does the call reach func (a plain call by name, or a method resolved by type)?"""
     function = unparen(field(call, "function"))
     if func.type == "function_declaration":

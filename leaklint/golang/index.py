@@ -121,7 +121,8 @@ class GoFile:
         starts = {start for start, called, _path in self.call_names() if called == name}
         if not starts:
             return []
-        return [c for c in self.nodes("call_expression") if c.start_byte in starts]
+        return [c for c in self.nodes("call_expression")
+                if c.start_byte in starts and called_name(c) == name]
 
     def call_names(self) -> list[tuple[int, str, str | None]]:
         """(start byte, called name, import path of its qualifier or None) for every
@@ -162,6 +163,18 @@ class GoFile:
 
     def import_path(self, alias: str) -> str | None:
         return self.imports.get(alias)
+
+
+def called_name(call: Node) -> str:
+    """The name a call calls (`f` of `f(x)`, `Do` of `c.Do(r)`): a chained call
+    (`s.client().Do(r)`) starts where its inner call does, so the start alone is not it."""
+    func = call.child_by_field_name("function")
+    while func is not None and func.type == "parenthesized_expression":
+        func = func.named_children[0] if func.named_children else None
+    if func is not None and func.type == "selector_expression":
+        func = func.child_by_field_name("field")
+    return text(func) if func is not None and func.type in (
+        "identifier", "field_identifier") else ""
 
 
 @dataclass

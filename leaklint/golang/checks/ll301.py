@@ -21,7 +21,7 @@ from leaklint.golang.context import (
     function_name,
     named_function,
 )
-from leaklint.golang.index import FACTORY_HINTS, FuncInfo, receiver_type
+from leaklint.golang.index import FACTORY_HINTS, FuncInfo, called_name, receiver_type
 from leaklint.golang.parse import (
     NEW_RESPELLED,
     field,
@@ -372,7 +372,7 @@ def _calls_by_name(resolver: Resolver, file, func: Node,
             if mentions - (other is file) > len(starts):  # the declaration names it once
                 return None
         calls += [(other, call) for call in other.within("call_expression", other.root)
-                  if call.start_byte in starts]
+                  if call.start_byte in starts and called_name(call) == name.decode()]
     return calls
 
 

@@ -14,6 +14,7 @@ from leaklint.golang.context import (
     outermost_function,
 )
 from leaklint.golang.deadlines import (
+    calls_function,
     context_bounded,
     dials_with_deadlines,
     request_bounded,
@@ -87,10 +88,12 @@ def run(ctx: GoCheckContext) -> None:
             if (operand is not None and operand.type == "identifier"
                     and text(operand) in http_aliases
                     and text(field(node, "field")) == "DefaultClient"
+                    and not _compared(node)
                     and not _configures(node) and not _bounded_do(ctx, node)
                     and not _requests_bounded(ctx, node)
                     and not _default_client_timed(ctx)
                     and not _callee_sends_bounded(ctx, node)
+                    and not _getter_sends_bounded(ctx, node)
                     and not _copy_given_timeout(ctx, node)
                     and not default_transport_faked(ctx.resolver, ctx.file, node)
                     and not _settings_read_only(ctx, node)
@@ -703,6 +706,59 @@ def _callee_sends_bounded(ctx: GoCheckContext, node: Node) -> bool:
                 ctx.resolver, ctx.file, named_children(args)[p]) for p in by):
             return False
         sends += 1
+    return sends > 0
+
+
+def _compared(value: Node) -> bool:
+    """`c == http.DefaultClient`: an identity test sends nothing."""
+    parent = value.parent
+    while parent is not None and parent.type == "parenthesized_expression":
+        parent = parent.parent
+    return parent is not None and parent.type == "binary_expression" and text(
+        field(parent, "operator")) in ("==", "!=")
+
+
+def _getter_sends_bounded(ctx: GoCheckContext, value: Node) -> bool:
+    """`func (s *sender) client() *http.Client { ...; return http.DefaultClient }` where
+    every call of the getter in the package is `s.client().Do(req)` with a request
+    carrying a deadline context: what it hands out only sends bounded requests."""
+    holder = value.parent
+    if holder is not None and holder.type == "expression_list":
+        holder = holder.parent
+    func = enclosing_function(value)
+    if holder is None or holder.type != "return_statement" or func is None or (
+            func.type not in ("function_declaration", "method_declaration")):
+        return False
+    name = text(field(func, "name"))
+    if not name:
+        return False
+    if not ctx.resolver.index.load_mentioning(name.encode() + b"("):
+        return False  # a caller that cannot be read
+    sends = 0
+    for file in ctx.resolver.index.files:
+        if file.source is None or name.encode() not in file.data:
+            continue
+        for call in file.calls_named(name):
+            function = unparen(field(call, "function"))
+            called = function if function is None or function.type == "identifier" else (
+                field(function, "field"))
+            owner = enclosing_function(call)
+            if function is None or text(called) != name or owner is None or not (
+                    calls_function(ctx.resolver, file, owner, call, func)):
+                continue  # a call of its result, or a same-named method or function
+            method = call.parent
+            if method is not None and method.type == "binary_expression" and text(
+                    field(method, "operator")) in ("==", "!="):
+                continue  # compared (a test of which client it hands out), not sent with
+            send = method.parent if method is not None else None
+            if method is None or method.type != "selector_expression" or text(
+                    field(method, "field")) != "Do" or send is None or (
+                    send.type != "call_expression"):
+                return False
+            args = named_children(field(send, "arguments"))
+            if len(args) != 1 or not request_bounded(ctx.resolver, file, args[0]):
+                return False
+            sends += 1
     return sends > 0
 
 
