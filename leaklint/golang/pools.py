@@ -766,11 +766,21 @@ def _flow(site: Node, func: Node, carriers: Carriers, returns_only: bool,
                     carriers.file, func, target_node):
                 # c.Transport = tr on a Client this function declared: follow c.
                 holder = text(unparen(field(target_node, "operand")))
+                stored = text(field(target_node, "field"))
                 if holder not in seen_names and body is not None:
                     seen_names.add(holder)
-                    work.extend(r for r in _references(carriers.file, body, holder,
-                                                       exclude=parent)
-                                if not _inside(r, target_node))
+                    for ref in _references(carriers.file, body, holder, exclude=parent):
+                        if _inside(ref, target_node):
+                            continue
+                        read = ref.parent
+                        if read is not None and read.type == "selector_expression" and (
+                                text(field(read, "field")) == stored) and (
+                                _read_as_value(read) is not None):
+                            # `&Client{httpClient: s.httpClient}`: the field read back
+                            # is the stored pool, whatever its declared type.
+                            work.append(read)
+                        else:
+                            work.append(ref)
                 continue
             if target_node.type != "identifier":
                 return True  # a field, map or slice element
