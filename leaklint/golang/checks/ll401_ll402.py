@@ -812,6 +812,9 @@ def _local_sends_bounded(resolver: Resolver, file: GoFile, node: Node) -> bool:
             if len(args) != 1 or not request_bounded(resolver, file, args[0]):
                 return False
             bounded = True
+        elif member == "CloseIdleConnections" and call is not None and (
+                call.type == "call_expression"):
+            continue  # `defer client.CloseIdleConnections()`: sends nothing
         elif not (member in _CLIENT_SETUP and _configures_field(use)):
             return False
     return bounded
