@@ -389,7 +389,10 @@ def calls_function(resolver: Resolver, file: GoFile, owner: Node, call: Node,
     env = resolver.env_for(owner, file, _outer_env(resolver, file, owner))
     info = resolver.callee(call, env, file).info
     if info is not None:
-        return info.node == func
+        # A call through an interface of the package may reach any implementation
+        # of the method: for "every caller passes a deadline", it is one of them.
+        return info.node == func or (info.node.type in ("method_elem", "method_spec")
+                                     and info.name == text(field(func, "name")))
     # The receiver's type is beyond the environment (`e := e.prepare(t)` shadowing e):
     # a method name declared once, in this very file, is that method.
     name = text(field(func, "name"))

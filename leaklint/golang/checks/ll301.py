@@ -135,7 +135,18 @@ _CLI_PATH = re.compile(r"(^|/)cli(/v\d+)?$")
 
 def _command_action(file, func: Node) -> bool:
     """A command action: the CLI runs it once per process, like main."""
-    return _cobra_action(file, func) or _cli_action(file, func) or _command_method(func)
+    return _cobra_action(file, func) or _cli_action(file, func) or _command_method(
+        func) or _kong_run(file, func)
+
+
+_KONG = "github.com/alecthomas/kong"
+
+
+def _kong_run(file, func: Node) -> bool:
+    """A kong command's `Run(...) error` method, in a file that imports kong: kong calls
+    the selected command's Run once per invocation."""
+    return func.type == "method_declaration" and text(field(func, "name")) == "Run" and (
+        text(field(func, "result")) == "error") and _KONG in file.imports.values()
 
 
 # The entry method of a command type: go-flags' Commander `Execute(args []string) error`
@@ -155,8 +166,9 @@ def _command_method(func: Node) -> bool:
 
 
 def _method_main_only(resolver: Resolver, file, func: Node, depth: int) -> bool:
-    """A method of a command type that only the type's entry method (or methods reached
-    the same way) calls on its own receiver, outside loops: it runs once per process."""
+    """A method that only its type's entry method (or methods reached the same way), or
+    code run once (main, a command action, a test), calls, outside loops: it runs once
+    per process. Every call of a method so named counts, whatever its receiver."""
     name = text(field(func, "name"))
     owner = receiver_type(field(func, "receiver"))
     index = resolver.index
@@ -173,15 +185,22 @@ def _method_main_only(resolver: Resolver, file, func: Node, depth: int) -> bool:
                 continue
             caller = named_function(call)
             function = unparen(field(call, "function"))
-            if caller is None or caller.type != "method_declaration" or function is None or (
-                    function.type != "selector_expression"):
+            if caller is None or function is None or (
+                    function.type != "selector_expression") or called_name(call) != name:
                 return False
-            if receiver_type(field(caller, "receiver")) != owner or text(
-                    field(function, "operand")) != receiver_name(caller) or inside(
-                    call, "for_statement", caller) or inside(call, "func_literal", caller):
+            if inside(call, "for_statement", caller) or inside(call, "func_literal", caller):
                 return False
-            if not (_command_method(caller) or _main_only(
-                    resolver, other, caller, depth + 1)):
+            if caller.type == "method_declaration" and receiver_type(
+                    field(caller, "receiver")) == owner and text(
+                    field(function, "operand")) == receiver_name(caller):
+                once = _command_method(caller) or _main_only(
+                    resolver, other, caller, depth + 1)
+            else:
+                # Another type's code (`chk.check(ctx)` through an interface in a
+                # command's Run): every call of a method so named must run once.
+                once = _exempt_function(caller) or _command_action(other, caller) or (
+                    _main_only(resolver, other, caller, depth + 1))
+            if not once:
                 return False
             callers += 1
     return callers > 0
@@ -266,7 +285,8 @@ def _per_call_callers(ctx: GoCheckContext, factory: Node) -> list[tuple[Span, st
             callee = resolver.callee(call, env_of(owner), file)
             if callee.info is None or callee.info.node != factory:
                 continue
-            if not _runs_per_call(resolver, file, caller) or in_once(
+            if _in_test_body(owner, call) or not _runs_per_call(
+                    resolver, file, caller) or in_once(
                     resolver, file, env_of, call) or kept(call, caller, carriers) or (
                     dialer_only(caller, call)) or skipped_by_constant(
                     resolver, file, callee, call, caller):
@@ -497,6 +517,9 @@ def _test_helper(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
         if _in_spec(other, call):
             callers += 1  # a Ginkgo spec or container body: once per spec
             continue
+        if _in_test_body(enclosing_function(call), call):
+            callers += 1
+            continue
         if caller is None or not (_exempt_function(caller) or _suite_test(other, caller)
                 or _cleanup_helper(caller)
                 or _test_helper(resolver, other, caller, depth + 1)):
@@ -545,6 +568,13 @@ def _runs_value_once(resolver: Resolver, file, arg: Node) -> bool:
     param = callee.info.params[position][0]
     return not any(inside(ref, "for_statement", callee.info.node)
                    for ref in identifiers(body, param))
+
+
+def _in_test_body(literal: Node | None, call: Node) -> bool:
+    """The call sits in a func literal given a testing handle (a subtest's body, `func(t
+    *testing.T) {...}`), outside its loops: it runs once per (sub)test."""
+    return literal is not None and literal.type == "func_literal" and (
+        _takes_testing_handle(literal)) and not inside(call, "for_statement", literal)
 
 
 def _takes_testing_handle(func: Node) -> bool:
