@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from leaklint.golang.context import enclosing_function, named_function
+from leaklint.golang.context import enclosing_function, named_function, outermost_function
 from leaklint.golang.index import GoFile
 from leaklint.golang.memconn import dial_functions, transport_literal
 from leaklint.golang.parse import (
     assignment_sides,
+    assignments_to,
     field,
     named_children,
     own_returns,
@@ -239,7 +240,8 @@ def _result_origin(resolver: Resolver, file: GoFile, func: Node,
     if expr is None:
         return None
     # Callers are not asked here: the summary must hold for every caller.
-    if _has_deadline(resolver, file, func, expr, _MAX_DEPTH_NO_CALLERS):
+    if _has_deadline(resolver, file, func, expr, _MAX_DEPTH_NO_CALLERS) or (
+            _deadline_tested(expr, func)):
         return _DEADLINE_RESULT
     wrapped = _wrapped_context(expr)
     if wrapped is not None:
@@ -254,6 +256,42 @@ def _result_origin(resolver: Resolver, file: GoFile, func: Node,
             origins.add(_parameter_position(func, text(expr)))
         return origins.pop() if len(origins) == 1 else None
     return None
+
+
+def _deadline_tested(expr: Node, func: Node) -> bool:
+    """`if _, ok := ctx.Deadline(); ok { return ctx, ... }`: the context handed back
+    on that branch has a deadline (a helper that adds one only when it is missing)."""
+    if expr.type != "identifier":
+        return False
+    name = text(expr)
+    node = expr.parent
+    while node is not None and node != func:
+        consequence = field(node, "consequence") if node.type == "if_statement" else None
+        if consequence is not None and (
+                consequence.start_byte <= expr.start_byte < consequence.end_byte):
+            init = field(node, "initializer")
+            condition = unparen(field(node, "condition"))
+            if init is not None and init.type == "short_var_declaration" and (
+                    condition is not None and condition.type == "identifier"):
+                targets = named_children(field(init, "left"))
+                values = named_children(field(init, "right"))
+                call = unparen(values[0]) if len(values) == 1 else None
+                callee = unparen(field(call, "function")) if call is not None and (
+                    call.type == "call_expression") else None
+                if len(targets) == 2 and text(targets[1]) == text(condition) and (
+                        callee is not None and callee.type == "selector_expression") and (
+                        text(field(callee, "field")) == "Deadline") and text(
+                        field(callee, "operand")) == name and not _assigned_between(
+                        func, name, node, expr):
+                    return True
+        node = node.parent
+    return False
+
+
+def _assigned_between(func: Node, name: str, start: Node, end: Node) -> bool:
+    body = field(func, "body")
+    return any(start.start_byte <= a.start_byte <= end.start_byte
+               for a in assignments_to(body, name)) if body is not None else False
 
 
 def _wrapped_context(expr: Node) -> Node | None:
@@ -361,23 +399,38 @@ def _callers_bound(resolver: Resolver, func: Node, position: int, depth: int) ->
 
 
 def _every_caller_bound(resolver: Resolver, func: Node, position: int, depth: int) -> bool:
+    """Production code is judged by its production callers: a test calling it with
+    `t.Context()` does not make the program's own sends unbounded."""
     name = text(field(func, "name"))
+    home = next((f for f in resolver.index.files if f.root is not None and (
+        f.root.start_byte <= func.start_byte < f.root.end_byte) and f.root == _root(func)),
+        None)
+    production = home is not None and not home.path.name.endswith("_test.go")
     seen = 0
     for file in resolver.index.files:
-        if file.source is None:
+        if file.source is None or (production and file.path.name.endswith("_test.go")):
             continue
         for call in file.calls_named(name):
-            caller = named_function(call)
+            # In a package-level closure (a command literal's Run) the outermost
+            # literal is the function the context is traced in.
+            caller = named_function(call) or outermost_function(call)
             owner = enclosing_function(call)
-            if caller is None or owner is None or not calls_function(
-                    resolver, file, owner, call, func):
+            if owner is None or not calls_function(resolver, file, owner, call, func):
                 continue
+            if caller is None:
+                return False
             args = named_children(field(call, "arguments"))
             if position >= len(args) or not _has_deadline(
                     resolver, file, caller, args[position], depth + 1):
                 return False
             seen += 1
     return seen > 0
+
+
+def _root(node: Node) -> Node:
+    while node.parent is not None:
+        node = node.parent
+    return node
 
 
 def calls_function(resolver: Resolver, file: GoFile, owner: Node, call: Node,
