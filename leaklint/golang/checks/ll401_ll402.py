@@ -676,18 +676,29 @@ def _callee_sends_bounded(ctx: GoCheckContext, node: Node) -> bool:
     if args is None or call is None or args.type != "argument_list":
         return False
     owner = enclosing_function(call)
+    return owner is not None and _param_sends_bounded(
+        ctx.resolver, ctx.file, call, named_children(args).index(node), ctx.env(owner))
+
+
+def _param_sends_bounded(resolver: Resolver, file: GoFile, call: Node, position: int,
+                         env=None) -> bool:
+    """The module function a call reaches only sends, through its position-th parameter,
+    requests carrying a deadline (its own, or from the context arguments of this call)."""
+    owner = enclosing_function(call)
     if owner is None:
         return False
-    callee = ctx.resolver.callee(call, ctx.env(owner), ctx.file)
+    if env is None:
+        env = resolver.env_for(owner, file, None)
+    callee = resolver.callee(call, env, file)
     info = callee.info
     body = field(info.node, "body") if info is not None else None
     if info is None or callee.index is None or body is None:
         return False
-    position = named_children(args).index(node)
     if position >= len(info.params):
         return False
     name = info.params[position][0]
-    sub = resolver_for(ctx.resolver, callee.index)
+    args = named_children(field(call, "arguments"))
+    sub = resolver_for(resolver, callee.index)
     sends = 0
     for ident in walk(body):
         if ident.type != "identifier" or text(ident) != name:
@@ -702,8 +713,8 @@ def _callee_sends_bounded(ctx: GoCheckContext, node: Node) -> bool:
             return False
         request = named_children(field(send, "arguments"))
         by = request_bounded_by(sub, info.file, request[0]) if len(request) == 1 else None
-        if by is None or any(p >= len(named_children(args)) or not context_bounded(
-                ctx.resolver, ctx.file, named_children(args)[p]) for p in by):
+        if by is None or any(p >= len(args) or not context_bounded(
+                resolver, file, args[p]) for p in by):
             return False
         sends += 1
     return sends > 0
@@ -803,6 +814,15 @@ def _local_sends_bounded(resolver: Resolver, file: GoFile, node: Node) -> bool:
         if ident.type != "identifier" or text(ident) != name or _defines(ident):
             continue
         use = ident.parent
+        if use is not None and use.type == "argument_list" and use.parent is not None and (
+                use.parent.type == "call_expression"):
+            # `c.probe(ctx, client)`: a module function that only sends bounded requests
+            # through that parameter.
+            if not _param_sends_bounded(resolver, file, use.parent,
+                                        named_children(use).index(ident)):
+                return False
+            bounded = True
+            continue
         if use is None or use.type != "selector_expression" or field(use, "operand") != ident:
             return False
         member = text(field(use, "field"))
