@@ -39,7 +39,8 @@ _SENDS = {"Do", "Get", "Head", "Post", "PostForm", "RoundTrip", "Send", "Dial", 
           # an http.Server's: it accepts connections
           "Serve", "ServeTLS", "ListenAndServe", "ListenAndServeTLS"}
 # Methods of net/http values that send nothing.
-_HTTP_QUIET = {"CloseIdleConnections"}
+_HTTP_QUIET = {"CloseIdleConnections", "Shutdown", "Close", "RegisterOnShutdown",
+               "SetKeepAlivesEnabled"}
 # Library calls that only look at their arguments (compare, format, reflect on them).
 _INSPECTORS: dict[str, frozenset[str]] = {
     "github.com/stretchr/testify/assert": frozenset({
