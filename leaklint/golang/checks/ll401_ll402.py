@@ -128,7 +128,8 @@ def _check_call(ctx: GoCheckContext, call: Node, http_aliases: set[str]) -> None
         return
     name = text(field(func, "field"))
     if name in _DEFAULT_CLIENT_CALLS:
-        if default_transport_faked(ctx.resolver, ctx.file, call) or _default_client_timed(ctx):
+        if default_transport_faked(ctx.resolver, ctx.file, call) or _default_client_timed(
+                ctx) or _expected_to_fail(ctx, call):
             return
         ctx.report.report("LL402", ctx.span(call), scope=ctx.scope(call),
                           what=f"http.{name}", missing="Timeout (it uses http.DefaultClient)")
@@ -718,6 +719,44 @@ def _param_sends_bounded(resolver: Resolver, file: GoFile, call: Node, position:
             return False
         sends += 1
     return sends > 0
+
+
+_FAILURE_ASSERTIONS = frozenset({"Error", "ErrorContains", "ErrorIs", "ErrorAs",
+                                 "EqualError", "Errorf", "ErrorContainsf"})
+_TESTIFY_PACKAGES = frozenset({"github.com/stretchr/testify/require",
+                               "github.com/stretchr/testify/assert"})
+
+
+def _expected_to_fail(ctx: GoCheckContext, call: Node) -> bool:
+    """`_, err := http.Get(u); require.Error(t, err)`: a test asserting at once that the
+    request fails (a refused connection) expects no peer to answer it."""
+    if not ctx.file.path.name.endswith("_test.go"):
+        return False
+    values = call.parent
+    stmt = values.parent if values is not None and values.type == "expression_list" else None
+    if stmt is None or stmt.type not in ("short_var_declaration", "assignment_statement"):
+        return False
+    targets = named_children(field(stmt, "left"))
+    err = targets[-1] if len(targets) >= 2 else None
+    if err is None or err.type != "identifier":
+        return False
+    following = stmt.next_named_sibling
+    while following is not None and following.type == "comment":
+        following = following.next_named_sibling
+    check = following.named_children[0] if following is not None and (
+        following.type == "expression_statement") and following.named_children else None
+    func = unparen(field(check, "function")) if check is not None and (
+        check.type == "call_expression") else None
+    if func is None or func.type != "selector_expression" or text(
+            field(func, "field")) not in _FAILURE_ASSERTIONS:
+        return False
+    operand = unparen(field(func, "operand"))
+    testify = operand is not None and (
+        (operand.type == "identifier" and ctx.file.imports.get(text(operand)) in (
+            _TESTIFY_PACKAGES)) or (operand.type == "call_expression" and text(
+                field(operand, "function")).endswith((".Require", ".Assert"))))
+    return testify and any(text(a) == text(err)
+                           for a in named_children(field(check, "arguments")))
 
 
 def _compared(value: Node) -> bool:
