@@ -64,7 +64,8 @@ def run(ctx: GoCheckContext) -> None:
         per_call = _runs_per_call(ctx.resolver, ctx.file, func) or (
             _process_once(ctx.resolver, ctx.file, func) and _built_per_iteration(node, func))
         if per_call and not (
-                in_once(ctx.resolver, ctx.file, ctx.env, node) or kept(node, func, carriers)):
+                in_once(ctx.resolver, ctx.file, ctx.env, node) or kept(node, func, carriers)
+                or serves_after(func, node)):
             if _local_factory(ctx.resolver, ctx.file, node, ctx.env) is None:
                 ctx.report.report("LL301", ctx.span(node), scope=ctx.scope(node), what=what,
                                   function=text(field(func, "name")))
@@ -78,6 +79,30 @@ def run(ctx: GoCheckContext) -> None:
                 related=tuple(Related(span, f"called here on every call of {caller}",
                                       None if path == ctx.file.source.display else path)
                               for span, caller, path in callers[:50]))
+
+
+_BLOCKING_SERVES = frozenset({"ListenAndServe", "ListenAndServeTLS", "Serve", "ServeTLS"})
+
+
+def serves_after(func: Node, node: Node) -> bool:
+    """The function goes on, after node, to serve HTTP in its own goroutine
+    (`http.ListenAndServeTLS(addr, cert, key, mux)`, `srv.Serve(ln)`): it runs as long as
+    the server, so what it built before lives as long; it is no per-call path."""
+    body = field(func, "body")
+    if body is None:
+        return False
+    for call in walk(body):
+        if call.type != "call_expression" or call.start_byte < node.end_byte:
+            continue
+        callee = unparen(field(call, "function"))
+        if callee is None or callee.type != "selector_expression" or text(
+                field(callee, "field")) not in _BLOCKING_SERVES:
+            continue
+        if inside(call, "go_statement", func) or inside(call, "func_literal", func) or (
+                inside(call, "defer_statement", func)):
+            continue
+        return True
+    return False
 
 
 def _runs_per_call(resolver: Resolver, file, func: Node) -> bool:
@@ -285,7 +310,7 @@ def _per_call_callers(ctx: GoCheckContext, factory: Node) -> list[tuple[Span, st
             callee = resolver.callee(call, env_of(owner), file)
             if callee.info is None or callee.info.node != factory:
                 continue
-            if _in_test_body(owner, call) or not _runs_per_call(
+            if _in_test_body(owner, call) or serves_after(caller, call) or not _runs_per_call(
                     resolver, file, caller) or in_once(
                     resolver, file, env_of, call) or kept(call, caller, carriers) or (
                     dialer_only(caller, call)) or skipped_by_constant(
