@@ -431,7 +431,9 @@ def _closes(ctx: GoCheckContext, call: Node) -> bool:
     callee = ctx.resolver.callee(call, ctx.env(owner), ctx.file)
     if ctx.resolver.closes_body(callee):
         return True
-    if callee.info is None:
+    if callee.info is None or field(callee.info.node, "body") is None:
+        # No body to read (an interface method like `container.Delete(ctx, opts)`):
+        # nothing says it closes what it is given.
         return False
     return any(
         summary.param(ctx.resolver, callee, i) == summary.CLOSES
