@@ -152,7 +152,8 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
     if t == TRANSPORT:
         keepalives_off = "DisableKeepAlives" in fields and text(
             fields["DisableKeepAlives"]) == "true"
-        if "IdleConnTimeout" not in present and not keepalives_off and (
+        if "IdleConnTimeout" not in present and not keepalives_off and not (
+                _configured_by_wrapper(ctx, node, ("IdleConnTimeout",))) and (
                 "DisableKeepAlives" not in assigned) and not never_sent(
                 ctx.resolver, ctx.file, node) and not _idle_closed_at_cleanup(ctx, node) and (
                 not _idle_closed_on_return(ctx, node)) and not dials_nothing(node) and (
@@ -181,14 +182,14 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
                 ctx.resolver, ctx.file, node) or _placeholder_server(ctx, node, fields):
             return  # only ever served in memory, or (in a test) never served at all
         if not present & {"IdleTimeout", "ReadTimeout"} and not _keepalives_switched_off(
-                ctx, node) and not _server_configured_by_wrapper(
+                ctx, node) and not _configured_by_wrapper(
                 ctx, node, ("IdleTimeout", "ReadTimeout")):
             wanted = [(k, v) for k, v in SERVER_TIMEOUTS if k not in fields]
             ctx.report.report("LL401", ctx.span(node), scope=scope,
                               what="http.Server", missing="IdleTimeout or ReadTimeout",
                               fix=_idle_fix(ctx, node, fields, wanted))
         if not present & {"ReadHeaderTimeout", "ReadTimeout"} and (
-                not _server_configured_by_wrapper(
+                not _configured_by_wrapper(
                     ctx, node, ("ReadHeaderTimeout", "ReadTimeout"))):
             ctx.report.report("LL402", ctx.span(node), scope=scope,
                               what="http.Server", missing="ReadHeaderTimeout or ReadTimeout")
@@ -359,12 +360,14 @@ def _transport_replaced(ctx: GoCheckContext, literal: Node) -> bool:
         ctx, literal, "Transport", after=False)
 
 
-def _server_configured_by_wrapper(ctx: GoCheckContext, literal: Node,
-                                  names: tuple[str, ...]) -> bool:
-    """`srv := graceful.WithDefaults(&http.Server{...})`: the literal goes straight into
-    a call whose result is kept in its place. A module function counts when it assigns
-    one of the named fields on that parameter; another module's function, which cannot
-    be read, is trusted to configure the server it hands back."""
+def _configured_by_wrapper(ctx: GoCheckContext, literal: Node,
+                           names: tuple[str, ...]) -> bool:
+    """`srv := graceful.WithDefaults(&http.Server{...})`,
+    `utilnet.SetOldTransportDefaults(&http.Transport{...})`: the literal goes straight
+    into a call whose result is kept in its place. A module function counts when it
+    assigns one of the named fields on that parameter; another module's function, which
+    cannot be read, when its name says it fills in defaults (an instrumentation wrapper,
+    `otelhttp.NewTransport(tr)`, fills in nothing)."""
     outer = literal
     if outer.parent is not None and outer.parent.type == "unary_expression":
         outer = outer.parent
@@ -382,7 +385,7 @@ def _server_configured_by_wrapper(ctx: GoCheckContext, literal: Node,
         position = named_children(arguments).index(outer)
         return any(_sets_param_field(callee.info, callee.index, position, name)
                    for name in names)
-    return callee.kind == "third"
+    return callee.kind == "third" and "Default" in callee.name
 
 
 def _timeout_set_by_callee(ctx: GoCheckContext, literal: Node) -> bool:
