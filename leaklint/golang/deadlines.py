@@ -92,6 +92,9 @@ def _has_deadline(resolver: Resolver, file: GoFile, func: Node, ctx: Node | None
     if ctx is None:
         return False
     if ctx.type == "identifier":
+        literal = _literal_parameter(ctx)
+        if literal is not None:
+            return _given_deadline_context(literal)
         reaching = _reaching_values(file, func, ctx)
         if reaching is None:
             return False
@@ -121,6 +124,36 @@ def _has_deadline(resolver: Resolver, file: GoFile, func: Node, ctx: Node | None
             # req.Context(): the context the request was built with.
             return _request_bounded(resolver, file, func, operand, depth)
     return _helper_bounded(resolver, file, func, ctx, args, depth)
+
+
+def _literal_parameter(ident: Node) -> Node | None:
+    """The func literal whose parameter the name is (the innermost literal declaring
+    it), when the literal never assigns it."""
+    node = ident.parent
+    while node is not None and node.type not in ("function_declaration",
+                                                 "method_declaration"):
+        if node.type == "func_literal":
+            names = [text(n) for decl in named_children(field(node, "parameters"))
+                     for n in decl.children_by_field_name("name")]
+            if text(ident) in names:
+                return None if assignments_to(field(node, "body"), text(ident),
+                                              declarations=True) else node
+        node = node.parent
+    return None
+
+
+def _given_deadline_context(literal: Node) -> bool:
+    """A callback handed to a library helper named for the deadline it sets
+    (`wait.PollUntilContextTimeout(ctx, d, limit, true, func(ctx context.Context) ...)`):
+    the context it is called with has that deadline."""
+    args = literal.parent
+    call = args.parent if args is not None and args.type == "argument_list" else None
+    function = unparen(field(call, "function")) if call is not None else None
+    if function is None:
+        return False
+    name = text(field(function, "field")) if function.type == "selector_expression" else (
+        text(function))
+    return "Timeout" in name or "Deadline" in name
 
 
 def _inherits(file: GoFile, operand: Node | None, name: str) -> bool:
