@@ -48,13 +48,13 @@ def request_bounded(resolver: Resolver, file: GoFile, request: Node | None) -> b
 def _request_bounded(resolver: Resolver, file: GoFile, func: Node, expr: Node | None,
                      depth: int) -> bool:
     """Every context the request may carry here has a deadline."""
-    contexts = _request_contexts(file, func, expr, 0)
+    contexts = _request_contexts(file, func, expr, 0, resolver)
     return bool(contexts) and all(
         _has_deadline(resolver, file, func, c, depth) for c in contexts)
 
 
 def _request_contexts(file: GoFile, func: Node, expr: Node | None,
-                      depth: int) -> list[Node] | None:
+                      depth: int, resolver: Resolver | None = None) -> list[Node] | None:
     """The context expressions the request may have been built from (one per value that
     may reach this point), or None when one of them was built without a context."""
     expr = unparen(expr)
@@ -66,7 +66,7 @@ def _request_contexts(file: GoFile, func: Node, expr: Node | None,
             return None  # a request from outside, or an unknown one
         out: list[Node] = []
         for value in reaching[0]:
-            contexts = _request_contexts(file, func, value, depth + 1)
+            contexts = _request_contexts(file, func, value, depth + 1, resolver)
             if contexts is None:
                 return None
             out += contexts
@@ -75,15 +75,58 @@ def _request_contexts(file: GoFile, func: Node, expr: Node | None,
         return None
     function = unparen(field(expr, "function"))
     args = named_children(field(expr, "arguments"))
-    if function is None or function.type != "selector_expression" or not args:
+    if function is None or not args:
         return None
-    name = text(field(function, "field"))
-    operand = unparen(field(function, "operand"))
-    if name == "NewRequestWithContext" and _is_package(file, operand, "net/http"):
-        return [args[0]]
-    if name in ("WithContext", "Clone") and len(args) == 1:
-        return [args[0]]  # req.WithContext(ctx): the new request carries ctx
+    if function.type == "selector_expression":
+        name = text(field(function, "field"))
+        operand = unparen(field(function, "operand"))
+        if name == "NewRequestWithContext" and _is_package(file, operand, "net/http"):
+            return [args[0]]
+        if name in ("WithContext", "Clone") and len(args) == 1:
+            return [args[0]]  # req.WithContext(ctx): the new request carries ctx
+    position = _request_builder(resolver, file, func, expr) if resolver is not None else None
+    if position is not None and position < len(args):
+        return [args[position]]  # s.prepareRequest(ctx, ...): built with that ctx
     return None
+
+
+def _request_builder(resolver: Resolver, file: GoFile, func: Node, call: Node) -> int | None:
+    """The parameter whose context every request a module function returns is built
+    with (`func (s *S) prepareRequest(ctx context.Context, ...) (*http.Request, error)`).
+    Cached per function."""
+    env = resolver.env_for(func, file, None)
+    owner = enclosing_function(call)
+    if owner is not None and owner != func:
+        env = resolver.env_for(owner, file, _outer_env(resolver, file, owner))
+    callee = resolver.callee(call, env, file)
+    info, index = callee.info, callee.index
+    body = field(info.node, "body") if info is not None else None
+    if info is None or index is None or body is None:
+        return None
+    key = f"request-builder:{info.key}"
+    if key in index.summaries:
+        cached = index.summaries[key]
+        return cached if isinstance(cached, int) and not isinstance(cached, bool) else None
+    index.summaries[key] = None  # recursion guard
+    positions: set[int | None] = set()
+    for value in _first_results(info.file, info.node):
+        if value is None or unparen(value) is None or unparen(value).type == "nil":
+            continue
+        contexts = _request_contexts(info.file, info.node, value, 1)
+        if not contexts:
+            positions.add(None)
+            break
+        for ctx in contexts:
+            ctx = unparen(ctx)
+            reaching = _reaching_values(info.file, info.node, ctx) if ctx is not None and (
+                ctx.type == "identifier") else None
+            if reaching is None or reaching[0] or not reaching[1]:
+                positions.add(None)
+            else:
+                positions.add(_parameter_position(info.node, text(ctx)))
+    out = positions.pop() if len(positions) == 1 else None
+    index.summaries[key] = out
+    return out
 
 
 def _has_deadline(resolver: Resolver, file: GoFile, func: Node, ctx: Node | None,
@@ -204,7 +247,7 @@ def request_bounded_by(resolver: Resolver, file: GoFile, request: Node | None
     func = named_function(request) if request is not None else None
     if func is None:
         return None
-    contexts = _request_contexts(file, func, request, 0)
+    contexts = _request_contexts(file, func, request, 0, resolver)
     if not contexts:
         return None
     positions: set[int] = set()

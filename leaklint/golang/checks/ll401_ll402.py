@@ -174,6 +174,7 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
                 transport_bounded(ctx.resolver, ctx.file, fields.get("Transport"))) and not (
                 _requests_bounded(ctx, node)) and not _field_given_timeout(ctx, node) and not (
                 _timeout_set_by_callee(ctx, node)) and not _field_sends_bounded(ctx, node) and (
+                not _returned_to_bounded_fields(ctx, node)) and (
                 not never_sent(ctx.resolver, ctx.file, node)):
             ctx.report.report("LL402", ctx.span(node), scope=scope,
                               what="http.Client", missing="Timeout")
@@ -934,6 +935,36 @@ def _field_sends_bounded(ctx: GoCheckContext, node: Node) -> bool:
         index.summaries[key] = cached
     return cached and (ctx.resolver.index is index or _field_reads_bounded(
         ctx.resolver, ctx.resolver.index, owner, name) >= 0)
+
+
+def _returned_to_bounded_fields(ctx: GoCheckContext, node: Node) -> bool:
+    """`func newHTTPClient(...) *http.Client { ...; return &http.Client{Transport: tr} }`
+    whose every call in the package is stored in a field (`&Service{client:
+    newHTTPClient(...)}`) that only sends deadline-bound requests."""
+    value = _outermost_value(node)
+    holder = value.parent
+    if holder is not None and holder.type == "expression_list":
+        holder = holder.parent
+    func = enclosing_function(node)
+    if holder is None or holder.type != "return_statement" or func is None or (
+            func.type != "function_declaration"):
+        return False
+    name = text(field(func, "name"))
+    if not ctx.resolver.index.load_mentioning(name.encode() + b"("):
+        return False
+    stores = 0
+    for file in ctx.resolver.index.files:
+        if file.source is None or name.encode() not in file.data:
+            continue
+        other = ctx if file is ctx.file else GoCheckContext(file, ctx.resolver, ctx.report)
+        for call in file.calls_named(name):
+            function = unparen(field(call, "function"))
+            if function is None or function.type != "identifier":
+                continue  # a method or another package's function of the same name
+            if not _field_sends_bounded(other, call):
+                return False
+            stores += 1
+    return stores > 0
 
 
 def _stored_field(ctx: GoCheckContext, node: Node) -> tuple[TypeRef, str] | None:
