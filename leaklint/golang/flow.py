@@ -1120,12 +1120,26 @@ class FunctionFlow:
             return summary.FRESH
         if statuses <= {NIL}:
             return None
-        handed = [self.resources[r] for r in ids if self.resources[r].handed_over]
+        handed = [self.resources[r] for r in ids if self.resources[r].handed_over
+                  and not self._closed_by_defer(self.resources[r])]
         if handed and all(res.stored_only for res in handed):
             return summary.KEPT  # stored in the object too: a shared one (a memo)
         if handed:
             return summary.FRESH  # given to code that may keep it open
         return summary.CLOSED
+
+    @staticmethod
+    def _closed_by_defer(res: Resource) -> bool:
+        """A deferred close runs when the function returns, after whatever it handed
+        the value to (an error value wrapping the response): the caller gets it closed."""
+        for close in res.closes:
+            node = close.parent
+            while node is not None and node.type not in (
+                    "function_declaration", "method_declaration", "func_literal"):
+                if node.type == "defer_statement":
+                    return True
+                node = node.parent
+        return False
 
     def _assigned_call(self, name: str, before: int | None = None) -> Node | None:
         """The call whose first result the function assigns to name, if any; with

@@ -69,8 +69,13 @@ def result(resolver: Resolver, callee: Callee) -> str:
         index.summaries[key] = CLOSED
         return CLOSED
     if field(info.node, "body") is None:
-        index.summaries[key] = FRESH  # an interface method: assumed fresh
-        return FRESH
+        # An interface method: what its implementations in the package return, when
+        # there are some and all agree (a client interface whose one implementation
+        # closes the body before handing the response back); else assumed fresh.
+        index.summaries[key] = FRESH
+        out = _implementations_result(resolver, info, index)
+        index.summaries[key] = out
+        return out
     if _depth[0] >= _MAX_DEPTH:
         return FRESH  # a long chain of wrappers: not cached, asked again from nearer
     index.summaries[key] = FRESH  # recursion: a function reached again is assumed fresh
@@ -298,6 +303,18 @@ def method_parameter(resolver: Resolver, callee: Callee, depth: int = 0) -> int 
                 break
     cache[key] = found
     return found
+
+
+def _implementations_result(resolver: Resolver, info, index: PackageIndex) -> str:
+    index.load_mentioning(f") {info.name}(".encode())
+    impls = [f for f in dict.values(index.funcs)
+             if f.name == info.name and f.receiver and f.receiver != info.receiver
+             and f.node.type == "method_declaration" and field(f.node, "body") is not None
+             and len(f.params) == len(info.params)]
+    if not impls:
+        return FRESH
+    results = {result(resolver, Callee("local", index.key, f.name, f, index)) for f in impls}
+    return results.pop() if len(results) == 1 else FRESH
 
 
 def _reassigned(body: Node, name: str) -> bool:
