@@ -837,7 +837,26 @@ _CLIENT_SETUP = {"Transport", "CheckRedirect", "Jar", "Timeout"}
 
 
 def _requests_bounded(ctx: GoCheckContext, node: Node) -> bool:
-    return _local_sends_bounded(ctx.resolver, ctx.file, node)
+    return _local_sends_bounded(ctx.resolver, ctx.file, node) or _sent_inline_bounded(
+        ctx, node)
+
+
+def _sent_inline_bounded(ctx: GoCheckContext, node: Node) -> bool:
+    """`(&http.Client{Transport: tr}).Do(req)`: built and used for one request in one
+    expression, whose request carries a deadline."""
+    outer = node
+    while outer.parent is not None and (outer.parent.type == "parenthesized_expression" or (
+            outer.parent.type == "unary_expression" and text(
+                field(outer.parent, "operator")) == "&")):
+        outer = outer.parent
+    method = outer.parent
+    call = method.parent if method is not None else None
+    if method is None or method.type != "selector_expression" or field(
+            method, "operand") != outer or text(field(method, "field")) != "Do" or (
+            call is None or call.type != "call_expression"):
+        return False
+    args = named_children(field(call, "arguments"))
+    return len(args) == 1 and request_bounded(ctx.resolver, ctx.file, args[0])
 
 
 def _local_sends_bounded(resolver: Resolver, file: GoFile, node: Node) -> bool:
