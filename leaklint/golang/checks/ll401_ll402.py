@@ -1029,6 +1029,9 @@ def _field_reads_bounded(resolver: Resolver, index: PackageIndex, owner: TypeRef
                 continue
             if _nil_checked(selector) or _other_type(resolver, file, selector, owner):
                 continue
+            if _copy_given_timeout(GoCheckContext(file, resolver, None), selector):
+                sends = 1  # `c := *f.defaultClient; c.Timeout = d`: only copies send
+                continue
             if not (_sends_bounded_directly(resolver, file, selector)
                     or _local_sends_bounded(resolver, file, selector)):
                 return -1
