@@ -19,6 +19,12 @@ MODULE = FIXTURES / "go126"
 SOURCE = (MODULE / "newexpr.go").read_bytes()
 
 
+def test_type_literal_new_keeps_its_form_beside_new_of_expression():
+    source = b"package p\nfunc f(ip string) ([]string, *string) {\n" \
+             b"\tids := new([]string)\n\treturn *ids, new(ip + \"/32\")\n}\n"
+    assert not parse(source).root_node.has_error
+
+
 def test_raw_grammar_fails_but_leaklint_parses():
     raw = Parser(Language(tree_sitter_go.language())).parse(SOURCE)
     assert raw.root_node.has_error, "the grammar learnt new(expr): drop the respelling"

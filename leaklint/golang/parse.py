@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator
 
 import tree_sitter_go
@@ -25,10 +26,18 @@ def _parser() -> Parser:
 NEW_RESPELLED = "nEw"
 
 
+# `new(` not followed by a type literal (`new([]string)`, `new(*T)`, `new(map[K]V)`,
+# `new(struct{...})`...): those still need the builtin's own form; a name or a path
+# (`new(T)`, `new(res.IP.ID)`) parses either way.
+_NEW_OF_EXPRESSION = re.compile(
+    rb"\bnew\((?![\s]*(?:\[|\*|map\s*\[|chan\b|<-|struct\s*\{|func\s*\(|interface\s*\{))")
+
+
 def parse(source: bytes) -> Tree:
     tree = _parser().parse(source)
     if tree.root_node.has_error and b"new(" in source:
-        retry = _parser().parse(source.replace(b"new(", NEW_RESPELLED.encode() + b"("))
+        retry = _parser().parse(
+            _NEW_OF_EXPRESSION.sub(NEW_RESPELLED.encode() + b"(", source))
         if not retry.root_node.has_error:
             return retry
     return tree
