@@ -25,6 +25,13 @@ def test_type_literal_new_keeps_its_form_beside_new_of_expression():
     assert not parse(source).root_node.has_error
 
 
+def test_composite_and_dereference_arguments_are_expressions():
+    source = b"package p\nfunc f(p *string) (*map[string]bool, *string, *[]int) {\n" \
+             b"\tm := new(map[string]bool{})\n\tu := new(*p + \"/jwks\")\n" \
+             b"\treturn m, u, new([]int)\n}\n"
+    assert not parse(source).root_node.has_error
+
+
 def test_raw_grammar_fails_but_leaklint_parses():
     raw = Parser(Language(tree_sitter_go.language())).parse(SOURCE)
     assert raw.root_node.has_error, "the grammar learnt new(expr): drop the respelling"

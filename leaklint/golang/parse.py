@@ -26,21 +26,47 @@ def _parser() -> Parser:
 NEW_RESPELLED = "nEw"
 
 
-# `new(` not followed by a type literal (`new([]string)`, `new(*T)`, `new(map[K]V)`,
-# `new(struct{...})`...): those still need the builtin's own form; a name or a path
-# (`new(T)`, `new(res.IP.ID)`) parses either way.
-_NEW_OF_EXPRESSION = re.compile(
-    rb"\bnew\((?![\s]*(?:\[|\*|map\s*\[|chan\b|<-|struct\s*\{|func\s*\(|interface\s*\{))")
+_MAX_RESPELL_ROUNDS = 8
 
 
 def parse(source: bytes) -> Tree:
     tree = _parser().parse(source)
-    if tree.root_node.has_error and b"new(" in source:
-        retry = _parser().parse(
-            _NEW_OF_EXPRESSION.sub(NEW_RESPELLED.encode() + b"(", source))
+    if not tree.root_node.has_error or b"new(" not in source:
+        return tree
+    # Every `new(` respelled first; where the respelled file still fails, the respelling
+    # nearest before each error goes back to `new(` (its argument was a type,
+    # `new([]string)`), and the file is parsed again.
+    candidate = bytearray(source.replace(b"new(", NEW_RESPELLED.encode() + b"("))
+    respelled = {m.start() for m in re.finditer(rb"\bnew\(", source)}
+    for _ in range(_MAX_RESPELL_ROUNDS):
+        retry = _parser().parse(bytes(candidate))
         if not retry.root_node.has_error:
             return retry
+        restore = set()
+        for error_start in _error_starts(retry.root_node):
+            before = [p for p in respelled if p <= error_start]
+            if before:
+                restore.add(max(before))
+        if not restore:
+            break
+        for position in restore:
+            candidate[position:position + 3] = b"new"
+            respelled.discard(position)
     return tree
+
+
+def _error_starts(root: Node) -> list[int]:
+    out: list[int] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if not node.has_error:
+            continue
+        if node.type == "ERROR" or node.is_missing:
+            out.append(node.start_byte)
+            continue
+        stack.extend(node.children)
+    return out
 
 
 def walk(node: Node) -> Iterator[Node]:
