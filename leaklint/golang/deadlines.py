@@ -94,11 +94,7 @@ def _request_builder(resolver: Resolver, file: GoFile, func: Node, call: Node) -
     """The parameter whose context every request a module function returns is built
     with (`func (s *S) prepareRequest(ctx context.Context, ...) (*http.Request, error)`).
     Cached per function."""
-    env = resolver.env_for(func, file, None)
-    owner = enclosing_function(call)
-    if owner is not None and owner != func:
-        env = resolver.env_for(owner, file, _outer_env(resolver, file, owner))
-    callee = resolver.callee(call, env, file)
+    callee = _callee_in(resolver, file, func, call)
     info, index = callee.info, callee.index
     body = field(info.node, "body") if info is not None else None
     if info is None or index is None or body is None:
@@ -205,15 +201,21 @@ def _inherits(file: GoFile, operand: Node | None, name: str) -> bool:
                for path, names in _INHERITS.items())
 
 
-def _helper_bounded(resolver: Resolver, file: GoFile, func: Node, call: Node,
-                    args: list[Node], depth: int) -> bool:
-    """A call of a module function that returns a deadline context (or hands back the
-    context it is given, and the argument has one)."""
+def _callee_in(resolver: Resolver, file: GoFile, func: Node, call: Node):
+    """What a call in func (or in a func literal inside it, seeing its outer names)
+    calls."""
     env = resolver.env_for(func, file, None)
     owner = enclosing_function(call)
     if owner is not None and owner != func:
         env = resolver.env_for(owner, file, _outer_env(resolver, file, owner))
-    callee = resolver.callee(call, env, file)
+    return resolver.callee(call, env, file)
+
+
+def _helper_bounded(resolver: Resolver, file: GoFile, func: Node, call: Node,
+                    args: list[Node], depth: int) -> bool:
+    """A call of a module function that returns a deadline context (or hands back the
+    context it is given, and the argument has one)."""
+    callee = _callee_in(resolver, file, func, call)
     info, index = callee.info, callee.index
     if info is None and callee.kind == "third" and _names_deadline(callee.name):
         # A library's own derivation (`testutil.ContextWithTimeout(t, d)`): its name

@@ -594,22 +594,18 @@ def _settings_read_only(ctx: GoCheckContext, selector: Node) -> bool:
     only for its settings and compared with nil: the default client never sends here."""
     if _reads_setting(selector):
         return True
-    stmt = selector.parent.parent if selector.parent is not None and (
-        selector.parent.type == "expression_list") else None
-    if stmt is None or stmt.type not in ("assignment_statement", "short_var_declaration"):
+    target = assigned_target(selector)
+    if target is None or target.type != "identifier" or target.parent is None or len(
+            named_children(target.parent)) != 1:
         return False
-    targets = named_children(field(stmt, "left"))
-    values = named_children(field(stmt, "right"))
-    if len(targets) != 1 or len(values) != 1 or targets[0].type != "identifier":
-        return False
-    name = text(targets[0])
+    name = text(target)
     owner = enclosing_function(selector)
     body = field(owner, "body") if owner is not None else None
     if body is None or not (_local_variable(ctx.file, body, selector, name)
                             or _is_parameter(owner, name)):
         return False
     for ident in identifiers(body, name):
-        if ident == targets[0]:
+        if ident == target:
             continue
         parent = ident.parent
         if parent is not None and parent.type == "binary_expression" and text(
