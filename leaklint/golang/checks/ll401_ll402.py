@@ -93,7 +93,7 @@ def run(ctx: GoCheckContext) -> None:
                     and not _requests_bounded(ctx, node)
                     and not _default_client_timed(ctx)
                     and not _callee_sends_bounded(ctx, node)
-                    and not _getter_sends_bounded(ctx, node)
+                    and not _returned_client_bounded(ctx, node)
                     and not _copy_given_timeout(ctx, node)
                     and not default_transport_faked(ctx.resolver, ctx.file, node)
                     and not _settings_read_only(ctx, node)
@@ -174,7 +174,7 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
                 transport_bounded(ctx.resolver, ctx.file, fields.get("Transport"))) and not (
                 _requests_bounded(ctx, node)) and not _field_given_timeout(ctx, node) and not (
                 _timeout_set_by_callee(ctx, node)) and not _field_sends_bounded(ctx, node) and (
-                not _returned_to_bounded_fields(ctx, node)) and (
+                not _returned_client_bounded(ctx, node)) and (
                 not never_sent(ctx.resolver, ctx.file, node)):
             ctx.report.report("LL402", ctx.span(node), scope=scope,
                               what="http.Client", missing="Timeout")
@@ -768,11 +768,13 @@ def _compared(value: Node) -> bool:
         field(parent, "operator")) in ("==", "!=")
 
 
-def _getter_sends_bounded(ctx: GoCheckContext, value: Node) -> bool:
-    """`func (s *sender) client() *http.Client { ...; return http.DefaultClient }` where
-    every call of the getter in the package is `s.client().Do(req)` with a request
-    carrying a deadline context: what it hands out only sends bounded requests."""
-    holder = value.parent
+def _returned_client_bounded(ctx: GoCheckContext, value: Node) -> bool:
+    """A client a package function hands back (`return http.DefaultClient` in a getter,
+    `return &http.Client{Transport: tr}` in a factory) whose every call in the package
+    uses the result only for deadline-bound requests: `s.client().Do(req)`, kept in a
+    field or a local that only sends such requests, or compared (a test of which client
+    it hands out)."""
+    holder = _outermost_value(value).parent
     if holder is not None and holder.type == "expression_list":
         holder = holder.parent
     func = enclosing_function(value)
@@ -780,33 +782,21 @@ def _getter_sends_bounded(ctx: GoCheckContext, value: Node) -> bool:
             func.type not in ("function_declaration", "method_declaration")):
         return False
     name = text(field(func, "name"))
-    if not name:
-        return False
-    if not ctx.resolver.index.load_mentioning(name.encode() + b"("):
+    if not name or not ctx.resolver.index.load_mentioning(name.encode() + b"("):
         return False  # a caller that cannot be read
     sends = 0
     for file in ctx.resolver.index.files:
         if file.source is None or name.encode() not in file.data:
             continue
+        other = ctx if file is ctx.file else GoCheckContext(file, ctx.resolver, ctx.report)
         for call in file.calls_named(name):
-            function = unparen(field(call, "function"))
-            called = function if function is None or function.type == "identifier" else (
-                field(function, "field"))
             owner = enclosing_function(call)
-            if function is None or text(called) != name or owner is None or not (
-                    calls_function(ctx.resolver, file, owner, call, func)):
-                continue  # a call of its result, or a same-named method or function
-            method = call.parent
-            if method is not None and method.type == "binary_expression" and text(
-                    field(method, "operator")) in ("==", "!="):
-                continue  # compared (a test of which client it hands out), not sent with
-            send = method.parent if method is not None else None
-            if method is None or method.type != "selector_expression" or text(
-                    field(method, "field")) != "Do" or send is None or (
-                    send.type != "call_expression"):
-                return False
-            args = named_children(field(send, "arguments"))
-            if len(args) != 1 or not request_bounded(ctx.resolver, file, args[0]):
+            if owner is None or not calls_function(ctx.resolver, file, owner, call, func):
+                continue  # a same-named method or function elsewhere
+            if _compared(call):
+                continue  # not a send: at least one bounded one is still wanted
+            if not (_sent_inline_bounded(other, call) or _field_sends_bounded(other, call)
+                    or _local_sends_bounded(ctx.resolver, file, call)):
                 return False
             sends += 1
     return sends > 0
@@ -950,36 +940,6 @@ def _field_sends_bounded(ctx: GoCheckContext, node: Node) -> bool:
         index.summaries[key] = cached
     return cached and (ctx.resolver.index is index or _field_reads_bounded(
         ctx.resolver, ctx.resolver.index, owner, name) >= 0)
-
-
-def _returned_to_bounded_fields(ctx: GoCheckContext, node: Node) -> bool:
-    """`func newHTTPClient(...) *http.Client { ...; return &http.Client{Transport: tr} }`
-    whose every call in the package is stored in a field (`&Service{client:
-    newHTTPClient(...)}`) that only sends deadline-bound requests."""
-    value = _outermost_value(node)
-    holder = value.parent
-    if holder is not None and holder.type == "expression_list":
-        holder = holder.parent
-    func = enclosing_function(node)
-    if holder is None or holder.type != "return_statement" or func is None or (
-            func.type != "function_declaration"):
-        return False
-    name = text(field(func, "name"))
-    if not ctx.resolver.index.load_mentioning(name.encode() + b"("):
-        return False
-    stores = 0
-    for file in ctx.resolver.index.files:
-        if file.source is None or name.encode() not in file.data:
-            continue
-        other = ctx if file is ctx.file else GoCheckContext(file, ctx.resolver, ctx.report)
-        for call in file.calls_named(name):
-            function = unparen(field(call, "function"))
-            if function is None or function.type != "identifier":
-                continue  # a method or another package's function of the same name
-            if not _field_sends_bounded(other, call):
-                return False
-            stores += 1
-    return stores > 0
 
 
 def _stored_field(ctx: GoCheckContext, node: Node) -> tuple[TypeRef, str] | None:
