@@ -31,6 +31,7 @@ from leaklint.golang.parse import (
 )
 from leaklint.golang.parse import field as fld
 from leaklint.golang.resolve import Callee, Env, Resolver, display_callee
+from leaklint.golang.testify import ERROR_ASSERTIONS, assertion
 from leaklint.golang.values import stored_in_field_container
 
 UNCHECKED, OPEN, NIL, DONE = "unchecked", "open", "nil", "done"
@@ -44,13 +45,6 @@ NON_DRAINING = {("encoding/json", "NewDecoder"), ("encoding/xml", "NewDecoder")}
 OWNERSHIP_WRAPPERS = {("crypto/tls", "Client"), ("crypto/tls", "Server"),
                       ("net/http/httputil", "NewClientConn"),
                       ("net/http/httputil", "NewServerConn")}
-# testify assertions that an error is set, and the packages that define them.
-_ERROR_ASSERTIONS = {"Error", "Errorf", "ErrorIs", "ErrorIsf", "ErrorAs", "ErrorAsf",
-                     "ErrorContains", "ErrorContainsf", "EqualError", "EqualErrorf",
-                     "NotNil", "NotNilf"}
-_REQUIRE = "github.com/stretchr/testify/require"
-_TESTIFY = {_REQUIRE, "github.com/stretchr/testify/assert"}
-_ASSERT = "github.com/stretchr/testify/assert"
 # testify/assert's assertions return whether they passed: used as a condition, each says
 # whether its subject is nil when true (exact: and the opposite when false).
 _ASSERT_NIL_WHEN_TRUE = {"NoError": True, "NoErrorf": True, "Nil": True, "Nilf": True,
@@ -872,22 +866,10 @@ class FunctionFlow:
     def _bodiless_required(self, call: Node, state: State) -> None:
         """require.Equal(t, http.StatusNoContent, resp.StatusCode): the test goes on only
         with a bodiless response (require stops it otherwise), so nothing is left open."""
-        func = unparen(fld(call, "function"))
-        if func is None or func.type != "selector_expression" or text(
-                fld(func, "field")) not in ("Equal", "EqualValues"):
+        found = assertion(self.file, call)
+        if found is None or not found.stops or found.name not in ("Equal", "EqualValues"):
             return
-        operand = unparen(fld(func, "operand"))
-        if operand is None:
-            return
-        if operand.type == "identifier":
-            if self.file.imports.get(text(operand)) != _REQUIRE:
-                return
-            compared = named_children(fld(call, "arguments"))[1:3]
-        elif operand.type == "call_expression" and text(fld(operand, "function")).endswith(
-                ".Require"):
-            compared = named_children(fld(call, "arguments"))[0:2]
-        else:
-            return
+        compared = found.args[:2]
         if len(compared) != 2:
             return
         for code, status in (compared, compared[::-1]):
@@ -973,20 +955,8 @@ class FunctionFlow:
     def _expects_error(self, call: Node) -> bool:
         """require.Error(t, err), assert.ErrorIs(t, err, x), s.Require().Error(err): a
         testify assertion that the call failed."""
-        func = unparen(fld(call, "function"))
-        if func is None or func.type != "selector_expression" or (
-                text(fld(func, "field")) not in _ERROR_ASSERTIONS):
-            return False
-        operand = unparen(fld(func, "operand"))
-        if operand is None:
-            return False
-        if operand.type == "identifier":
-            return self.file.imports.get(text(operand), "") in _TESTIFY
-        if operand.type == "call_expression":  # a suite's s.Require() or s.Assert()
-            inner = unparen(fld(operand, "function"))
-            return inner is not None and inner.type == "selector_expression" and (
-                text(fld(inner, "field")) in ("Require", "Assert"))
-        return False
+        found = assertion(self.file, call)
+        return found is not None and found.name in ERROR_ASSERTIONS
 
     def _error_asserted(self, call: Node, state: State) -> None:
         """After an assertion that the error is set, a response or connection still
@@ -1383,27 +1353,14 @@ class FunctionFlow:
     def _assert_subject(self, call: Node) -> tuple[Node, bool | None] | None:
         """The subject of a testify/assert call used as a condition (assert.NoError(t,
         err), s.Assert().Nil(resp)) and whether it is nil when the call returns true
-        (None: set when true, unknown when false)."""
-        func = unparen(fld(call, "function"))
-        if call.type != "call_expression" or func is None or (
-                func.type != "selector_expression"):
+        (None: set when true, unknown when false). require's return nothing."""
+        found = assertion(self.file, call)
+        if found is None or found.stops:
             return None
-        member = text(fld(func, "field"))
-        nil_when_true = _ASSERT_NIL_WHEN_TRUE.get(member)
-        if nil_when_true is None and member not in _ERROR_ASSERTIONS:
+        nil_when_true = _ASSERT_NIL_WHEN_TRUE.get(found.name)
+        if nil_when_true is None and found.name not in ERROR_ASSERTIONS:
             return None
-        operand = unparen(fld(func, "operand"))
-        if operand is None:
-            return None
-        if operand.type == "identifier" and self.file.imports.get(text(operand)) == _ASSERT:
-            index = 1  # assert.NoError(t, err)
-        elif operand.type == "call_expression" and text(fld(operand, "function")).endswith(
-                ".Assert"):
-            index = 0  # a suite's s.Assert().NoError(err)
-        else:
-            return None
-        args = named_children(fld(call, "arguments"))
-        subject = unparen(args[index]) if index < len(args) else None
+        subject = unparen(found.args[0]) if found.args else None
         if subject is None or subject.type != "identifier":
             return None
         return subject, nil_when_true

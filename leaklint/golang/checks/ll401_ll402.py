@@ -43,6 +43,7 @@ from leaklint.golang.parse import (
 )
 from leaklint.golang.resolve import Resolver
 from leaklint.golang.summary import resolver_for
+from leaklint.golang.testify import ERROR_ASSERTIONS, assertion
 from leaklint.golang.types import CLIENT, HTTP, SERVER, TRANSPORT, TypeRef, type_from_node
 from leaklint.golang.unsent import never_sent
 from leaklint.golang.values import replaced_before_use
@@ -721,12 +722,6 @@ def _param_sends_bounded(resolver: Resolver, file: GoFile, call: Node, position:
     return sends > 0
 
 
-_FAILURE_ASSERTIONS = frozenset({"Error", "ErrorContains", "ErrorIs", "ErrorAs",
-                                 "EqualError", "Errorf", "ErrorContainsf"})
-_TESTIFY_PACKAGES = frozenset({"github.com/stretchr/testify/require",
-                               "github.com/stretchr/testify/assert"})
-
-
 def _expected_to_fail(ctx: GoCheckContext, call: Node) -> bool:
     """`_, err := http.Get(u); require.Error(t, err)`: a test asserting at once that the
     request fails (a refused connection) expects no peer to answer it."""
@@ -745,18 +740,9 @@ def _expected_to_fail(ctx: GoCheckContext, call: Node) -> bool:
         following = following.next_named_sibling
     check = following.named_children[0] if following is not None and (
         following.type == "expression_statement") and following.named_children else None
-    func = unparen(field(check, "function")) if check is not None and (
-        check.type == "call_expression") else None
-    if func is None or func.type != "selector_expression" or text(
-            field(func, "field")) not in _FAILURE_ASSERTIONS:
-        return False
-    operand = unparen(field(func, "operand"))
-    testify = operand is not None and (
-        (operand.type == "identifier" and ctx.file.imports.get(text(operand)) in (
-            _TESTIFY_PACKAGES)) or (operand.type == "call_expression" and text(
-                field(operand, "function")).endswith((".Require", ".Assert"))))
-    return testify and any(text(a) == text(err)
-                           for a in named_children(field(check, "arguments")))
+    found = assertion(ctx.file, check) if check is not None else None
+    return found is not None and found.name in ERROR_ASSERTIONS and any(
+        text(a) == text(err) for a in found.args)
 
 
 def _compared(value: Node) -> bool:
