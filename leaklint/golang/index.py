@@ -289,6 +289,8 @@ class PackageIndex:
         self.aliases: dict[str, TypeRef | None] = _LazyTable(self)  # type T U / type T = U
         self.vars: dict[str, TypeRef | None] = _LazyTable(self)
         self.var_values: dict[str, Node] = _LazyTable(self)
+        # Pending files' text, read once when callers are looked for (load_mentioning).
+        self._pending_texts: dict[Path, bytes] = {}
 
     def add_pending(self, path: Path, data: bytes) -> None:
         names, acquiring, factories = declared_names(data)
@@ -311,13 +313,19 @@ class PackageIndex:
         for path in {p for paths in self.pending.values() for p in paths}:
             if path in self.loaded_paths:
                 continue
-            try:
-                data = path.read_bytes()
-            except OSError:
-                continue
+            data = self._pending_text(path)
             if needle in data and (self.loader is None or not self._load(path)):
                 complete = False
         return complete
+
+    def _pending_text(self, path: Path) -> bytes:
+        """A pending file's text, read once: callers of many functions are looked for."""
+        if path not in self._pending_texts:
+            try:
+                self._pending_texts[path] = path.read_bytes()
+            except OSError:
+                self._pending_texts[path] = b""
+        return self._pending_texts[path]
 
     def _load(self, path: Path) -> bool:
         if path in self.loaded_paths:
@@ -325,6 +333,7 @@ class PackageIndex:
         if self.loader is None:
             return False
         self.loaded_paths.add(path)
+        self._pending_texts.pop(path, None)  # parsed: the file keeps its own copy
         file = self.loader(path)
         if file is None:
             return False
