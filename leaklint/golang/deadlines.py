@@ -113,13 +113,7 @@ def _request_builder(resolver: Resolver, file: GoFile, func: Node, call: Node) -
             positions.add(None)
             break
         for ctx in contexts:
-            ctx = unparen(ctx)
-            reaching = _reaching_values(info.file, info.node, ctx) if ctx is not None and (
-                ctx.type == "identifier") else None
-            if reaching is None or reaching[0] or not reaching[1]:
-                positions.add(None)
-            else:
-                positions.add(_parameter_position(info.node, text(ctx)))
+            positions.add(_untouched_parameter(info.file, info.node, unparen(ctx)))
     out = positions.pop() if len(positions) == 1 else None
     index.summaries[key] = out
     return out
@@ -255,16 +249,24 @@ def request_bounded_by(resolver: Resolver, file: GoFile, request: Node | None
     positions: set[int] = set()
     for ctx in contexts:
         ctx = unparen(ctx)
-        if ctx is not None and ctx.type == "identifier":
-            reaching = _reaching_values(file, func, ctx)
-            position = _parameter_position(func, text(ctx))
-            if reaching is not None and reaching[1] and not reaching[0] and (
-                    position is not None):
-                positions.add(position)  # the parameter as given, never reassigned
-                continue
+        position = _untouched_parameter(file, func, ctx)
+        if position is not None:
+            positions.add(position)
+            continue
         if not _has_deadline(resolver, file, func, ctx, _MAX_DEPTH_NO_CALLERS):
             return None
     return frozenset(positions)
+
+
+def _untouched_parameter(file: GoFile, func: Node, ctx: Node | None) -> int | None:
+    """The position of the parameter ctx is, as the function was given it (no
+    assignment to it reaches this use); None otherwise."""
+    if ctx is None or ctx.type != "identifier":
+        return None
+    reaching = _reaching_values(file, func, ctx)
+    if reaching is None or reaching[0] or not reaching[1]:
+        return None
+    return _parameter_position(func, text(ctx))
 
 
 def context_bounded(resolver: Resolver, file: GoFile, ctx: Node | None) -> bool:
@@ -480,9 +482,7 @@ def _every_caller_bound(resolver: Resolver, func: Node, position: int, depth: in
     """Production code is judged by its production callers: a test calling it with
     `t.Context()` does not make the program's own sends unbounded."""
     name = text(field(func, "name"))
-    home = next((f for f in resolver.index.files if f.root is not None and (
-        f.root.start_byte <= func.start_byte < f.root.end_byte) and f.root == _root(func)),
-        None)
+    home = next((f for f in resolver.index.files if f.root == _root(func)), None)
     production = home is not None and not home.path.name.endswith("_test.go")
     seen = 0
     for file in resolver.index.files:

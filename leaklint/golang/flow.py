@@ -1098,18 +1098,10 @@ class FunctionFlow:
             return summary.FRESH  # given to code that may keep it open
         return summary.CLOSED
 
-    @staticmethod
-    def _closed_by_defer(res: Resource) -> bool:
+    def _closed_by_defer(self, res: Resource) -> bool:
         """A deferred close runs when the function returns, after whatever it handed
         the value to (an error value wrapping the response): the caller gets it closed."""
-        for close in res.closes:
-            node = close.parent
-            while node is not None and node.type not in (
-                    "function_declaration", "method_declaration", "func_literal"):
-                if node.type == "defer_statement":
-                    return True
-                node = node.parent
-        return False
+        return any(inside(close, "defer_statement", self.func) for close in res.closes)
 
     def _assigned_call(self, name: str, before: int | None = None) -> Node | None:
         """The call whose first result the function assigns to name, if any; with
