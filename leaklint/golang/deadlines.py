@@ -127,7 +127,7 @@ def _has_deadline(resolver: Resolver, file: GoFile, func: Node, ctx: Node | None
     if ctx.type == "identifier":
         literal = _literal_parameter(ctx)
         if literal is not None:
-            return _given_deadline_context(literal)
+            return _given_deadline_context(resolver, file, func, literal, depth)
         reaching = _reaching_values(file, func, ctx)
         if reaching is None:
             return False
@@ -175,18 +175,36 @@ def _literal_parameter(ident: Node) -> Node | None:
     return None
 
 
-def _given_deadline_context(literal: Node) -> bool:
-    """A callback handed to a library helper named for the deadline it sets
-    (`wait.PollUntilContextTimeout(ctx, d, limit, true, func(ctx context.Context) ...)`):
-    the context it is called with has that deadline."""
+def _given_deadline_context(resolver: Resolver, file: GoFile, func: Node, literal: Node,
+                            depth: int) -> bool:
+    """A callback handed to a helper that calls it with a context carrying a deadline:
+    a module helper whose every call of that parameter passes one (read from its body),
+    or a library's named for the deadline it sets (`wait.PollUntilContextTimeout(ctx, d,
+    limit, true, func(ctx context.Context) ...)`)."""
     args = literal.parent
     call = args.parent if args is not None and args.type == "argument_list" else None
     function = unparen(field(call, "function")) if call is not None else None
-    if function is None:
+    if function is None or depth >= _MAX_CALLER_DEPTH:
         return False
-    name = text(field(function, "field")) if function.type == "selector_expression" else (
-        text(function))
-    return "Timeout" in name or "Deadline" in name
+    callee = _callee_in(resolver, file, func, call)
+    info, index = callee.info, callee.index
+    body = field(info.node, "body") if info is not None else None
+    if info is None or index is None or body is None:
+        name = text(field(function, "field")) if function.type == "selector_expression" else (
+            text(function))
+        return callee.kind == "third" and ("Timeout" in name or "Deadline" in name)
+    position = named_children(args).index(literal)
+    if position >= len(info.params):
+        return False
+    param = info.params[position][0]
+    from leaklint.golang.summary import resolver_for  # summary imports flow, which imports us
+
+    sub = resolver_for(resolver, index)
+    calls = [c for c in info.file.within("call_expression", body)
+             if text(unparen(field(c, "function"))) == param]
+    return bool(calls) and all(
+        (given := named_children(field(c, "arguments"))) and _has_deadline(
+            sub, info.file, info.node, given[0], depth + 1) for c in calls)
 
 
 def _inherits(file: GoFile, operand: Node | None, name: str) -> bool:
