@@ -195,6 +195,69 @@ def _aliases(body: Node, name: str, res_kind: str) -> list[str]:
     return out
 
 
+def closes_on_entry(callee: Callee, index: int) -> bool:
+    """Does a same-module function close its index-th parameter on every path: a
+    top-level `defer p.Close()` (or a deferred literal that closes it) or a top-level
+    `p.Close()` statement of its body? (zoekt's `NewIndexFile(f)` maps the file and
+    defers f.Close(): a caller's own deferred close of f holds nothing.)"""
+    info = callee.info
+    if info is None or callee.index is None:
+        return False
+    key = f"closes_on_entry:{info.key}:{index}"
+    cache = callee.index.summaries
+    if key in cache:
+        return bool(cache[key])
+    body: Node | None = field(info.node, "body")
+    params = info.params
+    found = False
+    if body is not None and index < len(params) and params[index][0] not in ("", "_"):
+        name = params[index][0]
+        for stmt in statements(body):
+            call = _statement_call(stmt)
+            if call is not None and _calls_close_on(call, name):
+                found = True
+                break
+            if stmt.type == "return_statement":
+                break
+    cache[key] = found
+    return found
+
+
+def _statement_call(stmt: Node) -> Node | None:
+    """The call of `defer c()`, `c()` or `_ = c()` standing as a statement."""
+    if stmt.type in ("defer_statement", "expression_statement"):
+        inner = next((c for c in stmt.named_children if c.type == "call_expression"), None)
+        return inner
+    if stmt.type == "if_statement":  # if err := f.Close(); err != nil { ... }
+        stmt = field(stmt, "initializer")
+        if stmt is None:
+            return None
+    if stmt.type in ("assignment_statement", "short_var_declaration"):
+        right = named_children(field(stmt, "right"))
+        if len(right) == 1 and unparen(right[0]) is not None and unparen(
+                right[0]).type == "call_expression":
+            return unparen(right[0])
+    return None
+
+
+def _calls_close_on(call: Node, name: str) -> bool:
+    """call is name.Close(), or a func literal invoked in place whose top-level
+    statements include one."""
+    func = unparen(field(call, "function"))
+    if func is None:
+        return False
+    if func.type == "selector_expression":
+        operand = unparen(field(func, "operand"))
+        return text(field(func, "field")) == "Close" and operand is not None and (
+            operand.type == "identifier") and text(operand) == name
+    if func.type == "func_literal":
+        for stmt in statements(field(func, "body")):
+            inner = _statement_call(stmt)
+            if inner is not None and _calls_close_on(inner, name):
+                return True
+    return False
+
+
 def nil_safe(callee: Callee, index: int) -> bool:
     """Does a same-module function touch its index-th parameter only under a nil test
     (`if res != nil { ... }`), so that a nil argument is harmless?"""

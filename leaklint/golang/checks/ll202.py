@@ -34,7 +34,8 @@ def run(ctx: GoCheckContext) -> None:
             continue
         name = _closed_name(node)
         if name is not None and (_closed_again(node, loop, name) or _drained_by_next(
-                node, loop, name) or _holds_nothing(ctx, node, loop, name)):
+                node, loop, name) or _holds_nothing(ctx, node, loop, name) or _closed_by_callee(
+                ctx, node, name)):
             continue
         call = next((c for c in node.named_children if c.type == "call_expression"), None)
         if call is None or not _closes(ctx, call) or _in_memory(ctx, call):
@@ -131,6 +132,42 @@ def _holds_nothing(ctx: GoCheckContext, defer: Node, loop: Node, name: str) -> b
         if callee.kind != "std" or (callee.pkg, callee.name) not in _NOTHING_HELD:
             return False
     return True
+
+
+def _closed_by_callee(ctx: GoCheckContext, defer: Node, name: str) -> bool:
+    """A statement of the defer's block hands name to a same-module function that closes
+    it on every path (`idx, err := index.NewIndexFile(f)`, which defers f.Close()): the
+    deferred close is a second one and holds nothing open across iterations."""
+    block = defer.parent
+    owner = enclosing_function(defer)
+    if block is None or owner is None:
+        return False
+    for stmt in block.named_children:
+        if stmt == defer:
+            continue
+        for call in _calls_outside_literals(stmt):
+            args = [unparen(a) for a in named_children(field(call, "arguments"))]
+            for i, arg in enumerate(args):
+                if arg is None or arg.type != "identifier" or text(arg) != name:
+                    continue
+                callee = ctx.resolver.callee(call, ctx.env(owner), ctx.file)
+                if summary.closes_on_entry(callee, i):
+                    return True
+    return False
+
+
+def _calls_outside_literals(node: Node) -> list[Node]:
+    """The calls a statement always makes: not those of a func literal or of a nested
+    block or case (an if's initializer and condition run, its branches may not)."""
+    out, stack = [], [node]
+    while stack:
+        current = stack.pop()
+        if current.type in ("func_literal", "block", *_CASES):
+            continue
+        if current.type == "call_expression":
+            out.append(current)
+        stack.extend(current.named_children)
+    return out
 
 
 def _assigned_value(ident: Node) -> Node | None:
