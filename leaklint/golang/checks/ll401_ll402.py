@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
+from leaklint.golang import handout
 from leaklint.golang.context import (
     GoCheckContext,
     enclosing_function,
@@ -98,7 +99,8 @@ def run(ctx: GoCheckContext) -> None:
                     and not _copy_given_timeout(ctx, node)
                     and not default_transport_faked(ctx.resolver, ctx.file, node)
                     and not _settings_read_only(ctx, node)
-                    and not never_sent(ctx.resolver, ctx.file, node)):
+                    and not never_sent(ctx.resolver, ctx.file, node)
+                    and not handout.with_deadline_context(ctx.resolver, ctx.file, node)):
                 line = node.start_point[0]
                 if line not in default_client_lines:
                     default_client_lines.add(line)
@@ -176,7 +178,8 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
                 _requests_bounded(ctx, node)) and not _field_given_timeout(ctx, node) and not (
                 _timeout_set_by_callee(ctx, node)) and not _field_sends_bounded(ctx, node) and (
                 not _returned_client_bounded(ctx, node)) and (
-                not never_sent(ctx.resolver, ctx.file, node)):
+                not never_sent(ctx.resolver, ctx.file, node)) and (
+                not handout.with_deadline_context(ctx.resolver, ctx.file, node)):
             ctx.report.report("LL402", ctx.span(node), scope=scope,
                               what="http.Client", missing="Timeout")
     elif t == SERVER:
