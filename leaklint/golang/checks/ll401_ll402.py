@@ -179,7 +179,8 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
                 _timeout_set_by_callee(ctx, node)) and not _field_sends_bounded(ctx, node) and (
                 not _returned_client_bounded(ctx, node)) and (
                 not never_sent(ctx.resolver, ctx.file, node)) and (
-                not handout.with_deadline_context(ctx.resolver, ctx.file, node)):
+                not handout.with_deadline_context(ctx.resolver, ctx.file, node)) and (
+                not _package_var_sends_bounded(ctx, node)):
             ctx.report.report("LL402", ctx.span(node), scope=scope,
                               what="http.Client", missing="Timeout")
     elif t == SERVER:
@@ -875,6 +876,45 @@ def _local_sends_bounded(resolver: Resolver, file: GoFile, node: Node) -> bool:
         elif not (member in _CLIENT_SETUP and _configures_field(use)):
             return False
     return bounded
+
+
+def _package_var_sends_bounded(ctx: GoCheckContext, node: Node) -> bool:
+    """An unexported package variable (`var apiClient = &http.Client{}`) whose every use
+    in the package is `apiClient.Do(req)` with a request carrying a deadline context, a
+    write of its setup fields or CloseIdleConnections: each request it sends is bounded.
+    Every identifier spelled so in the package must be one of those or the declaration
+    (a local of the same name makes the answer no, never yes)."""
+    name = _variable_of(node)
+    value = _outermost_value(node)
+    holder = value.parent
+    if holder is not None and holder.type == "expression_list":
+        holder = holder.parent
+    if not name or not name[0].islower() or holder is None or holder.type != "var_spec" or (
+            enclosing_function(node) is not None):
+        return False
+    mentions = uses = sends = 0
+    for file in ctx.resolver.index.files:
+        if file.source is None or name.encode() not in file.data:
+            continue
+        mentions += sum(1 for n in walk(file.root) if n.type == "identifier" and (
+            text(n) == name))
+        for selector in file.nodes("selector_expression"):
+            operand = field(selector, "operand")
+            if operand is None or operand.type != "identifier" or text(operand) != name:
+                continue
+            member = text(field(selector, "field"))
+            call = selector.parent
+            if member == "Do" and call is not None and call.type == "call_expression":
+                args = named_children(field(call, "arguments"))
+                if len(args) != 1 or not request_bounded(ctx.resolver, file, args[0]):
+                    return False
+                sends += 1
+            elif not ((member == "CloseIdleConnections" and call is not None and (
+                    call.type == "call_expression")) or (
+                    member in _CLIENT_SETUP and _configures_field(selector))):
+                return False
+            uses += 1
+    return sends > 0 and mentions == uses + 1
 
 
 def _local_variable(file: GoFile, body: Node, value: Node, name: str) -> bool:
