@@ -458,6 +458,15 @@ def _main_only(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
             continue
         if inside(call, "for_statement", caller):
             return False
+        literal = enclosing_function(call)
+        if literal is not None and literal.type == "func_literal" and _command_action(
+                other, literal):
+            # `RunE: func(cmd *cobra.Command, args []string) error { return run(o) }`
+            # in the function that builds the command: the action runs once.
+            if inside(call, "for_statement", literal):
+                return False
+            callers += 1
+            continue
         entry = _exempt_function(caller) or (_command_action(
                 other, caller) and not inside(call, "func_literal", caller))
         if not (entry or _main_only(resolver, other, caller, depth + 1)):
