@@ -571,6 +571,11 @@ _BUILDER_PREFIXES = ("Set", "With", "Enable", "Disable", "Add", "Use")
 _ADAPTERS = {"StandardClient"}
 
 
+# Methods without arguments that hand out no view of their receiver.
+_NOT_ACCESSORS = frozenset({"Close", "Shutdown", "Stop", "String", "Err", "Error", "Wait",
+                            "Done", "Context"})
+
+
 class Carriers:
     """Which calls pass a value they are given on to their result."""
 
@@ -622,6 +627,13 @@ class Carriers:
         if name.startswith(_BUILDER_PREFIXES) or name in _ADAPTERS:
             return True
         callee = self._callee(call) if name else None
+        if callee is not None and callee.info is None and callee.kind not in (
+                "std", "builtin") and name not in _NOT_ACCESSORS and not named_children(
+                field(call, "arguments")):
+            # client.KV(), client.Agent(): another package's client hands out a view
+            # that sends through it (consul's KV, a generated API's service): the view
+            # holds the pool.
+            return True
         return callee is not None and callee.info is not None and (
             callee.index is not None) and returns_receiver(callee.info, callee.index)
 
