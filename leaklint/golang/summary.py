@@ -151,8 +151,11 @@ def consumes(resolver: Resolver, callee: Callee, index: int, kind: str, depth: i
     res_kind = "response" if ptype == RESPONSE or kind == "response" else "conn"
     if kind == "body":
         res_kind = "conn"  # an io.ReadCloser parameter: Close() on it closes the body
-    if ptype is not None and ptype.name in _BASIC_TYPES:
-        return False  # a string or a number carries no connection
+    if ptype is not None and (ptype.name in _BASIC_TYPES or (
+            ptype.pkg, ptype.name) == ("context", "Context")):
+        # A string or a number carries no connection; a context is not closed (handed
+        # to an interface method, `svc.AwaitTerminated(ctx)`, it is only waited on).
+        return False
     sub = resolver_for(resolver, callee.index)
     flow = FunctionFlow(sub, info.file, info.node, sub.env_for(info.node, info.file))
     flow.closes_only = closes_only
