@@ -15,6 +15,7 @@ import re
 from tree_sitter import Node
 
 from leaklint.golang import summary
+from leaklint.golang.callers_outside import called_outside, module_private
 from leaklint.golang.context import (
     GoCheckContext,
     enclosing_function,
@@ -395,6 +396,17 @@ def _pending_mention(index, needle: bytes) -> bool:
     return not index.load_mentioning(needle)
 
 
+def _callers_in_package(file, func: Node) -> bool:
+    """Every caller of the package function is in its package: it is unexported, or
+    exported from a package only its module (internal/) or its tests use, and no file of
+    the module outside the package calls the name qualified."""
+    name = text(field(func, "name"))
+    if name[:1].islower():
+        return True
+    directory = file.path.parent
+    return module_private(directory) and not called_outside(directory, name)
+
+
 def _calls_by_name(resolver: Resolver, file, func: Node,
                    values_escape: bool) -> list[tuple[object, Node]] | None:
     """Every call of the package function `func` by its bare name in the parsed files,
@@ -430,8 +442,8 @@ def _main_only(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
     if func.type not in ("function_declaration", "method_declaration") or (
             depth > _MAX_MAIN_DEPTH):
         return False
-    if func.type == "function_declaration" and file.package_name() != "main" and not text(
-            field(func, "name"))[:1].islower():
+    if func.type == "function_declaration" and file.package_name() != "main" and not (
+            _callers_in_package(file, func)):
         return False
     key = f"ll301:main-only:{file.path}:{func.start_byte}"
     cache = resolver.index.summaries
@@ -449,10 +461,10 @@ def _main_only(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
         caller = named_function(call)
         if caller is None:
             # `Action: func(c *cli.Context) error { return run(c) }` in a package-level
-            # command literal.
+            # command literal, or a Ginkgo spec body (`var _ = Describe(...)`): once.
             literal = enclosing_function(call)
-            if literal is None or not _cli_action(other, literal) or inside(
-                    call, "for_statement", literal):
+            if literal is None or not (_cli_action(other, literal) or _in_spec(
+                    other, call)) or inside(call, "for_statement", literal):
                 return False
             callers += 1
             continue
@@ -482,7 +494,7 @@ def _once_only(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
     (files not parsed, the function used as a value, an exported function that other
     packages may call) keep it per call."""
     if func.type != "function_declaration" or depth > _MAX_MAIN_DEPTH or not (
-            text(field(func, "name"))[:1].islower()):
+            _callers_in_package(file, func)):
         return False
     key = f"ll301:once-only:{file.path}:{func.start_byte}"
     cache = resolver.index.summaries
@@ -653,10 +665,9 @@ def _in_spec(file, call: Node) -> bool:
 
 
 def _spec_body(file, literal: Node) -> bool:
-    """A func literal passed to a Ginkgo node (`It("...", func() {...})`) in a test file
-    that imports Ginkgo (dot-imported, or through its package name)."""
-    if not file.path.name.endswith("_test.go"):
-        return False
+    """A func literal passed to a Ginkgo node (`It("...", func() {...})`) in a file that
+    imports Ginkgo (dot-imported, or through its package name): a test file, or an
+    end-to-end suite's package, which only its test binary runs."""
     args = literal.parent
     call = args.parent if args is not None else None
     if args is None or args.type != "argument_list" or call is None:
