@@ -4,10 +4,11 @@ LL301 asks who calls a function before calling its construction per call. An exp
 function of an ordinary package may be called from anywhere, so its callers are unknown.
 In a package that only its own module can use (under `internal/`) or that only tests
 use (under `test/`, `tests/`, `e2e/`), the module's own files are every caller there
-can be: when none outside the package calls the function by a qualified name
-(`pkg.Name(`), its callers are those of its package, as an unexported function's are.
+can be: the files of other packages that call the name qualified (`pkg.Name(`) are
+found here, and parsed (a test file alone, another file with its package) so that the
+rule can judge each call where it is made.
 
-The module is read once per process: the qualified names each directory calls.
+The module's file list is read once per process; the files are searched per name.
 """
 
 from __future__ import annotations
@@ -17,12 +18,11 @@ import os
 import re
 from pathlib import Path
 
-from leaklint.golang.module import find_module
+from leaklint.golang.index import GoFile, PackageIndex, build_index
+from leaklint.golang.module import find_module, import_path_of, sibling_package
 
 _PRIVATE_SEGMENTS = frozenset({"internal", "test", "tests", "e2e"})
 _SKIPPED_DIRS = frozenset({"vendor", "testdata", "node_modules"})
-# `x.Name(`: a qualified call (a method call too: more mentions, never fewer).
-_QUALIFIED_CALL = re.compile(rb"\.([A-Z][A-Za-z0-9_]*)\s*[(\[]")
 _MAX_FILES = 50_000  # a tree larger than this is not read whole: callers stay unknown
 
 
@@ -40,37 +40,75 @@ def module_private(directory: Path) -> bool:
     return any(p in _PRIVATE_SEGMENTS for p in parts)
 
 
-def called_outside(directory: Path, name: str) -> bool:
-    """Some .go file of the module outside directory calls something named name by a
-    qualified name (or the module cannot be read whole: then the answer is yes)."""
+def calling_files(directory: Path, name: str) -> list[Path] | None:
+    """The .go files of the module outside directory that call something named name by
+    a qualified name; None when the module cannot be read whole."""
     found = find_module(directory)
     if found is None:
-        return True
-    calls = _qualified_calls(Path(os.path.abspath(found[0])))
+        return None
+    calls = _calling(Path(os.path.abspath(found[0])), name)
     if calls is None:
-        return True
+        return None
     here = Path(os.path.abspath(directory))
-    return any(d != here for d in calls.get(name, ()))
+    return sorted(f for f in calls if f.parent != here)
+
+
+def called_outside(directory: Path, name: str) -> bool:
+    """Some .go file of the module outside directory calls name qualified (or the
+    module cannot be read whole: then the answer is yes)."""
+    files = calling_files(directory, name)
+    return files is None or bool(files)
+
+
+def parsed_caller(path: Path, name: str) -> tuple[PackageIndex, GoFile] | None:
+    """A calling file, parsed: with its package's other files pending (they are read
+    when a name they declare is looked up), or alone for a test file (its package may
+    be the external test package). None when it cannot be parsed."""
+    directory = path.parent
+    if path.name.endswith("_test.go"):
+        index = build_index(f"{import_path_of(directory)}#test:{path.name}", [],
+                            pending=[(path, None)])
+    else:
+        sibling = sibling_package(import_path_of(directory), directory)
+        if sibling is None:
+            return None
+        index = sibling
+    if not index.load_mentioning(name.encode()):
+        return None
+    target = os.path.abspath(path)
+    file = next((f for f in index.files if os.path.abspath(f.path) == target), None)
+    return (index, file) if file is not None else None
+
+
+@functools.lru_cache(maxsize=256)
+def _calling(root: Path, name: str) -> tuple[Path, ...] | None:
+    """The module's files that call name qualified (read on each new question: the
+    questions are few, and a table of every name would cost memory on large trees)."""
+    files = _module_go_files(root)
+    if files is None:
+        return None
+    wanted = re.compile(rb"\." + re.escape(name.encode()) + rb"\s*[(\[]")
+    out = []
+    needle = name.encode()
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        if needle in data and wanted.search(data):
+            out.append(path)
+    return tuple(out)
 
 
 @functools.lru_cache(maxsize=8)
-def _qualified_calls(root: Path) -> dict[str, frozenset[Path]] | None:
-    """For the module at root: each name called qualified, and the directories that do."""
-    by_name: dict[str, set[Path]] = {}
-    seen = 0
+def _module_go_files(root: Path) -> tuple[Path, ...] | None:
+    """The .go files of the module at root (vendor/, testdata/ and hidden directories
+    left out); None when there are too many to read."""
+    out: list[Path] = []
     for current, dirs, files in os.walk(root):
         dirs[:] = [d for d in dirs if d not in _SKIPPED_DIRS and not d.startswith((".", "_"))]
         here = Path(os.path.abspath(current))
-        for name in files:
-            if not name.endswith(".go"):
-                continue
-            seen += 1
-            if seen > _MAX_FILES:
-                return None
-            try:
-                data = (here / name).read_bytes()
-            except OSError:
-                return None
-            for called in set(_QUALIFIED_CALL.findall(data)):
-                by_name.setdefault(called.decode(), set()).add(here)
-    return {k: frozenset(v) for k, v in by_name.items()}
+        out.extend(here / f for f in files if f.endswith(".go"))
+        if len(out) > _MAX_FILES:
+            return None
+    return tuple(out)

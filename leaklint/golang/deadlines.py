@@ -504,7 +504,7 @@ def _every_caller_bound(resolver: Resolver, func: Node, position: int, depth: in
     production = home is not None and not home.path.name.endswith("_test.go")
     seen = 0
     for file in resolver.index.files:
-        if file.source is None or (production and file.path.name.endswith("_test.go")):
+        if production and file.path.name.endswith("_test.go"):
             continue
         for call in file.calls_named(name):
             # In a package-level closure (a command literal's Run) the outermost

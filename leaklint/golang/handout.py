@@ -62,7 +62,7 @@ def _every_caller_paired(resolver: Resolver, func: Node, depth: int) -> bool:
     production = home is not None and not home.path.name.endswith("_test.go")
     seen = 0
     for other in resolver.index.files:
-        if other.source is None or name.encode() not in other.data or (
+        if name.encode() not in other.data or (
                 production and other.path.name.endswith("_test.go")):
             continue
         for call in other.calls_named(name):

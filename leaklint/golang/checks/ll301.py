@@ -15,7 +15,12 @@ import re
 from tree_sitter import Node
 
 from leaklint.golang import summary
-from leaklint.golang.callers_outside import called_outside, module_private
+from leaklint.golang.callers_outside import (
+    called_outside,
+    calling_files,
+    module_private,
+    parsed_caller,
+)
 from leaklint.golang.context import (
     GoCheckContext,
     enclosing_function,
@@ -202,7 +207,7 @@ def _method_main_only(resolver: Resolver, file, func: Node, depth: int) -> bool:
         return False
     callers = 0
     for other in index.files:
-        if other.source is None or name.encode() not in other.data:
+        if name.encode() not in other.data:
             continue
         starts = {start for start, called, path in other.call_names()
                   if called == name and path is None}
@@ -407,6 +412,37 @@ def _callers_in_package(file, func: Node) -> bool:
     return module_private(directory) and not called_outside(directory, name)
 
 
+def _outside_calls(resolver: Resolver, file, func: Node
+                   ) -> list[tuple[Resolver, object, Node, bool]] | None:
+    """The calls of an exported function of a module-private package made by other
+    packages of the module, each with the resolver of its package and whether its file
+    was read alone (a test file); None when the function is visible outside the module,
+    or a caller cannot be read, or names it other than in a call (a value handed on)."""
+    directory = file.path.parent
+    name = text(field(func, "name"))
+    if not module_private(directory):
+        return None
+    files = calling_files(directory, name)
+    if files is None:
+        return None
+    target = resolver.index.key
+    spelled = re.compile(rb"\." + re.escape(name.encode()) + rb"\b")
+    out: list[tuple[Resolver, object, Node, bool]] = []
+    for path in files:
+        parsed = parsed_caller(path, name)
+        if parsed is None:
+            return None
+        index, other = parsed
+        calls = [c for c in other.within("call_expression", other.root)
+                 if c.start_byte in {start for start, called, qualifier in other.call_names()
+                                     if called == name and qualifier == target}]
+        if len(spelled.findall(_NOT_CODE.sub(b"", other.data))) > len(calls):
+            return None  # a method of the same name, or the function handed on as a value
+        where = Resolver(index, path.parent, resolver.models)
+        out += [(where, other, c, path.name.endswith("_test.go")) for c in calls]
+    return out
+
+
 def _calls_by_name(resolver: Resolver, file, func: Node,
                    values_escape: bool) -> list[tuple[object, Node]] | None:
     """Every call of the package function `func` by its bare name in the parsed files,
@@ -420,7 +456,7 @@ def _calls_by_name(resolver: Resolver, file, func: Node,
     spelled = re.compile(rb"\b" + re.escape(name) + rb"\b")
     calls: list[tuple[object, Node]] = []
     for other in index.files:
-        if other.source is None or name not in other.data:
+        if name not in other.data:
             continue
         starts = {start for start, called, path in other.call_names()
                   if called == name.decode() and path is None}
@@ -442,9 +478,12 @@ def _main_only(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
     if func.type not in ("function_declaration", "method_declaration") or (
             depth > _MAX_MAIN_DEPTH):
         return False
+    outside: list[tuple[Resolver, object, Node, bool]] | None = []
     if func.type == "function_declaration" and file.package_name() != "main" and not (
             _callers_in_package(file, func)):
-        return False
+        outside = _outside_calls(resolver, file, func)
+        if outside is None:
+            return False
     key = f"ll301:main-only:{file.path}:{func.start_byte}"
     cache = resolver.index.summaries
     if key in cache:
@@ -457,7 +496,8 @@ def _main_only(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
     if calls is None:
         return False
     callers = 0
-    for other, call in calls:
+    judged = [(resolver, other, call, False) for other, call in calls] + (outside or [])
+    for where, other, call, alone in judged:
         caller = named_function(call)
         if caller is None:
             # `Action: func(c *cli.Context) error { return run(c) }` in a package-level
@@ -481,7 +521,9 @@ def _main_only(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
             continue
         entry = _exempt_function(caller) or (_command_action(
                 other, caller) and not inside(call, "func_literal", caller))
-        if not (entry or _main_only(resolver, other, caller, depth + 1)):
+        # A test file read alone (its package's other files unknown) gives only its
+        # entry points, not helpers others may call.
+        if not (entry or (not alone and _main_only(where, other, caller, depth + 1))):
             return False
         callers += 1
     cache[key] = callers > 0
@@ -584,7 +626,7 @@ def _registered_in_specs(resolver: Resolver, func: Node) -> bool:
     name = text(field(func, "name"))
     seen = 0
     for other in resolver.index.files:
-        if other.source is None or name.encode() not in other.data:
+        if name.encode() not in other.data:
             continue
         for ident in identifiers(other.root, name):
             if ident.parent is None or ident.parent == func:

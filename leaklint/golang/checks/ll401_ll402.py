@@ -776,7 +776,7 @@ def _returned_client_bounded(ctx: GoCheckContext, value: Node) -> bool:
         return False  # a caller that cannot be read
     sends = 0
     for file in ctx.resolver.index.files:
-        if file.source is None or name.encode() not in file.data:
+        if name.encode() not in file.data:
             continue
         other = ctx if file is ctx.file else GoCheckContext(file, ctx.resolver, ctx.report)
         for call in file.calls_named(name):
@@ -894,7 +894,7 @@ def _package_var_sends_bounded(ctx: GoCheckContext, node: Node) -> bool:
         return False
     mentions = uses = sends = 0
     for file in ctx.resolver.index.files:
-        if file.source is None or name.encode() not in file.data:
+        if name.encode() not in file.data:
             continue
         mentions += sum(1 for n in walk(file.root) if n.type == "identifier" and (
             text(n) == name))
@@ -1007,7 +1007,7 @@ def _field_reads_bounded(resolver: Resolver, index: PackageIndex, owner: TypeRef
     safe and one sends a bounded request, 0 when every read is safe and none sends."""
     sends = 0
     for file in index.files:
-        if file.source is None or f".{name}".encode() not in file.data:
+        if f".{name}".encode() not in file.data:
             continue
         for selector in file.nodes("selector_expression"):
             if text(field(selector, "field")) != name or _configures_field(selector):
