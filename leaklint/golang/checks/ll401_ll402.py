@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from leaklint.golang import handout
+from leaklint.golang import buildtags, handout
 from leaklint.golang.context import (
     GoCheckContext,
     enclosing_function,
@@ -63,6 +63,8 @@ def run(ctx: GoCheckContext) -> None:
     dot_http = HTTP in ctx.file.dot_imports
     if not http_aliases and not dot_http:
         return
+    if buildtags.wasm_only(ctx.file.path.name, ctx.file.data):
+        return  # js/wasm or wasip1 only: no socket behind its clients and servers
     default_client_lines: set[int] = set()
     candidates = [n for k in ("composite_literal", "literal_value", "call_expression",
                               "selector_expression", "var_spec") for n in ctx.file.nodes(k)]
