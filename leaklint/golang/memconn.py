@@ -15,7 +15,15 @@ from tree_sitter import Node
 from leaklint.golang.context import enclosing_function
 from leaklint.golang.doubles import assigned_before
 from leaklint.golang.index import GoFile
-from leaklint.golang.parse import assigned_target, field, named_children, text, unparen, walk
+from leaklint.golang.parse import (
+    assigned_target,
+    field,
+    named_children,
+    own_returns,
+    text,
+    unparen,
+    walk,
+)
 from leaklint.golang.resolve import Resolver
 from leaklint.golang.types import DIAL_FIELDS
 
@@ -133,11 +141,174 @@ def transport_literal(value: Node | None) -> Node | None:
 
 
 def _memory_dial_method(resolver: Resolver, file: GoFile, value: Node) -> bool:
-    """`DialContext: ln.Dial`: a method value of an in-memory listener."""
+    """`DialContext: ln.Dial`: a method value of an in-memory listener, or of a type of
+    the module whose method hands out only ends of `net.Pipe()` (`s.listener.DialContext`
+    of a test server that serves on pipes)."""
     value = unparen(value)
-    return value is not None and value.type == "selector_expression" and text(
-        field(value, "field")).startswith("Dial") and in_memory_listener(
-        resolver, file, field(value, "operand"))
+    if value is None or value.type != "selector_expression":
+        return False
+    if text(field(value, "field")).startswith("Dial") and in_memory_listener(
+            resolver, file, field(value, "operand")):
+        return True
+    func = enclosing_function(value)
+    if func is None:
+        return False
+    owner = resolver.type_of(field(value, "operand"), resolver.env_for(func, file, None), file)
+    index = resolver._index_for(owner.pkg) if owner is not None else None
+    if index is None or owner is None:
+        return False
+    name = text(field(value, "field"))
+    index.ensure(name)
+    info = index.method(owner.name, name)
+    return info is not None and _pipe_dialer(info.file, info.node)
+
+
+def _pipe_dialer(file: GoFile, func: Node) -> bool:
+    """Every return of the function hands out nil or an end of a `net.Pipe()` made in it
+    (`server, client := net.Pipe(); ...; return client, nil`)."""
+    body = field(func, "body")
+    if body is None:
+        return False
+    ends: set[str] = set()
+    for node in file.within("short_var_declaration", body):
+        right = named_children(field(node, "right"))
+        call = unparen(right[0]) if len(right) == 1 else None
+        if call is not None and call.type == "call_expression" and text(
+                field(call, "function")) == "net.Pipe" and file.imports.get("net") == "net":
+            ends.update(text(n) for n in named_children(field(node, "left")))
+    if not ends:
+        return False
+    returns = own_returns(body)
+    for ret in returns:
+        values = named_children(ret.named_children[0]) if ret.named_children else []
+        first = unparen(values[0]) if values else None
+        if first is None or not (first.type == "nil" or (
+                first.type == "identifier" and text(first) in ends)):
+            return False
+    return bool(returns)
+
+
+def in_memory_transport(resolver: Resolver, file: GoFile, value: Node | None,
+                        depth: int = 0) -> bool:
+    """A Transport value that only dials in memory: a literal whose dial functions do, its
+    Clone, a local given one (whose dial functions, if set again, wrap the saved ones or
+    dial in memory too), a range variable over a list of such, or the result of a
+    function of the module that returns only such (`server.TransportHTTP1()`)."""
+    if value is not None and value.type == "literal_element" and value.named_children:
+        value = value.named_children[0]
+    value = unparen(value)
+    if value is None or depth > _MAX_TRANSPORT_DEPTH:
+        return False
+    if value.type == "unary_expression":
+        return in_memory_transport(resolver, file, field(value, "operand"), depth)
+    if value.type == "composite_literal":
+        return dials_in_memory(resolver, file, value)
+    if value.type == "call_expression":
+        function = unparen(field(value, "function"))
+        if function is not None and function.type == "selector_expression" and text(
+                field(function, "field")) == "Clone" and not named_children(
+                field(value, "arguments")):
+            return in_memory_transport(resolver, file, field(function, "operand"), depth + 1)
+        func = enclosing_function(value)
+        if func is None:
+            return False
+        callee = resolver.callee(value, resolver.env_for(func, file, None), file)
+        if callee.info is None or callee.index is None:
+            return False
+        from leaklint.golang.summary import resolver_for
+
+        return _returns_memory_transport(resolver_for(resolver, callee.index), callee.info,
+                                         depth + 1)
+    if value.type == "identifier":
+        return _memory_variable(resolver, file, value, depth)
+    return False
+
+
+_MAX_TRANSPORT_DEPTH = 4
+
+
+def _returns_memory_transport(resolver: Resolver, info, depth: int) -> bool:
+    key = f"memory-transport:{info.key}"
+    cache = resolver.index.summaries
+    if isinstance(cache.get(key), bool):
+        return cache[key]
+    cache[key] = False  # recursion proves nothing
+    body = field(info.node, "body")
+    returns = own_returns(body) if body is not None else []
+    found = bool(returns)
+    for ret in returns:
+        values = named_children(ret.named_children[0]) if ret.named_children else []
+        if not values or not in_memory_transport(resolver, info.file, values[0], depth):
+            found = False
+            break
+    cache[key] = found
+    return found
+
+
+def _memory_variable(resolver: Resolver, file: GoFile, ident: Node, depth: int) -> bool:
+    func = enclosing_function(ident)
+    if func is None:
+        return False
+    name = text(ident)
+    value = assigned_before(file, func, name, ident.start_byte)
+    if value is None:
+        return _ranged_over_memory(resolver, file, func, ident, depth)
+    if not in_memory_transport(resolver, file, value, depth + 1):
+        return False
+    # `dial := tr.DialContext; tr.DialContext = func(...) { ...; return dial(...) }`: a
+    # dial function set again must wrap the saved one or dial in memory itself.
+    body = field(func, "body")
+    saved = set()
+    for node in file.within("short_var_declaration", body) if body is not None else ():
+        left, right = named_children(field(node, "left")), named_children(field(node, "right"))
+        if len(left) == 1 and len(right) == 1 and right[0].type == "selector_expression" and (
+                text(field(right[0], "operand")) == name) and text(
+                field(right[0], "field")) in DIAL_FIELDS:
+            saved.add(text(left[0]))
+    for node in file.within("assignment_statement", body) if body is not None else ():
+        for target, assigned in zip(named_children(field(node, "left")),
+                                    named_children(field(node, "right")), strict=False):
+            if target.type != "selector_expression" or text(field(target, "operand")) != name:
+                continue
+            if text(field(target, "field")) not in DIAL_FIELDS:
+                continue
+            assigned = unparen(assigned)
+            if assigned is None or not (_memory_dial_method(resolver, file, assigned) or (
+                    assigned.type == "func_literal" and _returns_call_of(assigned, saved))):
+                return False
+    return True
+
+
+def _returns_call_of(literal: Node, names: set[str]) -> bool:
+    """Every return of the func literal calls one of names (a saved dial function)."""
+    returns = own_returns(field(literal, "body"))
+    for ret in returns:
+        values = named_children(ret.named_children[0]) if ret.named_children else []
+        first = unparen(values[0]) if values else None
+        if first is None or first.type != "call_expression" or text(
+                field(first, "function")) not in names:
+            return False
+    return bool(returns)
+
+
+def _ranged_over_memory(resolver: Resolver, file: GoFile, func: Node, ident: Node,
+                        depth: int) -> bool:
+    """`for _, tr := range []http.RoundTripper{a, b}` with every element in memory."""
+    name = text(ident)
+    node = ident.parent
+    while node is not None and node != func:
+        if node.type == "for_statement":
+            clause = next((c for c in node.named_children if c.type == "range_clause"), None)
+            left = named_children(field(clause, "left")) if clause is not None else []
+            if any(text(n) == name for n in left):
+                right = unparen(field(clause, "right"))
+                if right is None or right.type != "composite_literal":
+                    return False
+                elements = named_children(field(right, "body"))
+                return bool(elements) and all(
+                    in_memory_transport(resolver, file, e, depth + 1) for e in elements)
+        node = node.parent
+    return False
 
 
 def dials_nothing(literal: Node | None) -> bool:

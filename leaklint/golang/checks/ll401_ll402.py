@@ -29,6 +29,7 @@ from leaklint.golang.memconn import (
     dials_in_memory,
     dials_nothing,
     in_memory_listener,
+    in_memory_transport,
     serves_in_memory,
 )
 from leaklint.golang.module import sibling_package
@@ -169,7 +170,7 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
                               fix=_idle_fix(ctx, node, fields,
                                             [("IdleConnTimeout", IDLE_CONN_TIMEOUT)]))
     elif t == CLIENT:
-        if "Timeout" not in present and not dials_in_memory(
+        if "Timeout" not in present and not in_memory_transport(
                 ctx.resolver, ctx.file, fields.get("Transport")) and not dials_nothing(
                 fields.get("Transport")) and not _fake_transport(
                 ctx, node, fields.get("Transport")) and not _transport_replaced(
