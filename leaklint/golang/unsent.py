@@ -34,6 +34,10 @@ Path = tuple[str, ...]
 # Outcomes of following a value: it may be sent with (UNSAFE), handed back to the
 # caller at a path (RETURNED), or stored in the receiver at a path (STORED).
 UNSAFE, RETURNED, STORED = "unsafe", "returned", "stored"
+# A functional option built around the value (`WithHTTPClient(hc)` returning
+# `func(c *Client) { c.HTTPClient = hc }`): applied to x, it stores the value at x.path.
+# Followed as a value, an option holds the value at a path that starts with APPLIED.
+OPTION, APPLIED = "option", "()"
 Outcome = tuple[str, Path]
 _SENDS = {"Do", "Get", "Head", "Post", "PostForm", "RoundTrip", "Send", "Dial", "DialContext",
           # an http.Server's: it accepts connections
@@ -102,11 +106,40 @@ class _Walk:
         if kind == "argument_list" and parent.parent is not None:
             args = named_children(parent)
             return self.argument(parent.parent, args.index(node), path)
+        if path[:1] == (APPLIED,):
+            applied = self.applied(node, parent, path[1:])
+            if applied is not None:
+                return applied
         if kind == "expression_statement":
             return set()  # a result dropped
         if kind == "expression_list":
             return self.listed(parent, node, path)
         return {(UNSAFE, path)}
+
+    def applied(self, node: Node, parent: Node, rest: Path) -> set[Outcome] | None:
+        """An option value (at path (APPLIED, *rest)) called on x stores the value at
+        x.rest; a range over options hands each to its value variable."""
+        if parent.type == "call_expression" and field(parent, "function") == node:
+            args = named_children(field(parent, "arguments"))
+            target = unparen(args[0]) if args else None
+            if target is not None and target.type == "unary_expression" and text(
+                    field(target, "operator")) == "&":
+                target = unparen(field(target, "operand"))
+            if target is None or target.type != "identifier":
+                return {(UNSAFE, rest)}
+            name = text(target)
+            if name == self.receiver:
+                return {(STORED, rest)}
+            if self._local(name):
+                return self.variable(name, rest)
+            return {(UNSAFE, rest)}
+        if parent.type == "range_clause" and field(parent, "right") == node:
+            left = named_children(field(parent, "left"))
+            if len(left) == 2 and left[1].type == "identifier":
+                return self.variable(text(left[1]), (APPLIED, *rest)) if text(
+                    left[1]) != "_" else set()
+            return {(UNSAFE, rest)}
+        return None
 
     def element(self, element: Node, path: Path) -> set[Outcome]:
         """The value of a keyed element: the literal holds it at that field."""
@@ -145,6 +178,9 @@ class _Walk:
             if target.type == "selector_expression" and self.receiver and (
                     stored := _receiver_path(target, self.receiver)) is not None:
                 return {(STORED, (*stored, *path))}
+            option = self._option_target(target)
+            if option is not None:
+                return {(OPTION, (*option, *path))}
             holder = unparen(field(target, "operand")) if target.type == (
                 "selector_expression") else None
             if holder is not None and holder.type == "identifier" and self._local(
@@ -152,6 +188,23 @@ class _Walk:
                 # `s.Client = c` on a local struct: follow s with the field on the path.
                 return self.variable(text(holder), (text(field(target, "field")), *path))
         return {(UNSAFE, path)}
+
+    def _option_target(self, target: Node) -> Path | None:
+        """`c.HTTPClient` (as a path) when target is rooted at the first parameter of a
+        func literal the function returns: a functional option's store."""
+        literal = target.parent
+        while literal is not None and literal.type != "func_literal":
+            if literal == self.func:
+                return None
+            literal = literal.parent
+        holder = literal.parent if literal is not None else None
+        if holder is not None and holder.type == "expression_list":
+            holder = holder.parent
+        if literal is None or holder is None or holder.type != "return_statement":
+            return None
+        params = _literal_params(literal)
+        return _receiver_path(target, params[0]) if params and params[0] not in (
+            "", "_") else None
 
     def _local(self, name: str) -> bool:
         """name is declared in the function (`:=` or var), not a parameter or global."""
@@ -232,6 +285,8 @@ class _Walk:
             return self._after_call(call, field(call, "function"), outcomes)
         if _inspector(callee):
             return set()
+        if self._applies_option(call):
+            return set()  # `opt(c)`: the caller's options configure c (followed there)
         literals = self._option_literals(call)
         if literals:
             # `opt := WithCACert(pem); opt(tr)`, `ng.withTimeouts()(srv)`: an option of the
@@ -250,6 +305,27 @@ class _Walk:
                         return {(UNSAFE, at)}
             return set()
         return {(UNSAFE, path)}
+
+    def _applies_option(self, call: Node) -> bool:
+        """`for _, opt := range opts { opt(c) }` with opts a parameter of the function:
+        the functional options its callers pass are applied (each is followed from the
+        call that built it)."""
+        function = unparen(field(call, "function"))
+        if function is None or function.type != "identifier":
+            return False
+        name = text(function)
+        node = call.parent
+        while node is not None and node != self.func:
+            if node.type == "for_statement":
+                clause = next((c for c in node.named_children if c.type == "range_clause"),
+                              None)
+                left = named_children(field(clause, "left")) if clause is not None else []
+                right = unparen(field(clause, "right")) if clause is not None else None
+                if len(left) == 2 and text(left[1]) == name:
+                    return right is not None and right.type == "identifier" and text(
+                        right) in _parameter_names(self.func)
+            node = node.parent
+        return False
 
     def _option_literals(self, call: Node) -> list[Node]:
         """The func literals a call invokes when its function is an option built by the
@@ -283,6 +359,8 @@ class _Walk:
         for kind, at in outcomes:
             if kind == RETURNED:
                 out |= self.value(call, at)
+            elif kind == OPTION:
+                out |= self.value(call, (APPLIED, *at))
             elif kind == STORED:
                 operand = unparen(field(function, "operand")) if function is not None and (
                     function.type == "selector_expression") else None
@@ -328,6 +406,11 @@ def _follow(resolver: Resolver, info: FuncInfo, index: PackageIndex, position: i
     return result
 
 
+def _parameter_names(func: Node) -> set[str]:
+    return {text(n) for decl in named_children(field(func, "parameters"))
+            for n in decl.children_by_field_name("name")}
+
+
 def _literal_params(literal: Node) -> list[str]:
     names: list[str] = []
     for decl in named_children(field(literal, "parameters")):
@@ -368,5 +451,6 @@ def _declared_or_key(ident: Node) -> bool:
     if parent.type == "expression_list":
         holder = parent.parent
         return holder is not None and holder.type in (
-            "short_var_declaration", "assignment_statement") and field(holder, "left") == parent
+            "short_var_declaration", "assignment_statement", "range_clause") and field(
+            holder, "left") == parent
     return False
