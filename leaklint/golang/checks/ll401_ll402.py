@@ -858,9 +858,9 @@ def _local_sends_bounded(resolver: Resolver, file: GoFile, node: Node) -> bool:
         if use is not None and use.type == "argument_list" and use.parent is not None and (
                 use.parent.type == "call_expression"):
             # `c.probe(ctx, client)`: a module function that only sends bounded requests
-            # through that parameter.
-            if not _param_sends_bounded(resolver, file, use.parent,
-                                        named_children(use).index(ident)):
+            # through that parameter; `ctxhttp.Do(ctx, client, req)` under a deadline.
+            if not (_ctxhttp_bounded(resolver, file, ident) or _param_sends_bounded(
+                    resolver, file, use.parent, named_children(use).index(ident))):
                 return False
             bounded = True
             continue
@@ -1028,8 +1028,11 @@ def _field_reads_bounded(resolver: Resolver, index: PackageIndex, owner: TypeRef
 
 
 def _sends_bounded_directly(resolver: Resolver, file: GoFile, selector: Node) -> bool:
-    """`s.client.Do(req)` with a request carrying a deadline context: the field read
-    sends one bounded request and goes no further."""
+    """`s.client.Do(req)` with a request carrying a deadline context (or
+    `ctxhttp.Do(ctx, s.client, req)` with a deadline ctx): the field read sends one
+    bounded request and goes no further."""
+    if _ctxhttp_bounded(resolver, file, selector):
+        return True
     do = selector.parent
     call = do.parent if do is not None else None
     if do is None or do.type != "selector_expression" or field(do, "operand") != selector or (
@@ -1038,6 +1041,25 @@ def _sends_bounded_directly(resolver: Resolver, file: GoFile, selector: Node) ->
         return False
     args = named_children(field(call, "arguments"))
     return len(args) == 1 and request_bounded(resolver, file, args[0])
+
+
+_CTXHTTP = "golang.org/x/net/context/ctxhttp"
+_CTXHTTP_SENDS = frozenset({"Do", "Get", "Head", "Post", "PostForm"})
+
+
+def _ctxhttp_bounded(resolver: Resolver, file: GoFile, client: Node) -> bool:
+    """client is the second argument of ctxhttp.Do (Get, Post...), whose first, the
+    context the request is sent under, has a deadline."""
+    args = client.parent
+    call = args.parent if args is not None and args.type == "argument_list" else None
+    function = unparen(field(call, "function")) if call is not None else None
+    if function is None or function.type != "selector_expression" or text(
+            field(function, "field")) not in _CTXHTTP_SENDS or file.imports.get(
+            text(field(function, "operand"))) != _CTXHTTP:
+        return False
+    values = named_children(args)
+    return len(values) >= 2 and values[1] == client and context_bounded(
+        resolver, file, values[0])
 
 
 def _other_type(resolver: Resolver, file: GoFile, selector: Node, owner: TypeRef) -> bool:
