@@ -471,36 +471,8 @@ class FunctionFlow:
             params) >= 3 else None
         return method is not None and _is_head(method)
 
-    _MEMORY_READERS = frozenset({("strings", "NewReader"), ("bytes", "NewReader"),
-                                 ("bytes", "NewBuffer"), ("bytes", "NewBufferString")})
-
     def _parsed_from_memory(self, call: Node, callee: Callee) -> bool:
-        """http.ReadResponse(bufio.NewReader(strings.NewReader(s)), req): the response
-        is parsed from memory (directly or through locals assigned before the call)."""
-        if callee.kind != "std" or (callee.pkg, callee.name) != ("net/http", "ReadResponse"):
-            return False
-        args = named_children(fld(call, "arguments"))
-        value = unparen(args[0]) if args else None
-        for _ in range(6):
-            if value is None:
-                return False
-            if value.type == "identifier":
-                value = unparen(assigned_before(self.file, self.func, text(value),
-                                                call.start_byte))
-                continue
-            if value.type != "call_expression":
-                return False
-            inner = self.r.callee(value, self.env, self.file)
-            if inner.kind != "std":
-                return False
-            if (inner.pkg, inner.name) in self._MEMORY_READERS:
-                return True
-            if (inner.pkg, inner.name) not in (("bufio", "NewReader"),
-                                               ("bufio", "NewReaderSize")):
-                return False
-            inner_args = named_children(fld(value, "arguments"))
-            value = unparen(inner_args[0]) if inner_args else None
-        return False
+        return parsed_from_memory(self.r, self.env, self.file, self.func, call, callee)
 
     def _rewraps_outside_conn(self, call: Node) -> bool:
         """The call is given a connection this function did not open: a parameter, or a
@@ -1946,3 +1918,51 @@ def _func_literals(node: Node) -> list[Node]:
             continue
         stack.extend(n.named_children)
     return out
+
+
+_MEMORY_READERS = frozenset({("strings", "NewReader"), ("bytes", "NewReader"),
+                             ("bytes", "NewBuffer"), ("bytes", "NewBufferString")})
+_MEMORY_TYPES = frozenset({"bytes.Buffer", "strings.Reader", "bytes.Reader"})
+
+
+def parsed_from_memory(resolver: Resolver, env: Env, file: GoFile, func: Node, call: Node,
+                       callee: Callee) -> bool:
+    """http.ReadResponse(bufio.NewReader(strings.NewReader(s)), req): the response is
+    parsed from memory (directly, through locals assigned before the call, or from a
+    local `var buf bytes.Buffer` given as `&buf`)."""
+    if callee.kind != "std" or (callee.pkg, callee.name) != ("net/http", "ReadResponse"):
+        return False
+    args = named_children(fld(call, "arguments"))
+    value = unparen(args[0]) if args else None
+    for _ in range(6):
+        if value is None:
+            return False
+        if value.type == "unary_expression" and text(fld(value, "operator")) == "&":
+            operand = unparen(fld(value, "operand"))
+            return operand is not None and operand.type == "identifier" and (
+                _declared_as(file, func, text(operand)) in _MEMORY_TYPES)
+        if value.type == "identifier":
+            value = unparen(assigned_before(file, func, text(value), call.start_byte))
+            continue
+        if value.type != "call_expression":
+            return False
+        inner = resolver.callee(value, env, file)
+        if inner.kind != "std":
+            return False
+        if (inner.pkg, inner.name) in _MEMORY_READERS:
+            return True
+        if (inner.pkg, inner.name) not in (("bufio", "NewReader"), ("bufio", "NewReaderSize")):
+            return False
+        inner_args = named_children(fld(value, "arguments"))
+        value = unparen(inner_args[0]) if inner_args else None
+    return False
+
+
+def _declared_as(file: GoFile, func: Node, name: str) -> str:
+    """The type a `var name T` of the function spells (without a value), or ""."""
+    body = fld(func, "body")
+    for spec in file.within("var_spec", body) if body is not None else ():
+        if fld(spec, "value") is None and any(
+                text(n) == name for n in spec.children_by_field_name("name")):
+            return text(fld(spec, "type"))
+    return ""

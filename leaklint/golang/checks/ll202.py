@@ -11,6 +11,7 @@ from leaklint.golang import summary
 from leaklint.golang.context import GoCheckContext, enclosing_function
 from leaklint.golang.doubles import assigned_before
 from leaklint.golang.fixes import wrap_loop_body
+from leaklint.golang.flow import parsed_from_memory
 from leaklint.golang.parse import (
     field,
     identifiers,
@@ -129,6 +130,8 @@ def _holds_nothing(ctx: GoCheckContext, defer: Node, loop: Node, name: str) -> b
         callee = ctx.resolver.callee(value, ctx.env(owner), ctx.file)
         if callee.kind == "unknown" and callee.name in ("NextPart", "NextRawPart"):
             continue  # a multipart reader's, its type not worked out
+        if parsed_from_memory(ctx.resolver, ctx.env(owner), ctx.file, owner, value, callee):
+            continue  # a response parsed from bytes: its body holds no connection
         if callee.kind != "std" or (callee.pkg, callee.name) not in _NOTHING_HELD:
             return False
     return True
