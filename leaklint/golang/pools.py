@@ -626,6 +626,8 @@ class Carriers:
         name = text(field(func, "field")) if func is not None else ""
         if name.startswith(_BUILDER_PREFIXES) or name in _ADAPTERS:
             return True
+        if name == "Clone" and not named_children(field(call, "arguments")):
+            return True  # `t := base.Clone()`: the copy carries on what base was built for
         callee = self._callee(call) if name else None
         if callee is not None and callee.info is None and callee.kind not in (
                 "std", "builtin") and name not in _NOT_ACCESSORS and not named_children(
