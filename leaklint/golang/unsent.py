@@ -283,7 +283,7 @@ class _Walk:
             position = min(position, len(params) - 1)  # variadic
             outcomes = _follow(self.r, callee.info, callee.index, position, path, self.depth)
             return self._after_call(call, field(call, "function"), outcomes)
-        if _inspector(callee):
+        if inspector(callee):
             return set()
         if self._applies_option(call):
             return set()  # `opt(c)`: the caller's options configure c (followed there)
@@ -419,7 +419,8 @@ def _literal_params(literal: Node) -> list[str]:
     return names
 
 
-def _inspector(callee: Callee) -> bool:
+def inspector(callee: Callee) -> bool:
+    """A library call that only looks at its arguments (testify's Equal, NotNil...)."""
     names = _INSPECTORS.get(callee.pkg)
     return names is not None and callee.name in names and callee.kind in ("std", "third")
 

@@ -47,7 +47,7 @@ from leaklint.golang.resolve import Resolver
 from leaklint.golang.summary import resolver_for
 from leaklint.golang.testify import ERROR_ASSERTIONS, assertion
 from leaklint.golang.types import CLIENT, HTTP, SERVER, TRANSPORT, TypeRef, type_from_node
-from leaklint.golang.unsent import never_sent
+from leaklint.golang.unsent import inspector, never_sent
 from leaklint.golang.values import replaced_before_use
 
 RULES = frozenset({"LL401", "LL402"})
@@ -1015,7 +1015,8 @@ def _field_reads_bounded(resolver: Resolver, index: PackageIndex, owner: TypeRef
         for selector in file.nodes("selector_expression"):
             if text(field(selector, "field")) != name or _configures_field(selector):
                 continue
-            if _nil_checked(selector) or _other_type(resolver, file, selector, owner):
+            if _nil_checked(selector) or _other_type(resolver, file, selector, owner) or (
+                    _inspected(resolver, file, selector)):
                 continue
             if _copy_given_timeout(GoCheckContext(file, resolver, None), selector):
                 sends = 1  # `c := *f.defaultClient; c.Timeout = d`: only copies send
@@ -1025,6 +1026,17 @@ def _field_reads_bounded(resolver: Resolver, index: PackageIndex, owner: TypeRef
                 return -1
             sends = 1
     return sends
+
+
+def _inspected(resolver: Resolver, file: GoFile, value: Node) -> bool:
+    """The value is an argument of a call that only looks at it (`assert.NotNil(t,
+    p.client)`, `reflect.DeepEqual(a, p.client)`): no request."""
+    args = value.parent
+    call = args.parent if args is not None and args.type == "argument_list" else None
+    func = enclosing_function(value)
+    if call is None or call.type != "call_expression" or func is None:
+        return False
+    return inspector(resolver.callee(call, _env(resolver, file, func), file))
 
 
 def _sends_bounded_directly(resolver: Resolver, file: GoFile, selector: Node) -> bool:
