@@ -353,7 +353,49 @@ def _idle_closed_on_return(ctx: GoCheckContext, node: Node) -> bool:
         function = unparen(field(call, "function")) if call is not None else None
         if any(_closes_idle(function, holder) for holder in holders):
             return True
-    return False
+    return _idle_closed_after_last_use(node, holders)
+
+
+def _idle_closed_after_last_use(node: Node, holders: set[str]) -> bool:
+    """`tr.CloseIdleConnections()` as a statement of the block that builds the Transport,
+    after it, with no use of the Transport or its client after that statement (in the
+    function): every idle connection it kept is closed once it is done with."""
+    statement = node
+    while statement.parent is not None and statement.parent.type not in (
+            "block", "statement_list"):
+        statement = statement.parent
+    block = statement.parent
+    func = enclosing_function(node)
+    if block is None or func is None:
+        return False
+    closing = None
+    sibling = statement.next_named_sibling
+    while sibling is not None:
+        call = next((c for c in sibling.named_children if c.type == "call_expression"),
+                    None) if sibling.type == "expression_statement" else None
+        if call is not None and any(_closes_idle(unparen(field(call, "function")), h)
+                                    for h in holders):
+            closing = sibling
+        sibling = sibling.next_named_sibling
+    if closing is None:
+        return False
+    body = field(func, "body")
+    # What is built from the Transport (`client := &http.Client{Transport: tr}`) uses it.
+    holders = set(holders)
+    for _ in range(3):
+        for decl in walk(body):
+            if decl.type not in ("short_var_declaration", "assignment_statement"):
+                continue
+            values = named_children(field(decl, "right"))
+            value = unparen(values[0]) if len(values) == 1 else None
+            if value is not None and value.type == "unary_expression":
+                value = unparen(field(value, "operand"))
+            if value is not None and value.type == "composite_literal" and any(
+                    n.type == "identifier" and text(n) in holders for n in walk(value)):
+                holders.update(text(n) for n in named_children(field(decl, "left"))
+                               if n.type == "identifier" and text(n) != "_")
+    return not any(n.start_byte >= closing.end_byte for h in holders
+                   for n in identifiers(body, h))
 
 
 def _closes_idle(selector: Node | None, name: str) -> bool:
