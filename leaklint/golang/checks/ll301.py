@@ -199,12 +199,18 @@ def _command_method(func: Node) -> bool:
 def _method_main_only(resolver: Resolver, file, func: Node, depth: int) -> bool:
     """A method that only its type's entry method (or methods reached the same way), or
     code run once (main, a command action, a test), calls, outside loops: it runs once
-    per process. Every call of a method so named counts, whatever its receiver."""
+    per process. Every call of a method so named counts, whatever its receiver. An
+    exported method outside package main may also be called by other packages: unless
+    its package is one only its module or tests use and no other package calls the
+    name, only its own type's methods (a command's entry method reaching it) vouch for
+    it, not a test or main of its package."""
     name = text(field(func, "name"))
     owner = receiver_type(field(func, "receiver"))
     index = resolver.index
     if not owner or _pending_mention(index, b"." + name.encode() + b"("):
         return False
+    receiver_only = not name[:1].islower() and file.package_name() != "main" and not (
+        _callers_in_package(file, func))
     callers = 0
     for other in index.files:
         if name.encode() not in other.data:
@@ -226,6 +232,8 @@ def _method_main_only(resolver: Resolver, file, func: Node, depth: int) -> bool:
                     field(function, "operand")) == receiver_name(caller):
                 once = _command_method(caller) or _main_only(
                     resolver, other, caller, depth + 1)
+            elif receiver_only:
+                return False
             else:
                 # Another type's code (`chk.check(ctx)` through an interface in a
                 # command's Run): every call of a method so named must run once.
