@@ -29,7 +29,7 @@ RULES = frozenset({"LL202"})
 def run(ctx: GoCheckContext) -> None:
     for node in ctx.file.nodes("defer_statement"):
         loop = _in_loop(node)
-        if loop is None or _last_iteration(node, loop):
+        if loop is None or _last_iteration(node, loop) or _once_guarded(node, loop):
             continue
         if _kept_past_the_loop(node, loop):
             continue
@@ -44,6 +44,39 @@ def run(ctx: GoCheckContext) -> None:
         fix = wrap_loop_body(ctx.file.source, loop) if ctx.file.source is not None else None
         ctx.report.report("LL202", ctx.span(node), scope=ctx.scope(node),
                           call=_describe(call), fix=fix)
+
+
+def _once_guarded(defer: Node, loop: Node) -> bool:
+    """`if s.status == nil { s.status = ui.Status(); defer s.status.Close() }`: the
+    branch sets what its condition tests for nil before the defer, so it is taken (and
+    the defer registered) at most once, however long the loop runs."""
+    node = defer.parent
+    while node is not None and node != loop:
+        if node.type == "if_statement":
+            condition = unparen(field(node, "condition"))
+            consequence = field(node, "consequence")
+            if condition is not None and condition.type == "binary_expression" and text(
+                    field(condition, "operator")) == "==" and consequence is not None and (
+                    consequence.start_byte <= defer.start_byte < consequence.end_byte):
+                sides = [unparen(field(condition, "left")), unparen(field(condition, "right"))]
+                tested = [x for x in sides if x is not None and x.type != "nil"]
+                if len(tested) == 1 and len(sides) == 2 and any(
+                        x is not None and x.type == "nil" for x in sides) and _set_before(
+                        consequence, text(tested[0]), defer):
+                    return True
+        node = node.parent
+    return False
+
+
+def _set_before(block: Node, spelled: str, before: Node) -> bool:
+    """A statement of block, before `before`, assigns spelled (`s.status = ...`)."""
+    for stmt in walk(block):
+        if stmt.start_byte >= before.start_byte:
+            break
+        if stmt.type in ("assignment_statement", "short_var_declaration") and any(
+                text(t) == spelled for t in named_children(field(stmt, "left"))):
+            return True
+    return False
 
 
 def _in_loop(defer: Node) -> Node | None:
