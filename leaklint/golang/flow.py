@@ -249,6 +249,9 @@ class FunctionFlow:
         self.fresh_with_error = False
         # ok -> err for `t, ok := err.(*T)`: a true ok means the error is set.
         self.witnesses: dict[str, str] = {}
+        # x -> err for `x := convert(err)` with a module function that returns nil for
+        # a nil error: a non-nil x means the error is set.
+        self.converted: dict[str, str] = {}
         # Parents of the nodes the scans walked down to. tree-sitter finds a node's
         # parent by descending from the root, a cost that grows with the depth: a chain
         # of 20,000 `else if`s made each lookup, and so the whole walk, quadratic.
@@ -619,6 +622,8 @@ class FunctionFlow:
         assigned = {text(t) for t in lhs}
         self.witnesses = {ok: err for ok, err in self.witnesses.items()
                           if ok not in assigned and err not in assigned}
+        self.converted = {x: err for x, err in self.converted.items()
+                          if x not in assigned and err not in assigned}
         if acquired is not None:
             return self.bind_acquisition(lhs, rhs[0], acquired, state, declared, define)
         self._note_witness(lhs, rhs)
@@ -1241,6 +1246,10 @@ class FunctionFlow:
                 split = self.nil_check(cond, op, state)
                 if split is not None:
                     return split
+                converted = self._converted_error(cond)
+                if converted is not None:
+                    split = self._error_split(cond, converted, state)
+                    return split if op == "!=" else (split[1], split[0])
                 sentinel = self._sentinel_test(cond)
                 if sentinel is not None:
                     split = self._error_split(cond, sentinel, state)
@@ -1338,6 +1347,39 @@ class FunctionFlow:
             return self._error_test_subject(cond)
         return None
 
+    def _converted_error(self, cond: Node) -> str | None:
+        """`x != nil` (or `x == nil`) with x converted from an error by a function that
+        returns nil for a nil error: the error it came from."""
+        left, right = unparen(fld(cond, "left")), unparen(fld(cond, "right"))
+        if left is None or right is None:
+            return None
+        if left.type == "nil":
+            left, right = right, left
+        if right.type != "nil" or left.type != "identifier":
+            return None
+        return self.converted.get(text(left))
+
+    def _nil_preserving(self, call: Node) -> bool:
+        """A function of the module whose body starts `if p == nil { return nil }` for
+        the parameter the error is handed in (`network.Adapter(err)`)."""
+        callee = self.r.callee(call, self.env, self.file)
+        info = callee.info
+        body = fld(info.node, "body") if info is not None else None
+        first = next(iter(statements(body)), None) if body is not None else None
+        if first is None or first.type != "if_statement" or not info.params:
+            return False
+        name = info.params[0][0]
+        condition = unparen(fld(first, "condition"))
+        inner = statements(fld(first, "consequence"))
+        if condition is None or condition.type != "binary_expression" or text(
+                fld(condition, "operator")) != "==" or not inner or (
+                inner[0].type != "return_statement"):
+            return False
+        sides = {text(unparen(fld(condition, "left"))), text(unparen(fld(condition, "right")))}
+        values = named_children(inner[0].named_children[0]) if inner[0].named_children else []
+        return sides == {name, "nil"} and len(values) >= 1 and all(
+            unparen(v) is not None and unparen(v).type == "nil" for v in values)
+
     def _sentinel_test(self, cond: Node) -> str | None:
         """`err == ErrNoCachedConn`, `err != io.EOF`: the error compared with a sentinel
         error value (named Err*, or io.EOF), which is never nil: equal means set."""
@@ -1416,6 +1458,8 @@ class FunctionFlow:
             subject = self._error_test_subject(value)
             if subject is not None:
                 self.witnesses[text(lhs[0])] = subject
+                if self._nil_preserving(value):
+                    self.converted[text(lhs[0])] = subject
 
     def _mentions_error(self, cond: Node, state: State) -> None:
         """(err != nil) != tt.wantErr, errors.Is(err, x): the error is looked at; which
