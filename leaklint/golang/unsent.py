@@ -83,7 +83,7 @@ class _Walk:
         self.r, self.file, self.func, self.receiver, self.depth = (
             resolver, file, func, receiver, depth)
         self.env = resolver.env_for(func, file, None)
-        self.seen: set[tuple[str, Path]] = set()
+        self.seen: set[tuple[str, Path, int]] = set()
 
     def value(self, node: Node, path: Path) -> set[Outcome]:
         """What becomes of the value of expression node (its part at path)."""
@@ -96,6 +96,8 @@ class _Walk:
         if kind == "unary_expression" and text(field(parent, "operator")) in ("&", "*"):
             return self.value(parent, path)
         if kind == "type_assertion_expression" and field(parent, "operand") == node:
+            return self.value(parent, path)
+        if kind == "variadic_argument":  # `newService(opts...)`: handed on whole
             return self.value(parent, path)
         if kind == "binary_expression" and text(field(parent, "operator")) in ("==", "!="):
             return set()
@@ -221,21 +223,22 @@ class _Walk:
                 return True
         return False
 
-    def variable(self, name: str, path: Path) -> set[Outcome]:
-        """Every use of a variable of the function."""
-        if (name, path) in self.seen:
+    def variable(self, name: str, path: Path, after: int = 0) -> set[Outcome]:
+        """Every use of a variable of the function (from `after` on: the uses after a
+        call that stored the value in it, outside loops)."""
+        if (name, path, after) in self.seen:
             return set()
         if len(path) > _MAX_PATH:
             # `s.server = &http.Server{Handler: s}`: a value stored in what holds it
             # grows the path on every turn; past a few fields nothing is proven.
             return {(UNSAFE, path)}
-        self.seen.add((name, path))
+        self.seen.add((name, path, after))
         body = field(self.func, "body")
         if body is None:
             return {(UNSAFE, path)}
         out: set[Outcome] = set()
         for ident in identifiers(body, name):
-            if _declared_or_key(ident):
+            if _declared_or_key(ident) or ident.start_byte < after:
                 continue
             out |= self.value(ident, path)
             if any(o[0] == UNSAFE for o in out):
@@ -370,7 +373,10 @@ class _Walk:
                 if name == self.receiver:
                     out.add((STORED, at))
                 elif self._local(name):
-                    out |= self.variable(name, at)
+                    # `c.TraceOn()` wrapping what c holds: from then on c holds it at
+                    # the new path (before the call, in a loop, too).
+                    after = 0 if _in_loop(call, self.func) else call.end_byte
+                    out |= self.variable(name, at, after)
                 else:
                     return {(UNSAFE, at)}
             else:
@@ -404,6 +410,15 @@ def _follow(resolver: Resolver, info: FuncInfo, index: PackageIndex, position: i
         result = unsafe
     index.summaries[key] = result
     return result
+
+
+def _in_loop(node: Node, func: Node) -> bool:
+    current = node.parent
+    while current is not None and current != func:
+        if current.type == "for_statement":
+            return True
+        current = current.parent
+    return False
 
 
 def _parameter_names(func: Node) -> set[str]:
