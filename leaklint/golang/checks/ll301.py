@@ -27,6 +27,7 @@ from leaklint.golang.context import (
     function_name,
     named_function,
 )
+from leaklint.golang.doubles import assigned_before
 from leaklint.golang.index import FACTORY_HINTS, FuncInfo, called_name, receiver_type
 from leaklint.golang.parse import (
     NEW_RESPELLED,
@@ -218,13 +219,21 @@ def _method_main_only(resolver: Resolver, file, func: Node, depth: int) -> bool:
         starts = {start for start, called, path in other.call_names()
                   if called == name and path is None}
         for call in other.within("call_expression", other.root):
-            if call.start_byte not in starts:
-                continue
+            if call.start_byte not in starts or called_name(call) != name:
+                continue  # (`exec.Command(x).Run()`: the inner call starts there too)
             caller = named_function(call)
             function = unparen(field(call, "function"))
-            if caller is None or function is None or (
-                    function.type != "selector_expression") or called_name(call) != name:
+            if caller is None or function is None or function.type != "selector_expression":
                 return False
+            literal = enclosing_function(call)
+            if _another_method(resolver, other, literal, call, func):
+                continue  # `exec.Command(...).Run()`: a method of another type
+            if literal is not None and literal.type == "func_literal" and _command_action(
+                    other, literal) and not inside(call, "for_statement", caller):
+                # `RunE: func(...) error { return cmd.Run(ctx, args) }`: the command's
+                # action calls the method once per invocation.
+                callers += 1
+                continue
             if inside(call, "for_statement", caller) or inside(call, "func_literal", caller):
                 return False
             if caller.type == "method_declaration" and receiver_type(
@@ -243,6 +252,29 @@ def _method_main_only(resolver: Resolver, file, func: Node, depth: int) -> bool:
                 return False
             callers += 1
     return callers > 0
+
+
+def _another_method(resolver: Resolver, file, owner: Node | None, call: Node,
+                    func: Node) -> bool:
+    """The call certainly reaches another method than func: one of the standard library,
+    or another declared method of the module (not an interface's, which may be func)."""
+    if owner is None:
+        return False
+    env = _env_of(resolver, file)(owner)
+    callee = resolver.callee(call, env, file)
+    if callee.kind in ("std", "builtin"):
+        return True
+    info = callee.info
+    if info is not None:
+        return info.node != func and info.node.type == "method_declaration"
+    # `exec.Command(...).Run()`, or `cmd := exec.Command(...); cmd.Run()`: a standard
+    # library value's method.
+    function = unparen(field(call, "function"))
+    operand = unparen(field(function, "operand")) if function is not None else None
+    if operand is not None and operand.type == "identifier":
+        operand = unparen(assigned_before(file, owner, text(operand), call.start_byte))
+    return operand is not None and operand.type == "call_expression" and resolver.callee(
+        operand, env, file).kind == "std"
 
 
 def _cli_action(file, func: Node) -> bool:
