@@ -73,7 +73,9 @@ def parsed_caller(path: Path, name: str) -> tuple[PackageIndex, GoFile] | None:
         if sibling is None:
             return None
         index = sibling
-    if not index.load_mentioning(name.encode()):
+    # The whole package, not only the files naming the function: the call's receiver
+    # (`m.prober.Probe(ctx)`) is typed by declarations anywhere in it.
+    if not index.load_mentioning(b""):
         return None
     target = os.path.abspath(path)
     file = next((f for f in index.files if os.path.abspath(f.path) == target), None)

@@ -520,7 +520,62 @@ def _every_caller_bound(resolver: Resolver, func: Node, position: int, depth: in
                     resolver, file, caller, args[position], depth + 1):
                 return False
             seen += 1
+    if home is not None and name[:1].isupper():
+        # Other packages of the module call it too (`m.prober.Probe(ctx)` through an
+        # interface of theirs): each of those calls must pass a deadline as well.
+        outside = _outside_callers_bound(resolver, home, func, name, position, depth,
+                                         production)
+        if outside is None:
+            return False
+        seen += outside
     return seen > 0
+
+
+def _outside_callers_bound(resolver: Resolver, home: GoFile, func: Node, name: str,
+                           position: int, depth: int, production: bool) -> int | None:
+    """The number of calls of func from other packages of the module, each passing a
+    deadline context at position; None when one does not, or a caller cannot be read."""
+    from leaklint.golang.callers_outside import calling_files, parsed_caller
+
+    files = calling_files(home.path.parent, name)
+    if files is None:
+        return None
+    seen = 0
+    for path in files:
+        if production and path.name.endswith("_test.go"):
+            continue
+        parsed = parsed_caller(path, name)
+        if parsed is None:
+            return None
+        index, other = parsed
+        where = Resolver(index, path.parent, resolver.models)
+        for call in other.calls_named(name):
+            caller = named_function(call) or outermost_function(call)
+            owner = enclosing_function(call)
+            if owner is None or not _reaches(where, other, owner, call, func, home):
+                continue
+            if caller is None:
+                return None
+            args = named_children(field(call, "arguments"))
+            if position >= len(args) or not _has_deadline(
+                    where, other, caller, args[position], depth + 1):
+                return None
+            seen += 1
+    return seen
+
+
+def _reaches(resolver: Resolver, file: GoFile, owner: Node, call: Node, func: Node,
+             home: GoFile) -> bool:
+    """A call in another package reaches func (declared in home): the declaration it
+    resolves to is func's (same file and place), or an interface method of that name."""
+    env = resolver.env_for(owner, file, _outer_env(resolver, file, owner))
+    info = resolver.callee(call, env, file).info
+    if info is None:
+        return False
+    if info.node.type in ("method_elem", "method_spec"):
+        return info.name == text(field(func, "name"))
+    return info.file.path.resolve() == home.path.resolve() and (
+        info.node.start_byte == func.start_byte)
 
 
 def _root(node: Node) -> Node:

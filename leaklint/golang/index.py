@@ -342,7 +342,12 @@ class PackageIndex:
         return True
 
     def method(self, type_name: str, name: str, _depth: int = 0) -> FuncInfo | None:
-        info = self.funcs.get(f"{type_name}.{name}")
+        key = f"{type_name}.{name}"
+        if not dict.__contains__(self.funcs, key):
+            # An interface's methods are indexed when the file declaring the type is
+            # parsed: parse it first (a sibling package's files are read on demand).
+            self.ensure(type_name)
+        info = self.funcs.get(key)
         if info is not None or _depth > 3:
             return info
         struct = self.structs.get(type_name)
