@@ -1064,7 +1064,9 @@ def _field_reads_bounded(resolver: Resolver, index: PackageIndex, owner: TypeRef
                 sends = 1  # `c := *f.defaultClient; c.Timeout = d`: only copies send
                 continue
             if not (_sends_bounded_directly(resolver, file, selector)
-                    or _local_sends_bounded(resolver, file, selector)):
+                    or _local_sends_bounded(resolver, file, selector)
+                    or _returned_client_bounded(GoCheckContext(file, resolver, None),
+                                                selector)):
                 return -1
             sends = 1
     return sends
