@@ -963,13 +963,18 @@ class FunctionFlow:
         if self.returns is not None:
             from leaklint.golang import summary  # summaries walk functions with flows
 
-            returned_kind = self._returned_kind(exprs, state)
+            # Returning is what the summary describes, not a hand-over seen by later paths.
+            handed = {r.id: r.handed_over for r in self.resources}
+            # `return resp, apiError(resp)`: the error built beside the response may close
+            # its body first (the values are evaluated before the function returns).
+            beside = state.copy()
+            for expr in exprs[1:]:
+                beside = self.scan(expr, beside)
+            returned_kind = self._returned_kind(exprs, beside if beside.reachable else state)
             if returned_kind is not None:
                 self.returns.append(returned_kind)
             if returned_kind == summary.FRESH and self._with_error(exprs):
                 self.fresh_with_error = True
-            # Returning is what the summary describes, not a hand-over seen by later paths.
-            handed = {r.id: r.handed_over for r in self.resources}
         for expr in exprs:
             state = self.scan(expr, state)
         if self.returns is not None:
