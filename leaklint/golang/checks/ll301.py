@@ -543,8 +543,10 @@ def _main_only(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
             # `Action: func(c *cli.Context) error { return run(c) }` in a package-level
             # command literal, or a Ginkgo spec body (`var _ = Describe(...)`): once.
             literal = enclosing_function(call)
-            if literal is None or not (_cli_action(other, literal) or _in_spec(
-                    other, call)) or inside(call, "for_statement", literal):
+            # The innermost literal must be the spec body: a callback inside it
+            # (`Eventually(func() { ... })`) may run many times.
+            if literal is None or not (_cli_action(other, literal) or _spec_body(
+                    other, literal)) or inside(call, "for_statement", literal):
                 return False
             callers += 1
             continue
