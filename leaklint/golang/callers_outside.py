@@ -114,3 +114,40 @@ def _module_go_files(root: Path) -> tuple[Path, ...] | None:
         if len(out) > _MAX_FILES:
             return None
     return tuple(out)
+
+
+def unused_internal(directory: Path) -> bool:
+    """A package under `internal/` that no file of its module imports and that has no
+    tests of its own: unless it is a command (package main, the caller checks), none of
+    its code ever runs."""
+    found = find_module(directory)
+    if found is None:
+        return False
+    root, module = found
+    try:
+        parts = directory.relative_to(root).parts
+    except ValueError:
+        return False
+    if "internal" not in parts:
+        return False
+    return _unused(Path(os.path.abspath(root)), module + "/" + "/".join(parts),
+                   Path(os.path.abspath(directory)))
+
+
+@functools.lru_cache(maxsize=256)
+def _unused(root: Path, import_path: str, directory: Path) -> bool:
+    files = _module_go_files(root)
+    if files is None:
+        return False
+    if any(f.parent == directory and f.name.endswith("_test.go") for f in files):
+        return False
+    quoted = b'"' + import_path.encode() + b'"'
+    for path in files:
+        if path.parent == directory:
+            continue
+        try:
+            if quoted in path.read_bytes():
+                return False
+        except OSError:
+            return False
+    return True

@@ -8,6 +8,7 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from leaklint.golang import buildtags, handout
+from leaklint.golang.callers_outside import unused_internal
 from leaklint.golang.context import (
     GoCheckContext,
     enclosing_function,
@@ -66,6 +67,10 @@ def run(ctx: GoCheckContext) -> None:
         return
     if buildtags.wasm_only(ctx.file.path.name, ctx.file.data):
         return  # js/wasm or wasip1 only: no socket behind its clients and servers
+    if ctx.file.package_name() != "main" and unused_internal(ctx.file.path.parent):
+        # An internal library package nothing imports, without tests: none of its code
+        # runs. (A command, package main, is never imported and still runs.)
+        return
     default_client_lines: set[int] = set()
     candidates = [n for k in ("composite_literal", "literal_value", "call_expression",
                               "selector_expression", "var_spec") for n in ctx.file.nodes(k)]
