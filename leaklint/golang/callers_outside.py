@@ -26,18 +26,23 @@ _SKIPPED_DIRS = frozenset({"vendor", "testdata", "node_modules"})
 _MAX_FILES = 50_000  # a tree larger than this is not read whole: callers stay unknown
 
 
+def _module_parts(directory: Path) -> tuple[Path, str, tuple[str, ...]] | None:
+    """(module root, module path, the directory's path segments below the root)."""
+    found = find_module(directory)
+    if found is None:
+        return None
+    root, module = found
+    try:
+        return root, module, directory.relative_to(root).parts
+    except ValueError:
+        return None
+
+
 def module_private(directory: Path) -> bool:
     """The package at directory can be imported only by its module (internal/) or is
     test code (test/, tests/, e2e/ below the module root)."""
-    found = find_module(directory)
-    if found is None:
-        return False
-    root, _module = found
-    try:
-        parts = directory.relative_to(root).parts
-    except ValueError:
-        return False
-    return any(p in _PRIVATE_SEGMENTS for p in parts)
+    found = _module_parts(directory)
+    return found is not None and any(p in _PRIVATE_SEGMENTS for p in found[2])
 
 
 def calling_files(directory: Path, name: str) -> list[Path] | None:
@@ -120,16 +125,10 @@ def unused_internal(directory: Path) -> bool:
     """A package under `internal/` that no file of its module imports and that has no
     tests of its own: unless it is a command (package main, the caller checks), none of
     its code ever runs."""
-    found = find_module(directory)
-    if found is None:
+    found = _module_parts(directory)
+    if found is None or "internal" not in found[2]:
         return False
-    root, module = found
-    try:
-        parts = directory.relative_to(root).parts
-    except ValueError:
-        return False
-    if "internal" not in parts:
-        return False
+    root, module, parts = found
     return _unused(Path(os.path.abspath(root)), module + "/" + "/".join(parts),
                    Path(os.path.abspath(directory)))
 

@@ -9,6 +9,8 @@ deadline; WithoutCancel and Background have none."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from tree_sitter import Node
 
 from leaklint.golang.context import enclosing_function, named_function, outermost_function
@@ -499,68 +501,63 @@ def _callers_bound(resolver: Resolver, func: Node, position: int, depth: int) ->
 def _every_caller_bound(resolver: Resolver, func: Node, position: int, depth: int) -> bool:
     """Production code is judged by its production callers: a test calling it with
     `t.Context()` does not make the program's own sends unbounded."""
+
+    def bound(where: Resolver, file: GoFile, call: Node) -> bool:
+        # In a package-level closure (a command literal's Run) the outermost literal is
+        # the function the context is traced in.
+        caller = named_function(call) or outermost_function(call)
+        args = named_children(field(call, "arguments"))
+        return caller is not None and position < len(args) and _has_deadline(
+            where, file, caller, args[position], depth + 1)
+
+    seen = each_caller(resolver, func, bound, outside=True)
+    return seen is not None and seen > 0
+
+
+def each_caller(resolver: Resolver, func: Node,
+                check: Callable[[Resolver, GoFile, Node], bool],
+                outside: bool = False) -> int | None:
+    """Asks check(resolver of the caller's package, its file, the call) of every call of
+    func in its package (production code judged by production callers), and with
+    outside, of the calls other packages of the module make (an exported name, through
+    an interface of theirs too). The number of calls, or None when one fails the check
+    or a caller in another package cannot be read."""
     name = text(field(func, "name"))
     home = next((f for f in resolver.index.files if f.root == _root(func)), None)
     production = home is not None and not home.path.name.endswith("_test.go")
     seen = 0
     for file in resolver.index.files:
-        if production and file.path.name.endswith("_test.go"):
+        if name.encode() not in file.data or (
+                production and file.path.name.endswith("_test.go")):
             continue
         for call in file.calls_named(name):
-            # In a package-level closure (a command literal's Run) the outermost
-            # literal is the function the context is traced in.
-            caller = named_function(call) or outermost_function(call)
             owner = enclosing_function(call)
             if owner is None or not calls_function(resolver, file, owner, call, func):
                 continue
-            if caller is None:
-                return False
-            args = named_children(field(call, "arguments"))
-            if position >= len(args) or not _has_deadline(
-                    resolver, file, caller, args[position], depth + 1):
-                return False
+            if not check(resolver, file, call):
+                return None
             seen += 1
-    if home is not None and name[:1].isupper():
-        # Other packages of the module call it too (`m.prober.Probe(ctx)` through an
-        # interface of theirs): each of those calls must pass a deadline as well.
-        outside = _outside_callers_bound(resolver, home, func, name, position, depth,
-                                         production)
-        if outside is None:
-            return False
-        seen += outside
-    return seen > 0
+    if outside and home is not None and name[:1].isupper():
+        from leaklint.golang.callers_outside import calling_files, parsed_caller
 
-
-def _outside_callers_bound(resolver: Resolver, home: GoFile, func: Node, name: str,
-                           position: int, depth: int, production: bool) -> int | None:
-    """The number of calls of func from other packages of the module, each passing a
-    deadline context at position; None when one does not, or a caller cannot be read."""
-    from leaklint.golang.callers_outside import calling_files, parsed_caller
-
-    files = calling_files(home.path.parent, name)
-    if files is None:
-        return None
-    seen = 0
-    for path in files:
-        if production and path.name.endswith("_test.go"):
-            continue
-        parsed = parsed_caller(path, name)
-        if parsed is None:
+        files = calling_files(home.path.parent, name)
+        if files is None:
             return None
-        index, other = parsed
-        where = Resolver(index, path.parent, resolver.models)
-        for call in other.calls_named(name):
-            caller = named_function(call) or outermost_function(call)
-            owner = enclosing_function(call)
-            if owner is None or not _reaches(where, other, owner, call, func, home):
+        for path in files:
+            if production and path.name.endswith("_test.go"):
                 continue
-            if caller is None:
+            parsed = parsed_caller(path, name)
+            if parsed is None:
                 return None
-            args = named_children(field(call, "arguments"))
-            if position >= len(args) or not _has_deadline(
-                    where, other, caller, args[position], depth + 1):
-                return None
-            seen += 1
+            index, other = parsed
+            where = Resolver(index, path.parent, resolver.models)
+            for call in other.calls_named(name):
+                owner = enclosing_function(call)
+                if owner is None or not _reaches(where, other, owner, call, func, home):
+                    continue
+                if not check(where, other, call):
+                    return None
+                seen += 1
     return seen
 
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from leaklint.golang.context import enclosing_function
-from leaklint.golang.deadlines import calls_function, context_bounded
+from leaklint.golang.deadlines import context_bounded, each_caller
 from leaklint.golang.index import GoFile
-from leaklint.golang.parse import field, named_children, text, walk
-from leaklint.golang.resolve import FUNCTION_NODES, Resolver
+from leaklint.golang.parse import field, named_children, own_returns, text, walk
+from leaklint.golang.resolve import Resolver
 
 _ROUNDS = 4  # values built from values built from the client, and so on
 _MAX_CALLER_DEPTH = 2
@@ -36,7 +36,7 @@ def _paired(resolver: Resolver, file: GoFile, func: Node, seed: Node, depth: int
     if body is None:
         return False
     names = _carriers(body, seed)
-    returns = [r for r in _own_returns(body) if _mentions(r, seed, names)]
+    returns = [r for r in own_returns(body) if _mentions(r, seed, names)]
     if not returns:
         return False
     position = _context_result(func)
@@ -58,22 +58,15 @@ def _every_caller_paired(resolver: Resolver, func: Node, depth: int) -> bool:
     name = text(field(func, "name"))
     if not name or not resolver.index.load_mentioning(name.encode() + b"("):
         return False
-    home = next((f for f in resolver.index.files if f.root == _root(func)), None)
-    production = home is not None and not home.path.name.endswith("_test.go")
-    seen = 0
-    for other in resolver.index.files:
-        if name.encode() not in other.data or (
-                production and other.path.name.endswith("_test.go")):
-            continue
-        for call in other.calls_named(name):
-            owner = enclosing_function(call)
-            if owner is None or not calls_function(resolver, other, owner, call, func):
-                continue
-            if owner.type not in ("function_declaration", "method_declaration") or not (
-                    _paired(resolver, other, owner, call, depth + 1)):
-                return False
-            seen += 1
-    return seen > 0
+
+    def paired(where: Resolver, file: GoFile, call: Node) -> bool:
+        owner = enclosing_function(call)
+        return owner is not None and owner.type in (
+            "function_declaration", "method_declaration") and _paired(
+            where, file, owner, call, depth + 1)
+
+    seen = each_caller(resolver, func, paired)
+    return seen is not None and seen > 0
 
 
 def _carriers(body: Node, seed: Node) -> set[str]:
@@ -107,19 +100,6 @@ def _mentions(node: Node, seed: Node, names: set[str]) -> bool:
     return any(n.type == "identifier" and text(n) in names for n in walk(node))
 
 
-def _own_returns(body: Node) -> list[Node]:
-    """The function's return statements, not those of func literals inside it."""
-    out, stack = [], [body]
-    while stack:
-        node = stack.pop()
-        if node.type in FUNCTION_NODES:
-            continue
-        if node.type == "return_statement":
-            out.append(node)
-        stack.extend(node.named_children)
-    return out
-
-
 def _context_result(func: Node) -> int | None:
     """The position of a context.Context among the function's results."""
     result = field(func, "result")
@@ -135,9 +115,3 @@ def _context_result(func: Node) -> int | None:
             return position
         position += count
     return None
-
-
-def _root(node: Node) -> Node:
-    while node.parent is not None:
-        node = node.parent
-    return node
