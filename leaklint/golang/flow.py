@@ -443,33 +443,45 @@ class FunctionFlow:
         return kind, display_callee(expr)
 
     def _head_request(self, call: Node, callee: Callee) -> bool:
-        """http.Head / client.Head, or Do / RoundTrip of a request built in this
-        function with the HEAD method."""
+        """http.Head / client.Head; a module helper handed the HEAD method
+        (`s.request(ctx, "HEAD", key)`); or a send, by net/http or by a module helper
+        (`a.doHTTP(t, req)`), of a request built in this function with the HEAD method."""
+        args = named_children(fld(call, "arguments"))
         if callee.info is not None:
-            # A helper of the module handed the method: `s.request(ctx, "HEAD", key)`.
             from leaklint.golang import summary  # summaries walk functions with flows
 
             position = summary.method_parameter(self.r, callee)
-            args = named_children(fld(call, "arguments"))
-            return position is not None and position < len(args) and _is_head(args[position])
+            if position is not None and position < len(args) and _is_head(args[position]):
+                return True
+            return any(self._head_built(arg, call) for arg in args)
         if callee.kind != "std" or callee.pkg != "net/http":
             return False
         if callee.name == "Head":
             return True
-        if callee.name not in ("Do", "RoundTrip"):
+        return callee.name in ("Do", "RoundTrip") and bool(args) and self._head_built(
+            args[0], call)
+
+    def _head_built(self, arg: Node, call: Node) -> bool:
+        """The request variable `arg` was last assigned, before `call`, a request built
+        with the HEAD method: by http.NewRequest(WithContext), or by a module helper that
+        passes its method parameter on to one (`a.newHTTPRequest("HEAD", rel)`)."""
+        arg = unparen(arg)
+        if arg is None or arg.type != "identifier":
             return False
-        args = named_children(fld(call, "arguments"))
-        if not args or unparen(args[0]) is None or unparen(args[0]).type != "identifier":
-            return False
-        built = unparen(assigned_before(self.file, self.func, text(unparen(args[0])),
-                                        call.start_byte))
+        built = unparen(assigned_before(self.file, self.func, text(arg), call.start_byte))
         if built is None or built.type != "call_expression":
             return False
         maker = self.r.callee(built, self.env, self.file)
+        params = named_children(fld(built, "arguments"))
+        if maker.info is not None:
+            from leaklint.golang import summary  # summaries walk functions with flows
+
+            position = summary.method_parameter(self.r, maker)
+            return position is not None and position < len(params) and _is_head(
+                params[position])
         if maker.kind != "std" or (maker.pkg, maker.name) not in (
                 ("net/http", "NewRequest"), ("net/http", "NewRequestWithContext")):
             return False
-        params = named_children(fld(built, "arguments"))
         method = params[1 if maker.name == "NewRequestWithContext" else 0] if len(
             params) >= 3 else None
         return method is not None and _is_head(method)
