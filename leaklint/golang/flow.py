@@ -436,7 +436,7 @@ class FunctionFlow:
                 callee.info is None and target in self.body_users()):
             # No type for the receiver, but the result's Body is read: a response.
             kind = "response"
-        if kind is None or _nil_request(expr) or (
+        if kind is None or _nil_request(expr) or self._urlless_request(expr) or (
                 kind == "response" and sends_in_memory(self.r, self.file, self.func, expr)) or (
                 kind == "conn" and hijacks_recorder(self.r, self.file, self.func, expr)):
             return None
@@ -485,6 +485,37 @@ class FunctionFlow:
         method = params[1 if maker.name == "NewRequestWithContext" else 0] if len(
             params) >= 3 else None
         return method is not None and _is_head(method)
+
+    def _urlless_request(self, call: Node) -> bool:
+        """Do / RoundTrip of a request literal that names no URL (`&http.Request{}`, as a
+        test probes what a RoundTripper sets on it): the send fails with "nil
+        Request.URL" before any connection, so there is no response."""
+        func = unparen(fld(call, "function"))
+        args = named_children(fld(call, "arguments"))
+        if func is None or func.type != "selector_expression" or text(
+                fld(func, "field")) not in ("Do", "RoundTrip") or len(args) != 1:
+            return False
+        arg = unparen(args[0])
+        name = None
+        if arg is not None and arg.type == "identifier":
+            name = text(arg)
+            arg = unparen(assigned_before(self.file, self.func, name, call.start_byte))
+        if arg is not None and arg.type == "unary_expression":
+            arg = unparen(fld(arg, "operand"))
+        if arg is None or arg.type != "composite_literal":
+            return False
+        spelled = fld(arg, "type")
+        if spelled is None or spelled.type != "qualified_type" or text(
+                fld(spelled, "name")) != "Request" or self.file.imports.get(
+                text(fld(spelled, "package"))) != "net/http":
+            return False
+        elements = named_children(fld(arg, "body"))
+        if any(e.type != "keyed_element" or not e.named_children or text(
+                e.named_children[0]).strip() == "URL" for e in elements):
+            return False  # a URL given, or positional elements (the URL among them)
+        body = fld(self.func, "body")
+        # `req.URL = u` (or `req.URL, _ = url.Parse(...)`) later gives it one.
+        return name is None or body is None or f"{name}.URL".encode() not in body.text
 
     def _parsed_from_memory(self, call: Node, callee: Callee) -> bool:
         return parsed_from_memory(self.r, self.env, self.file, self.func, call, callee)
