@@ -299,9 +299,10 @@ def _cli_action(file, func: Node) -> bool:
 
 
 def _cobra_action(file, func: Node) -> bool:
-    """A cobra command action, func(cmd *cobra.Command, args []string), declared or
-    written in place (`RunE: func(cmd *cobra.Command, args []string) error {...}`)."""
-    if func.type not in ("function_declaration", "func_literal"):
+    """A cobra command action, func(cmd *cobra.Command, args []string), declared,
+    written in place (`RunE: func(cmd *cobra.Command, args []string) error {...}`), or a
+    method of a command's options type handed over as a method value (`RunE: o.run`)."""
+    if func.type not in ("function_declaration", "func_literal", "method_declaration"):
         return False
     types = []
     for decl in named_children(field(func, "parameters")):
@@ -356,6 +357,9 @@ def _per_call_callers(ctx: GoCheckContext, factory: Node) -> list[tuple[Span, st
             callee = resolver.callee(call, env_of(owner), file)
             if callee.info is None or callee.info.node != factory:
                 continue
+            if owner.type == "func_literal" and _command_action(file, owner) and not (
+                    _built_per_iteration(call, owner)):
+                continue  # `RunE: func(...) error { c := newClient(); ... }`: once
             if _in_test_body(owner, call) or serves_after(caller, call) or not _runs_per_call(
                     resolver, file, caller) or in_once(
                     resolver, file, env_of, call) or kept(call, caller, carriers) or (
