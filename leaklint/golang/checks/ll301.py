@@ -223,6 +223,8 @@ def _method_main_only(resolver: Resolver, file, func: Node, depth: int) -> bool:
                 continue  # (`exec.Command(x).Run()`: the inner call starts there too)
             caller = named_function(call)
             function = unparen(field(call, "function"))
+            if function is not None and function.type == "identifier":
+                continue  # `login(ctx, ...)`: a package function of the same name
             if caller is None or function is None or function.type != "selector_expression":
                 return False
             literal = enclosing_function(call)
@@ -262,8 +264,8 @@ def _another_method(resolver: Resolver, file, owner: Node | None, call: Node,
         return False
     env = _env_of(resolver, file)(owner)
     callee = resolver.callee(call, env, file)
-    if callee.kind in ("std", "builtin"):
-        return True
+    if callee.kind in ("std", "builtin", "third"):
+        return True  # a method of a type from outside the module
     info = callee.info
     if info is not None:
         return info.node != func and info.node.type == "method_declaration"
@@ -273,8 +275,10 @@ def _another_method(resolver: Resolver, file, owner: Node | None, call: Node,
     operand = unparen(field(function, "operand")) if function is not None else None
     if operand is not None and operand.type == "identifier":
         operand = unparen(assigned_before(file, owner, text(operand), call.start_byte))
+    # `session, _ := sshClient.NewSession(); session.Run(cmd)`: likewise a value another
+    # module's code made.
     return operand is not None and operand.type == "call_expression" and resolver.callee(
-        operand, env, file).kind == "std"
+        operand, env, file).kind in ("std", "third")
 
 
 def _cli_action(file, func: Node) -> bool:
