@@ -1791,7 +1791,7 @@ class FunctionFlow:
         from leaklint.golang import summary  # summaries run this walk on the callee
 
         callee = self.r.callee(call, self.env, self.file)
-        if self.r.closes_body(callee):
+        if self.r.closes_body(callee) or _dumps_body(callee, call, index):
             return "helper"
         literal = unparen(fld(call, "function"))
         if literal is not None and literal.type == "func_literal":
@@ -1857,6 +1857,14 @@ def _declares(literal: Node, name: str) -> bool:
                 text(n) == name for n in node.children_by_field_name("name")):
             return True
     return False
+
+
+def _dumps_body(callee: Callee, call: Node, index: int) -> bool:
+    """httputil.DumpResponse(resp, true) reads the body to the end, closes it, and puts
+    an in-memory copy in its place: the response holds no connection after it."""
+    args = named_children(fld(call, "arguments"))
+    return index == 0 and callee.kind == "std" and (callee.pkg, callee.name) == (
+        "net/http/httputil", "DumpResponse") and len(args) == 2 and text(args[1]) == "true"
 
 
 def _is_head(method: Node) -> bool:
