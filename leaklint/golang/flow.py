@@ -436,6 +436,10 @@ class FunctionFlow:
                 callee.info is None and target in self.body_users()):
             # No type for the receiver, but the result's Body is read: a response.
             kind = "response"
+        if kind == "response" and callee.kind != "std" and self._over_dialled_client(expr):
+            # `c, _ := fcgi.Dial(...); defer c.Close(); resp, _ := c.Get(env)`: the body
+            # reads off the one connection the client dialled, which the defer closes.
+            return None
         if kind is None or _nil_request(expr) or self._urlless_request(expr) or (
                 kind == "response" and sends_in_memory(self.r, self.file, self.func, expr)) or (
                 kind == "conn" and hijacks_recorder(self.r, self.file, self.func, expr)):
@@ -538,6 +542,24 @@ class FunctionFlow:
             if spelled.endswith(("Conn", "Connection")):
                 return True
         return False
+
+    def _over_dialled_client(self, call: Node) -> bool:
+        """The call is a method of a local this function got from a Dial call (a client
+        of one connection: `fcgiclient.DialTimeout`, `textproto.Dial`) and closes with
+        `defer x.Close()`."""
+        function = unparen(fld(call, "function"))
+        operand = unparen(fld(function, "operand")) if function is not None and (
+            function.type == "selector_expression") else None
+        if operand is None or operand.type != "identifier" or (
+                text(operand) not in self._deferred_closes()):
+            return False
+        made = unparen(assigned_before(self.file, self.func, text(operand), call.start_byte))
+        maker = unparen(fld(made, "function")) if made is not None and (
+            made.type == "call_expression") else None
+        if maker is not None and maker.type == "selector_expression":
+            maker = fld(maker, "field")
+        return maker is not None and maker.type in ("identifier", "field_identifier") and (
+            text(maker).startswith("Dial"))
 
     def _deferred_closes(self) -> set[str]:
         """Names the function closes with `defer name.Close()`."""
