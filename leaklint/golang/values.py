@@ -3,6 +3,8 @@ used as built."""
 
 from __future__ import annotations
 
+import re
+
 from tree_sitter import Node
 
 from leaklint.golang.parse import (
@@ -39,6 +41,64 @@ def replaced_before_use(value: Node) -> bool:
             return _overwrites(following, name)
         following = following.next_named_sibling
     return False
+
+
+def transport_replaced_later(value: Node) -> bool:
+    """`s.client = &http.Client{Transport: &http.Transport{}}` (often under
+    `if s.client == nil`), followed, before any other mention of s.client, by
+    `s.client.Transport = &http.Transport{...}` that does not read s.client: the first
+    Transport is a placeholder the later one replaces before anything sends."""
+    element = value
+    if element.parent is not None and element.parent.type == "unary_expression":
+        element = element.parent
+    keyed = element.parent
+    if keyed is not None and keyed.type == "literal_element":
+        keyed = keyed.parent
+    if keyed is None or keyed.type != "keyed_element" or not keyed.named_children or (
+            text(keyed.named_children[0]).strip() != "Transport"):
+        return False
+    client = keyed.parent.parent if keyed.parent is not None else None
+    if client is None or client.type != "composite_literal":
+        return False
+    if client.parent is not None and client.parent.type == "unary_expression":
+        client = client.parent
+    target = assigned_target(client)
+    if target is None or target.type not in ("identifier", "selector_expression"):
+        return False
+    spelled = text(target)
+    statement = target.parent
+    while statement is not None and statement.type not in (
+            "short_var_declaration", "assignment_statement"):
+        statement = statement.parent
+    while statement is not None:
+        following = statement.next_named_sibling
+        while following is not None:
+            if following.type != "comment" and _mentions(following, spelled):
+                return _sets_transport(following, spelled)
+            following = following.next_named_sibling
+        # Out of an `if s.client == nil { ... }` block to what follows the if.
+        block = statement.parent
+        if block is not None and block.type == "statement_list":
+            block = block.parent
+        outer = block.parent if block is not None and block.type == "block" else None
+        if outer is None or outer.type != "if_statement":
+            return False
+        statement = outer
+    return False
+
+
+def _mentions(node: Node, spelled: str) -> bool:
+    return re.search(rb"(?<![\w.])" + re.escape(spelled.encode()) + rb"(?!\w)",
+                     node.text or b"") is not None
+
+
+def _sets_transport(statement: Node, spelled: str) -> bool:
+    if statement.type != "assignment_statement" or text(field(statement, "operator")) != "=":
+        return False
+    targets = named_children(field(statement, "left"))
+    right = field(statement, "right")
+    return len(targets) == 1 and text(targets[0]).replace(" ", "") == (
+        spelled + ".Transport") and right is not None and not _mentions(right, spelled)
 
 
 def _overwrites(statement: Node, name: str) -> bool:

@@ -49,7 +49,7 @@ from leaklint.golang.summary import resolver_for
 from leaklint.golang.testify import ERROR_ASSERTIONS, assertion
 from leaklint.golang.types import CLIENT, HTTP, SERVER, TRANSPORT, TypeRef, type_from_node
 from leaklint.golang.unsent import inspector, never_sent
-from leaklint.golang.values import replaced_before_use
+from leaklint.golang.values import replaced_before_use, transport_replaced_later
 
 RULES = frozenset({"LL401", "LL402"})
 _DEFAULT_CLIENT_CALLS = ("Get", "Head", "Post", "PostForm")
@@ -81,7 +81,8 @@ def run(ctx: GoCheckContext) -> None:
             if spelled is None or not (spelled.text or b"").endswith(_CHECKED_TYPES):
                 continue  # cheap: only http.Transport, Client and Server are checked
             t = type_from_node(spelled, ctx.file.imports, ctx.resolver.index.key)
-            if t in (TRANSPORT, CLIENT, SERVER) and not replaced_before_use(node):
+            if t in (TRANSPORT, CLIENT, SERVER) and not replaced_before_use(node) and not (
+                    t == TRANSPORT and transport_replaced_later(node)):
                 _check_value(ctx, node, t, _literal_fields(node))
         elif kind == "literal_value" and node.parent is not None and (
                 node.parent.type == "literal_element"):
