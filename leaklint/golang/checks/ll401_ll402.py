@@ -106,6 +106,7 @@ def run(ctx: GoCheckContext) -> None:
                     and not _callee_sends_bounded(ctx, node)
                     and not _returned_client_bounded(ctx, node)
                     and not _copy_given_timeout(ctx, node)
+                    and not _given_to_timeout_setter(ctx, node)
                     and not default_transport_faked(ctx.resolver, ctx.file, node)
                     and not _settings_read_only(ctx, node)
                     and not never_sent(ctx.resolver, ctx.file, node)
@@ -857,6 +858,90 @@ def _copy_given_timeout(ctx: GoCheckContext, selector: Node) -> bool:
             field(parent, "operator")) != "*":
         return False
     return "Timeout" in _assigned_fields(ctx, parent)
+
+
+def _given_to_timeout_setter(ctx: GoCheckContext, selector: Node) -> bool:
+    """`client := http.DefaultClient; ...; api := registry.NewClient(client)`, or the
+    default client handed straight in: a module function that copies the client it is
+    given and sets the copy's Timeout (or sets the Timeout of the one given) is all that
+    uses it."""
+    outer = selector
+    while outer.parent is not None and outer.parent.type == "parenthesized_expression":
+        outer = outer.parent
+    if outer.parent is not None and outer.parent.type == "argument_list":
+        return _argument_bounded(ctx, outer)
+    target = assigned_target(outer)
+    owner = enclosing_function(selector)
+    body = field(owner, "body") if owner is not None else None
+    if target is None or target.type != "identifier" or body is None:
+        return False
+    name = text(target)
+    uses = [n for n in identifiers(body, name) if n != target and not _assigned_to(n)]
+    return bool(uses) and all(
+        n.parent is not None and n.parent.type == "argument_list" and _argument_bounded(
+            ctx, n) for n in uses)
+
+
+def _assigned_to(ident: Node) -> bool:
+    """`client, err = f()`: the name is a target, not a use."""
+    holder = ident.parent
+    stmt = holder.parent if holder is not None and holder.type == "expression_list" else None
+    return stmt is not None and stmt.type in ("assignment_statement",
+                                              "short_var_declaration") and field(
+        stmt, "left") == holder
+
+
+def _argument_bounded(ctx: GoCheckContext, arg: Node) -> bool:
+    args = arg.parent
+    call = args.parent if args is not None else None
+    owner = enclosing_function(arg)
+    if call is None or call.type != "call_expression" or owner is None:
+        return False
+    callee = ctx.resolver.callee(call, ctx.env(owner), ctx.file)
+    if callee.info is None or callee.index is None:
+        return False
+    position = named_children(args).index(arg)
+    return _sets_param_field(callee.info, callee.index, position, "Timeout") or (
+        _copies_param_with_timeout(callee.info, callee.index, position))
+
+
+def _copies_param_with_timeout(info, index, position: int) -> bool:
+    """`cp := *httpClient; cp.Timeout = d` and the parameter used for nothing else (but
+    a nil check): the function keeps a bounded copy of the client it is given."""
+    key = f"copies-param-timeout:{info.key}:{position}"
+    cached = index.summaries.get(key)
+    if isinstance(cached, bool):
+        return cached
+    body = field(info.node, "body")
+    out = False
+    if body is not None and position < len(info.params) and info.params[position][0] not in (
+            "", "_"):
+        param = info.params[position][0]
+        copies: list[str] = []
+        for ident in identifiers(body, param):
+            parent = ident.parent
+            if (parent is not None and parent.type == "binary_expression") or _assigned_to(
+                    ident):
+                continue  # `if httpClient == nil { httpClient = &http.Client{} }`
+            if parent is not None and parent.type == "literal_element" and (
+                    parent.parent is not None and parent.parent.type == "keyed_element"
+                    and parent.parent.named_children[0] == parent):
+                continue  # `&Client{httpClient: &cp}`: a field's key, not the parameter
+            if parent is None or parent.type != "unary_expression" or text(
+                    field(parent, "operator")) != "*":
+                copies = []
+                break
+            copy = assigned_target(parent)
+            if copy is None or copy.type != "identifier":
+                copies = []
+                break
+            copies.append(text(copy))
+        out = bool(copies) and all(
+            any(text(t).replace(" ", "") == f"{c}.Timeout"
+                for stmt in info.file.within("assignment_statement", body)
+                for t in named_children(field(stmt, "left"))) for c in copies)
+    index.summaries[key] = out
+    return out
 
 
 # What a function may do with a local client besides sending bounded requests: set it up.
