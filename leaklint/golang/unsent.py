@@ -68,6 +68,13 @@ def never_sent(resolver: Resolver, file: GoFile, node: Node) -> bool:
     where nothing the test runs sends a request with it."""
     if not file.path.name.endswith("_test.go"):
         return False
+    return dropped_unsent(resolver, file, node)
+
+
+def dropped_unsent(resolver: Resolver, file: GoFile, node: Node) -> bool:
+    """The value built at node, in any file, is only configured or compared, and then
+    dropped: no path leads it to a send, a return, a field or a call that may keep it
+    (a pooled client built and then left unused opens no connection)."""
     func = named_function(node)
     if func is None:
         return False

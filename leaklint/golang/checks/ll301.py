@@ -51,6 +51,7 @@ from leaklint.golang.pools import (
     skipped_by_constant,
 )
 from leaklint.golang.resolve import Callee, Resolver
+from leaklint.golang.unsent import dropped_unsent
 from leaklint.model import Related, Span
 
 RULES = frozenset({"LL301"})
@@ -72,7 +73,7 @@ def run(ctx: GoCheckContext) -> None:
             _process_once(ctx.resolver, ctx.file, func) and _built_per_iteration(node, func))
         if per_call and not (
                 in_once(ctx.resolver, ctx.file, ctx.env, node) or kept(node, func, carriers)
-                or serves_after(func, node)):
+                or serves_after(func, node) or dropped_unsent(ctx.resolver, ctx.file, node)):
             if _local_factory(ctx.resolver, ctx.file, node, ctx.env) is None:
                 ctx.report.report("LL301", ctx.span(node), scope=ctx.scope(node), what=what,
                                   function=text(field(func, "name")))
