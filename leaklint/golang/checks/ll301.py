@@ -51,6 +51,7 @@ from leaklint.golang.pools import (
     skipped_by_constant,
 )
 from leaklint.golang.resolve import Callee, Resolver
+from leaklint.golang.types import CLIENT, TRANSPORT
 from leaklint.golang.unsent import dropped_unsent
 from leaklint.model import Related, Span
 
@@ -73,7 +74,7 @@ def run(ctx: GoCheckContext) -> None:
             _process_once(ctx.resolver, ctx.file, func) and _built_per_iteration(node, func))
         if per_call and not (
                 in_once(ctx.resolver, ctx.file, ctx.env, node) or kept(node, func, carriers)
-                or serves_after(func, node) or dropped_unsent(ctx.resolver, ctx.file, node)):
+                or serves_after(func, node) or _dropped_unsent(ctx, node)):
             if _local_factory(ctx.resolver, ctx.file, node, ctx.env) is None:
                 ctx.report.report("LL301", ctx.span(node), scope=ctx.scope(node), what=what,
                                   function=text(field(func, "name")))
@@ -87,6 +88,15 @@ def run(ctx: GoCheckContext) -> None:
                 related=tuple(Related(span, f"called here on every call of {caller}",
                                       None if path == ctx.file.source.display else path)
                               for span, caller, path in callers[:50]))
+
+
+def _dropped_unsent(ctx: GoCheckContext, node: Node) -> bool:
+    """A plain http.Client or Transport built and then dropped without ever sending.
+    Only those: another library's client may send while it is built (a login) or through
+    a field the walk takes for settings."""
+    owner = enclosing_function(node)
+    built = ctx.resolver.type_of(node, ctx.env(owner), ctx.file) if owner is not None else None
+    return built in (CLIENT, TRANSPORT) and dropped_unsent(ctx.resolver, ctx.file, node)
 
 
 _BLOCKING_SERVES = frozenset({"ListenAndServe", "ListenAndServeTLS", "Serve", "ServeTLS"})
