@@ -226,6 +226,8 @@ class Resolver:
                 return converted
             callee = self.callee(expr, env, file)
             built = self._built_type(callee)
+            if built is None and callee.kind == "unknown" and callee.name:
+                built = self._var_literal_built(callee.name, file)
             return built if built is not None else self.result_type(callee, expr)
         return None
 
@@ -266,6 +268,32 @@ class Resolver:
             return None
         index.summaries[key] = built = found.pop()
         return built
+
+    def _var_literal_built(self, name: str, file: GoFile) -> TypeRef | None:
+        """`var NewHTTPClient = func(...) Iface { return &client{...} }`: the one package
+        type the literal a package variable holds builds and returns, as for a function."""
+        literal = unparen(self.index.var_values.get(name))
+        body = field(literal, "body") if literal is not None and (
+            literal.type == "func_literal") else None
+        if body is None:
+            return None
+        root = literal
+        while root.parent is not None:
+            root = root.parent
+        home = next((f for f in self.index.files if f.root == root), file)
+        found: set[TypeRef] = set()
+        for ret in own_returns(body):
+            values = [c for c in ret.named_children if c.type != "comment"]
+            first = values[0] if values else None
+            if first is not None and first.type == "expression_list":
+                first = first.named_children[0] if first.named_children else None
+            built = _literal_of(first, body)
+            built_type = type_from_node(field(built, "type"), home.imports, self.index.key) if (
+                built is not None) else None
+            if built_type is None or built_type.pkg != self.index.key:
+                return None
+            found.add(built_type)
+        return found.pop() if len(found) == 1 else None
 
     def _conversion(self, call: Node, env: Env) -> TypeRef | None:
         """T(x) where T is a type of this package: a conversion, its value is a T."""
@@ -317,7 +345,8 @@ class Resolver:
                     if f.root.start_byte <= call.start_byte < f.root.end_byte:
                         file_imports = f.imports
                 return type_from_node(args[0], file_imports, self.index.key)
-        if callee.kind == "closure" and not callee.name:
+        if (callee.kind == "closure" and not callee.name) or (callee.kind == "unknown" and (
+                callee.name and callee.name in self.index.var_values)):
             return self._literal_result(call)  # func() (*http.Response, error) {...}()
         if callee.receiver is not None:
             return STD_METHODS.get((callee.receiver, callee.name))
@@ -326,8 +355,12 @@ class Resolver:
         return None
 
     def _literal_result(self, call: Node) -> TypeRef | None:
-        """The first result type of a func literal called where it is written."""
+        """The first result type of a func literal called where it is written, or held
+        by a package variable called by name (`var NewHTTPClient = func(...) Iface {...}`,
+        swappable in tests)."""
         literal = unparen(field(call, "function"))
+        if literal is not None and literal.type == "identifier":
+            literal = unparen(self.index.var_values.get(text(literal)))
         result = field(literal, "result") if literal is not None else None
         if literal is None or result is None or literal.type != "func_literal":
             return None
