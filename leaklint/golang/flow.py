@@ -2064,8 +2064,13 @@ def parsed_from_memory(resolver: Resolver, env: Env, file: GoFile, func: Node, c
             return operand is not None and operand.type == "identifier" and (
                 _declared_as(file, func, text(operand)) in _MEMORY_TYPES)
         if value.type == "identifier":
-            value = unparen(assigned_before(file, func, text(value), call.start_byte))
+            assigned = unparen(assigned_before(file, func, text(value), call.start_byte))
+            if assigned is None:
+                return _memory_typed(resolver, env, file, value)
+            value = assigned
             continue
+        if value.type == "selector_expression":
+            return _memory_typed(resolver, env, file, value)  # `c.IO.Out`, a *bytes.Buffer
         if value.type != "call_expression":
             return False
         inner = resolver.callee(value, env, file)
@@ -2078,6 +2083,12 @@ def parsed_from_memory(resolver: Resolver, env: Env, file: GoFile, func: Node, c
         inner_args = named_children(fld(value, "arguments"))
         value = unparen(inner_args[0]) if inner_args else None
     return False
+
+
+def _memory_typed(resolver: Resolver, env: Env, file: GoFile, value: Node) -> bool:
+    """The value's type, as the resolver knows it, is an in-memory reader or buffer."""
+    found = resolver.type_of(value, env, file)
+    return found is not None and f"{found.pkg}.{found.name}" in _MEMORY_TYPES
 
 
 def _declared_as(file: GoFile, func: Node, name: str) -> str:
