@@ -3,10 +3,10 @@
 LL301 asks who calls a function before calling its construction per call. An exported
 function of an ordinary package may be called from anywhere, so its callers are unknown.
 In a package that only its own module can use (under `internal/`) or that only tests
-use (under `test/`, `tests/`, `e2e/`), the module's own files are every caller there
-can be: the files of other packages that call the name qualified (`pkg.Name(`) are
-found here, and parsed (a test file alone, another file with its package) so that the
-rule can judge each call where it is made.
+use (under `test/`, `tests/`, `e2e/`, `integration/`), the module's own files are every
+caller there can be: the files of other packages that call the name qualified
+(`pkg.Name(`) are found here, and parsed (a test file alone, another file with its
+package) so that the rule can judge each call where it is made.
 
 The module's file list is read once per process; the files are searched per name.
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 from leaklint.golang.index import GoFile, PackageIndex, build_index
 from leaklint.golang.module import find_module, import_path_of, sibling_package
 
-_PRIVATE_SEGMENTS = frozenset({"internal", "test", "tests", "e2e"})
+_PRIVATE_SEGMENTS = frozenset({"internal", "test", "tests", "e2e", "integration"})
 _SKIPPED_DIRS = frozenset({"vendor", "testdata", "node_modules"})
 _MAX_FILES = 50_000  # a tree larger than this is not read whole: callers stay unknown
 
@@ -40,7 +40,7 @@ def _module_parts(directory: Path) -> tuple[Path, str, tuple[str, ...]] | None:
 
 def module_private(directory: Path) -> bool:
     """The package at directory can be imported only by its module (internal/) or is
-    test code (test/, tests/, e2e/ below the module root)."""
+    test code (test/, tests/, e2e/, integration/ below the module root)."""
     found = _module_parts(directory)
     return found is not None and any(p in _PRIVATE_SEGMENTS for p in found[2])
 
