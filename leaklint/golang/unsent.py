@@ -29,6 +29,7 @@ from leaklint.golang.parse import (
     unparen,
 )
 from leaklint.golang.resolve import Callee, Resolver
+from leaklint.golang.testify import assertion
 
 Path = tuple[str, ...]
 # Outcomes of following a value: it may be sent with (UNSAFE), handed back to the
@@ -293,8 +294,8 @@ class _Walk:
             position = min(position, len(params) - 1)  # variadic
             outcomes = _follow(self.r, callee.info, callee.index, position, path, self.depth)
             return self._after_call(call, field(call, "function"), outcomes)
-        if inspector(callee):
-            return set()
+        if inspector(callee) or assertion(self.file, call) is not None:
+            return set()  # `require.Equal(t, c, got)`, a suite's `s.Require().Equal(c, got)`
         if self._applies_option(call):
             return set()  # `opt(c)`: the caller's options configure c (followed there)
         literals = self._option_literals(call)
