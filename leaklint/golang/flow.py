@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
+from leaklint.golang.bodiless import to_bodiless_server
 from leaklint.golang.doubles import assigned_before, hijacks_recorder, sends_in_memory
 from leaklint.golang.index import GoFile
 from leaklint.golang.parse import (
@@ -751,7 +752,11 @@ class FunctionFlow:
         res = Resource(len(self.resources), kind, "", err, unparen(call) or call, callee)
         if kind == "response":
             resolved = self.r.callee(res.call, self.env, self.file)
-            res.bodiless = self._head_request(res.call, resolved)
+            # A HEAD request, or one to the function's own test server whose handler
+            # writes no body: the response has nothing to close (it is still a
+            # response: used before its error check, it is nil).
+            res.bodiless = self._head_request(res.call, resolved) or to_bodiless_server(
+                self.r, self.env, self.file, self.func, res.call)
             if err not in (None, "_") and resolved.info is not None:
                 from leaklint.golang import summary
 

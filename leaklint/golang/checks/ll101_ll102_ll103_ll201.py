@@ -161,6 +161,6 @@ def _report(ctx: GoCheckContext, res: Resource) -> None:
         ctx.report.report(rule, ctx.span(res.call), scope=scope, related=related,
                           callee=res.callee, where=where, fix=fix)
     elif res.kind == "response" and res.closes and not res.drained and not (
-            res.handed_over or res.callee.endswith("Head")):  # HEAD responses have no body
+            res.handed_over or res.bodiless or res.callee.endswith("Head")):  # no body
         ctx.report.report("LL103", ctx.span(res.closes[0]), scope=scope,
                           var=res.var or "the response")

@@ -1,0 +1,114 @@
+"""Requests a test sends to its own server whose handler never writes a body.
+
+`ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request)
+{ w.WriteHeader(http.StatusAccepted) }))` answers every request with `Content-Length:
+0`: net/http hands the client `http.NoBody` and puts the connection back in the pool as
+soon as the headers are read, so a response from `http.Get(ts.URL)` holds nothing to
+close. The server is found through the URL the request is sent to (`ts.URL`, `ts.URL +
+"/path"`, a local built from it), the handler through the server's construction, both in
+the function that sends.
+"""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from leaklint.golang.context import named_function
+from leaklint.golang.doubles import assigned_before
+from leaklint.golang.index import GoFile
+from leaklint.golang.parse import field, named_children, text, unparen, walk
+from leaklint.golang.resolve import Env, Resolver
+
+_TEST_SERVERS = frozenset({"NewServer", "NewTLSServer", "NewUnstartedServer"})
+_URL_SENDS = frozenset({"Get", "Head", "Post", "PostForm"})
+_REQUEST_BUILDERS = {"NewRequest": 1, "NewRequestWithContext": 2}
+# What a handler may do with its writer without writing a body.
+_QUIET_WRITER_METHODS = frozenset({"WriteHeader", "Header"})
+
+
+def to_bodiless_server(resolver: Resolver, env: Env, file: GoFile, func: Node,
+                       call: Node) -> bool:
+    """The call sends a request to an httptest server of this function whose handler,
+    written in place, never writes a body."""
+    outer = named_function(call) or func
+    url = _request_url(resolver, env, file, outer, call)
+    if url is None:
+        return False
+    servers = {text(n) for n in walk(url) if n.type == "identifier"}
+    # `u := ts.URL + "/x"`: one step through a local built from the server.
+    for name in list(servers):
+        value = assigned_before(file, outer, name, call.start_byte)
+        if value is not None:
+            servers |= {text(n) for n in walk(value) if n.type == "identifier"}
+    return any(_bodiless_server(resolver, env, file, outer, name, call) for name in servers)
+
+
+def _request_url(resolver: Resolver, env: Env, file: GoFile, func: Node,
+                 call: Node) -> Node | None:
+    """The URL expression of `http.Get(u)` / `c.Get(u)`, or of the request a `Do(req)`
+    sends when the function built it with http.NewRequest(WithContext)."""
+    function = unparen(field(call, "function"))
+    args = named_children(field(call, "arguments"))
+    if function is None or function.type != "selector_expression" or not args:
+        return None
+    name = text(field(function, "field"))
+    if name in _URL_SENDS:
+        return args[0]
+    if name not in ("Do", "RoundTrip"):
+        return None
+    request = unparen(args[0])
+    if request is None or request.type != "identifier":
+        return None
+    built = unparen(assigned_before(file, func, text(request), call.start_byte))
+    if built is None or built.type != "call_expression":
+        return None
+    maker = resolver.callee(built, env, file)
+    position = _REQUEST_BUILDERS.get(maker.name) if (
+        maker.kind == "std" and maker.pkg == "net/http") else None
+    params = named_children(field(built, "arguments"))
+    return params[position] if position is not None and position < len(params) else None
+
+
+def _bodiless_server(resolver: Resolver, env: Env, file: GoFile, func: Node, name: str,
+                     call: Node) -> bool:
+    built = unparen(assigned_before(file, func, name, call.start_byte))
+    if built is None or built.type != "call_expression":
+        return False
+    maker = resolver.callee(built, env, file)
+    if maker.kind != "std" or maker.pkg != "net/http/httptest" or (
+            maker.name not in _TEST_SERVERS):
+        return False
+    args = named_children(field(built, "arguments"))
+    return len(args) == 1 and _writes_no_body(resolver, env, file, args[0])
+
+
+def _writes_no_body(resolver: Resolver, env: Env, file: GoFile, handler: Node) -> bool:
+    """A handler written in place (`http.HandlerFunc(func(w, r) {...})` or the literal
+    itself) that does nothing with its writer but set headers and the status."""
+    handler = unparen(handler)
+    if handler is not None and handler.type == "call_expression":
+        wrapper = resolver.callee(handler, env, file)
+        inner = named_children(field(handler, "arguments"))
+        if not (wrapper.kind == "std" and (wrapper.pkg, wrapper.name) == (
+                "net/http", "HandlerFunc")) or len(inner) != 1:
+            return False
+        handler = unparen(inner[0])
+    if handler is None or handler.type != "func_literal":
+        return False
+    params = named_children(field(handler, "parameters"))
+    if len(params) != 2:
+        return False
+    names = params[0].children_by_field_name("name")
+    if not names or text(names[0]) == "_":
+        return True  # the writer is not even named
+    writer = text(names[0])
+    body = field(handler, "body")
+    for node in walk(body) if body is not None else ():
+        if node.type != "identifier" or text(node) != writer:
+            continue
+        parent = node.parent
+        member = field(parent, "field") if parent is not None and (
+            parent.type == "selector_expression") else None
+        if member is None or text(member) not in _QUIET_WRITER_METHODS:
+            return False  # written to, or handed to something that may write
+    return True
