@@ -24,6 +24,7 @@ _URL_SENDS = frozenset({"Get", "Head", "Post", "PostForm"})
 _REQUEST_BUILDERS = {"NewRequest": 1, "NewRequestWithContext": 2}
 # What a handler may do with its writer without writing a body.
 _QUIET_WRITER_METHODS = frozenset({"WriteHeader", "Header"})
+_MAX_HOPS = 3
 
 
 def to_bodiless_server(resolver: Resolver, env: Env, file: GoFile, func: Node,
@@ -35,11 +36,17 @@ def to_bodiless_server(resolver: Resolver, env: Env, file: GoFile, func: Node,
     if url is None:
         return False
     servers = {text(n) for n in walk(url) if n.type == "identifier"}
-    # `u := ts.URL + "/x"`: one step through a local built from the server.
-    for name in list(servers):
-        value = assigned_before(file, outer, name, call.start_byte)
-        if value is not None:
-            servers |= {text(n) for n in walk(value) if n.type == "identifier"}
+    # `host := ts.URL; u := fmt.Sprintf("%s/x", host)`: a few steps through locals built
+    # from the server.
+    frontier = set(servers)
+    for _ in range(_MAX_HOPS):
+        found: set[str] = set()
+        for name in frontier:
+            value = assigned_before(file, outer, name, call.start_byte)
+            if value is not None:
+                found |= {text(n) for n in walk(value) if n.type == "identifier"}
+        frontier = found - servers
+        servers |= found
     return any(_bodiless_server(resolver, env, file, outer, name, call) for name in servers)
 
 
