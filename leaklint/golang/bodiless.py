@@ -47,7 +47,35 @@ def to_bodiless_server(resolver: Resolver, env: Env, file: GoFile, func: Node,
                 found |= {text(n) for n in walk(value) if n.type == "identifier"}
         frontier = found - servers
         servers |= found
-    return any(_bodiless_server(resolver, env, file, outer, name, call) for name in servers)
+    return any(_bodiless_server(resolver, env, file, outer, name, call) for name in servers
+               ) or bool(servers & _quiet_server_addresses(resolver, env, file, outer))
+
+
+def _quiet_server_addresses(resolver: Resolver, env: Env, file: GoFile, func: Node
+                            ) -> set[str]:
+    """The names an `&http.Server{Addr: ln.Addr().String(), Handler: h}` of the function,
+    h a handler written in place that writes no body, builds its address from (`ln`):
+    a request whose URL is built from them goes to that server."""
+    body = field(func, "body")
+    names: set[str] = set()
+    for literal in file.within("composite_literal", body) if body is not None else ():
+        spelled = field(literal, "type")
+        if spelled is None or spelled.type != "qualified_type" or text(
+                field(spelled, "name")) != "Server" or file.imports.get(
+                text(field(spelled, "package"))) != "net/http":
+            continue
+        values: dict[str, Node] = {}
+        for element in named_children(field(literal, "body")):
+            if element.type == "keyed_element" and len(element.named_children) == 2:
+                key, value = element.named_children
+                if value.type == "literal_element" and value.named_children:
+                    value = value.named_children[0]
+                values[text(key).strip()] = value
+        address, handler = values.get("Addr"), values.get("Handler")
+        if address is not None and handler is not None and _writes_no_body(
+                resolver, env, file, handler):
+            names |= {text(n) for n in walk(address) if n.type == "identifier"}
+    return names
 
 
 def _request_url(resolver: Resolver, env: Env, file: GoFile, func: Node,
