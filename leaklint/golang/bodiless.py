@@ -16,7 +16,7 @@ from tree_sitter import Node
 from leaklint.golang.context import named_function
 from leaklint.golang.doubles import assigned_before
 from leaklint.golang.index import GoFile
-from leaklint.golang.parse import field, named_children, text, unparen, walk
+from leaklint.golang.parse import assigned_target, field, named_children, text, unparen, walk
 from leaklint.golang.resolve import Env, Resolver
 
 _TEST_SERVERS = frozenset({"NewServer", "NewTLSServer", "NewUnstartedServer"})
@@ -34,23 +34,58 @@ def to_bodiless_server(resolver: Resolver, env: Env, file: GoFile, func: Node,
     if b"httptest" not in file.data and b"Server{" not in file.data:
         return False  # cheap: no test server, nor a server literal, in the file
     outer = named_function(call) or func
+    server_names, address_names = _quiet(resolver, env, file, outer)
+    if not server_names and not address_names:
+        return False  # the function builds no server that writes nothing
     url = _request_url(resolver, env, file, outer, call)
     if url is None:
         return False
-    servers = {text(n) for n in walk(url) if n.type == "identifier"}
+    names = {text(n) for n in walk(url) if n.type == "identifier"}
     # `host := ts.URL; u := fmt.Sprintf("%s/x", host)`: a few steps through locals built
     # from the server.
-    frontier = set(servers)
+    frontier = set(names)
     for _ in range(_MAX_HOPS):
         found: set[str] = set()
         for name in frontier:
             value = assigned_before(file, outer, name, call.start_byte)
             if value is not None:
                 found |= {text(n) for n in walk(value) if n.type == "identifier"}
-        frontier = found - servers
-        servers |= found
-    return any(_bodiless_server(resolver, env, file, outer, name, call) for name in servers
-               ) or bool(servers & _quiet_server_addresses(resolver, env, file, outer))
+        frontier = found - names
+        names |= found
+    # A test server's name is confirmed at the call (its value there is the quiet
+    # server); an http.Server is reached through the names its address is built from.
+    return bool(names & address_names) or any(
+        _bodiless_server(resolver, env, file, outer, name, call)
+        for name in names & server_names)
+
+
+def _quiet(resolver: Resolver, env: Env, file: GoFile, func: Node
+           ) -> tuple[frozenset[str], frozenset[str]]:
+    """The names the function gives test servers whose handler writes nothing, and the
+    names the address of such an `http.Server` is built from; once per function."""
+    key = f"bodiless:{file.path}:{func.start_byte}"
+    cache = resolver.index.summaries
+    cached = cache.get(key)
+    if isinstance(cached, tuple):
+        return cached
+    names: set[str] = set()
+    body = field(func, "body")
+    for call in file.within("call_expression", body) if body is not None else ():
+        function = unparen(field(call, "function"))
+        if function is None or function.type != "selector_expression" or text(
+                field(function, "field")) not in _TEST_SERVERS:
+            continue
+        maker = resolver.callee(call, env, file)
+        args = named_children(field(call, "arguments"))
+        if maker.kind != "std" or maker.pkg != "net/http/httptest" or len(args) != 1 or (
+                not _writes_no_body(resolver, env, file, args[0])):
+            continue
+        target = assigned_target(call, fallback_first=True)
+        if target is not None and target.type == "identifier":
+            names.add(text(target))
+    out = (frozenset(names), frozenset(_quiet_server_addresses(resolver, env, file, func)))
+    cache[key] = out
+    return out
 
 
 def _quiet_server_addresses(resolver: Resolver, env: Env, file: GoFile, func: Node
