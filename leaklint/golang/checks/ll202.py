@@ -11,7 +11,7 @@ from leaklint.golang import summary
 from leaklint.golang.context import GoCheckContext, enclosing_function
 from leaklint.golang.doubles import assigned_before
 from leaklint.golang.fixes import wrap_loop_body
-from leaklint.golang.flow import parsed_from_memory
+from leaklint.golang.flow import OWNERSHIP_WRAPPERS, parsed_from_memory
 from leaklint.golang.parse import (
     field,
     identifiers,
@@ -36,7 +36,7 @@ def run(ctx: GoCheckContext) -> None:
         name = _closed_name(node)
         if name is not None and (_closed_again(node, loop, name) or _drained_by_next(
                 node, loop, name) or _holds_nothing(ctx, node, loop, name) or _closed_by_callee(
-                ctx, node, name)):
+                ctx, node, name) or _view_of_outer(ctx, node, loop, name)):
             continue
         call = next((c for c in node.named_children if c.type == "call_expression"), None)
         if call is None or not _closes(ctx, call) or _in_memory(ctx, call):
@@ -168,6 +168,54 @@ def _holds_nothing(ctx: GoCheckContext, defer: Node, loop: Node, name: str) -> b
         if callee.kind != "std" or (callee.pkg, callee.name) not in _NOTHING_HELD:
             return False
     return True
+
+
+def _view_of_outer(ctx: GoCheckContext, defer: Node, loop: Node, name: str) -> bool:
+    """Every value the iteration gives name before the defer wraps a listener or
+    connection opened before the loop (`tsl := NewListener(l)`, `c := tls.Client(raw,
+    cfg)`), by a function that keeps what it is given and opens nothing itself: each
+    iteration closes the same outer resource again, none holds one of its own."""
+    body = field(loop, "body")
+    owner = enclosing_function(defer)
+    if body is None or owner is None:
+        return False
+    env = ctx.env(owner)
+    values = [v for ident in identifiers(body, name) if ident.start_byte < defer.start_byte
+              and (v := _assigned_value(ident)) is not None]
+    if not values:
+        return False
+    for value in values:
+        if value.type != "call_expression":
+            return False
+        callee = ctx.resolver.callee(value, env, ctx.file)
+        wraps = callee.kind == "std" and (callee.pkg, callee.name) in OWNERSHIP_WRAPPERS
+        if not wraps and (callee.info is None or summary.result(
+                ctx.resolver, callee) != summary.KEPT):
+            return False
+        args = [unparen(a) for a in named_children(field(value, "arguments"))]
+        outer = [i for i, a in enumerate(args) if a is not None and a.type == "identifier"
+                 and not _declared_in(body, text(a)) and _network_resource(
+                     ctx, env, owner, a, loop)]
+        if not outer or not (wraps or any(
+                summary.consumes(ctx.resolver, callee, i, "conn") for i in outer)):
+            return False
+    return True
+
+
+def _network_resource(ctx: GoCheckContext, env, owner: Node, ident: Node, loop: Node
+                      ) -> bool:
+    """A listener or connection: so typed, or given before the loop by a standard
+    Listen or Dial (`l, err := net.Listen("tcp", addr)`)."""
+    found = ctx.resolver.type_of(ident, env, ctx.file)
+    if found is not None:
+        return found.pkg in ("net", "crypto/tls") and found.name in (
+            "Listener", "Conn", "TCPListener", "TCPConn", "UnixListener", "UnixConn")
+    value = unparen(assigned_before(ctx.file, owner, text(ident), loop.start_byte))
+    if value is None or value.type != "call_expression":
+        return False
+    maker = ctx.resolver.callee(value, env, ctx.file)
+    return maker.kind == "std" and maker.pkg in ("net", "crypto/tls") and (
+        maker.name.startswith(("Listen", "Dial")))
 
 
 def _closed_by_callee(ctx: GoCheckContext, defer: Node, name: str) -> bool:
