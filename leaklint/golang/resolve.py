@@ -249,24 +249,8 @@ class Resolver:
             cached = index.summaries[key]
             return cached if isinstance(cached, TypeRef) else None
         index.summaries[key] = None
-        found: set[TypeRef] = set()
-        for ret in own_returns(body):
-            values = [c for c in ret.named_children if c.type != "comment"]
-            first = values[0] if values else None
-            if first is not None and first.type == "expression_list":
-                first = first.named_children[0] if first.named_children else None
-            if first is not None and unparen(first) is not None and unparen(
-                    first).type == "nil":
-                continue  # `return nil, err`: no value, whatever the declared type
-            literal = _literal_of(first, body)
-            built = type_from_node(field(literal, "type"), info.file.imports, index.key) if (
-                literal is not None) else None
-            if built is None or built.pkg != index.key:
-                return None
-            found.add(built)
-        if len(found) != 1:
-            return None
-        index.summaries[key] = built = found.pop()
+        built = _one_type_built(body, info.file.imports, index.key)
+        index.summaries[key] = built
         return built
 
     def _var_literal_built(self, name: str, file: GoFile) -> TypeRef | None:
@@ -281,19 +265,7 @@ class Resolver:
         while root.parent is not None:
             root = root.parent
         home = next((f for f in self.index.files if f.root == root), file)
-        found: set[TypeRef] = set()
-        for ret in own_returns(body):
-            values = [c for c in ret.named_children if c.type != "comment"]
-            first = values[0] if values else None
-            if first is not None and first.type == "expression_list":
-                first = first.named_children[0] if first.named_children else None
-            built = _literal_of(first, body)
-            built_type = type_from_node(field(built, "type"), home.imports, self.index.key) if (
-                built is not None) else None
-            if built_type is None or built_type.pkg != self.index.key:
-                return None
-            found.add(built_type)
-        return found.pop() if len(found) == 1 else None
+        return _one_type_built(body, home.imports, self.index.key)
 
     def _conversion(self, call: Node, env: Env) -> TypeRef | None:
         """T(x) where T is a type of this package: a conversion, its value is a T."""
@@ -472,6 +444,27 @@ def display_callee(call: Node) -> str:
     return name if len(name) <= 60 else name[:57] + "..."
 
 
+
+
+def _one_type_built(body: Node, imports: dict[str, str], package: str) -> TypeRef | None:
+    """The one type of the package that every return of body builds (`return &impl{...}`,
+    or a local given one), `return nil, err` aside; None when they differ or one does
+    not build a literal of the package."""
+    found: set[TypeRef] = set()
+    for ret in own_returns(body):
+        values = [c for c in ret.named_children if c.type != "comment"]
+        first = values[0] if values else None
+        if first is not None and first.type == "expression_list":
+            first = first.named_children[0] if first.named_children else None
+        if first is not None and unparen(first) is not None and unparen(first).type == "nil":
+            continue  # `return nil, err`: no value, whatever the declared type
+        literal = _literal_of(first, body)
+        built = type_from_node(field(literal, "type"), imports, package) if (
+            literal is not None) else None
+        if built is None or built.pkg != package:
+            return None
+        found.add(built)
+    return found.pop() if len(found) == 1 else None
 
 
 def _literal_of(value: Node | None, body: Node) -> Node | None:
