@@ -18,6 +18,8 @@ of the package shares them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from tree_sitter import Node
 
 from leaklint.golang.flow import FunctionFlow, Resource, _is_key, _nil_guarded
@@ -34,7 +36,7 @@ from leaklint.golang.parse import (
     walk,
 )
 from leaklint.golang.resolve import Callee, Resolver
-from leaklint.golang.types import RESPONSE
+from leaklint.golang.types import REQUEST_METHOD_ARG, RESPONSE
 
 FRESH, CLOSED, KEPT, CACHED = "fresh", "closed", "kept", "cached"
 CLOSES, KEEPS = "closes", "keeps"  # what a function does with a parameter
@@ -198,32 +200,43 @@ def _aliases(body: Node, name: str, res_kind: str) -> list[str]:
     return out
 
 
+def param_fact(info, index: PackageIndex, position: int, fact: str,
+               compute: Callable[[Node, str], bool]) -> bool:
+    """A fact about a same-module function's position-th parameter, computed from its
+    body and the parameter's name (false for an unnamed one or a function without a
+    body), once per function in its package's summaries."""
+    key = f"{fact}:{info.key}:{position}"
+    cached = index.summaries.get(key)
+    if isinstance(cached, bool):
+        return cached
+    body: Node | None = field(info.node, "body")
+    out = False
+    if body is not None and position < len(info.params) and info.params[position][0] not in (
+            "", "_"):
+        out = bool(compute(body, info.params[position][0]))
+    index.summaries[key] = out
+    return out
+
+
 def closes_on_entry(callee: Callee, index: int) -> bool:
     """Does a same-module function close its index-th parameter on every path: a
     top-level `defer p.Close()` (or a deferred literal that closes it) or a top-level
     `p.Close()` statement of its body? (zoekt's `NewIndexFile(f)` maps the file and
     defers f.Close(): a caller's own deferred close of f holds nothing.)"""
-    info = callee.info
-    if info is None or callee.index is None:
+    if callee.info is None or callee.index is None:
         return False
-    key = f"closes_on_entry:{info.key}:{index}"
-    cache = callee.index.summaries
-    if key in cache:
-        return bool(cache[key])
-    body: Node | None = field(info.node, "body")
-    params = info.params
-    found = False
-    if body is not None and index < len(params) and params[index][0] not in ("", "_"):
-        name = params[index][0]
-        for stmt in statements(body):
-            call = _statement_call(stmt)
-            if call is not None and _calls_close_on(call, name):
-                found = True
-                break
-            if stmt.type == "return_statement":
-                break
-    cache[key] = found
-    return found
+    return param_fact(callee.info, callee.index, index, "closes_on_entry",
+                      _closed_before_any_return)
+
+
+def _closed_before_any_return(body: Node, name: str) -> bool:
+    for stmt in statements(body):
+        call = _statement_call(stmt)
+        if call is not None and _calls_close_on(call, name):
+            return True
+        if stmt.type == "return_statement":
+            return False
+    return False
 
 
 def _statement_call(stmt: Node) -> Node | None:
@@ -264,25 +277,16 @@ def _calls_close_on(call: Node, name: str) -> bool:
 def nil_safe(callee: Callee, index: int) -> bool:
     """Does a same-module function touch its index-th parameter only under a nil test
     (`if res != nil { ... }`), so that a nil argument is harmless?"""
-    info = callee.info
-    if info is None or callee.index is None:
+    if callee.info is None or callee.index is None:
         return False
-    key = f"nil_safe:{info.key}:{index}"
-    cache = callee.index.summaries
-    if key in cache:
-        return bool(cache[key])
-    body: Node | None = field(info.node, "body")
-    params = info.params
-    safe = False
-    if body is not None and index < len(params) and params[index][0] not in ("", "_"):
-        name = params[index][0]
-        uses = [n for n in identifiers(body, name) if not _is_key(n)]
-        guard_end = _early_nil_return(body, name)
-        safe = bool(uses) and all(
-            _nil_test_operand(n) or _nil_guarded(n) or n.start_byte >= guard_end
-            for n in uses)
-    cache[key] = safe
-    return safe
+    return param_fact(callee.info, callee.index, index, "nil_safe", _touched_only_if_set)
+
+
+def _touched_only_if_set(body: Node, name: str) -> bool:
+    uses = [n for n in identifiers(body, name) if not _is_key(n)]
+    guard_end = _early_nil_return(body, name)
+    return bool(uses) and all(
+        _nil_test_operand(n) or _nil_guarded(n) or n.start_byte >= guard_end for n in uses)
 
 
 def _early_nil_return(body: Node, name: str) -> int:
@@ -327,8 +331,6 @@ _BASIC_TYPES = {"string", "bool", "int", "int8", "int16", "int32", "int64", "uin
 
 
 
-_REQUEST_BUILDERS = {"NewRequest": 0, "NewRequestWithContext": 1}
-
 
 def method_parameter(resolver: Resolver, callee: Callee, depth: int = 0) -> int | None:
     """The index of the parameter a same-module helper passes, unchanged, as the method
@@ -353,7 +355,7 @@ def method_parameter(resolver: Resolver, callee: Callee, depth: int = 0) -> int 
             args = named_children(field(call, "arguments"))
             inner = sub.callee(call, env, info.file)
             if inner.kind == "std" and inner.pkg == "net/http":
-                position = _REQUEST_BUILDERS.get(inner.name)
+                position = REQUEST_METHOD_ARG.get(inner.name)
             elif inner.info is not None:
                 position = method_parameter(sub, inner, depth + 1)
             else:

@@ -45,7 +45,7 @@ from leaklint.golang.parse import (
     walk,
 )
 from leaklint.golang.resolve import Resolver
-from leaklint.golang.summary import resolver_for
+from leaklint.golang.summary import param_fact, resolver_for
 from leaklint.golang.testify import ERROR_ASSERTIONS, assertion
 from leaklint.golang.types import CLIENT, HTTP, SERVER, TRANSPORT, TypeRef, type_from_node
 from leaklint.golang.unsent import inspector, never_sent
@@ -106,7 +106,6 @@ def run(ctx: GoCheckContext) -> None:
                     and not _callee_sends_bounded(ctx, node)
                     and not _returned_client_bounded(ctx, node)
                     and not _copy_given_timeout(ctx, node)
-                    and not _given_to_timeout_setter(ctx, node)
                     and not default_transport_faked(ctx.resolver, ctx.file, node)
                     and not _settings_read_only(ctx, node)
                     and not never_sent(ctx.resolver, ctx.file, node)
@@ -476,24 +475,16 @@ def _set_by_callee(ctx: GoCheckContext, literal: Node, name: str, after: bool) -
 
 
 def _sets_param_field(info, index, position: int, name: str) -> bool:
-    """Does the function assign `p.<name> = ...` to its position-th parameter p?
-    Cached per function in the package index."""
-    key = f"sets-param-field:{info.key}:{position}:{name}"
-    cached = index.summaries.get(key)
-    if isinstance(cached, bool):
-        return cached
-    body = field(info.node, "body")
-    out = False
-    if body is not None and position < len(info.params):
-        param = info.params[position][0]
+    """Does the function assign `p.<name> = ...` to its position-th parameter p (and not
+    rebind p)?"""
+    def sets(body: Node, param: str) -> bool:
         targets = [t for stmt in info.file.within("assignment_statement", body)
                    for t in named_children(field(stmt, "left"))]
-        out = bool(param) and param != "_" and any(
-            t.type == "selector_expression" and text(field(t, "operand")) == param
-            and text(field(t, "field")) == name for t in targets) and not any(
+        return any(t.type == "selector_expression" and text(field(t, "operand")) == param
+                   and text(field(t, "field")) == name for t in targets) and not any(
             t.type == "identifier" and text(t) == param for t in targets)  # rebound
-    index.summaries[key] = out
-    return out
+
+    return param_fact(info, index, position, f"sets-param-field:{name}", sets)
 
 
 def _fake_assigned_later(ctx: GoCheckContext, node: Node, fields: dict[str, Node]) -> bool:
@@ -741,7 +732,8 @@ def _callee_sends_bounded(ctx: GoCheckContext, node: Node) -> bool:
 def _param_sends_bounded(resolver: Resolver, file: GoFile, call: Node, position: int,
                          env=None) -> bool:
     """The module function a call reaches only sends, through its position-th parameter,
-    requests carrying a deadline (its own, or from the context arguments of this call)."""
+    requests carrying a deadline (its own, or from the context arguments of this call),
+    or gives the client it is handed (or the copy it keeps) a Timeout."""
     owner = enclosing_function(call)
     if owner is None:
         return False
@@ -754,6 +746,11 @@ def _param_sends_bounded(resolver: Resolver, file: GoFile, call: Node, position:
         return False
     if position >= len(info.params):
         return False
+    if _sets_param_field(info, callee.index, position, "Timeout") or (
+            _copies_param_with_timeout(info, callee.index, position)):
+        # `p.Timeout = d`, or `cp := *p; cp.Timeout = d` and p used for nothing else:
+        # whatever the function sends through the client it is given is bounded.
+        return True
     name = info.params[position][0]
     args = named_children(field(call, "arguments"))
     sub = resolver_for(resolver, callee.index)
@@ -860,67 +857,14 @@ def _copy_given_timeout(ctx: GoCheckContext, selector: Node) -> bool:
     return "Timeout" in _assigned_fields(ctx, parent)
 
 
-def _given_to_timeout_setter(ctx: GoCheckContext, selector: Node) -> bool:
-    """`client := http.DefaultClient; ...; api := registry.NewClient(client)`, or the
-    default client handed straight in: a module function that copies the client it is
-    given and sets the copy's Timeout (or sets the Timeout of the one given) is all that
-    uses it."""
-    outer = selector
-    while outer.parent is not None and outer.parent.type == "parenthesized_expression":
-        outer = outer.parent
-    if outer.parent is not None and outer.parent.type == "argument_list":
-        return _argument_bounded(ctx, outer)
-    target = assigned_target(outer)
-    owner = enclosing_function(selector)
-    body = field(owner, "body") if owner is not None else None
-    if target is None or target.type != "identifier" or body is None:
-        return False
-    name = text(target)
-    uses = [n for n in identifiers(body, name) if n != target and not _assigned_to(n)]
-    return bool(uses) and all(
-        n.parent is not None and n.parent.type == "argument_list" and _argument_bounded(
-            ctx, n) for n in uses)
-
-
-def _assigned_to(ident: Node) -> bool:
-    """`client, err = f()`: the name is a target, not a use."""
-    holder = ident.parent
-    stmt = holder.parent if holder is not None and holder.type == "expression_list" else None
-    return stmt is not None and stmt.type in ("assignment_statement",
-                                              "short_var_declaration") and field(
-        stmt, "left") == holder
-
-
-def _argument_bounded(ctx: GoCheckContext, arg: Node) -> bool:
-    args = arg.parent
-    call = args.parent if args is not None else None
-    owner = enclosing_function(arg)
-    if call is None or call.type != "call_expression" or owner is None:
-        return False
-    callee = ctx.resolver.callee(call, ctx.env(owner), ctx.file)
-    if callee.info is None or callee.index is None:
-        return False
-    position = named_children(args).index(arg)
-    return _sets_param_field(callee.info, callee.index, position, "Timeout") or (
-        _copies_param_with_timeout(callee.info, callee.index, position))
-
-
 def _copies_param_with_timeout(info, index, position: int) -> bool:
     """`cp := *httpClient; cp.Timeout = d` and the parameter used for nothing else (but
     a nil check): the function keeps a bounded copy of the client it is given."""
-    key = f"copies-param-timeout:{info.key}:{position}"
-    cached = index.summaries.get(key)
-    if isinstance(cached, bool):
-        return cached
-    body = field(info.node, "body")
-    out = False
-    if body is not None and position < len(info.params) and info.params[position][0] not in (
-            "", "_"):
-        param = info.params[position][0]
+    def copies_bounded(body: Node, param: str) -> bool:
         copies: list[str] = []
         for ident in identifiers(body, param):
             parent = ident.parent
-            if (parent is not None and parent.type == "binary_expression") or _assigned_to(
+            if (parent is not None and parent.type == "binary_expression") or _defines(
                     ident):
                 continue  # `if httpClient == nil { httpClient = &http.Client{} }`
             if parent is not None and parent.type == "literal_element" and (
@@ -929,19 +873,17 @@ def _copies_param_with_timeout(info, index, position: int) -> bool:
                 continue  # `&Client{httpClient: &cp}`: a field's key, not the parameter
             if parent is None or parent.type != "unary_expression" or text(
                     field(parent, "operator")) != "*":
-                copies = []
-                break
+                return False
             copy = assigned_target(parent)
             if copy is None or copy.type != "identifier":
-                copies = []
-                break
+                return False
             copies.append(text(copy))
-        out = bool(copies) and all(
-            any(text(t).replace(" ", "") == f"{c}.Timeout"
-                for stmt in info.file.within("assignment_statement", body)
-                for t in named_children(field(stmt, "left"))) for c in copies)
-    index.summaries[key] = out
-    return out
+        set_fields = {text(t).replace(" ", "")
+                      for stmt in info.file.within("assignment_statement", body)
+                      for t in named_children(field(stmt, "left"))}
+        return bool(copies) and all(f"{c}.Timeout" in set_fields for c in copies)
+
+    return param_fact(info, index, position, "copies-param-timeout", copies_bounded)
 
 
 # What a function may do with a local client besides sending bounded requests: set it up.
@@ -1054,9 +996,12 @@ def _package_var_sends_bounded(ctx: GoCheckContext, node: Node) -> bool:
 
 
 def _local_variable(file: GoFile, body: Node, value: Node, name: str) -> bool:
-    """The value lands in a variable the function declares: `c := v`, or `c = v` after
-    `var c *http.Client` in the same function (and no other declaration of the name)."""
+    """The value lands in a variable the function declares: `c := v`, `var c = v`, or
+    `c = v` after `var c *http.Client` in the same function (and no other declaration of
+    the name)."""
     target = assigned_target(value)
+    if target is not None and target.parent is not None and target.parent.type == "var_spec":
+        return True  # `var c = v` in the function
     holder = target.parent.parent if target is not None and target.parent else None
     if holder is None:
         return False
