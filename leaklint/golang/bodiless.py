@@ -18,10 +18,10 @@ from leaklint.golang.doubles import assigned_before
 from leaklint.golang.index import GoFile
 from leaklint.golang.parse import assigned_target, field, named_children, text, unparen, walk
 from leaklint.golang.resolve import Env, Resolver
+from leaklint.golang.types import REQUEST_METHOD_ARG
 
 _TEST_SERVERS = frozenset({"NewServer", "NewTLSServer", "NewUnstartedServer"})
 _URL_SENDS = frozenset({"Get", "Head", "Post", "PostForm"})
-_REQUEST_BUILDERS = {"NewRequest": 1, "NewRequestWithContext": 2}
 # What a handler may do with its writer without writing a body.
 _QUIET_WRITER_METHODS = frozenset({"WriteHeader", "Header"})
 _MAX_HOPS = 3
@@ -135,8 +135,9 @@ def _request_url(resolver: Resolver, env: Env, file: GoFile, func: Node,
     if built is None or built.type != "call_expression":
         return None
     maker = resolver.callee(built, env, file)
-    position = _REQUEST_BUILDERS.get(maker.name) if (
+    method = REQUEST_METHOD_ARG.get(maker.name) if (
         maker.kind == "std" and maker.pkg == "net/http") else None
+    position = method + 1 if method is not None else None  # the URL follows the method
     params = named_children(field(built, "arguments"))
     return params[position] if position is not None and position < len(params) else None
 

@@ -33,6 +33,7 @@ from leaklint.golang.parse import (
 from leaklint.golang.parse import field as fld
 from leaklint.golang.resolve import Callee, Env, Resolver, display_callee
 from leaklint.golang.testify import ERROR_ASSERTIONS, assertion
+from leaklint.golang.types import REQUEST_METHOD_ARG
 from leaklint.golang.values import stored_in_field_container
 
 UNCHECKED, OPEN, NIL, DONE = "unchecked", "open", "nil", "done"
@@ -243,6 +244,7 @@ class FunctionFlow:
         self.result_names = self._result_names()
         self._body_users: set[str] | None = None
         self.closes_only = False  # summarising a helper for LL202: only closes count
+        self._deferred: set[str] | None = None
         # Summarising the function for its callers: what each return hands back.
         self.returns: list[str] | None = None
         # Summarising: some return hands back an open response together with an error
@@ -484,12 +486,10 @@ class FunctionFlow:
             position = summary.method_parameter(self.r, maker)
             return position is not None and position < len(params) and _is_head(
                 params[position])
-        if maker.kind != "std" or (maker.pkg, maker.name) not in (
-                ("net/http", "NewRequest"), ("net/http", "NewRequestWithContext")):
+        if maker.kind != "std" or maker.pkg != "net/http" or (
+                maker.name not in REQUEST_METHOD_ARG) or len(params) < 3:
             return False
-        method = params[1 if maker.name == "NewRequestWithContext" else 0] if len(
-            params) >= 3 else None
-        return method is not None and _is_head(method)
+        return _is_head(params[REQUEST_METHOD_ARG[maker.name]])
 
     def _urlless_request(self, call: Node) -> bool:
         """Do / RoundTrip of a request literal that names no URL (`&http.Request{}`, as a
@@ -563,7 +563,12 @@ class FunctionFlow:
             text(maker).startswith("Dial"))
 
     def _deferred_closes(self) -> set[str]:
-        """Names the function closes with `defer name.Close()`."""
+        """Names the function closes with `defer name.Close()` (found once per flow)."""
+        if self._deferred is None:
+            self._deferred = self._find_deferred_closes()
+        return self._deferred
+
+    def _find_deferred_closes(self) -> set[str]:
         body = fld(self.func, "body")
         out: set[str] = set()
         for defer in self.file.within("defer_statement", body) if body is not None else ():

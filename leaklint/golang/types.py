@@ -129,3 +129,7 @@ def type_from_node(node: Node | None, imports: dict[str, str], pkg: str) -> Type
             return FUNC
         return None
     return None
+
+
+# net/http's request builders: the position of the method argument (the URL follows it).
+REQUEST_METHOD_ARG = {"NewRequest": 0, "NewRequestWithContext": 1}
