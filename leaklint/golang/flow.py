@@ -11,6 +11,7 @@ overwritten is a leak at that exit. A use before the error check is LL201.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -37,6 +38,8 @@ from leaklint.golang.types import REQUEST_METHOD_ARG
 from leaklint.golang.values import stored_in_field_container
 
 UNCHECKED, OPEN, NIL, DONE = "unchecked", "open", "nil", "done"
+# Assertion helpers of test frameworks that only compare their argument with nil.
+_NIL_ASSERTION = re.compile(r"(Assert|Expect|Require|Must)?(Not)?(Is)?Nil(f)?")
 LIVE = frozenset({UNCHECKED, OPEN})
 
 TERMINATORS = {"Fatal", "Fatalf", "Fatalln", "Panic", "Panicf", "Panicln", "Exit",
@@ -1728,6 +1731,8 @@ class FunctionFlow:
                 args.type != "argument_list" or self.up(args) != call):
             return False
         callee = self.r.callee(call, self.env, self.file)
+        if _NIL_ASSERTION.fullmatch(callee.name or ""):
+            return True  # `t.AssertNil(conn)` (gtest), `qt.IsNil(x)`: compares with nil
         if callee.info is None:
             return False
         return summary.nil_safe(callee, args.named_children.index(ident))
