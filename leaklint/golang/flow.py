@@ -494,6 +494,48 @@ class FunctionFlow:
             return False
         return _is_head(params[REQUEST_METHOD_ARG[maker.name]])
 
+    def _server_side_request(self, call: Node) -> bool:
+        """A send (by net/http or another module) handed a request no client can send,
+        so that a response can only come from an in-process harness (Fiber's
+        `app.Test(req)`): one built by
+        httptest.NewRequest, which sets RequestURI as a server would (http.Client refuses
+        it; RoundTrip, which does not check, is left out), or by http.NewRequest with a
+        bare path for URL (`"/users"`: no scheme nor host, no transport can dial it)."""
+        func = unparen(fld(call, "function"))
+        if func is None:
+            return False
+        info = self.r.callee(call, self.env, self.file).info
+        if info is not None and fld(info.node, "body") is not None:
+            return False  # a helper of the module may set the URL or RoundTrip it itself
+        round_trip = func.type == "selector_expression" and text(
+            fld(func, "field")) == "RoundTrip"
+        body = fld(self.func, "body")
+        for arg in named_children(fld(call, "arguments")):
+            arg, name = unparen(arg), None
+            if arg is not None and arg.type == "identifier":
+                name = text(arg)
+                arg = unparen(assigned_before(self.file, self.func, name, call.start_byte))
+            if arg is None or arg.type != "call_expression":
+                continue
+            maker = self.r.callee(arg, self.env, self.file)
+            if maker.kind != "std" or maker.name not in REQUEST_METHOD_ARG:
+                continue
+            # `req.RequestURI = ""`, `req.URL.Host = h` make it a client request again.
+            changed = name is not None and body is not None and re.search(
+                rf"\b{re.escape(name)}\.(RequestURI|URL)\b[^=\n]*=[^=]".encode(), body.text)
+            if changed:
+                continue
+            if maker.pkg == "net/http/httptest" and not round_trip:
+                return True
+            params = named_children(fld(arg, "arguments"))
+            position = REQUEST_METHOD_ARG[maker.name] + 1
+            url = unparen(params[position]) if position < len(params) else None
+            if maker.pkg == "net/http" and url is not None and url.type in (
+                    "interpreted_string_literal", "raw_string_literal") and text(
+                    url)[1:2] == "/":
+                return True
+        return False
+
     def _urlless_request(self, call: Node) -> bool:
         """Do / RoundTrip of a request literal that names no URL (`&http.Request{}`, as a
         test probes what a RoundTripper sets on it): the send fails with "nil
@@ -760,11 +802,13 @@ class FunctionFlow:
         res = Resource(len(self.resources), kind, "", err, unparen(call) or call, callee)
         if kind == "response":
             resolved = self.r.callee(res.call, self.env, self.file)
-            # A HEAD request, or one to the function's own test server whose handler
-            # writes no body: the response has nothing to close (it is still a
-            # response: used before its error check, it is nil).
+            # A HEAD request, one to the function's own test server whose handler
+            # writes no body, or one served in process (`app.Test(req)`): the response
+            # holds no connection to close (it is still a response: used before its
+            # error check, it is nil).
             res.bodiless = self._head_request(res.call, resolved) or to_bodiless_server(
-                self.r, self.env, self.file, self.func, res.call)
+                self.r, self.env, self.file, self.func, res.call) or (
+                self._server_side_request(res.call))
             if err not in (None, "_") and resolved.info is not None:
                 from leaklint.golang import summary
 
