@@ -38,9 +38,11 @@ def to_bodiless_server(resolver: Resolver, env: Env, file: GoFile, func: Node,
     if not server_names and not address_names:
         return False  # the function builds no server that writes nothing
     url = _request_url(resolver, env, file, outer, call)
-    if url is None:
-        return False
-    names = {text(n) for n in walk(url) if n.type == "identifier"}
+    # Without a URL to read (`client.Query(q)`, the client built from `ts.URL`), what the
+    # call is given and called on.
+    roots = [url] if url is not None else [
+        n for n in (field(call, "function"), field(call, "arguments")) if n is not None]
+    names = {name for root in roots for name in _names(root)}
     # `host := ts.URL; u := fmt.Sprintf("%s/x", host)`: a few steps through locals built
     # from the server.
     frontier = set(names)
@@ -48,15 +50,22 @@ def to_bodiless_server(resolver: Resolver, env: Env, file: GoFile, func: Node,
         found: set[str] = set()
         for name in frontier:
             value = assigned_before(file, outer, name, call.start_byte)
-            if value is not None:
-                found |= {text(n) for n in walk(value) if n.type == "identifier"}
+            if value is not None and not _test_server(resolver, env, file, outer, name, call):
+                found |= _names(value)
         frontier = found - names
         names |= found
     # A test server's name is confirmed at the call (its value there is the quiet
     # server); an http.Server is reached through the names its address is built from.
-    return bool(names & address_names) or any(
-        _bodiless_server(resolver, env, file, outer, name, call)
-        for name in names & server_names)
+    if url is not None:
+        return bool(names & address_names) or any(
+            _bodiless_server(resolver, env, file, outer, name, call)
+            for name in names & server_names)
+    # Reached only through what the call is given: every test server it reaches must
+    # be a quiet one.
+    servers = [name for name in names if _test_server(resolver, env, file, outer, name, call)]
+    return bool(servers) and all(
+        _bodiless_server(resolver, env, file, outer, name, call) for name in servers) and (
+        not any(_other_address(resolver, file, outer, name, call) for name in names))
 
 
 def _quiet(resolver: Resolver, env: Env, file: GoFile, func: Node
@@ -142,14 +151,82 @@ def _request_url(resolver: Resolver, env: Env, file: GoFile, func: Node,
     return params[position] if position is not None and position < len(params) else None
 
 
-def _bodiless_server(resolver: Resolver, env: Env, file: GoFile, func: Node, name: str,
-                     call: Node) -> bool:
+def _names(node: Node) -> set[str]:
+    """The identifiers an expression reads (a literal's keys, `{Path: p}`, are not)."""
+    names = set()
+    for n in walk(node):
+        if n.type != "identifier":
+            continue
+        holder = n.parent
+        keyed = holder.parent if holder is not None and holder.type == "literal_element" else None
+        if keyed is not None and keyed.type == "keyed_element" and (
+                keyed.named_children[0] == holder):
+            continue
+        names.add(text(n))
+    return names
+
+
+# Parameter types that may carry the address of a server elsewhere.
+_ADDRESS_TYPES = frozenset({"string", "[]string", "*url.URL", "url.URL", "[]*url.URL"})
+
+
+def _other_address(resolver: Resolver, file: GoFile, func: Node, name: str,
+                   call: Node) -> bool:
+    """A name the call reaches that may hold the address of another server: a string or
+    URL parameter, a package variable that is not a client, or a name the package does
+    not declare as a function, variable or import (a constant)."""
+    if assigned_before(file, func, name, call.start_byte) is not None:
+        return False  # a local: followed, or built from what was followed
+    for part in ("receiver", "parameters"):
+        for decl in named_children(field(func, part)):
+            if any(text(n) == name for n in decl.children_by_field_name("name")):
+                return text(field(decl, "type")).replace(" ", "") in _ADDRESS_TYPES
+    index = resolver.index
+    if name in file.imports or name in index.funcs or name in _BUILTINS:
+        return False
+    if name in index.vars:
+        declared = index.vars.get(name)
+        if declared is None and name in index.var_values:
+            declared = resolver.type_of(index.var_values[name], Env(), file)
+        return declared is None or declared.pkg != "net/http"
+    return not _declared_locally(func, name)
+
+
+_BUILTINS = frozenset({"len", "append", "make", "new", "string", "byte", "int", "error",
+                       "any", "cap", "copy", "true", "false", "nil", "iota"})
+
+
+def _declared_locally(func: Node, name: str) -> bool:
+    """A range variable, a func literal's parameter or the like, declared in func."""
+    body = field(func, "body")
+    for node in walk(body) if body is not None else ():
+        if node.type in ("range_clause", "parameter_declaration", "var_spec",
+                         "short_var_declaration") and any(
+                child.type == "identifier" and text(child) == name
+                for child in walk(node) if child.parent is node or (
+                    child.parent is not None and child.parent.type == "expression_list"
+                    and child.parent.parent is node)):
+            return True
+    return False
+
+
+def _test_server(resolver: Resolver, env: Env, file: GoFile, func: Node, name: str,
+                 call: Node) -> Node | None:
+    """The httptest server construction name last holds before the call."""
     built = unparen(assigned_before(file, func, name, call.start_byte))
     if built is None or built.type != "call_expression":
-        return False
+        return None
     maker = resolver.callee(built, env, file)
     if maker.kind != "std" or maker.pkg != "net/http/httptest" or (
             maker.name not in _TEST_SERVERS):
+        return None
+    return built
+
+
+def _bodiless_server(resolver: Resolver, env: Env, file: GoFile, func: Node, name: str,
+                     call: Node) -> bool:
+    built = _test_server(resolver, env, file, func, name, call)
+    if built is None:
         return False
     args = named_children(field(built, "arguments"))
     return len(args) == 1 and _writes_no_body(resolver, env, file, args[0])
