@@ -10,7 +10,7 @@ from pathlib import Path
 from tree_sitter import Node
 
 from leaklint.config import GoModels
-from leaklint.golang import module
+from leaklint.golang import module, ranged
 from leaklint.golang.index import FuncInfo, GoFile, PackageIndex
 from leaklint.golang.parse import (
     NEW_RESPELLED,
@@ -153,8 +153,10 @@ class Resolver:
                         env.declare(text(target), ("short", rhs, i, len(lhs)))
             for node in file.within("range_clause", body):
                 if b":=" in (node.text or b""):
+                    value = ranged.value_name(node)
                     for name in named_children(field(node, "left")):
-                        env.declare(text(name), ("none",))
+                        env.declare(text(name), ("range", node) if text(name) == value
+                                    else ("none",))
             for node in file.within("var_spec", body):
                 names = node.children_by_field_name("name")
                 values = named_children(field(node, "value"))
@@ -176,6 +178,8 @@ class Resolver:
             if type_node is not None:
                 return type_from_node(type_node, file.imports, self.index.key)
             return self.type_of(value, env, file) if value is not None else None
+        if kind == "range":
+            return type_from_node(ranged.element_type(how[1]), file.imports, self.index.key)
         return None
 
     # ---- expression types ---------------------------------------------------------
@@ -219,7 +223,10 @@ class Resolver:
                 if path is not None:
                     return self._package_value(path, name)
             owner = self.type_of(operand, env, file, depth + 1)
-            return self._field(owner, name) if owner else None
+            found = self._field(owner, name) if owner else None
+            if found is None and operand is not None and operand.type == "identifier":
+                return self._ranged_field(operand, name, file)  # a function-local type
+            return found
         if kind == "call_expression":
             converted = self._conversion(expr, env)
             if converted is not None:
@@ -230,6 +237,15 @@ class Resolver:
                 built = self._var_literal_built(callee.name, file)
             return built if built is not None else self.result_type(callee, expr)
         return None
+
+    def _ranged_field(self, operand: Node, name: str, file: GoFile) -> TypeRef | None:
+        """`tc.rt` where tc ranges over a table of an anonymous (or function-local)
+        struct type: the type that struct gives the field."""
+        clause = ranged.declaring_clause(operand)
+        struct = ranged.struct_of(ranged.element_type(clause), clause) if (
+            clause is not None) else None
+        spelled = ranged.field_type(struct, name) if struct is not None else None
+        return type_from_node(spelled, file.imports, self.index.key)
 
     def _built_type(self, callee: Callee) -> TypeRef | None:
         """The one package type a function of the module builds and returns on every

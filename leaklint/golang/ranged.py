@@ -1,0 +1,151 @@
+"""The element type of what a `for ... range` walks, as written in the source.
+
+Table-driven tests range over a slice literal of an anonymous struct
+(`for _, tc := range []struct{ rt test.MockRoundTripper }{...}`, or over a local holding
+one): the value variable's fields have the types the struct spells out, which the
+resolver's named types cannot express. These helpers find those type nodes."""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from leaklint.golang.parse import assignment_sides, field, named_children, text, unparen
+
+_FUNCTIONS = ("function_declaration", "method_declaration", "func_literal")
+_CONTAINERS = {"slice_type": "element", "array_type": "element",
+               "implicit_length_array_type": "element", "map_type": "value"}
+
+
+def declaring_clause(ident: Node) -> Node | None:
+    """The range clause whose value variable (`for _, v := range xs`) a use of ident
+    names: the nearest enclosing `for` that declares it."""
+    name = text(ident)
+    node = ident.parent
+    while node is not None:
+        if node.type == "for_statement":
+            clause = next((c for c in node.named_children if c.type == "range_clause"), None)
+            if clause is not None and value_name(clause) == name:
+                return clause
+        if node.type in ("function_declaration", "method_declaration"):
+            return None
+        node = node.parent
+    return None
+
+
+def value_name(clause: Node) -> str | None:
+    """The name a `k, v := range xs` clause gives each element (None for `for k :=`)."""
+    if b":=" not in (clause.text or b""):
+        return None
+    left = named_children(field(clause, "left"))
+    return text(left[1]) if len(left) == 2 and left[1].type == "identifier" else None
+
+
+def element_type(clause: Node) -> Node | None:
+    """The type node of a range clause's elements, when the ranged value is a slice,
+    array or map literal, or a local or parameter declared or built as one."""
+    container = _container_type(unparen(field(clause, "right")), clause)
+    if container is None:
+        return None
+    element = field(container, _CONTAINERS.get(container.type, ""))
+    while element is not None and element.type in ("pointer_type", "parenthesized_type"):
+        element = element.named_children[-1] if element.named_children else None
+    return element
+
+
+def struct_of(type_node: Node | None, at: Node) -> Node | None:
+    """The struct type a type node spells: itself, or a type declared inside the
+    enclosing functions (`type testCase struct{...}` in the test)."""
+    if type_node is None:
+        return None
+    if type_node.type == "struct_type":
+        return type_node
+    if type_node.type != "type_identifier":
+        return None
+    name = text(type_node)
+    node = at.parent
+    while node is not None:
+        if node.type in _FUNCTIONS:
+            for spec in _within(field(node, "body"), "type_spec"):
+                if text(field(spec, "name")) == name:
+                    declared = field(spec, "type")
+                    return declared if declared is not None and (
+                        declared.type == "struct_type") else None
+        node = node.parent
+    return None
+
+
+def field_type(struct: Node, name: str) -> Node | None:
+    """The type node of a struct type's named field."""
+    for fields in struct.named_children:
+        if fields.type != "field_declaration_list":
+            continue
+        for declaration in fields.named_children:
+            if declaration.type != "field_declaration":
+                continue
+            if any(text(n) == name for n in declaration.children_by_field_name("name")):
+                return field(declaration, "type")
+    return None
+
+
+def _container_type(value: Node | None, clause: Node) -> Node | None:
+    if value is None:
+        return None
+    if value.type == "composite_literal":
+        spelled = field(value, "type")
+        return spelled if spelled is not None and spelled.type in _CONTAINERS else None
+    if value.type != "identifier":
+        return None
+    name = text(value)
+    node = clause.parent
+    while node is not None:
+        if node.type in _FUNCTIONS:
+            found = _declared_in(node, name, clause.start_byte)
+            if found is not None:
+                return found if found.type in _CONTAINERS else None
+        node = node.parent
+    return None
+
+
+def _declared_in(func: Node, name: str, before: int) -> Node | None:
+    """The container type a function gives name: its parameter's type, a `var` type, or
+    the type of the literal last assigned to it before a point."""
+    for part in ("parameters", "receiver"):
+        for decl in named_children(field(func, part)):
+            if any(text(n) == name for n in decl.children_by_field_name("name")):
+                return field(decl, "type")
+    found: Node | None = None
+    at = -1
+    for kind in ("short_var_declaration", "assignment_statement", "var_spec"):
+        for node in _within(field(func, "body"), kind):
+            if node.end_byte > before or node.start_byte < at:
+                continue
+            if kind == "var_spec":
+                if any(text(n) == name for n in node.children_by_field_name("name")):
+                    spelled = field(node, "type")
+                    values = named_children(field(node, "value"))
+                    literal = unparen(values[0]) if values else None
+                    found = spelled if spelled is not None else (
+                        field(literal, "type") if literal is not None and (
+                            literal.type == "composite_literal") else None)
+                    at = node.start_byte
+                continue
+            lhs, rhs = assignment_sides(node)
+            if len(lhs) == 1 and len(rhs) == 1 and text(lhs[0]) == name:
+                literal = unparen(rhs[0])
+                found = field(literal, "type") if literal is not None and (
+                    literal.type == "composite_literal") else None
+                at = node.start_byte
+    return found
+
+
+def _within(body: Node | None, kind: str) -> list[Node]:
+    if body is None:
+        return []
+    found: list[Node] = []
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if node.type == kind:
+            found.append(node)
+        stack.extend(node.named_children)
+    return found
