@@ -66,10 +66,24 @@ class Env:
         self.parent = parent
         self._evaluate = evaluate
         self._busy: set[str] = set()
+        self.ranged: set[str] = set()  # value variables of `for _, v := range xs`
 
     def declare(self, name: str, how: tuple) -> None:
         if name != "_" and name not in self.types:
             self.lazy.setdefault(name, []).append(how)
+            if how[0] == "range":
+                self.ranged.add(name)
+
+    def is_ranged(self, name: str) -> bool:
+        """Declared (here or in an enclosing function) as a range value variable."""
+        env: Env | None = self
+        while env is not None:
+            if name in env.ranged:
+                return True
+            if name in env.types or name in env.lazy:
+                return False
+            env = env.parent
+        return False
 
     def _resolve(self, name: str) -> TypeRef | None:
         if name in self._busy or self._evaluate is None:
@@ -224,7 +238,8 @@ class Resolver:
                     return self._package_value(path, name)
             owner = self.type_of(operand, env, file, depth + 1)
             found = self._field(owner, name) if owner else None
-            if found is None and operand is not None and operand.type == "identifier":
+            if found is None and operand is not None and operand.type == "identifier" and (
+                    env.is_ranged(text(operand))):
                 return self._ranged_field(operand, name, file)  # a function-local type
             return found
         if kind == "call_expression":
