@@ -113,6 +113,19 @@ def _conn_getter(call: Node) -> bool:
         ("Dial", "Open", "New", "Accept", "Connect", "Create", "Acquire", "Get"))
 
 
+_RESPONSE_GETTER = re.compile(r"(Raw|HTTP|Http|Last|Underlying|Original)?Response")
+
+
+def _response_getter(call: Node) -> bool:
+    """x.Response(), x.RawResponse(): an argument-less method named for the response it
+    hands back (an error type's accessor), not for an action that sends a request."""
+    function = unparen(fld(call, "function"))
+    if function is None or function.type != "selector_expression" or named_children(
+            fld(call, "arguments")):
+        return False
+    return _RESPONSE_GETTER.fullmatch(text(fld(function, "field"))) is not None
+
+
 def _read_as_stream(file, node: Node) -> bool:
     """x.Body closed or read (`x.Body.Close()`, `x.Body.Read(b)`), or handed to a
     function of a standard package that reads streams (`io.ReadAll(x.Body)`,
@@ -434,6 +447,10 @@ class FunctionFlow:
                 callee.info is None or fld(callee.info.node, "body") is None) and (
                 _conn_getter(expr)):
             return None  # v.RawConn(), s.NetConn(): a getter of a connection held elsewhere
+        if kind == "response" and callee.kind != "std" and (
+                callee.info is None or fld(callee.info.node, "body") is None) and (
+                _response_getter(expr)):
+            return None  # respErr.Response(): a view of a response an error or a call holds
         if kind == "conn" and callee.kind != "std" and self._rewraps_outside_conn(expr):
             # mask.WrapConn(conn), UnwrapStats(conn) on a connection this function did not
             # open, or closes by a defer: a view of it, closed with it.
