@@ -7,11 +7,15 @@ resolver's named types cannot express. These helpers find those type nodes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from tree_sitter import Node
 
 from leaklint.golang.parse import assignment_sides, field, named_children, text, unparen
 
 _FUNCTIONS = ("function_declaration", "method_declaration", "func_literal")
+# The file's nodes of a kind inside a node, in source order (GoFile.within, indexed).
+Within = Callable[[str, Node], list[Node]]
 _CONTAINERS = {"slice_type": "element", "array_type": "element",
                "implicit_length_array_type": "element", "map_type": "value"}
 
@@ -40,10 +44,10 @@ def value_name(clause: Node) -> str | None:
     return text(left[1]) if len(left) == 2 and left[1].type == "identifier" else None
 
 
-def element_type(clause: Node) -> Node | None:
+def element_type(clause: Node, within: Within) -> Node | None:
     """The type node of a range clause's elements, when the ranged value is a slice,
     array or map literal, or a local or parameter declared or built as one."""
-    container = _container_type(unparen(field(clause, "right")), clause)
+    container = _container_type(unparen(field(clause, "right")), clause, within)
     if container is None:
         return None
     element = field(container, _CONTAINERS.get(container.type, ""))
@@ -65,7 +69,7 @@ def struct_of(type_node: Node | None, at: Node) -> Node | None:
     node = at.parent
     while node is not None:
         if node.type in _FUNCTIONS:
-            for spec in _within(field(node, "body"), "type_spec"):
+            for spec in _type_specs(field(node, "body")):
                 if text(field(spec, "name")) == name:
                     declared = field(spec, "type")
                     return declared if declared is not None and (
@@ -87,7 +91,7 @@ def field_type(struct: Node, name: str) -> Node | None:
     return None
 
 
-def _container_type(value: Node | None, clause: Node) -> Node | None:
+def _container_type(value: Node | None, clause: Node, within: Within) -> Node | None:
     if value is None:
         return None
     if value.type == "composite_literal":
@@ -99,24 +103,27 @@ def _container_type(value: Node | None, clause: Node) -> Node | None:
     node = clause.parent
     while node is not None:
         if node.type in _FUNCTIONS:
-            found = _declared_in(node, name, clause.start_byte)
+            found = _declared_in(node, name, clause.start_byte, within)
             if found is not None:
                 return found if found.type in _CONTAINERS else None
         node = node.parent
     return None
 
 
-def _declared_in(func: Node, name: str, before: int) -> Node | None:
+def _declared_in(func: Node, name: str, before: int, within: Within) -> Node | None:
     """The container type a function gives name: its parameter's type, a `var` type, or
     the type of the literal last assigned to it before a point."""
     for part in ("parameters", "receiver"):
         for decl in named_children(field(func, part)):
             if any(text(n) == name for n in decl.children_by_field_name("name")):
                 return field(decl, "type")
+    body = field(func, "body")
+    if body is None:
+        return None
     found: Node | None = None
     at = -1
     for kind in ("short_var_declaration", "assignment_statement", "var_spec"):
-        for node in _within(field(func, "body"), kind):
+        for node in within(kind, body):
             if node.end_byte > before or node.start_byte < at:
                 continue
             if kind == "var_spec":
@@ -138,14 +145,16 @@ def _declared_in(func: Node, name: str, before: int) -> Node | None:
     return found
 
 
-def _within(body: Node | None, kind: str) -> list[Node]:
+def _type_specs(body: Node | None) -> list[Node]:
+    """The type declarations inside a function body (rare: a walk, not an index)."""
     if body is None:
         return []
     found: list[Node] = []
     stack = [body]
     while stack:
         node = stack.pop()
-        if node.type == kind:
+        if node.type == "type_spec":
             found.append(node)
-        stack.extend(node.named_children)
+        elif node.type not in ("call_expression", "composite_literal"):
+            stack.extend(node.named_children)  # no type declaration inside those
     return found

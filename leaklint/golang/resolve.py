@@ -193,7 +193,8 @@ class Resolver:
                 return type_from_node(type_node, file.imports, self.index.key)
             return self.type_of(value, env, file) if value is not None else None
         if kind == "range":
-            return type_from_node(ranged.element_type(how[1]), file.imports, self.index.key)
+            element = ranged.element_type(how[1], file.within)
+            return type_from_node(element, file.imports, self.index.key)
         return None
 
     # ---- expression types ---------------------------------------------------------
@@ -257,8 +258,8 @@ class Resolver:
         """`tc.rt` where tc ranges over a table of an anonymous (or function-local)
         struct type: the type that struct gives the field."""
         clause = ranged.declaring_clause(operand)
-        struct = ranged.struct_of(ranged.element_type(clause), clause) if (
-            clause is not None) else None
+        element = ranged.element_type(clause, file.within) if clause is not None else None
+        struct = ranged.struct_of(element, clause) if clause is not None else None
         spelled = ranged.field_type(struct, name) if struct is not None else None
         return type_from_node(spelled, file.imports, self.index.key)
 
