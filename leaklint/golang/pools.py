@@ -224,6 +224,8 @@ def pool_result(resolver: Resolver, info: FuncInfo, index: PackageIndex) -> str 
                     if result == CACHED:
                         break
                 guards.append(_constant_guard(info, node))
+    if result is None and body is not None and _returns_client_type(info):
+        result = _passed_through(sub, info, body, env_of)
     index.summaries[key] = result
     first = guards[0] if guards else None
     if first is not None and all(g is not None and g[:2] == first[:2] and g[3] == first[3]
@@ -507,6 +509,30 @@ def _read_from_store(file, body: Node, name: str) -> bool:
     return False
 
 
+def _passed_through(resolver: Resolver, info: FuncInfo, body: Node, env_of) -> str | None:
+    """FRESH when the function hands back what a factory of the module returns
+    (`return newOnlineExecutor()`) and that factory builds a new pool per call: the
+    wrapper is a factory too. A memoised factory (CACHED) makes it one that shares."""
+    found = None
+    for ret in info.file.within("return_statement", body):
+        if enclosing_function(ret) != info.node:
+            continue
+        values = [c for c in ret.named_children if c.type != "comment"]
+        exprs = values[0].named_children if values and values[0].type == (
+            "expression_list") else values
+        first = unparen(exprs[0]) if exprs else None
+        if first is None or first.type != "call_expression":
+            continue
+        callee = resolver.callee(first, env_of(info.node), info.file)
+        if callee.info is None or callee.index is None or callee.info is info:
+            continue
+        pooled = pool_result(resolver, callee.info, callee.index)
+        if pooled == CACHED:
+            return CACHED
+        found = found or pooled
+    return found
+
+
 def _mentions_constructor(body: Node) -> bool:
     source = body.text or b""
     return b"Transport" in source or any(
@@ -636,14 +662,22 @@ class Carriers:
             # that sends through it (consul's KV, a generated API's service): the view
             # holds the pool.
             return True
-        return callee is not None and callee.info is not None and (
-            callee.index is not None) and returns_receiver(callee.info, callee.index)
+        if callee is None or callee.info is None or callee.index is None:
+            return False
+        if returns_receiver(callee.info, callee.index):
+            return True
+        # c.Cache(): a module accessor handing out a view the receiver holds (built
+        # around the same pool in the constructor): the view keeps the pool.
+        return name not in _NOT_ACCESSORS and not named_children(
+            field(call, "arguments")) and returns_receiver(
+            callee.info, callee.index, field_of=True)
 
 
-def returns_receiver(info: FuncInfo, index: PackageIndex) -> bool:
+def returns_receiver(info: FuncInfo, index: PackageIndex, field_of: bool = False) -> bool:
     """A same-module method whose every return hands back its receiver (a fluent
-    setter, whatever its name: `func (c *Client) quiet() *Client { ...; return c }`)."""
-    key = f"returns-receiver:{info.key}"
+    setter, whatever its name: `func (c *Client) quiet() *Client { ...; return c }`),
+    or with field_of, a field of its receiver (`return c.cache`)."""
+    key = f"returns-receiver{'-field' if field_of else ''}:{info.key}"
     cached = index.summaries.get(key)
     if isinstance(cached, bool):
         return cached
@@ -656,16 +690,20 @@ def returns_receiver(info: FuncInfo, index: PackageIndex) -> bool:
         receiver = text(names[0])
         returns = [r for r in info.file.within("return_statement", body)
                    if enclosing_function(r) == node]
-        found = bool(returns) and all(_returns_name(r, receiver) for r in returns)
+        found = bool(returns) and all(_returns_name(r, receiver, field_of) for r in returns)
     index.summaries[key] = found
     return found
 
 
-def _returns_name(ret: Node, name: str) -> bool:
+def _returns_name(ret: Node, name: str, field_of: bool = False) -> bool:
     values = [c for c in ret.named_children if c.type != "comment"]
     exprs = values[0].named_children if values and values[0].type == (
         "expression_list") else values
     first = unparen(exprs[0]) if exprs else None
+    if field_of:
+        operand = unparen(field(first, "operand")) if first is not None and (
+            first.type == "selector_expression") else None
+        return operand is not None and operand.type == "identifier" and text(operand) == name
     return first is not None and first.type == "identifier" and text(first) == name
 
 

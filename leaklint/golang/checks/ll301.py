@@ -79,6 +79,9 @@ def run(ctx: GoCheckContext) -> None:
                 ctx.report.report("LL301", ctx.span(node), scope=ctx.scope(node), what=what,
                                   function=text(field(func, "name")))
             continue  # a same-package factory's construction carries the finding
+        if _returned_as_is(node) and _local_factory(
+                ctx.resolver, ctx.file, node, ctx.env) is not None:
+            continue  # `return newCacheView()`: the factory's construction follows callers
         callers = _per_call_callers(ctx, func) if flows_to_return(node, func, carriers) else []
         if callers:
             more = f" and {len(callers) - 1} more" if len(callers) > 1 else ""
@@ -344,9 +347,12 @@ def _local_factory(resolver: Resolver, file, node: Node, env_of) -> FuncInfo | N
     return info if summary.pool(resolver, callee) == summary.FRESH else None
 
 
-def _per_call_callers(ctx: GoCheckContext, factory: Node) -> list[tuple[Span, str, str]]:
+def _per_call_callers(ctx: GoCheckContext, factory: Node, depth: int = 0
+                      ) -> list[tuple[Span, str, str]]:
     """The calls of a factory, in the package's analysed files, made from functions
-    that run per call and drop the result: each builds a new pool."""
+    that run per call and drop the result: each builds a new pool. A caller that hands
+    the result back is a factory too (`newExecutor` returning `newOnlineExecutor()`):
+    its own callers are followed."""
     resolver = ctx.resolver
     if factory.type not in ("function_declaration", "method_declaration"):
         return []
@@ -377,14 +383,27 @@ def _per_call_callers(ctx: GoCheckContext, factory: Node) -> list[tuple[Span, st
                 continue  # `RunE: func(...) error { c := newClient(); ... }`: once
             if _in_test_body(owner, call) or serves_after(caller, call) or not _runs_per_call(
                     resolver, file, caller) or in_once(
-                    resolver, file, env_of, call) or kept(call, caller, carriers) or (
+                    resolver, file, env_of, call) or (
                     dialer_only(caller, call)) or skipped_by_constant(
                     resolver, file, callee, call, caller):
+                continue
+            if kept(call, caller, carriers):
+                if depth < 2 and owner == caller and _returned_as_is(call):
+                    out.extend(_per_call_callers(ctx, caller, depth + 1))
                 continue
             assert file.source is not None
             span = file.source.lines.span_from_points(call.start_point, call.end_point)
             out.append((span, function_name(caller), file.source.display))
     return out
+
+
+def _returned_as_is(call: Node) -> bool:
+    """`return factory(...)`: the call's result is handed back untouched, so the function
+    is a pass-through wrapper of the factory (its callers are the factory's)."""
+    parent = call.parent
+    if parent is not None and parent.type == "expression_list":
+        parent = parent.parent
+    return parent is not None and parent.type == "return_statement"
 
 
 def _may_build(ctx: GoCheckContext) -> bool:
