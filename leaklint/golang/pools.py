@@ -512,8 +512,11 @@ def _read_from_store(file, body: Node, name: str) -> bool:
 def _passed_through(resolver: Resolver, info: FuncInfo, body: Node, env_of) -> str | None:
     """FRESH when the function hands back what a factory of the module returns
     (`return newOnlineExecutor()`) and that factory builds a new pool per call: the
-    wrapper is a factory too. A memoised factory (CACHED) makes it one that shares."""
+    wrapper is a factory too. A memoised factory (CACHED) makes it one that shares, and
+    so does a wrapper that first hands back a field when it is set (`if c.cred != nil {
+    return c.cred }`: the factories it calls store into it)."""
     found = None
+    cached = False
     for ret in info.file.within("return_statement", body):
         if enclosing_function(ret) != info.node:
             continue
@@ -521,6 +524,8 @@ def _passed_through(resolver: Resolver, info: FuncInfo, body: Node, env_of) -> s
         exprs = values[0].named_children if values and values[0].type == (
             "expression_list") else values
         first = unparen(exprs[0]) if exprs else None
+        if first is not None and first.type == "selector_expression":
+            cached = True
         if first is None or first.type != "call_expression":
             continue
         callee = resolver.callee(first, env_of(info.node), info.file)
@@ -530,7 +535,7 @@ def _passed_through(resolver: Resolver, info: FuncInfo, body: Node, env_of) -> s
         if pooled == CACHED:
             return CACHED
         found = found or pooled
-    return found
+    return CACHED if found and cached else found
 
 
 def _mentions_constructor(body: Node) -> bool:
