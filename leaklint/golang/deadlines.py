@@ -22,6 +22,7 @@ from leaklint.golang.parse import (
     field,
     named_children,
     own_returns,
+    returned_values,
     text,
     unparen,
 )
@@ -327,9 +328,7 @@ def _first_results(file: GoFile, func: Node) -> list[Node | None]:
     for ret in file.within("return_statement", body):
         if enclosing_function(ret) != func:
             continue
-        values = [c for c in ret.named_children if c.type != "comment"]
-        if values and values[0].type == "expression_list":
-            values = named_children(values[0])
+        values = returned_values(ret)
         out.append(values[0] if values else None)
     return out
 

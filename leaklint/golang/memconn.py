@@ -20,6 +20,7 @@ from leaklint.golang.parse import (
     field,
     named_children,
     own_returns,
+    returned_values,
     text,
     unparen,
     walk,
@@ -326,9 +327,7 @@ def _returns_only_nil(dial: Node) -> bool:
     returns = [n for n in walk(field(dial, "body")) if n.type == "return_statement"
                and enclosing_function(n) == dial]
     for ret in returns:
-        values = [c for c in ret.named_children if c.type != "comment"]
-        exprs = values[0].named_children if values and values[0].type == (
-            "expression_list") else values
+        exprs = returned_values(ret)
         if not exprs or unparen(exprs[0]) is None or unparen(exprs[0]).type != "nil":
             return False
     return bool(returns)
@@ -354,9 +353,7 @@ def _returns_memory_dial(resolver: Resolver, file: GoFile, dial: Node) -> bool:
     if not returns:
         return False
     for ret in returns:
-        values = [c for c in ret.named_children if c.type != "comment"]
-        exprs = values[0].named_children if values and values[0].type == (
-            "expression_list") else values
+        exprs = returned_values(ret)
         call = unparen(exprs[0]) if exprs else None
         if call is None or call.type != "call_expression":
             return False

@@ -228,6 +228,14 @@ def assignments_to(body: Node | None, name: str, declarations: bool = False) -> 
         text(t) == name for t in named_children(field(node, "left")))] if body else []
 
 
+def returned_values(ret: Node) -> list[Node]:
+    """The expressions a return statement hands back, in order (none for a bare return)."""
+    values = [c for c in ret.named_children if c.type != "comment"]
+    if values and values[0].type == "expression_list":
+        return named_children(values[0])
+    return values
+
+
 def own_returns(node: Node) -> list[Node]:
     """The return statements of a function body, not those of func literals inside it."""
     out: list[Node] = []

@@ -25,6 +25,7 @@ from leaklint.golang.parse import (
     identifiers,
     named_children,
     operands,
+    returned_values,
     statements,
     text,
     unparen,
@@ -414,9 +415,7 @@ def _memoised(file, func: Node, site: Node, carriers: Carriers) -> bool:
     for ret in file.within("return_statement", body):
         if ret.start_byte >= site.start_byte:
             continue
-        values = [c for c in ret.named_children if c.type != "comment"]
-        exprs = values[0].named_children if values and values[0].type == (
-            "expression_list") else values
+        exprs = returned_values(ret)
         first = unparen(exprs[0]) if exprs else None
         while first is not None and first.type == "type_assertion_expression":
             first = unparen(field(first, "operand"))
@@ -520,9 +519,7 @@ def _passed_through(resolver: Resolver, info: FuncInfo, body: Node, env_of) -> s
     for ret in info.file.within("return_statement", body):
         if enclosing_function(ret) != info.node:
             continue
-        values = [c for c in ret.named_children if c.type != "comment"]
-        exprs = values[0].named_children if values and values[0].type == (
-            "expression_list") else values
+        exprs = returned_values(ret)
         first = unparen(exprs[0]) if exprs else None
         if first is not None and first.type == "selector_expression":
             cached = True
@@ -701,9 +698,7 @@ def returns_receiver(info: FuncInfo, index: PackageIndex, field_of: bool = False
 
 
 def _returns_name(ret: Node, name: str, field_of: bool = False) -> bool:
-    values = [c for c in ret.named_children if c.type != "comment"]
-    exprs = values[0].named_children if values and values[0].type == (
-        "expression_list") else values
+    exprs = returned_values(ret)
     first = unparen(exprs[0]) if exprs else None
     if field_of:
         operand = unparen(field(first, "operand")) if first is not None and (

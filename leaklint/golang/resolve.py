@@ -17,6 +17,7 @@ from leaklint.golang.parse import (
     field,
     named_children,
     own_returns,
+    returned_values,
     text,
     unparen,
     walk,
@@ -484,10 +485,8 @@ def _one_type_built(body: Node, imports: dict[str, str], package: str) -> TypeRe
     not build a literal of the package."""
     found: set[TypeRef] = set()
     for ret in own_returns(body):
-        values = [c for c in ret.named_children if c.type != "comment"]
+        values = returned_values(ret)
         first = values[0] if values else None
-        if first is not None and first.type == "expression_list":
-            first = first.named_children[0] if first.named_children else None
         if first is not None and unparen(first) is not None and unparen(first).type == "nil":
             continue  # `return nil, err`: no value, whatever the declared type
         literal = _literal_of(first, body)
