@@ -17,6 +17,7 @@ from leaklint.golang.parse import (
     identifiers,
     method_operand,
     named_children,
+    statements,
     text,
     unparen,
     walk,
@@ -38,6 +39,11 @@ def run(ctx: GoCheckContext) -> None:
                 node, loop, name) or _holds_nothing(ctx, node, loop, name) or _closed_by_callee(
                 ctx, node, name) or _view_of_outer(ctx, node, loop, name)):
             continue
+        handed = [n for n in _closed_names(node) if n != name]
+        if any(_drained_by_next(node, loop, n) or _drained_by_helper(ctx, node, loop, n)
+               for n in handed) or (name is not None and _drained_by_helper(
+                ctx, node, loop, name)):
+            continue  # `defer closeLogged(ctx, rows, msg)`: the rows are read to the end
         call = next((c for c in node.named_children if c.type == "call_expression"), None)
         if call is None or not _closes(ctx, call) or _in_memory(ctx, call):
             continue
@@ -406,6 +412,42 @@ def _drained_by_next(defer: Node, loop: Node, name: str) -> bool:
         if sibling.type == "for_statement" and _iterates(sibling, name):
             return not _breaks_out(field(sibling, "body"))
         sibling = sibling.next_named_sibling
+    return False
+
+
+def _drained_by_helper(ctx: GoCheckContext, defer: Node, loop: Node, name: str) -> bool:
+    """A later statement of the iteration hands name to a function of the module that
+    reads it until Next answers false (`events, err := rowsToEvents(rows)`, whose body
+    is `for rows.Next() {...}` with no break out): closed by then, as in
+    _drained_by_next."""
+    owner = enclosing_function(defer)
+    sibling = defer.next_named_sibling
+    while sibling is not None and owner is not None:
+        if _continues(sibling, loop):
+            return False
+        for call in _calls_outside_literals(sibling):
+            args = [unparen(a) for a in named_children(field(call, "arguments"))]
+            for i, arg in enumerate(args):
+                if arg is None or arg.type != "identifier" or text(arg) != name:
+                    continue
+                callee = ctx.resolver.callee(call, ctx.env(owner), ctx.file)
+                if callee.info is not None and callee.index is not None and (
+                        summary.param_fact(callee.info, callee.index, i, "drains_by_next",
+                                           _drains_by_next)):
+                    return True
+        sibling = sibling.next_named_sibling
+    return False
+
+
+def _drains_by_next(body: Node, name: str) -> bool:
+    """A statement of the body (not nested in a branch) is `for name.Next() {...}` with
+    no break out, and no return comes before it."""
+    for stmt in statements(body):
+        if stmt.type == "for_statement" and _iterates(stmt, name):
+            return not _breaks_out(field(stmt, "body"))
+        if stmt.type == "return_statement" or any(
+                n.type == "return_statement" for n in walk(stmt)):
+            return False
     return False
 
 
