@@ -5,14 +5,16 @@ scope (its defers run when it returns); only Close-like defers count."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from tree_sitter import Node
 
 from leaklint.golang import summary
 from leaklint.golang.context import GoCheckContext, enclosing_function
-from leaklint.golang.doubles import assigned_before
 from leaklint.golang.fixes import wrap_loop_body
 from leaklint.golang.flow import OWNERSHIP_WRAPPERS, parsed_from_memory
 from leaklint.golang.parse import (
+    assigned_before,
     field,
     identifiers,
     method_operand,
@@ -22,7 +24,7 @@ from leaklint.golang.parse import (
     unparen,
     walk,
 )
-from leaklint.golang.resolve import FUNCTION_NODES
+from leaklint.golang.resolve import FUNCTION_NODES, Callee
 
 RULES = frozenset({"LL202"})
 
@@ -35,15 +37,15 @@ def run(ctx: GoCheckContext) -> None:
         if _kept_past_the_loop(node, loop):
             continue
         name = _closed_name(node)
-        if name is not None and (_closed_again(node, loop, name) or _drained_by_next(
-                node, loop, name) or _holds_nothing(ctx, node, loop, name) or _closed_by_callee(
+        if name is not None and (_closed_again(node, loop, name) or _holds_nothing(
+                ctx, node, loop, name) or _closed_by_callee(
                 ctx, node, name) or _view_of_outer(ctx, node, loop, name)):
             continue
-        handed = [n for n in _closed_names(node) if n != name]
+        # Rows read to the end close themselves, however the defer closes them
+        # (`rows.Close()`, or `closeLogged(ctx, rows, msg)`).
         if any(_drained_by_next(node, loop, n) or _drained_by_helper(ctx, node, loop, n)
-               for n in handed) or (name is not None and _drained_by_helper(
-                ctx, node, loop, name)):
-            continue  # `defer closeLogged(ctx, rows, msg)`: the rows are read to the end
+               for n in _closed_names(node)):
+            continue
         call = next((c for c in node.named_children if c.type == "call_expression"), None)
         if call is None or not _closes(ctx, call) or _in_memory(ctx, call):
             continue
@@ -232,18 +234,20 @@ def _closed_by_callee(ctx: GoCheckContext, defer: Node, name: str) -> bool:
     owner = enclosing_function(defer)
     if block is None or owner is None:
         return False
-    for stmt in block.named_children:
-        if stmt == defer:
-            continue
-        for call in _calls_outside_literals(stmt):
-            args = [unparen(a) for a in named_children(field(call, "arguments"))]
-            for i, arg in enumerate(args):
-                if arg is None or arg.type != "identifier" or text(arg) != name:
-                    continue
-                callee = ctx.resolver.callee(call, ctx.env(owner), ctx.file)
-                if summary.closes_on_entry(callee, i):
-                    return True
-    return False
+    return any(summary.closes_on_entry(callee, i)
+               for stmt in block.named_children if stmt != defer
+               for callee, i in _handed_to(ctx, stmt, owner, name))
+
+
+def _handed_to(ctx: GoCheckContext, stmt: Node, owner: Node, name: str
+               ) -> Iterator[tuple[Callee, int]]:
+    """The calls of a statement (outside func literals) given name as an argument: each
+    callee with the argument's position."""
+    for call in _calls_outside_literals(stmt):
+        args = [unparen(a) for a in named_children(field(call, "arguments"))]
+        for i, arg in enumerate(args):
+            if arg is not None and arg.type == "identifier" and text(arg) == name:
+                yield ctx.resolver.callee(call, ctx.env(owner), ctx.file), i
 
 
 def _calls_outside_literals(node: Node) -> list[Node]:
@@ -425,16 +429,10 @@ def _drained_by_helper(ctx: GoCheckContext, defer: Node, loop: Node, name: str) 
     while sibling is not None and owner is not None:
         if _continues(sibling, loop):
             return False
-        for call in _calls_outside_literals(sibling):
-            args = [unparen(a) for a in named_children(field(call, "arguments"))]
-            for i, arg in enumerate(args):
-                if arg is None or arg.type != "identifier" or text(arg) != name:
-                    continue
-                callee = ctx.resolver.callee(call, ctx.env(owner), ctx.file)
-                if callee.info is not None and callee.index is not None and (
-                        summary.param_fact(callee.info, callee.index, i, "drains_by_next",
-                                           _drains_by_next)):
-                    return True
+        if any(callee.info is not None and callee.index is not None and summary.param_fact(
+                callee.info, callee.index, i, "drains_by_next", _drains_by_next)
+               for callee, i in _handed_to(ctx, sibling, owner, name)):
+            return True
         sibling = sibling.next_named_sibling
     return False
 
