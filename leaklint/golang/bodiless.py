@@ -14,9 +14,16 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from leaklint.golang.context import named_function
-from leaklint.golang.doubles import assigned_before
 from leaklint.golang.index import GoFile
-from leaklint.golang.parse import assigned_target, field, named_children, text, unparen, walk
+from leaklint.golang.parse import (
+    assigned_before,
+    assigned_target,
+    field,
+    named_children,
+    text,
+    unparen,
+    walk,
+)
 from leaklint.golang.resolve import Env, Resolver
 from leaklint.golang.types import REQUEST_METHOD_ARG
 
@@ -173,8 +180,9 @@ _ADDRESS_TYPES = frozenset({"string", "[]string", "*url.URL", "url.URL", "[]*url
 def _other_address(resolver: Resolver, file: GoFile, func: Node, name: str,
                    call: Node) -> bool:
     """A name the call reaches that may hold the address of another server: a string or
-    URL parameter, a package variable that is not a client, or a name the package does
-    not declare as a function, variable or import (a constant)."""
+    URL parameter, a package variable that is not a client, or any other name neither
+    assigned in the function nor declared by the package as a function or import (a
+    constant, a range variable, a func literal's parameter)."""
     if assigned_before(file, func, name, call.start_byte) is not None:
         return False  # a local: followed, or built from what was followed
     for part in ("receiver", "parameters"):
@@ -189,25 +197,11 @@ def _other_address(resolver: Resolver, file: GoFile, func: Node, name: str,
         if declared is None and name in index.var_values:
             declared = resolver.type_of(index.var_values[name], Env(), file)
         return declared is None or declared.pkg != "net/http"
-    return not _declared_locally(func, name)
+    return True  # a constant, a range variable, a literal's parameter: any address
 
 
 _BUILTINS = frozenset({"len", "append", "make", "new", "string", "byte", "int", "error",
                        "any", "cap", "copy", "true", "false", "nil", "iota"})
-
-
-def _declared_locally(func: Node, name: str) -> bool:
-    """A range variable, a func literal's parameter or the like, declared in func."""
-    body = field(func, "body")
-    for node in walk(body) if body is not None else ():
-        if node.type in ("range_clause", "parameter_declaration", "var_spec",
-                         "short_var_declaration") and any(
-                child.type == "identifier" and text(child) == name
-                for child in walk(node) if child.parent is node or (
-                    child.parent is not None and child.parent.type == "expression_list"
-                    and child.parent.parent is node)):
-            return True
-    return False
 
 
 def _test_server(resolver: Resolver, env: Env, file: GoFile, func: Node, name: str,
