@@ -21,6 +21,7 @@ from tree_sitter import Node
 from leaklint.golang.context import enclosing_function, named_function
 from leaklint.golang.index import FuncInfo, GoFile, PackageIndex
 from leaklint.golang.parse import (
+    assigned_before,
     assignment_sides,
     assignments_to,
     field,
@@ -180,23 +181,6 @@ def _over_recorder(resolver: Resolver, file: GoFile, func: Node, value: Node | N
         return any(_over_recorder(resolver, file, func, arg, depth + 1)
                    for arg in named_children(field(value, "arguments")))
     return False
-
-
-def assigned_before(file: GoFile, func: Node, name: str, before: int) -> Node | None:
-    """The value last given to name by a single-value assignment in func before a point."""
-    body = field(func, "body")
-    if body is None:
-        return None
-    found: Node | None = None
-    for kind in ("short_var_declaration", "assignment_statement", "var_spec"):
-        for node in file.within(kind, body):
-            if node.end_byte > before:
-                continue
-            lhs, rhs = assignment_sides(node)
-            if len(lhs) >= 1 and text(lhs[0]) == name and rhs and (
-                    found is None or node.start_byte > found.start_byte):
-                found = rhs[0]
-    return found
 
 
 def _field_given(resolver: Resolver, file: GoFile, func: Node, selector: Node

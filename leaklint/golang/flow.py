@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from leaklint.golang.bodiless import to_bodiless_server
-from leaklint.golang.doubles import assigned_before, hijacks_recorder, sends_in_memory
+from leaklint.golang.doubles import hijacks_recorder, sends_in_memory
 from leaklint.golang.index import GoFile
 from leaklint.golang.parse import (
+    assigned_before,
     assigned_target,
     identifiers,
     inside,

@@ -13,9 +13,9 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from leaklint.golang.context import enclosing_function
-from leaklint.golang.doubles import assigned_before
 from leaklint.golang.index import GoFile
 from leaklint.golang.parse import (
+    assigned_before,
     assigned_target,
     field,
     named_children,

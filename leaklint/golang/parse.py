@@ -219,6 +219,24 @@ def assignment_sides(node: Node) -> tuple[list[Node], list[Node]]:
     return named_children(field(node, "left")), named_children(field(node, "right"))
 
 
+def assigned_before(file, func: Node, name: str, before: int) -> Node | None:
+    """The value last given to name by a single-value assignment in func before a point
+    (file: the GoFile whose indexed `within` finds the assignments)."""
+    body = field(func, "body")
+    if body is None:
+        return None
+    found: Node | None = None
+    for kind in ("short_var_declaration", "assignment_statement", "var_spec"):
+        for node in file.within(kind, body):
+            if node.end_byte > before:
+                continue
+            lhs, rhs = assignment_sides(node)
+            if len(lhs) >= 1 and text(lhs[0]) == name and rhs and (
+                    found is None or node.start_byte > found.start_byte):
+                found = rhs[0]
+    return found
+
+
 def assignments_to(body: Node | None, name: str, declarations: bool = False) -> list[Node]:
     """The `name = ...` statements in body (nested literals included), and with
     declarations the `name := ...` ones too."""

@@ -7,15 +7,13 @@ resolver's named types cannot express. These helpers find those type nodes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterator
 
 from tree_sitter import Node
 
-from leaklint.golang.parse import assignment_sides, field, named_children, text, unparen
+from leaklint.golang.parse import assigned_before, field, named_children, text, unparen
 
 _FUNCTIONS = ("function_declaration", "method_declaration", "func_literal")
-# The file's nodes of a kind inside a node, in source order (GoFile.within, indexed).
-Within = Callable[[str, Node], list[Node]]
 _CONTAINERS = {"slice_type": "element", "array_type": "element",
                "implicit_length_array_type": "element", "map_type": "value"}
 
@@ -44,10 +42,10 @@ def value_name(clause: Node) -> str | None:
     return text(left[1]) if len(left) == 2 and left[1].type == "identifier" else None
 
 
-def element_type(clause: Node, within: Within) -> Node | None:
+def element_type(clause: Node, file) -> Node | None:
     """The type node of a range clause's elements, when the ranged value is a slice,
     array or map literal, or a local or parameter declared or built as one."""
-    container = _container_type(unparen(field(clause, "right")), clause, within)
+    container = _container_type(unparen(field(clause, "right")), clause, file)
     if container is None:
         return None
     element = field(container, _CONTAINERS.get(container.type, ""))
@@ -66,15 +64,12 @@ def struct_of(type_node: Node | None, at: Node) -> Node | None:
     if type_node.type != "type_identifier":
         return None
     name = text(type_node)
-    node = at.parent
-    while node is not None:
-        if node.type in _FUNCTIONS:
-            for spec in _type_specs(field(node, "body")):
-                if text(field(spec, "name")) == name:
-                    declared = field(spec, "type")
-                    return declared if declared is not None and (
-                        declared.type == "struct_type") else None
-        node = node.parent
+    for func in _enclosing_functions(at):
+        for spec in _type_specs(field(func, "body")):
+            if text(field(spec, "name")) == name:
+                declared = field(spec, "type")
+                return declared if declared is not None and (
+                    declared.type == "struct_type") else None
     return None
 
 
@@ -91,7 +86,7 @@ def field_type(struct: Node, name: str) -> Node | None:
     return None
 
 
-def _container_type(value: Node | None, clause: Node, within: Within) -> Node | None:
+def _container_type(value: Node | None, clause: Node, file) -> Node | None:
     if value is None:
         return None
     if value.type == "composite_literal":
@@ -100,19 +95,25 @@ def _container_type(value: Node | None, clause: Node, within: Within) -> Node | 
     if value.type != "identifier":
         return None
     name = text(value)
-    node = clause.parent
-    while node is not None:
-        if node.type in _FUNCTIONS:
-            found = _declared_in(node, name, clause.start_byte, within)
-            if found is not None:
-                return found if found.type in _CONTAINERS else None
-        node = node.parent
+    for func in _enclosing_functions(clause):
+        found = _declared_in(func, name, clause.start_byte, file)
+        if found is not None:
+            return found if found.type in _CONTAINERS else None
     return None
 
 
-def _declared_in(func: Node, name: str, before: int, within: Within) -> Node | None:
-    """The container type a function gives name: its parameter's type, a `var` type, or
-    the type of the literal last assigned to it before a point."""
+def _enclosing_functions(node: Node) -> Iterator[Node]:
+    """The functions and func literals around node, innermost first."""
+    current = node.parent
+    while current is not None:
+        if current.type in _FUNCTIONS:
+            yield current
+        current = current.parent
+
+
+def _declared_in(func: Node, name: str, before: int, file) -> Node | None:
+    """The container type a function gives name: its parameter's type, the type of the
+    literal last assigned to it before a point, or the type of a `var` without a value."""
     for part in ("parameters", "receiver"):
         for decl in named_children(field(func, part)):
             if any(text(n) == name for n in decl.children_by_field_name("name")):
@@ -120,29 +121,14 @@ def _declared_in(func: Node, name: str, before: int, within: Within) -> Node | N
     body = field(func, "body")
     if body is None:
         return None
-    found: Node | None = None
-    at = -1
-    for kind in ("short_var_declaration", "assignment_statement", "var_spec"):
-        for node in within(kind, body):
-            if node.end_byte > before or node.start_byte < at:
-                continue
-            if kind == "var_spec":
-                if any(text(n) == name for n in node.children_by_field_name("name")):
-                    spelled = field(node, "type")
-                    values = named_children(field(node, "value"))
-                    literal = unparen(values[0]) if values else None
-                    found = spelled if spelled is not None else (
-                        field(literal, "type") if literal is not None and (
-                            literal.type == "composite_literal") else None)
-                    at = node.start_byte
-                continue
-            lhs, rhs = assignment_sides(node)
-            if len(lhs) == 1 and len(rhs) == 1 and text(lhs[0]) == name:
-                literal = unparen(rhs[0])
-                found = field(literal, "type") if literal is not None and (
-                    literal.type == "composite_literal") else None
-                at = node.start_byte
-    return found
+    value = unparen(assigned_before(file, func, name, before))
+    if value is not None:
+        return field(value, "type") if value.type == "composite_literal" else None
+    for spec in file.within("var_spec", body):  # `var cases []testCase`, filled later
+        if spec.end_byte <= before and any(
+                text(n) == name for n in spec.children_by_field_name("name")):
+            return field(spec, "type")
+    return None
 
 
 def _type_specs(body: Node | None) -> list[Node]:

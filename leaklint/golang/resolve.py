@@ -194,7 +194,7 @@ class Resolver:
                 return type_from_node(type_node, file.imports, self.index.key)
             return self.type_of(value, env, file) if value is not None else None
         if kind == "range":
-            element = ranged.element_type(how[1], file.within)
+            element = ranged.element_type(how[1], file)
             return type_from_node(element, file.imports, self.index.key)
         return None
 
@@ -259,7 +259,7 @@ class Resolver:
         """`tc.rt` where tc ranges over a table of an anonymous (or function-local)
         struct type: the type that struct gives the field."""
         clause = ranged.declaring_clause(operand)
-        element = ranged.element_type(clause, file.within) if clause is not None else None
+        element = ranged.element_type(clause, file) if clause is not None else None
         struct = ranged.struct_of(element, clause) if clause is not None else None
         spelled = ranged.field_type(struct, name) if struct is not None else None
         return type_from_node(spelled, file.imports, self.index.key)

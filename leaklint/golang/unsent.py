@@ -343,7 +343,7 @@ class _Walk:
         module: a local given a call's result, or that call itself."""
         function = unparen(field(call, "function"))
         if function is not None and function.type == "identifier":
-            from leaklint.golang.doubles import assigned_before
+            from leaklint.golang.parse import assigned_before
 
             function = unparen(assigned_before(self.file, self.func, text(function),
                                                call.start_byte))

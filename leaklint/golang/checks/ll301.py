@@ -27,10 +27,10 @@ from leaklint.golang.context import (
     function_name,
     named_function,
 )
-from leaklint.golang.doubles import assigned_before
 from leaklint.golang.index import FACTORY_HINTS, FuncInfo, called_name, receiver_type
 from leaklint.golang.parse import (
     NEW_RESPELLED,
+    assigned_before,
     field,
     identifiers,
     inside,
