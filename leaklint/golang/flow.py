@@ -102,29 +102,22 @@ def _bodiless_code(node: Node) -> bool:
     return spelled.rpartition(".")[2] in _BODILESS
 
 
-def _conn_getter(call: Node) -> bool:
-    """x.RawConn(), x.NetConn(), x.UnderlyingConn(): an argument-less method named for
-    the connection it hands back, not for an action that opens one."""
+_RESPONSE_GETTER = re.compile(r"(Raw|HTTP|Http|Last|Underlying|Original)?Response")
+
+
+def _getter(call: Node, kind: str) -> bool:
+    """An argument-less method named for the connection (`x.RawConn()`, `x.NetConn()`)
+    or response (`err.Response()`, `r.RawResponse()`) it hands back, held elsewhere, not
+    for an action that opens or sends one."""
     function = unparen(fld(call, "function"))
     if function is None or function.type != "selector_expression" or named_children(
             fld(call, "arguments")):
         return False
     name = text(fld(function, "field"))
+    if kind == "response":
+        return _RESPONSE_GETTER.fullmatch(name) is not None
     return name.endswith(("Conn", "Connection")) and not name.startswith(
         ("Dial", "Open", "New", "Accept", "Connect", "Create", "Acquire", "Get"))
-
-
-_RESPONSE_GETTER = re.compile(r"(Raw|HTTP|Http|Last|Underlying|Original)?Response")
-
-
-def _response_getter(call: Node) -> bool:
-    """x.Response(), x.RawResponse(): an argument-less method named for the response it
-    hands back (an error type's accessor), not for an action that sends a request."""
-    function = unparen(fld(call, "function"))
-    if function is None or function.type != "selector_expression" or named_children(
-            fld(call, "arguments")):
-        return False
-    return _RESPONSE_GETTER.fullmatch(text(fld(function, "field"))) is not None
 
 
 def _read_as_stream(file, node: Node) -> bool:
@@ -444,14 +437,10 @@ class FunctionFlow:
             return None
         if kind == "response" and self._parsed_from_memory(expr, callee):
             return None  # http.ReadResponse over a string or a byte slice: no socket
-        if kind == "conn" and callee.kind != "std" and (
+        if kind in ("conn", "response") and callee.kind != "std" and (
                 callee.info is None or fld(callee.info.node, "body") is None) and (
-                _conn_getter(expr)):
-            return None  # v.RawConn(), s.NetConn(): a getter of a connection held elsewhere
-        if kind == "response" and callee.kind != "std" and (
-                callee.info is None or fld(callee.info.node, "body") is None) and (
-                _response_getter(expr)):
-            return None  # respErr.Response(): a view of a response an error or a call holds
+                _getter(expr, kind)):
+            return None  # v.RawConn(), respErr.Response(): a view of one held elsewhere
         if kind == "conn" and callee.kind != "std" and self._rewraps_outside_conn(expr):
             # mask.WrapConn(conn), UnwrapStats(conn) on a connection this function did not
             # open, or closes by a defer: a view of it, closed with it.
