@@ -94,7 +94,7 @@ def _quiet(resolver: Resolver, env: Env, file: GoFile, func: Node
         maker = resolver.callee(call, env, file)
         args = named_children(field(call, "arguments"))
         if maker.kind != "std" or maker.pkg != "net/http/httptest" or len(args) != 1 or (
-                not _writes_no_body(resolver, env, file, args[0])):
+                not _writes_no_body(resolver, env, file, args[0], func)):
             continue
         target = assigned_target(call, fallback_first=True)
         if target is not None and target.type == "identifier":
@@ -126,7 +126,7 @@ def _quiet_server_addresses(resolver: Resolver, env: Env, file: GoFile, func: No
                 values[text(key).strip()] = value
         address, handler = values.get("Addr"), values.get("Handler")
         if address is not None and handler is not None and _writes_no_body(
-                resolver, env, file, handler):
+                resolver, env, file, handler, func):
             names |= {text(n) for n in walk(address) if n.type == "identifier"}
     return names
 
@@ -223,13 +223,26 @@ def _bodiless_server(resolver: Resolver, env: Env, file: GoFile, func: Node, nam
     if built is None:
         return False
     args = named_children(field(built, "arguments"))
-    return len(args) == 1 and _writes_no_body(resolver, env, file, args[0])
+    return len(args) == 1 and _writes_no_body(resolver, env, file, args[0], func)
 
 
-def _writes_no_body(resolver: Resolver, env: Env, file: GoFile, handler: Node) -> bool:
-    """A handler written in place (`http.HandlerFunc(func(w, r) {...})` or the literal
-    itself) that does nothing with its writer but set headers and the status."""
+def _writes_no_body(resolver: Resolver, env: Env, file: GoFile, handler: Node,
+                    func: Node | None = None, depth: int = 0) -> bool:
+    """A handler written in the function (`http.HandlerFunc(func(w, r) {...})`, the
+    literal itself, a local holding one, or a local ServeMux every handler registered
+    on which is such a handler) that does nothing with its writer but set headers and
+    the status."""
     handler = unparen(handler)
+    if handler is not None and handler.type == "identifier" and func is not None and (
+            depth < _MAX_HOPS):
+        value = unparen(assigned_before(file, func, text(handler), handler.start_byte))
+        if value is None:
+            return False
+        if _is_serve_mux(resolver, env, file, value):
+            handlers = _mux_handlers(file, func, text(handler))
+            return bool(handlers) and all(
+                _writes_no_body(resolver, env, file, h, func, depth + 1) for h in handlers)
+        return _writes_no_body(resolver, env, file, value, func, depth + 1)
     if handler is not None and handler.type == "call_expression":
         wrapper = resolver.callee(handler, env, file)
         inner = named_children(field(handler, "arguments"))
@@ -256,3 +269,42 @@ def _writes_no_body(resolver: Resolver, env: Env, file: GoFile, handler: Node) -
         if member is None or text(member) not in _QUIET_WRITER_METHODS:
             return False  # written to, or handed to something that may write
     return True
+
+
+def _is_serve_mux(resolver: Resolver, env: Env, file: GoFile, value: Node) -> bool:
+    if value.type != "call_expression":
+        return False
+    maker = resolver.callee(value, env, file)
+    return maker.kind == "std" and (maker.pkg, maker.name) == ("net/http", "NewServeMux")
+
+
+def _mux_handlers(file: GoFile, func: Node, mux: str) -> list[Node]:
+    """The handlers the function registers on its ServeMux (`mux.HandleFunc(p, h)`,
+    `mux.Handle(p, h)`); an empty list when the mux is used any other way (handed to
+    code that may register more)."""
+    body = field(func, "body")
+    handlers: list[Node] = []
+    for node in walk(body) if body is not None else ():
+        if node.type != "identifier" or text(node) != mux:
+            continue
+        parent = node.parent
+        holder = parent.parent if parent is not None and parent.type == "expression_list" else None
+        if (parent is not None and parent.type == "var_spec") or (holder is not None and (
+                holder.type in ("short_var_declaration", "assignment_statement")) and (
+                field(holder, "left") == parent)):
+            continue  # where it is declared
+        member = field(parent, "field") if parent is not None and (
+            parent.type == "selector_expression") else None
+        call = parent.parent if member is not None else None
+        args = named_children(field(call, "arguments")) if call is not None and (
+            call.type == "call_expression") else []
+        if member is not None and text(member) in ("HandleFunc", "Handle") and len(args) == 2:
+            handlers.append(args[1])
+            continue
+        maker = field(parent.parent, "function") if parent is not None and (
+            parent.type == "argument_list") and parent.parent is not None else None
+        if maker is not None and maker.type == "selector_expression" and text(
+                field(maker, "field")) in _TEST_SERVERS:
+            continue  # httptest.NewServer(mux): the server it serves
+        return []
+    return handlers

@@ -35,7 +35,7 @@ from leaklint.golang.parse import (
 from leaklint.golang.parse import field as fld
 from leaklint.golang.resolve import Callee, Env, Resolver, display_callee
 from leaklint.golang.testify import ERROR_ASSERTIONS, assertion
-from leaklint.golang.types import REQUEST_METHOD_ARG
+from leaklint.golang.types import REQUEST_METHOD_ARG, is_error_type
 from leaklint.golang.values import stored_in_field_container
 
 UNCHECKED, OPEN, NIL, DONE = "unchecked", "open", "nil", "done"
@@ -813,9 +813,7 @@ class FunctionFlow:
             # writes no body, or one served in process (`app.Test(req)`): the response
             # holds no connection to close (it is still a response: used before its
             # error check, it is nil).
-            res.bodiless = self._head_request(res.call, resolved) or to_bodiless_server(
-                self.r, self.env, self.file, self.func, res.call) or (
-                self._server_side_request(res.call))
+            res.bodiless = self._bodiless(res.call, resolved)
             if err not in (None, "_") and resolved.info is not None:
                 from leaklint.golang import summary
 
@@ -852,6 +850,13 @@ class FunctionFlow:
         state.binds[name] = frozenset({(res.id, "whole")})
         return state
 
+    def _bodiless(self, call: Node, resolved: Callee) -> bool:
+        """A HEAD request, one to the function's own test server whose handler writes no
+        body, or one served in process (`app.Test(req)`): the response holds no
+        connection to close."""
+        return self._head_request(call, resolved) or to_bodiless_server(
+            self.r, self.env, self.file, self.func, call) or self._server_side_request(call)
+
     def _returns_error(self, call: Node) -> bool:
         """Is the callee's last result an error? Unknown signatures are assumed to be."""
         call = unparen(call) or call
@@ -859,7 +864,7 @@ class FunctionFlow:
         if callee.info is None:
             return True
         results = callee.info.results
-        return len(results) >= 2 and results[-1] is not None and results[-1].name == "error"
+        return len(results) >= 2 and is_error_type(results[-1])
 
     def _is_local(self, name: str, state: State, declared: dict) -> bool:
         """Declared in this function; a variable captured by a func literal from the
@@ -936,6 +941,8 @@ class FunctionFlow:
         if acquired is not None:
             kind, callee = acquired
             res = Resource(len(self.resources), kind, "", None, expr, callee)
+            if kind == "response":
+                res.bodiless = self._bodiless(expr, self.r.callee(expr, self.env, self.file))
             res.leaks.append((expr, "result discarded"))
             self.resources.append(res)
             return state
@@ -1170,11 +1177,40 @@ class FunctionFlow:
         if self.r.in_memory(callee) or self._parsed_from_memory(origin, callee):
             return summary.KEPT
         if callee.info is None:
+            # An unknown call (a func-typed field, `r.Do(req, tc)`) followed, in the same
+            # block, by a statement that closes what it gave (`copyResponse(last)`,
+            # which swaps in a buffered body): every path that gets here passed it.
+            if at is not None and self._closed_after(origin, name, at):
+                return summary.CLOSED
             return summary.FRESH
         kind = summary.result(self.r, callee)
         if kind == summary.KEPT and self._holds_resource(fld(origin, "arguments"), state):
             return summary.FRESH  # conn := Client(rawConn): the wrapper owns rawConn now
         return kind
+
+    def _closed_after(self, origin: Node, name: str, before: int) -> bool:
+        """A statement of the block that assigns name from origin, after that
+        assignment and ahead of `before`, closes name (directly or through a helper
+        that closes it); not inside a nested block or func literal."""
+        stmt = origin
+        while stmt.parent is not None and stmt.parent.type not in ("block",
+                                                                   "statement_list"):
+            stmt = stmt.parent
+        block = stmt.parent
+        if block is None:
+            return False
+        probe = Resource(-1, "response", name, None, origin, "")
+        for later in block.named_children:
+            if later.start_byte <= stmt.start_byte or later.start_byte >= before:
+                continue
+            if later.type not in ("expression_statement", "short_var_declaration",
+                                  "assignment_statement", "defer_statement"):
+                continue
+            for n in identifiers(later, name):
+                if not _is_key(n) and not inside(n, "func_literal", later) and (
+                        self.classify(n, "whole", probe)[0] in ("close", "helper")):
+                    return True
+        return False
 
     def _holds_resource(self, node: Node | None, state: State) -> bool:
         """node mentions a name bound to a resource obtained in this function."""

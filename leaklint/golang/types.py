@@ -92,6 +92,13 @@ STD_METHODS: dict[tuple[TypeRef, str], TypeRef] = {
 }
 
 
+def is_error_type(ref: TypeRef | None) -> bool:
+    """`error`, or a package's own error type by Go's naming convention (`errors.Error`,
+    `*APIError`): an SDK that returns `(*http.Response, errors.Error)` reports failure
+    through it exactly as through `error`."""
+    return ref is not None and (ref.name == "error" or ref.name.endswith("Error"))
+
+
 def is_std(import_path: str) -> bool:
     """Standard-library import paths have no dot in their first element."""
     first = import_path.split("/", 1)[0]
