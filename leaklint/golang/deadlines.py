@@ -241,19 +241,27 @@ def _helper_bounded(resolver: Resolver, file: GoFile, func: Node, call: Node,
     origin = _returned_context(resolver, info, index)
     if origin == _DEADLINE_RESULT:
         return True
-    if isinstance(origin, int) and origin < len(args):
-        return _has_deadline(resolver, file, func, args[origin], depth)
-    return False
+    if isinstance(origin, int) and origin < len(args) and _has_deadline(
+            resolver, file, func, args[origin], depth):
+        return True
+    # The module's own timer-driven derivation (`WithInactivityTimeout(ctx, d)`: a
+    # goroutine cancels it when the peer goes quiet): its name and result say it.
+    first = info.results[0] if info.results else None
+    return _names_deadline(callee.name) and first is not None and first.is_(
+        "context", "Context")
 
 
 _DEADLINE_RESULT = "deadline"
 
 
 def _names_deadline(name: str) -> bool:
-    """ContextWithTimeout, NewContextWithDeadline, WithTimeout...: a context helper named
-    for the deadline it sets."""
-    return ("WithTimeout" in name or "WithDeadline" in name) and not name.startswith(
-        "Without")
+    """ContextWithTimeout, NewContextWithDeadline, WithInactivityTimeout...: a context
+    helper named for the deadline it sets."""
+    name = name[:1].upper() + name[1:]  # withIdleTimeout, unexported, reads the same
+    if name.startswith("Without"):
+        return False
+    return "WithTimeout" in name or "WithDeadline" in name or (name.startswith("With") and (
+        "Timeout" in name or "Deadline" in name))
 
 
 def request_bounded_by(resolver: Resolver, file: GoFile, request: Node | None
