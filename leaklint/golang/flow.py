@@ -912,13 +912,37 @@ class FunctionFlow:
         if text(fld(target, "field")) != "Body" or operand is None or (
                 operand.type != "identifier"):
             return
-        if _wraps_body(value, text(operand)):
+        if _wraps_body(value, text(operand), self._body_aliases(text(operand), stmt)):
             return
         for res, via in state.binds.get(text(operand), frozenset()):
             if via == "whole" and self.resources[res].kind == "response" and (
                     OPEN in state.status.get(res, frozenset())):
                 self.resources[res].leaks.append((stmt, "body replaced"))
                 state.set(res, DONE)
+
+    def _body_aliases(self, name: str, before: Node) -> set[str]:
+        """Locals that hold name.Body itself ahead of a point: `rbody := (io.Reader)(
+        rsp.Body)`, `cbody := rsp.Body.(io.Closer)`, and one re-wrapped in place
+        (`cbody = drainOnClose(cbody)` keeps holding it)."""
+        body = fld(self.func, "body")
+        aliases: set[str] = set()
+        if body is None or f"{name}.Body".encode() not in (body.text or b""):
+            return aliases
+        pairs = []
+        for kind in ("short_var_declaration", "assignment_statement"):
+            for node in self.file.within(kind, body):
+                lhs, rhs = named_children(fld(node, "left")), named_children(fld(node, "right"))
+                if node.end_byte <= before.start_byte and len(lhs) == 1 and len(rhs) == 1 and (
+                        lhs[0].type == "identifier"):
+                    pairs.append((node.start_byte, text(lhs[0]), rhs[0]))
+        for _start, target, value in sorted(pairs, key=lambda p: p[0]):
+            held = _converted(value)
+            if held is not None and (text(held) == f"{name}.Body" or (
+                    held.type == "identifier" and text(held) in aliases)):
+                aliases.add(target)
+            elif not _rewraps(value, target):
+                aliases.discard(target)
+        return aliases
 
     def _hand_over(self, binding: Binding, state: State, stored: bool = False) -> None:
         for res, _via in binding:
@@ -1948,17 +1972,50 @@ class FunctionFlow:
         return "handover"  # outside the package and not the standard library: its job now
 
 
-def _wraps_body(value: Node | None, name: str) -> bool:
-    """A call given name.Body (directly or nested), other than io.NopCloser, whose Close
-    does nothing to what it wraps."""
+def _wraps_body(value: Node | None, name: str, aliases: set[str] = frozenset()) -> bool:
+    """A call given name.Body (directly, nested, or through a local holding it), other
+    than io.NopCloser, whose Close does nothing to what it wraps; or a struct literal
+    built around it (`&ReadCloserType{Reader: rbody, Closer: cbody}`)."""
     value = unparen(value)
-    if value is None or value.type != "call_expression":
+    if value is not None and value.type == "unary_expression":
+        value = unparen(fld(value, "operand"))
+    if value is None or value.type not in ("call_expression", "composite_literal"):
         return False
-    if text(fld(value, "function")).endswith("NopCloser"):
+    if value.type == "call_expression" and text(fld(value, "function")).endswith(
+            "NopCloser"):
         return False
     wanted = f"{name}.Body"
-    return any(n.type == "selector_expression" and text(n) == wanted
-               for n in walk(fld(value, "arguments") or value))
+    inner = fld(value, "arguments" if value.type == "call_expression" else "body") or value
+    return any((n.type == "selector_expression" and text(n) == wanted) or (
+        n.type == "identifier" and text(n) in aliases) for n in walk(inner))
+
+
+def _converted(value: Node | None) -> Node | None:
+    """The value a conversion or type assertion holds: `(io.Reader)(x)` and
+    `x.(io.Closer)` give x; anything else itself."""
+    value = unparen(value)
+    while value is not None:
+        if value.type == "type_assertion_expression":
+            value = unparen(fld(value, "operand"))
+        elif value.type == "call_expression" and unparen(fld(value, "function")) is not None and (
+                fld(value, "function").type == "parenthesized_expression"):
+            args = named_children(fld(value, "arguments"))
+            value = unparen(args[0]) if len(args) == 1 else None
+        else:
+            return value
+    return None
+
+
+def _rewraps(value: Node | None, name: str) -> bool:
+    """`cbody = drainOnClose(cbody, fn)`: a call (not io.NopCloser) wrapping the name's
+    own value, whose Close reaches it."""
+    value = unparen(value)
+    if value is None or value.type != "call_expression" or text(
+            fld(value, "function")).endswith("NopCloser"):
+        return False
+    args = named_children(fld(value, "arguments"))
+    first = _converted(args[0]) if args else None
+    return first is not None and first.type == "identifier" and text(first) == name
 
 
 def _declares(literal: Node, name: str) -> bool:
