@@ -276,10 +276,10 @@ def _idle_closed_at_cleanup(ctx: GoCheckContext, node: Node) -> bool:
     """tr := &http.Transport{}; t.Cleanup(tr.CloseIdleConnections): a Transport of one
     test whose idle connections are closed when the test ends (a func literal calling
     it counts too). Its pool lives as long as the test, not forever."""
-    name = _variable_of(node)
+    holders = _idle_holders(node)
     func = named_function(node)
     body = field(func, "body") if func is not None else None
-    if not name or body is None:
+    if not holders or body is None:
         return False
     testing = {text(n) for decl in named_children(field(func, "parameters"))
                if text(field(decl, "type")).replace(" ", "") in _TESTING_TYPES
@@ -294,13 +294,30 @@ def _idle_closed_at_cleanup(ctx: GoCheckContext, node: Node) -> bool:
         arg = unparen(args[0]) if len(args) == 1 else None
         if arg is None:
             continue
-        if arg.type == "selector_expression" and _closes_idle(arg, name):
+        if arg.type == "selector_expression" and any(_closes_idle(arg, h) for h in holders):
             return True
         if arg.type == "func_literal" and any(
-                _closes_idle(unparen(field(c, "function")), name)
-                for c in ctx.file.within("call_expression", arg)):
+                _closes_idle(unparen(field(c, "function")), h)
+                for c in ctx.file.within("call_expression", arg) for h in holders):
             return True
     return False
+
+
+def _idle_holders(node: Node) -> set[str]:
+    """The local names whose CloseIdleConnections reaches the Transport literal: the
+    variable it is assigned to, and the client literal's variable when it is built as
+    that client's `Transport:` field."""
+    holders = {name} if (name := _variable_of(node)) else set()
+    element = node.parent
+    while element is not None and element.type in ("unary_expression", "literal_element"):
+        element = element.parent
+    if element is not None and element.type == "keyed_element" and text(
+            element.named_children[0]).strip() == "Transport":
+        literal = element.parent.parent if element.parent is not None else None
+        if literal is not None and literal.type == "composite_literal" and (
+                client := _variable_of(literal)):
+            holders.add(client)
+    return holders
 
 
 def _placeholder_server(ctx: GoCheckContext, node: Node, fields: dict[str, Node]) -> bool:
@@ -340,16 +357,7 @@ def _idle_closed_on_return(ctx: GoCheckContext, node: Node) -> bool:
     body = field(func, "body") if func is not None else None
     if body is None:
         return False
-    holders = {name} if (name := _variable_of(node)) else set()
-    element = node.parent
-    while element is not None and element.type in ("unary_expression", "literal_element"):
-        element = element.parent
-    if element is not None and element.type == "keyed_element" and text(
-            element.named_children[0]).strip() == "Transport":
-        literal = element.parent.parent if element.parent is not None else None
-        if literal is not None and literal.type == "composite_literal" and (
-                client := _variable_of(literal)):
-            holders.add(client)
+    holders = _idle_holders(node)
     if not holders:
         return False
     for defer in ctx.file.within("defer_statement", body):
