@@ -179,9 +179,18 @@ def _pipe_dialer(file: GoFile, func: Node) -> bool:
             ends.update(text(n) for n in named_children(field(node, "left")))
     if not ends:
         return False
+    # `cc := &clientConn{Conn: client}`: a wrapper of the module around a pipe end.
+    for node in file.within("short_var_declaration", body):
+        left, right = named_children(field(node, "left")), named_children(field(node, "right"))
+        value = unparen(right[0]) if len(left) == 1 and len(right) == 1 else None
+        if value is not None and value.type == "unary_expression":
+            value = unparen(field(value, "operand"))
+        if value is not None and value.type == "composite_literal" and any(
+                n.type == "identifier" and text(n) in ends for n in walk(field(value, "body"))):
+            ends.add(text(left[0]))
     returns = own_returns(body)
     for ret in returns:
-        values = named_children(ret.named_children[0]) if ret.named_children else []
+        values = returned_values(ret)
         first = unparen(values[0]) if values else None
         if first is None or not (first.type == "nil" or (
                 first.type == "identifier" and text(first) in ends)):
@@ -348,6 +357,8 @@ def dial_functions(literal: Node) -> list[Node | None]:
 
 
 def _returns_memory_dial(resolver: Resolver, file: GoFile, dial: Node) -> bool:
+    if _pipe_dialer(file, dial):
+        return True  # `client, server := net.Pipe(); ...; return client, nil`
     returns = [n for n in walk(field(dial, "body")) if n.type == "return_statement"
                and enclosing_function(n) == dial]
     if not returns:
