@@ -39,6 +39,10 @@ UNSAFE, RETURNED, STORED = "unsafe", "returned", "stored"
 # `func(c *Client) { c.HTTPClient = hc }`): applied to x, it stores the value at x.path.
 # Followed as a value, an option holds the value at a path that starts with APPLIED.
 OPTION, APPLIED = "option", "()"
+# An element of a slice, array or map literal (a test table's row): ranged over, the
+# value variable holds it; indexed, the element does.
+ROW = "[]"
+_COLLECTION_TYPES = ("slice_type", "array_type", "implicit_length_array_type", "map_type")
 Outcome = tuple[str, Path]
 _SENDS = {"Do", "Get", "Head", "Post", "PostForm", "RoundTrip", "Send", "Dial", "DialContext",
           # an http.Server's: it accepts connections
@@ -55,6 +59,9 @@ _INSPECTORS: dict[str, frozenset[str]] = {
     "reflect": frozenset({"DeepEqual", "TypeOf", "ValueOf"}),
     "fmt": frozenset({"Sprintf", "Sprint", "Sprintln", "Printf", "Println", "Errorf"}),
     "testing": frozenset({"Errorf", "Error", "Fatalf", "Fatal", "Logf", "Log", "Skipf"}),
+    # Configuring HTTP/2 on a Transport or a Server sends and serves nothing.
+    "golang.org/x/net/http2": frozenset({"ConfigureTransport", "ConfigureTransports",
+                                         "ConfigureServer"}),
 }
 _INSPECTORS["github.com/stretchr/testify/require"] = _INSPECTORS[
     "github.com/stretchr/testify/assert"]
@@ -116,6 +123,15 @@ class _Walk:
         if kind == "argument_list" and parent.parent is not None:
             args = named_children(parent)
             return self.argument(parent.parent, args.index(node), path)
+        if path[:1] == (ROW,):
+            if kind == "range_clause" and field(parent, "right") == node:
+                left = named_children(field(parent, "left"))
+                if len(left) == 2 and left[1].type == "identifier":
+                    name = text(left[1])
+                    return set() if name == "_" else self.variable(name, path[1:])
+                return set()  # only the keys are ranged over
+            if kind == "index_expression" and field(parent, "operand") == node:
+                return self.value(parent, path[1:])
         if path[:1] == (APPLIED,):
             applied = self.applied(node, parent, path[1:])
             if applied is not None:
@@ -152,19 +168,52 @@ class _Walk:
         return None
 
     def element(self, element: Node, path: Path) -> set[Outcome]:
-        """The value of a keyed element: the literal holds it at that field."""
+        """The value of an element: a struct literal holds it at that field (keyed, or by
+        position), a slice, array or map literal as one of its rows."""
         keyed = element.parent
-        if keyed is None or keyed.type != "keyed_element" or field(keyed, "key") == element:
+        if keyed is not None and keyed.type == "literal_value":
+            return self.positional(element, keyed, path)
+        if keyed is None or keyed.type != "keyed_element" or (
+                keyed.named_children and keyed.named_children[0] == element):
             return {(UNSAFE, path)}
         key = keyed.named_children[0] if keyed.named_children else None
+        body = keyed.parent
+        literal = body.parent if body is not None else None
+        if literal is not None and literal.type == "composite_literal" and _collection(literal):
+            return self.value(literal, (ROW, *path))  # a map's value
         if key is not None and self.file.path.name.endswith("_test.go") and text(
                 key).lower().startswith(_EXPECTATIONS):
             return set()  # a table case's expected value (`want: http.DefaultClient`)
-        body = keyed.parent
-        literal = body.parent if body is not None else None
-        if key is None or literal is None or literal.type != "composite_literal":
+        if key is None or body is None:
             return {(UNSAFE, path)}
-        return self.value(literal, (text(key), *path))
+        return self.held_by(body, (text(key), *path))
+
+    def positional(self, element: Node, body: Node, path: Path) -> set[Outcome]:
+        """An element given by position: a row of a collection literal, or the field of
+        that position in a struct literal (`{"basic", tr, client}` in a test table)."""
+        owner = body.parent
+        if owner is not None and owner.type == "composite_literal" and _collection(owner):
+            return self.value(owner, (ROW, *path))
+        names = _struct_fields(self.file, body)
+        elements = [c for c in body.named_children if c.type == "literal_element"]
+        position = elements.index(element) if element in elements else len(elements)
+        if names is None or position >= len(names):
+            return {(UNSAFE, path)}
+        name = names[position]
+        if self.file.path.name.endswith("_test.go") and name.lower().startswith(
+                _EXPECTATIONS):
+            return set()
+        return self.held_by(body, (name, *path))
+
+    def held_by(self, body: Node, path: Path) -> set[Outcome]:
+        """The literal whose braces are body holds the value at path: a composite
+        literal, or a row written without its type inside a table."""
+        parent = body.parent
+        if parent is not None and parent.type == "composite_literal":
+            return self.value(parent, path)
+        if parent is not None and parent.type == "literal_element":
+            return self.element(parent, path)
+        return {(UNSAFE, path)}
 
     def listed(self, holder: Node, node: Node, path: Path) -> set[Outcome]:
         stmt = holder.parent
@@ -296,6 +345,8 @@ class _Walk:
             return self._after_call(call, field(call, "function"), outcomes)
         if inspector(callee) or assertion(self.file, call) is not None:
             return set()  # `require.Equal(t, c, got)`, a suite's `s.Require().Equal(c, got)`
+        if callee.kind == "builtin" and callee.name in ("len", "cap"):
+            return set()
         if self._applies_option(call):
             return set()  # `opt(c)`: the caller's options configure c (followed there)
         literals = self._option_literals(call)
@@ -440,6 +491,60 @@ def _literal_params(literal: Node) -> list[str]:
         found = decl.children_by_field_name("name")
         names += [text(n) for n in found] or [""]
     return names
+
+
+def _collection(literal: Node) -> bool:
+    spelled = field(literal, "type")
+    return spelled is not None and spelled.type in _COLLECTION_TYPES
+
+
+def _struct_fields(file: GoFile, body: Node) -> list[str] | None:
+    """The field names, in order, of the struct type of the literal whose braces are
+    body: spelled in place (`struct{...}{...}`), declared in the file by name, or the
+    element type of the table the literal is a row of."""
+    parent = body.parent
+    spelled: Node | None = None
+    if parent is not None and parent.type == "composite_literal":
+        spelled = field(parent, "type")
+    elif parent is not None and parent.type == "literal_element":
+        holder = parent.parent
+        if holder is not None and holder.type == "keyed_element":
+            holder = holder.parent
+        table = holder.parent if holder is not None else None
+        table_type = field(table, "type") if table is not None and (
+            table.type == "composite_literal") else None
+        if table_type is not None and table_type.type in _COLLECTION_TYPES:
+            spelled = field(table_type, "value") if table_type.type == "map_type" else field(
+                table_type, "element")
+    if spelled is not None and spelled.type == "type_identifier":
+        spelled = _declared_struct(file, text(spelled))
+    if spelled is None or spelled.type != "struct_type":
+        return None
+    names: list[str] = []
+    for decl in _field_declarations(spelled):
+        found = decl.children_by_field_name("name")
+        if found:
+            names += [text(n) for n in found]
+        else:  # an embedded field is named for its type
+            names.append(text(field(decl, "type")).lstrip("*").rsplit(".", 1)[-1])
+    return names
+
+
+def _field_declarations(struct: Node) -> list[Node]:
+    fields = next((c for c in struct.named_children if c.type == "field_declaration_list"),
+                  None)
+    return [c for c in named_children(fields) if c.type == "field_declaration"] if (
+        fields is not None) else []
+
+
+def _declared_struct(file: GoFile, name: str) -> Node | None:
+    specs = [spec for decl in file.root.named_children if decl.type == "type_declaration"
+             for spec in decl.named_children if spec.type == "type_spec"]
+    for spec in specs:
+        if text(field(spec, "name")) == name:
+            declared = field(spec, "type")
+            return declared if declared is not None and declared.type == "struct_type" else None
+    return None
 
 
 def inspector(callee: Callee) -> bool:
