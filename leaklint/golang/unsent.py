@@ -347,6 +347,12 @@ class _Walk:
             return set()  # `require.Equal(t, c, got)`, a suite's `s.Require().Equal(c, got)`
         if callee.kind == "builtin" and callee.name in ("len", "cap"):
             return set()
+        if callee.kind == "builtin" and callee.name == "append":
+            # `senders = append(senders, &webhook{Client: c})`: the value becomes a row
+            # of the result (the slice itself, or one spread into it, keeps its rows).
+            args = named_children(field(call, "arguments"))
+            spread = position < len(args) and args[position].type == "variadic_argument"
+            return self.value(call, path if position == 0 or spread else (ROW, *path))
         if self._applies_option(call):
             return set()  # `opt(c)`: the caller's options configure c (followed there)
         literals = self._option_literals(call)
