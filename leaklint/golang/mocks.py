@@ -1,7 +1,8 @@
 """Responses a generated mock hands out (LL101): canned, with no connection behind them.
 
-A test that sets a gomock expectation on a RoundTripper-like method
-(`cl.EXPECT().RoundTrip(req).Return(&http.Response{Request: req}, nil)`, or
+A test that sets a gomock or testify expectation on a RoundTripper-like method
+(`cl.EXPECT().RoundTrip(req).Return(&http.Response{Request: req}, nil)`,
+`m.On("RoundTrip", req).Return(resp200, nil)` with resp200 a response literal, or
 `.DoAndReturn(func(...) (*http.Response, error) { ...; return nil, nil })`) and then
 drives the code under test (`tr.RoundTrip(req)`) gets back the canned response: an
 unclosed body there holds no connection. Only a test function whose every such
@@ -38,6 +39,9 @@ def canned_round_trips(test: Node | None) -> bool:
             continue
         args = [unparen(a) for a in named_children(field(call, "arguments"))]
         first = args[0] if args else None
+        if first is not None and first.type == "identifier":
+            # `resp200 := &http.Response{...}; m.On("RoundTrip", ...).Return(resp200, nil)`
+            first = unparen(assigned_before_in(test, text(first), call.start_byte))
         if text(field(answer, "field")) == "Return":
             canned = first is not None and _canned(first)
         else:
@@ -50,11 +54,29 @@ def canned_round_trips(test: Node | None) -> bool:
     return found
 
 
+def assigned_before_in(func: Node, name: str, before: int) -> Node | None:
+    """The value of the last single `name := v` / `name = v` of func ahead of a point."""
+    found: Node | None = None
+    for node in walk(field(func, "body")):
+        if node.type not in ("short_var_declaration", "assignment_statement") or (
+                node.end_byte > before):
+            continue
+        left, right = named_children(field(node, "left")), named_children(field(node, "right"))
+        if len(left) == 1 and len(right) == 1 and text(left[0]) == name:
+            found = right[0]
+    return found
+
+
 def _expectation_on_round_trip(node: Node | None) -> bool:
-    """`x.EXPECT().RoundTrip(...)`."""
+    """`x.EXPECT().RoundTrip(...)` (gomock) or `x.On("RoundTrip", ...)` (testify)."""
     if node is None or node.type != "call_expression":
         return False
     method = unparen(field(node, "function"))
+    if method is not None and method.type == "selector_expression" and text(
+            field(method, "field")) == "On":
+        args = named_children(field(node, "arguments"))
+        return bool(args) and args[0].type == "interpreted_string_literal" and text(
+            args[0]).strip('"') in _EXPECTED
     if method is None or method.type != "selector_expression" or text(
             field(method, "field")) not in _EXPECTED:
         return False
