@@ -90,7 +90,24 @@ def _request_contexts(file: GoFile, func: Node, expr: Node | None,
     position = _request_builder(resolver, file, func, expr) if resolver is not None else None
     if position is not None and position < len(args):
         return [args[position]]  # s.prepareRequest(ctx, ...): built with that ctx
+    if resolver is not None and _passes_first_argument(resolver, file, func, expr):
+        # `errors.Convert01(http.NewRequestWithContext(ctx, ...))`: the request as is.
+        return _request_contexts(file, func, args[0], depth + 1, resolver)
     return None
+
+
+def _passes_first_argument(resolver: Resolver, file: GoFile, func: Node, call: Node) -> bool:
+    """A module function whose every return hands back its first parameter unchanged
+    as its first result (an error converter's `return t1, wrap(err)`)."""
+    callee = _callee_in(resolver, file, func, call)
+    info = callee.info
+    if info is None or not info.params or field(info.node, "body") is None:
+        return False
+    first = info.params[0][0]
+    values = _first_results(info.file, info.node)
+    return bool(first) and bool(values) and all(
+        unparen(v) is not None and unparen(v).type == "identifier" and text(unparen(v)) == first
+        for v in values)
 
 
 def _request_builder(resolver: Resolver, file: GoFile, func: Node, call: Node) -> int | None:
