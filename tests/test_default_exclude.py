@@ -39,7 +39,7 @@ def test_hidden_ci_directories_are_analysed_and_the_listed_names_are_not(tree: P
 
 def test_the_default_list_covers_ruffs_and_gos_usual_trees():
     for name in (".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules",
-                 "vendor", "testdata", "__pycache__", ".mypy_cache", ".pytest_cache",
+                 "vendor", "testdata", "third_party", "__pycache__", ".mypy_cache", ".pytest_cache",
                  ".ruff_cache", ".leaklint_cache", "site-packages", ".eggs", "_build",
                  "buck-out", ".direnv"):
         assert name in DEFAULT_EXCLUDES, name

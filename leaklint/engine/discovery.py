@@ -17,7 +17,8 @@ if TYPE_CHECKING:  # imported when a .gitignore or an exclude is met: fast start
     from leaklint.engine.run_record import Inputs
 
 # Directory names a walk never enters, like ruff's default `exclude`: version control,
-# virtual environments, dependency and build-output trees, caches. (A PATH named on the
+# virtual environments, dependency and build-output trees (`third_party`, copies of other
+# projects' code, as golangci-lint skips by default), caches. (A PATH named on the
 # command line, and anything inside it, is still analysed.) `build` and `dist` are not
 # in the list: they are ordinary Go package names (the standard library's go/build and
 # cmd/dist). The `default-exclude` setting replaces the list.
@@ -26,7 +27,7 @@ DEFAULT_EXCLUDES = (
     ".ipynb_checkpoints", ".leaklint_cache", ".mypy_cache", ".nox", ".pants.d", ".pyenv",
     ".pytest_cache", ".pytype", ".ruff_cache", ".svn", ".tox", ".venv", ".vscode",
     "__pycache__", "__pypackages__", "_build", "buck-out", "node_modules", "site-packages",
-    "testdata", "vendor", "venv",
+    "testdata", "third_party", "vendor", "venv",
 )
 
 
