@@ -166,4 +166,23 @@ def stored_in_field_container(call: Node, arg: Node) -> bool:
             args[-1] != arg) or text(field(function, "field")) not in _STORES:
         return False
     holder = unparen(field(function, "operand"))
+    if holder is not None and holder.type == "identifier":
+        # `clientConns.LoadOrStore(url, cc)` with `clientConns *sync.Map` a parameter:
+        # the caller's container (a field it hands over) keeps the value.
+        return _pointer_parameter(call, text(holder))
     return holder is not None and holder.type == "selector_expression"
+
+
+def _pointer_parameter(node: Node, name: str) -> bool:
+    """name is a parameter of the function enclosing node, of a pointer or map type."""
+    func = node.parent
+    while func is not None and func.type not in ("function_declaration", "method_declaration",
+                                                 "func_literal"):
+        func = func.parent
+    if func is None:
+        return False
+    for decl in named_children(field(func, "parameters")):
+        if any(text(n) == name for n in decl.children_by_field_name("name")):
+            spelled = field(decl, "type")
+            return spelled is not None and spelled.type in ("pointer_type", "map_type")
+    return False
