@@ -306,11 +306,38 @@ class FunctionFlow:
                 res.leaks.append((node, label))
 
     def leak_loop_resources(self, state: State, first: int, node: Node, label: str,
-                            loop: Node | None = None) -> None:
+                            loop: Node | None = None,
+                            carried: frozenset[int] = frozenset()) -> None:
         for res in self.resources[first:]:
-            if state.live(res.id) and not (loop is not None and self._carried(res, loop)):
+            if state.live(res.id) and res.id not in carried and not (
+                    loop is not None and self._carried(res, loop)):
                 res.leaks.append((node, label))
                 state.set(res.id, DONE)
+
+    def _nil_when_repeating(self, cond: Node | None, state: State,
+                            first: int) -> frozenset[int]:
+        """Resources of the loop that its condition proves nil whenever it goes round
+        again (`for err != nil && tries < n { resp, err = c.Do(req) }`): a retry loop
+        repeats only after a failure, and a success leaves the loop with the response
+        open for the code after it."""
+        if cond is None or not state.reachable:
+            return frozenset()
+        live = [r for r in self.resources[first:] if state.live(r.id) and r.err]
+        if not live or not any(text(n) == r.err for r in live for n in walk(cond)
+                               if n.type == "identifier"):
+            return frozenset()
+        # Evaluating the condition again must not record anything on the resources.
+        saved = [(r.premature, len(r.closes), len(r.leaks), r.drained, r.helped,
+                  r.handed_over, r.stored_only) for r in self.resources]
+        again, _leave = self.condition(cond, state.copy())
+        del self.resources[len(saved):]
+        for r, (premature, closes, leaks, drained, helped, handed, stored) in zip(
+                self.resources, saved, strict=False):
+            r.premature, r.drained, r.helped = premature, drained, helped
+            r.handed_over, r.stored_only = handed, stored
+            del r.closes[closes:]
+            del r.leaks[leaks:]
+        return frozenset(r.id for r in live if not again.live(r.id))
 
     def _carried(self, res: Resource, loop: Node) -> bool:
         """A retry loop: the response lands in a variable declared outside the loop,
@@ -1351,10 +1378,12 @@ class FunctionFlow:
         closing = body.children[-1] if body is not None and body.children else stmt
         for cont_state, cont_node in frame.continues:
             self.leak_loop_resources(cont_state, frame.first_resource, cont_node, "continue",
-                                     stmt)
+                                     stmt, self._nil_when_repeating(cond, cont_state,
+                                                                    frame.first_resource))
         if end.reachable:
             self.leak_loop_resources(end, frame.first_resource, closing,
-                                     "end of loop iteration", stmt)
+                                     "end of loop iteration", stmt,
+                                     self._nil_when_repeating(cond, end, frame.first_resource))
         loop_back = merge(end, *[s for s, _ in frame.continues])
         after = merge(exit_state, *frame.breaks) if infinite else merge(
             exit_state, loop_back, *frame.breaks)
