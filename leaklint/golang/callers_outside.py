@@ -22,7 +22,7 @@ from leaklint.golang.index import GoFile, PackageIndex, build_index
 from leaklint.golang.module import find_module, import_path_of, sibling_package
 
 _PRIVATE_SEGMENTS = frozenset({"internal", "test", "tests", "e2e", "integration"})
-_SKIPPED_DIRS = frozenset({"vendor", "testdata", "node_modules"})
+_SKIPPED_DIRS = frozenset({"vendor", "testdata", "third_party", "node_modules"})
 _MAX_FILES = 50_000  # a tree larger than this is not read whole: callers stay unknown
 
 
@@ -39,10 +39,13 @@ def _module_parts(directory: Path) -> tuple[Path, str, tuple[str, ...]] | None:
 
 
 def module_private(directory: Path) -> bool:
-    """The package at directory can be imported only by its module (internal/) or is
-    test code (test/, tests/, e2e/, integration/ below the module root)."""
+    """The package at directory can be imported only by its module (internal/), is
+    test code (test/, tests/, e2e/, integration/ below the module root), or belongs to
+    one of the module's commands (`cmd/<name>/...`: by Go convention a binary's own
+    code, which other modules do not import)."""
     found = _module_parts(directory)
-    return found is not None and any(p in _PRIVATE_SEGMENTS for p in found[2])
+    return found is not None and (any(p in _PRIVATE_SEGMENTS for p in found[2]) or (
+        len(found[2]) >= 2 and found[2][0] == "cmd"))
 
 
 def calling_files(directory: Path, name: str) -> list[Path] | None:
