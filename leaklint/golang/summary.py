@@ -286,7 +286,20 @@ def _touched_only_if_set(body: Node, name: str) -> bool:
     uses = [n for n in identifiers(body, name) if not _is_key(n)]
     guard_end = _early_nil_return(body, name)
     return bool(uses) and all(
-        _nil_test_operand(n) or _nil_guarded(n) or n.start_byte >= guard_end for n in uses)
+        _nil_test_operand(n) or _nil_guarded(n) or n.start_byte >= guard_end or (
+            _stored_as_is(n)) for n in uses) and any(_nil_test_operand(n) or _nil_guarded(
+                n) or n.start_byte >= guard_end for n in uses)
+
+
+def _stored_as_is(ident: Node) -> bool:
+    """The value itself put into a struct literal's field (`&client{conn: conn}`):
+    storing a nil pointer dereferences nothing."""
+    parent = ident.parent
+    if parent is None or parent.type != "literal_element":
+        return False
+    holder = parent.parent
+    return holder is not None and (holder.type == "literal_value" or (
+        holder.type == "keyed_element" and holder.named_children[0] != parent))
 
 
 def _early_nil_return(body: Node, name: str) -> int:
