@@ -473,7 +473,8 @@ class FunctionFlow:
             # open, or closes by a defer: a view of it, closed with it.
             return None
         if kind is None and target and callee.kind in ("unknown", "third") and (
-                callee.info is None and target in self.body_users()):
+                callee.info is None and target in self.body_users()) and (
+                self._body_read_in_scope(expr, target)):
             # No type for the receiver, but the result's Body is read: a response.
             kind = "response"
         if kind == "response" and callee.kind != "std" and self._over_dialled_client(expr):
@@ -745,6 +746,19 @@ class FunctionFlow:
                     operand) == name and text(fld(node, "field")) not in _RESPONSE_MEMBERS:
                 return True
         return False
+
+    def _body_read_in_scope(self, expr: Node, name: str) -> bool:
+        """For `name, err := call()`, a `name.Body` read inside the block the short
+        declaration scopes name to (another loop's `resp` is another variable)."""
+        stmt = expr
+        while stmt.parent is not None and stmt.parent.type not in ("block", "statement_list"):
+            stmt = stmt.parent
+        if stmt.type != "short_var_declaration" or stmt.parent is None:
+            return True
+        scope = stmt.parent
+        return any(text(fld(node, "field")) == "Body" and text(fld(node, "operand")) == name
+                   and node.start_byte > stmt.start_byte
+                   for node in self.file.within("selector_expression", scope))
 
     def _redeclared_on_the_way(self, ident: Node, name: str) -> bool:
         """A func literal between ident and the function declares its own name (a
