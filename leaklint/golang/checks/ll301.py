@@ -599,6 +599,11 @@ def _main_only(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
                 return False
             callers += 1
             continue
+        if literal is not None and literal.type == "func_literal" and literal != caller and (
+                not _called_in_place(literal)):
+            # `v.Visit(func(info) error { return handle(info) })`: the callback runs as
+            # often as what it is handed to calls it, once per item.
+            return False
         entry = _exempt_function(caller) or (_command_action(
                 other, caller) and not inside(call, "func_literal", caller))
         # A test file read alone (its package's other files unknown) gives only its
@@ -608,6 +613,16 @@ def _main_only(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
         callers += 1
     cache[key] = callers > 0
     return callers > 0
+
+
+def _called_in_place(literal: Node) -> bool:
+    """`func() { ... }()`, `defer func() { ... }()`, `go func() { ... }()`: the literal
+    runs once where it is written."""
+    parent = literal.parent
+    while parent is not None and parent.type == "parenthesized_expression":
+        parent = parent.parent
+    return parent is not None and parent.type == "call_expression" and unparen(
+        field(parent, "function")) == literal
 
 
 def _once_only(resolver: Resolver, file, func: Node, depth: int = 0) -> bool:
