@@ -120,6 +120,18 @@ def _getter(call: Node, kind: str) -> bool:
         ("Dial", "Open", "New", "Accept", "Connect", "Create", "Acquire", "Get"))
 
 
+# Methods named for handing out a cached value, creating it on a miss.
+_MEMO_GETTER = re.compile(r"(Get|Load|Fetch)Or(Create|Add|Dial|New|Init|Make|Open|Connect)\w*")
+
+
+def _memo_getter(call: Node) -> bool:
+    """`svc.GetOrCreateGRPCConn(url)`: by its name, a method that returns the cached
+    connection, creating and caching it on a miss; the cache owns it."""
+    function = unparen(fld(call, "function"))
+    return function is not None and function.type == "selector_expression" and (
+        _MEMO_GETTER.fullmatch(text(fld(function, "field"))) is not None)
+
+
 def _read_as_stream(file, node: Node) -> bool:
     """x.Body closed or read (`x.Body.Close()`, `x.Body.Read(b)`), or handed to a
     function of a standard package that reads streams (`io.ReadAll(x.Body)`,
@@ -466,8 +478,10 @@ class FunctionFlow:
             return None  # http.ReadResponse over a string or a byte slice: no socket
         if kind in ("conn", "response") and callee.kind != "std" and (
                 callee.info is None or fld(callee.info.node, "body") is None) and (
-                _getter(expr, kind)):
-            return None  # v.RawConn(), respErr.Response(): a view of one held elsewhere
+                _getter(expr, kind) or _memo_getter(expr)):
+            # v.RawConn(), respErr.Response(): a view of one held elsewhere;
+            # d.GetOrCreateGRPCConn(url) on an interface: the cache's shared one.
+            return None
         if kind == "conn" and callee.kind != "std" and self._rewraps_outside_conn(expr):
             # mask.WrapConn(conn), UnwrapStats(conn) on a connection this function did not
             # open, or closes by a defer: a view of it, closed with it.
