@@ -92,12 +92,14 @@ def parsed_caller(path: Path, name: str) -> tuple[PackageIndex, GoFile] | None:
 
 @functools.lru_cache(maxsize=256)
 def _calling(root: Path, name: str) -> tuple[Path, ...] | None:
-    """The module's files that call name qualified (read on each new question: the
-    questions are few, and a table of every name would cost memory on large trees)."""
+    """The module's files that name name qualified, called or not (read on each new
+    question: the questions are few, and a table of every name would cost memory on
+    large trees). A mention that is no call (`var handleReq = general.HandleRequest`)
+    hands the function on: its callers cannot all be seen."""
     files = _module_go_files(root)
     if files is None:
         return None
-    wanted = re.compile(rb"\." + re.escape(name.encode()) + rb"\s*[(\[]")
+    wanted = re.compile(rb"\." + re.escape(name.encode()) + rb"\b")
     out = []
     needle = name.encode()
     for path in files:
