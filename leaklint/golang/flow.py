@@ -1255,6 +1255,9 @@ class FunctionFlow:
         callee = self.r.callee(origin, self.env, self.file)
         if self.r.in_memory(callee) or self._parsed_from_memory(origin, callee):
             return summary.KEPT
+        if _memo_getter(origin) and (callee.info is None or fld(
+                callee.info.node, "body") is None):
+            return summary.KEPT  # the cache's own connection, handed on
         if callee.info is None:
             # An unknown call (a func-typed field, `r.Do(req, tc)`) followed, in the same
             # block, by a statement that closes what it gave (`copyResponse(last)`,
