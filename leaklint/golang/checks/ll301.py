@@ -440,14 +440,30 @@ _SUITE_HOOKS = {"SetupSuite", "TearDownSuite", "SetupTest", "TearDownTest", "Set
 
 
 def _suite_test(file, func: Node) -> bool:
-    """A test suite's method (testify's suite): in a test file, named Test* or one of the
-    suite's setup and teardown hooks, taking no argument; the suite runner calls it once
-    per run (or per test), like a Test function."""
+    """A test suite's method: in a test file, named Test* or one of the suite's setup
+    and teardown hooks, taking no argument (testify's suite) or only gocheck's `*check.C`;
+    the suite runner calls it once per run (or per test), like a Test function."""
     if func.type != "method_declaration" or not file.path.name.endswith("_test.go"):
         return False
     name = text(field(func, "name"))
-    return (name.startswith("Test") or name in _SUITE_HOOKS) and not named_children(
-        field(func, "parameters"))
+    params = named_children(field(func, "parameters"))
+    if not params:
+        return name.startswith("Test") or name in _SUITE_HOOKS
+    return len(params) == 1 and _gocheck_handle(file, params[0]) and (
+        name.startswith("Test") or name in _GOCHECK_HOOKS)
+
+
+# gocheck's suite hooks (gopkg.in/check.v1), run once per suite or per test.
+_GOCHECK_HOOKS = {"SetUpSuite", "TearDownSuite", "SetUpTest", "TearDownTest"}
+_GOCHECK = ("gopkg.in/check.v1", "github.com/go-check/check")
+
+
+def _gocheck_handle(file, decl: Node) -> bool:
+    """A parameter of type `*check.C` from gocheck (under whatever import name)."""
+    spelled = text(field(decl, "type")).replace(" ", "")
+    if not spelled.startswith("*") or not spelled.endswith(".C"):
+        return False
+    return file.imports.get(spelled[1:-2]) in _GOCHECK
 
 
 _TESTING_HANDLES = ("testing.TB", "testing.T", "testing.B", "testing.F")
