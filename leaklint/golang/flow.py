@@ -1855,7 +1855,8 @@ class FunctionFlow:
         stack = [body]
         while stack:
             n = stack.pop()
-            if n.type == "identifier" and text(n) in names and not _is_key(n, self.up):
+            if n.type == "identifier" and text(n) in names and not _is_key(n, self.up) and (
+                    not _assigned_to(n, self.up)):
                 self.apply(n, state)
                 continue
             stack.extend(self._children(n))
@@ -2129,6 +2130,15 @@ def _stored_in_field(rhs: Node, value: Node) -> bool:
         return False
     target = assigned_target(value)
     return target is not None and target.type in ("selector_expression", "index_expression")
+
+
+def _assigned_to(ident: Node, up: Callable[[Node], Node | None]) -> bool:
+    """`cc = nil` in a captured literal (a test hook's stub): the name is written, not
+    read; the value it held is not used there."""
+    holder = up(ident)
+    stmt = up(holder) if holder is not None and holder.type == "expression_list" else None
+    return stmt is not None and stmt.type == "assignment_statement" and fld(
+        stmt, "left") == holder and text(fld(stmt, "operator")) == "="
 
 
 def _discarded(lit: Node) -> bool:
