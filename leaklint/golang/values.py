@@ -101,6 +101,87 @@ def _sets_transport(statement: Node, spelled: str) -> bool:
         spelled + ".Transport") and right is not None and not _mentions(right, spelled)
 
 
+def returned_beside_error(value: Node) -> bool:
+    """`if err != nil { return http.Client{}, err }`: a value handed back only together
+    with an error the function has just seen set is a placeholder; by Go's convention
+    the caller checks the error and drops it."""
+    child, parent = value, value.parent
+    while parent is not None and parent.type in ("unary_expression",
+                                                  "parenthesized_expression"):
+        child, parent = parent, parent.parent
+    if parent is None or parent.type != "expression_list" or parent.parent is None or (
+            parent.parent.type != "return_statement"):
+        return False
+    values = named_children(parent)
+    last = values[-1] if len(values) >= 2 else None
+    if last is None or last.type != "identifier" or child == last:
+        return False
+    node = parent.parent
+    while node is not None and node.type not in ("if_statement", "function_declaration",
+                                                 "method_declaration", "func_literal"):
+        node = node.parent
+    if node is None or node.type != "if_statement":
+        return False
+    consequence = field(node, "consequence")
+    cond = unparen(field(node, "condition"))
+    if consequence is None or not (consequence.start_byte <= parent.start_byte
+                                   < consequence.end_byte):
+        return False
+    return cond is not None and cond.type == "binary_expression" and text(
+        field(cond, "operator")) == "!=" and {text(field(cond, "left")), text(
+            field(cond, "right"))} == {text(last), "nil"}
+
+
+def zero_value_replaced(spec: Node) -> bool:
+    """`var nc http.Client` whose first mention after it is a plain `nc = ...`, or an
+    if/else (whose condition does not read nc) each branch of which overwrites nc before
+    any read: the zero value is a placeholder nobody uses."""
+    names = spec.children_by_field_name("name")
+    if len(names) != 1:
+        return False
+    name = text(names[0])
+    statement = spec.parent
+    while statement is not None and statement.type != "var_declaration":
+        statement = statement.parent
+    following = statement.next_named_sibling if statement is not None else None
+    while following is not None:
+        if following.type != "comment" and identifiers(following, name):
+            return _assigns_first(following, name)
+        following = following.next_named_sibling
+    return False
+
+
+def _assigns_first(statement: Node, name: str, depth: int = 0) -> bool:
+    """The statement overwrites name before reading it, on every path through it."""
+    if _overwrites(statement, name):
+        return True
+    if statement.type != "if_statement" or depth > 3 or identifiers(
+            field(statement, "condition"), name) or field(statement, "initializer") is not None:
+        return False
+    branches = [field(statement, "consequence"), field(statement, "alternative")]
+    if branches[1] is None:
+        return False
+    for branch in branches:
+        if branch.type == "if_statement":
+            if not _assigns_first(branch, name, depth + 1):
+                return False
+            continue
+        first = next((s for s in _block_statements(branch) if identifiers(s, name)), None)
+        if first is None or not _assigns_first(first, name, depth + 1):
+            return False
+    return True
+
+
+def _block_statements(block: Node) -> list[Node]:
+    out: list[Node] = []
+    for child in block.named_children:
+        if child.type == "statement_list":
+            out += [c for c in child.named_children if c.type != "comment"]
+        elif child.type != "comment":
+            out.append(child)
+    return out
+
+
 def _overwrites(statement: Node, name: str) -> bool:
     if statement.type != "assignment_statement" or text(field(statement, "operator")) != "=":
         return False

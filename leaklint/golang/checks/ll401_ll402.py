@@ -49,7 +49,12 @@ from leaklint.golang.summary import param_fact, resolver_for
 from leaklint.golang.testify import ERROR_ASSERTIONS, assertion
 from leaklint.golang.types import CLIENT, HTTP, SERVER, TRANSPORT, TypeRef, type_from_node
 from leaklint.golang.unsent import inspector, never_sent
-from leaklint.golang.values import replaced_before_use, transport_replaced_later
+from leaklint.golang.values import (
+    replaced_before_use,
+    returned_beside_error,
+    transport_replaced_later,
+    zero_value_replaced,
+)
 
 RULES = frozenset({"LL401", "LL402"})
 _DEFAULT_CLIENT_CALLS = ("Get", "Head", "Post", "PostForm")
@@ -82,7 +87,8 @@ def run(ctx: GoCheckContext) -> None:
                 continue  # cheap: only http.Transport, Client and Server are checked
             t = type_from_node(spelled, ctx.file.imports, ctx.resolver.index.key)
             if t in (TRANSPORT, CLIENT, SERVER) and not replaced_before_use(node) and not (
-                    t == TRANSPORT and transport_replaced_later(node)):
+                    t == TRANSPORT and transport_replaced_later(node)) and not (
+                    returned_beside_error(node)):
                 _check_value(ctx, node, t, _literal_fields(node))
         elif kind == "literal_value" and node.parent is not None and (
                 node.parent.type == "literal_element"):
@@ -118,7 +124,8 @@ def run(ctx: GoCheckContext) -> None:
         elif kind == "var_spec" and field(node, "value") is None:
             t = type_from_node(field(node, "type"), ctx.file.imports, ctx.resolver.index.key)
             type_node = field(node, "type")
-            if t == CLIENT and type_node is not None and type_node.type != "pointer_type":
+            if t == CLIENT and type_node is not None and type_node.type != "pointer_type" and (
+                    not zero_value_replaced(node)):
                 _check_value(ctx, node, t, {})
 
 
