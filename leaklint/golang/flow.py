@@ -23,6 +23,7 @@ from leaklint.golang.index import GoFile
 from leaklint.golang.parse import (
     assigned_before,
     assigned_target,
+    block_statement,
     identifiers,
     inside,
     named_children,
@@ -764,9 +765,7 @@ class FunctionFlow:
     def _body_read_in_scope(self, expr: Node, name: str) -> bool:
         """For `name, err := call()`, a `name.Body` read inside the block the short
         declaration scopes name to (another loop's `resp` is another variable)."""
-        stmt = expr
-        while stmt.parent is not None and stmt.parent.type not in ("block", "statement_list"):
-            stmt = stmt.parent
+        stmt = block_statement(expr)
         if stmt.type != "short_var_declaration" or stmt.parent is None:
             return True
         scope = stmt.parent
@@ -1274,10 +1273,7 @@ class FunctionFlow:
         """A statement of the block that assigns name from origin, after that
         assignment and ahead of `before`, closes name (directly or through a helper
         that closes it); not inside a nested block or func literal."""
-        stmt = origin
-        while stmt.parent is not None and stmt.parent.type not in ("block",
-                                                                   "statement_list"):
-            stmt = stmt.parent
+        stmt = block_statement(origin)
         block = stmt.parent
         if block is None:
             return False

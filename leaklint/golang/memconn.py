@@ -21,6 +21,7 @@ from leaklint.golang.parse import (
     named_children,
     own_returns,
     returned_values,
+    statements,
     text,
     unparen,
     walk,
@@ -345,12 +346,8 @@ def _returns_only_nil(dial: Node) -> bool:
 
 
 def _ends_in_panic(literal: Node) -> bool:
-    body = field(literal, "body")
-    statements = [c for c in named_children(body) if c.type != "comment"] if (
-        body is not None) else []
-    if len(statements) == 1 and statements[0].type == "statement_list":
-        statements = [c for c in named_children(statements[0]) if c.type != "comment"]
-    last = statements[-1] if statements else None
+    body = statements(field(literal, "body"))
+    last = body[-1] if body else None
     call = last.named_children[0] if last is not None and (
         last.type == "expression_statement") and last.named_children else None
     return call is not None and call.type == "call_expression" and text(

@@ -14,13 +14,21 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from leaklint.golang.parse import field, named_children, own_returns, text, unparen, walk
+from leaklint.golang.parse import (
+    assigned_before,
+    field,
+    named_children,
+    own_returns,
+    text,
+    unparen,
+    walk,
+)
 
 _EXPECTED = frozenset({"RoundTrip", "RoundTripOpt"})
 _ANSWERS = frozenset({"Return", "DoAndReturn"})
 
 
-def canned_round_trips(test: Node | None) -> bool:
+def canned_round_trips(file, test: Node | None) -> bool:
     """The test function (a _test.go function) sets at least one gomock expectation on
     a RoundTrip method, and every one answers with a response literal or nil."""
     body = field(test, "body") if test is not None else None
@@ -41,7 +49,7 @@ def canned_round_trips(test: Node | None) -> bool:
         first = args[0] if args else None
         if first is not None and first.type == "identifier":
             # `resp200 := &http.Response{...}; m.On("RoundTrip", ...).Return(resp200, nil)`
-            first = unparen(assigned_before_in(test, text(first), call.start_byte))
+            first = unparen(assigned_before(file, test, text(first), call.start_byte))
         if text(field(answer, "field")) == "Return":
             canned = first is not None and _canned(first)
         else:
@@ -51,19 +59,6 @@ def canned_round_trips(test: Node | None) -> bool:
         if not canned:
             return False
         found = True
-    return found
-
-
-def assigned_before_in(func: Node, name: str, before: int) -> Node | None:
-    """The value of the last single `name := v` / `name = v` of func ahead of a point."""
-    found: Node | None = None
-    for node in walk(field(func, "body")):
-        if node.type not in ("short_var_declaration", "assignment_statement") or (
-                node.end_byte > before):
-            continue
-        left, right = named_children(field(node, "left")), named_children(field(node, "right"))
-        if len(left) == 1 and len(right) == 1 and text(left[0]) == name:
-            found = right[0]
     return found
 
 

@@ -143,6 +143,14 @@ def statements(block: Node | None) -> list[Node]:
     return out
 
 
+def block_statement(node: Node) -> Node:
+    """The statement, standing in a block (or a case's statement list), that holds
+    node: node itself when it is one."""
+    while node.parent is not None and node.parent.type not in ("block", "statement_list"):
+        node = node.parent
+    return node
+
+
 def unparen(node: Node | None) -> Node | None:
     while node is not None and node.type == "parenthesized_expression":
         inner = [c for c in node.named_children if c.type != "comment"]

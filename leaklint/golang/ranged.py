@@ -14,7 +14,8 @@ from tree_sitter import Node
 from leaklint.golang.parse import assigned_before, field, named_children, text, unparen
 
 _FUNCTIONS = ("function_declaration", "method_declaration", "func_literal")
-_CONTAINERS = {"slice_type": "element", "array_type": "element",
+# Collection types, each with the field naming its element type.
+CONTAINERS = {"slice_type": "element", "array_type": "element",
                "implicit_length_array_type": "element", "map_type": "value"}
 
 
@@ -48,7 +49,7 @@ def element_type(clause: Node, file) -> Node | None:
     container = _container_type(unparen(field(clause, "right")), clause, file)
     if container is None:
         return None
-    element = field(container, _CONTAINERS.get(container.type, ""))
+    element = field(container, CONTAINERS.get(container.type, ""))
     while element is not None and element.type in ("pointer_type", "parenthesized_type"):
         element = element.named_children[-1] if element.named_children else None
     return element
@@ -75,15 +76,28 @@ def struct_of(type_node: Node | None, at: Node) -> Node | None:
 
 def field_type(struct: Node, name: str) -> Node | None:
     """The type node of a struct type's named field."""
-    for fields in struct.named_children:
-        if fields.type != "field_declaration_list":
-            continue
-        for declaration in fields.named_children:
-            if declaration.type != "field_declaration":
-                continue
-            if any(text(n) == name for n in declaration.children_by_field_name("name")):
-                return field(declaration, "type")
+    for declaration in _field_declarations(struct):
+        if any(text(n) == name for n in declaration.children_by_field_name("name")):
+            return field(declaration, "type")
     return None
+
+
+def field_names(struct: Node) -> list[str]:
+    """A struct type's field names in order; an embedded field is named for its type."""
+    names: list[str] = []
+    for declaration in _field_declarations(struct):
+        found = declaration.children_by_field_name("name")
+        if found:
+            names += [text(n) for n in found]
+        else:
+            names.append(text(field(declaration, "type")).lstrip("*").rsplit(".", 1)[-1])
+    return names
+
+
+def _field_declarations(struct: Node) -> Iterator[Node]:
+    for fields in struct.named_children:
+        if fields.type == "field_declaration_list":
+            yield from (d for d in fields.named_children if d.type == "field_declaration")
 
 
 def _container_type(value: Node | None, clause: Node, file) -> Node | None:
@@ -91,14 +105,14 @@ def _container_type(value: Node | None, clause: Node, file) -> Node | None:
         return None
     if value.type == "composite_literal":
         spelled = field(value, "type")
-        return spelled if spelled is not None and spelled.type in _CONTAINERS else None
+        return spelled if spelled is not None and spelled.type in CONTAINERS else None
     if value.type != "identifier":
         return None
     name = text(value)
     for func in _enclosing_functions(clause):
         found = _declared_in(func, name, clause.start_byte, file)
         if found is not None:
-            return found if found.type in _CONTAINERS else None
+            return found if found.type in CONTAINERS else None
     return None
 
 

@@ -285,10 +285,11 @@ def nil_safe(callee: Callee, index: int) -> bool:
 def _touched_only_if_set(body: Node, name: str) -> bool:
     uses = [n for n in identifiers(body, name) if not _is_key(n)]
     guard_end = _early_nil_return(body, name)
-    return bool(uses) and all(
-        _nil_test_operand(n) or _nil_guarded(n) or n.start_byte >= guard_end or (
-            _stored_as_is(n)) for n in uses) and any(_nil_test_operand(n) or _nil_guarded(
-                n) or n.start_byte >= guard_end for n in uses)
+    guarded = [_nil_test_operand(n) or _nil_guarded(n) or n.start_byte >= guard_end
+               for n in uses]
+    # Stored as is beside a nil test (`c := &client{conn: conn}; if conn == nil {...}`).
+    return any(guarded) and all(g or _stored_as_is(n) for g, n in zip(guarded, uses,
+                                                                          strict=True))
 
 
 def _stored_as_is(ident: Node) -> bool:

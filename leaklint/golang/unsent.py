@@ -28,6 +28,7 @@ from leaklint.golang.parse import (
     text,
     unparen,
 )
+from leaklint.golang.ranged import CONTAINERS, field_names
 from leaklint.golang.resolve import Callee, Resolver
 from leaklint.golang.testify import assertion
 
@@ -42,7 +43,6 @@ OPTION, APPLIED = "option", "()"
 # An element of a slice, array or map literal (a test table's row): ranged over, the
 # value variable holds it; indexed, the element does.
 ROW = "[]"
-_COLLECTION_TYPES = ("slice_type", "array_type", "implicit_length_array_type", "map_type")
 Outcome = tuple[str, Path]
 _SENDS = {"Do", "Get", "Head", "Post", "PostForm", "RoundTrip", "Send", "Dial", "DialContext",
           # an http.Server's: it accepts connections
@@ -501,7 +501,7 @@ def _literal_params(literal: Node) -> list[str]:
 
 def _collection(literal: Node) -> bool:
     spelled = field(literal, "type")
-    return spelled is not None and spelled.type in _COLLECTION_TYPES
+    return spelled is not None and spelled.type in CONTAINERS
 
 
 def _struct_fields(file: GoFile, body: Node) -> list[str] | None:
@@ -519,28 +519,13 @@ def _struct_fields(file: GoFile, body: Node) -> list[str] | None:
         table = holder.parent if holder is not None else None
         table_type = field(table, "type") if table is not None and (
             table.type == "composite_literal") else None
-        if table_type is not None and table_type.type in _COLLECTION_TYPES:
-            spelled = field(table_type, "value") if table_type.type == "map_type" else field(
-                table_type, "element")
+        if table_type is not None and table_type.type in CONTAINERS:
+            spelled = field(table_type, CONTAINERS[table_type.type])
     if spelled is not None and spelled.type == "type_identifier":
         spelled = _declared_struct(file, text(spelled))
     if spelled is None or spelled.type != "struct_type":
         return None
-    names: list[str] = []
-    for decl in _field_declarations(spelled):
-        found = decl.children_by_field_name("name")
-        if found:
-            names += [text(n) for n in found]
-        else:  # an embedded field is named for its type
-            names.append(text(field(decl, "type")).lstrip("*").rsplit(".", 1)[-1])
-    return names
-
-
-def _field_declarations(struct: Node) -> list[Node]:
-    fields = next((c for c in struct.named_children if c.type == "field_declaration_list"),
-                  None)
-    return [c for c in named_children(fields) if c.type == "field_declaration"] if (
-        fields is not None) else []
+    return field_names(spelled)
 
 
 def _declared_struct(file: GoFile, name: str) -> Node | None:

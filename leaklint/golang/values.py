@@ -7,11 +7,13 @@ import re
 
 from tree_sitter import Node
 
+from leaklint.golang.context import enclosing_function
 from leaklint.golang.parse import (
     assigned_target,
     field,
     identifiers,
     named_children,
+    statements,
     text,
     unparen,
 )
@@ -166,20 +168,10 @@ def _assigns_first(statement: Node, name: str, depth: int = 0) -> bool:
             if not _assigns_first(branch, name, depth + 1):
                 return False
             continue
-        first = next((s for s in _block_statements(branch) if identifiers(s, name)), None)
+        first = next((s for s in statements(branch) if identifiers(s, name)), None)
         if first is None or not _assigns_first(first, name, depth + 1):
             return False
     return True
-
-
-def _block_statements(block: Node) -> list[Node]:
-    out: list[Node] = []
-    for child in block.named_children:
-        if child.type == "statement_list":
-            out += [c for c in child.named_children if c.type != "comment"]
-        elif child.type != "comment":
-            out.append(child)
-    return out
 
 
 def _overwrites(statement: Node, name: str) -> bool:
@@ -256,10 +248,7 @@ def stored_in_field_container(call: Node, arg: Node) -> bool:
 
 def _pointer_parameter(node: Node, name: str) -> bool:
     """name is a parameter of the function enclosing node, of a pointer or map type."""
-    func = node.parent
-    while func is not None and func.type not in ("function_declaration", "method_declaration",
-                                                 "func_literal"):
-        func = func.parent
+    func = enclosing_function(node)
     if func is None:
         return False
     for decl in named_children(field(func, "parameters")):

@@ -135,7 +135,7 @@ def _report(ctx: GoCheckContext, res: Resource) -> None:
                           var=res.var or "the result", callee=res.callee)
     canned = res.kind == "response" and ctx.file.path.name.endswith("_test.go") and (
         mocks.from_round_trip(res.call)) and mocks.canned_round_trips(
-        named_function(res.call))
+        ctx.file, named_function(res.call))
     if res.leaks and not res.bodiless and not canned:
         rule = "LL101" if res.kind == "response" else "LL102"
         exits = []
