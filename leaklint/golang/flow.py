@@ -2276,7 +2276,7 @@ def parsed_from_memory(resolver: Resolver, env: Env, file: GoFile, func: Node, c
                        callee: Callee) -> bool:
     """http.ReadResponse(bufio.NewReader(strings.NewReader(s)), req): the response is
     parsed from memory (directly, through locals assigned before the call, or from a
-    local `var buf bytes.Buffer` given as `&buf`)."""
+    local `var buf bytes.Buffer` or a buffer field given as `&buf`, `&conn.out`)."""
     if callee.kind != "std" or (callee.pkg, callee.name) != ("net/http", "ReadResponse"):
         return False
     args = named_children(fld(call, "arguments"))
@@ -2286,6 +2286,8 @@ def parsed_from_memory(resolver: Resolver, env: Env, file: GoFile, func: Node, c
             return False
         if value.type == "unary_expression" and text(fld(value, "operator")) == "&":
             operand = unparen(fld(value, "operand"))
+            if operand is not None and operand.type == "selector_expression":
+                return _memory_typed(resolver, env, file, operand)  # `&conn.out`
             return operand is not None and operand.type == "identifier" and (
                 _declared_as(file, func, text(operand)) in _MEMORY_TYPES)
         if value.type == "identifier":

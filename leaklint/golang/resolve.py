@@ -398,6 +398,9 @@ class Resolver:
                 return Callee("local", self.index.key, name, info, self.index)
             if name in NEUTRAL_BUILTINS or name == "append":
                 return Callee("builtin", name=name)
+            aliased = self._aliased_function(name)
+            if aliased is not None:
+                return aliased
             return Callee("unknown", name=name)
         if func.type == "selector_expression":
             operand = unparen(field(func, "operand"))
@@ -425,6 +428,23 @@ class Resolver:
         if func.type == "func_literal":
             return Callee("closure")
         return Callee("unknown")
+
+    def _aliased_function(self, name: str) -> Callee | None:
+        """`var readResponse = http.ReadResponse` (swappable in tests): calling the
+        variable calls the package function it holds."""
+        value = unparen(self.index.var_values.get(name)) if (
+            self.index.vars.get(name) is None) else None
+        if value is None or value.type != "selector_expression":
+            return None
+        operand = unparen(field(value, "operand"))
+        if operand is None or operand.type != "identifier":
+            return None
+        root = value
+        while root.parent is not None:
+            root = root.parent
+        home = next((f for f in self.index.files if f.root == root), None)
+        path = home.imports.get(text(operand)) if home is not None else None
+        return self._package_callee(path, text(field(value, "field"))) if path else None
 
     def _package_callee(self, path: str, name: str) -> Callee:
         if is_std(path):
