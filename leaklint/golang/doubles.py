@@ -202,28 +202,31 @@ def _field_given(resolver: Resolver, file: GoFile, func: Node, selector: Node
         text(field(selector, "field")))
 
 
-def _transport_set_after(file: GoFile, func: Node, name: str, built: Node | None,
-                         before: int) -> Node | None:
-    """The value of the last `name.Transport = v` between name's value and a point: a
-    client built bare and given its RoundTripper afterwards sends through v."""
+def _fields_set_after(file: GoFile, func: Node, name: str, built: Node | None,
+                      before: int) -> dict[str, Node]:
+    """The value of the last `name.F = v` for each field F between name's value and a
+    point: a client built bare and given its RoundTripper afterwards sends through v, a
+    wrapper given one of its RoundTrippers afterwards forwards to v."""
     body = field(func, "body")
     if body is None:
-        return None
+        return {}
     after = built.end_byte if built is not None else body.start_byte
-    last: Node | None = None
+    last: dict[str, tuple[int, Node]] = {}
     for node in file.within("assignment_statement", body):
         if not after <= node.start_byte or node.end_byte > before:
             continue
         lhs = named_children(field(node, "left"))
-        if len(lhs) != 1 or len(named_children(field(node, "right"))) != 1:
+        rhs = named_children(field(node, "right"))
+        if len(lhs) != 1 or len(rhs) != 1:
             continue
         target = unparen(lhs[0])
-        if target is not None and target.type == "selector_expression" and text(
-                field(target, "field")) == "Transport" and text(
-                field(target, "operand")) == name and (
-                last is None or node.start_byte > last.start_byte):
-            last = node
-    return named_children(field(last, "right"))[0] if last is not None else None
+        if target is None or target.type != "selector_expression" or text(
+                field(target, "operand")) != name:
+            continue
+        key = text(field(target, "field"))
+        if key not in last or node.start_byte > last[key][0]:
+            last[key] = (node.start_byte, rhs[0])
+    return {key: value for key, (_, value) in last.items()}
 
 
 def built_around_double(resolver: Resolver, file: GoFile, func: Node,
@@ -233,12 +236,14 @@ def built_around_double(resolver: Resolver, file: GoFile, func: Node,
 
 
 def _built_around_double(resolver: Resolver, file: GoFile, func: Node, value: Node | None,
-                         depth: int) -> bool:
+                         depth: int, later: dict[str, Node] | None = None) -> bool:
+    """later: the fields the literal's variable is given after it is built."""
     value = unparen(value)
     if value is None or depth > _MAX_BUILD_DEPTH:
         return False
     if value.type == "unary_expression":
-        return _built_around_double(resolver, file, func, field(value, "operand"), depth)
+        return _built_around_double(resolver, file, func, field(value, "operand"), depth,
+                                    later)
     if value.type == "composite_literal":
         spelled = field(value, "type")
         body = field(value, "body")
@@ -249,7 +254,8 @@ def _built_around_double(resolver: Resolver, file: GoFile, func: Node, value: No
             if isinstance(fact, frozenset):
                 # A wrapper answers from memory when every RoundTripper it forwards to,
                 # as this literal fills it, does (a missing one is nil or a default).
-                fields = _literal_fields(resolver.index, text(spelled), body)
+                fields = {**_literal_fields(resolver.index, text(spelled), body),
+                          **(later or {})}
                 return bool(fact) and "" not in fact and all(
                     _built_around_double(resolver, file, func, fields.get(_field_name(name)),
                                          depth)
@@ -266,10 +272,12 @@ def _built_around_double(resolver: Resolver, file: GoFile, func: Node, value: No
             for element in _element_values(body))
     if value.type == "identifier":
         built = assigned_before(file, func, text(value), value.start_byte)
-        transport = _transport_set_after(file, func, text(value), built, value.start_byte)
-        return _built_around_double(resolver, file, func, transport or built, depth + 1)
+        given = _fields_set_after(file, func, text(value), built, value.start_byte)
+        if "Transport" in given:
+            return _built_around_double(resolver, file, func, given["Transport"], depth + 1)
+        return _built_around_double(resolver, file, func, built, depth + 1, given)
     if value.type == "func_literal":
-        return _canned_round_trip(value)
+        return _canned_round_trip(value, resolver.index)
     if value.type == "selector_expression":
         # `api.http.Get(...)`: the field as the local's struct literal filled it.
         return _built_around_double(resolver, file, func, _field_given(
@@ -280,7 +288,7 @@ def _built_around_double(resolver: Resolver, file: GoFile, func: Node, value: No
                 literal.type == "func_literal"):
             # RoundTripperFunc(func(req) (*http.Response, error) {...}): an adapter
             # (a conversion or a constructor) around a function that answers from memory.
-            return _canned_round_trip(literal)
+            return _canned_round_trip(literal, resolver.index)
         owner = named_function(value)
         if owner is None:
             return False
@@ -464,7 +472,7 @@ class _Returns:
             # defaultRoundTripFunc(req): a package variable holding a func literal.
             literal = _package_func_literal(self.index, text(function))
             if literal is not None:
-                return MEMORY if _canned_round_trip(literal) else NETWORK
+                return MEMORY if _canned_round_trip(literal, self.index) else NETWORK
         if function.type == "selector_expression" and text(
                 field(function, "field")) in _SEND_METHODS:
             holder = unparen(field(function, "operand"))
@@ -682,12 +690,15 @@ def _element_values(body: Node) -> list[Node]:
     return out
 
 
-def _canned_round_trip(literal: Node) -> bool:
+def _canned_round_trip(literal: Node, index: PackageIndex | None = None,
+                       depth: int = 0) -> bool:
     """A func literal returning *http.Response whose every return hands back a response
-    built in memory (a composite literal) or nil: it dials nothing."""
+    built in memory (a composite literal) or nil: it dials nothing. Given the package's
+    index, a call to a package function that is itself such a builder
+    (`newTestResponse(200)`) counts as built in memory."""
     result = text(field(literal, "result"))
     body = field(literal, "body")
-    if "Response" not in result or body is None:
+    if "Response" not in result or body is None or depth > 3:
         return False
     returns = own_returns(body)
     if not returns:
@@ -701,9 +712,20 @@ def _canned_round_trip(literal: Node) -> bool:
         if first is not None and first.type == "unary_expression":
             first = unparen(field(first, "operand"))
         if first is None or (first.type not in ("composite_literal", "nil") and not (
-                _recorded_result(first))):
+                _recorded_result(first)) and not _built_by_helper(index, first, depth)):
             return False
     return True
+
+
+def _built_by_helper(index: PackageIndex | None, call: Node, depth: int) -> bool:
+    """`newTestResponse(200, h)`: a function of the package whose every return is a
+    response built in memory."""
+    function = unparen(field(call, "function")) if call.type == "call_expression" else None
+    if index is None or function is None or function.type != "identifier":
+        return False
+    info = index.funcs.get(text(function))
+    return info is not None and info.receiver is None and _canned_round_trip(
+        info.node, index, depth + 1)
 
 
 def _local_value(body: Node, name: str, before: int) -> Node | None:
