@@ -504,8 +504,10 @@ class FunctionFlow:
 
     def _head_request(self, call: Node, callee: Callee) -> bool:
         """http.Head / client.Head; a module helper handed the HEAD method
-        (`s.request(ctx, "HEAD", key)`); or a send, by net/http or by a module helper
-        (`a.doHTTP(t, req)`), of a request built in this function with the HEAD method."""
+        (`s.request(ctx, "HEAD", key)`) or one that only sends HEAD requests
+        (`httputil.Head(url)` over `Send("HEAD", url)`); or a send, by net/http or by a
+        module helper (`a.doHTTP(t, req)`), of a request built in this function with the
+        HEAD method."""
         args = named_children(fld(call, "arguments"))
         if callee.info is not None:
             from leaklint.golang import summary  # summaries walk functions with flows
@@ -513,7 +515,8 @@ class FunctionFlow:
             position = summary.method_parameter(self.r, callee)
             if position is not None and position < len(args) and _is_head(args[position]):
                 return True
-            return any(self._head_built(arg, call) for arg in args)
+            return summary.sends_head(self.r, callee) or any(
+                self._head_built(arg, call) for arg in args)
         if callee.kind != "std" or callee.pkg != "net/http":
             return False
         if callee.name == "Head":

@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 from tree_sitter import Node
 
-from leaklint.golang.flow import FunctionFlow, Resource, _is_key, _nil_guarded
+from leaklint.golang.flow import FunctionFlow, Resource, _is_head, _is_key, _nil_guarded
 from leaklint.golang.index import PackageIndex
 from leaklint.golang.parse import (
     assignments_to,
@@ -30,6 +30,7 @@ from leaklint.golang.parse import (
     identifiers,
     named_children,
     operands,
+    own_returns,
     statements,
     text,
     unparen,
@@ -344,6 +345,49 @@ _BASIC_TYPES = {"string", "bool", "int", "int8", "int16", "int32", "int64", "uin
                 "rune", "error", "FileMode"}
 
 
+
+
+def sends_head(resolver: Resolver, callee: Callee, depth: int = 0) -> bool:
+    """A same-module helper whose every response is a HEAD request's (`func Head(url
+    string, opts ...Option) (*http.Response, error) { return Send("HEAD", url,
+    opts...) }`): every return hands back nil or what a HEAD send returns."""
+    info, index = callee.info, callee.index
+    body = field(info.node, "body") if info is not None else None
+    if body is None or index is None or depth > 3:
+        return False
+    key = f"sends_head:{info.key}"
+    cached = index.summaries.get(key)
+    if isinstance(cached, bool):
+        return cached
+    index.summaries[key] = False  # recursion
+    sub = resolver_for(resolver, index)
+    env = sub.env_for(info.node, info.file)
+    sends = False
+    found = True
+    for ret in own_returns(body):
+        values = named_children(ret.named_children[0]) if ret.named_children else []
+        first = unparen(values[0]) if values else None
+        if first is not None and first.type == "nil":
+            continue
+        if first is None or first.type != "call_expression":
+            found = False
+            break
+        inner = sub.callee(first, env, info.file)
+        args = named_children(field(first, "arguments"))
+        if inner.kind == "std" and inner.pkg == "net/http":
+            head = inner.name == "Head"
+        elif inner.info is not None:
+            position = method_parameter(sub, inner, depth + 1)
+            head = (position is not None and position < len(args) and _is_head(
+                args[position])) or sends_head(sub, inner, depth + 1)
+        else:
+            head = False
+        if not head:
+            found = False
+            break
+        sends = True
+    index.summaries[key] = found and sends
+    return found and sends
 
 
 def method_parameter(resolver: Resolver, callee: Callee, depth: int = 0) -> int | None:
