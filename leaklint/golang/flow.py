@@ -19,7 +19,7 @@ from tree_sitter import Node
 
 from leaklint.golang.bodiless import to_bodiless_server
 from leaklint.golang.doubles import hijacks_recorder, sends_in_memory
-from leaklint.golang.index import GoFile
+from leaklint.golang.index import GoFile, var_specs
 from leaklint.golang.parse import (
     assigned_before,
     assigned_target,
@@ -774,6 +774,7 @@ class FunctionFlow:
         scope = stmt.parent
         return any(text(fld(node, "field")) == "Body" and text(fld(node, "operand")) == name
                    and node.start_byte > stmt.start_byte
+                   and not _shadowed_within(node, scope, name)
                    for node in self.file.within("selector_expression", scope))
 
     def _redeclared_on_the_way(self, ident: Node, name: str) -> bool:
@@ -2076,6 +2077,28 @@ def _rewraps(value: Node | None, name: str) -> bool:
     args = named_children(fld(value, "arguments"))
     first = _converted(args[0]) if args else None
     return first is not None and first.type == "identifier" and text(first) == name
+
+
+def _shadowed_within(node: Node, scope: Node, name: str) -> bool:
+    """A block between node and scope declares its own name before node (`if injected {
+    resp := rec.Result(); defer resp.Body.Close() }`): node reads that variable."""
+    current = node.parent
+    while current is not None and current != scope:
+        if current.type == "func_literal" and _declares(current, name):
+            return True
+        if current.type == "block":
+            for stmt in statements(current):
+                if stmt.start_byte >= node.start_byte:
+                    break
+                if stmt.type == "short_var_declaration" and any(
+                        text(n) == name for n in named_children(fld(stmt, "left"))):
+                    return True
+                if stmt.type == "var_declaration" and any(
+                        text(n) == name for spec in var_specs(stmt)
+                        for n in spec.children_by_field_name("name")):
+                    return True
+        current = current.parent
+    return False
 
 
 def _declares(literal: Node, name: str) -> bool:
