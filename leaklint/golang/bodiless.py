@@ -14,17 +14,19 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from leaklint.golang.context import named_function
+from leaklint.golang.doubles import resolver_for
 from leaklint.golang.index import GoFile
 from leaklint.golang.parse import (
     assigned_before,
     assigned_target,
     field,
     named_children,
+    own_returns,
     text,
     unparen,
     walk,
 )
-from leaklint.golang.resolve import Env, Resolver
+from leaklint.golang.resolve import Callee, Env, Resolver
 from leaklint.golang.types import REQUEST_METHOD_ARG
 
 _TEST_SERVERS = frozenset({"NewServer", "NewTLSServer", "NewUnstartedServer"})
@@ -237,7 +239,10 @@ def _writes_no_body(resolver: Resolver, env: Env, file: GoFile, handler: Node,
             depth < _MAX_HOPS):
         value = unparen(assigned_before(file, func, text(handler), handler.start_byte))
         if value is None:
-            return False
+            # `http.HandlerFunc(statusOnly)`: a package function written as a handler.
+            info = resolver.index.funcs.get(text(handler))
+            return info is not None and info.receiver is None and _writes_no_body(
+                resolver, env, info.file, info.node, None, depth + 1)
         if _is_serve_mux(resolver, env, file, value):
             handlers = _mux_handlers(file, func, text(handler))
             return bool(handlers) and all(
@@ -246,11 +251,13 @@ def _writes_no_body(resolver: Resolver, env: Env, file: GoFile, handler: Node,
     if handler is not None and handler.type == "call_expression":
         wrapper = resolver.callee(handler, env, file)
         inner = named_children(field(handler, "arguments"))
+        if wrapper.info is not None and wrapper.index is not None and depth < _MAX_HOPS:
+            return _returns_quiet_handler(resolver, wrapper, depth + 1)
         if not (wrapper.kind == "std" and (wrapper.pkg, wrapper.name) == (
                 "net/http", "HandlerFunc")) or len(inner) != 1:
             return False
-        handler = unparen(inner[0])
-    if handler is None or handler.type != "func_literal":
+        return _writes_no_body(resolver, env, file, inner[0], func, depth + 1)
+    if handler is None or handler.type not in ("func_literal", "function_declaration"):
         return False
     params = named_children(field(handler, "parameters"))
     if len(params) != 2:
@@ -269,6 +276,24 @@ def _writes_no_body(resolver: Resolver, env: Env, file: GoFile, handler: Node,
         if member is None or text(member) not in _QUIET_WRITER_METHODS:
             return False  # written to, or handed to something that may write
     return True
+
+
+def _returns_quiet_handler(resolver: Resolver, maker: Callee, depth: int) -> bool:
+    """A module function whose every return is a handler that writes no body
+    (`health.ReadinessHandler()` returning `http.HandlerFunc(func(w, r) {...})` that only
+    sets headers and the status)."""
+    info, index = maker.info, maker.index
+    body = field(info.node, "body") if info is not None else None
+    if body is None or index is None:
+        return False
+    sub = resolver_for(resolver, index)
+    env = sub.env_for(info.node, info.file)
+    returns = own_returns(body)
+    return bool(returns) and all(
+        len(ret.named_children) == 1 and len(named_children(ret.named_children[0])) == 1
+        and _writes_no_body(sub, env, info.file, named_children(ret.named_children[0])[0],
+                            info.node, depth)
+        for ret in returns)
 
 
 def _is_serve_mux(resolver: Resolver, env: Env, file: GoFile, value: Node) -> bool:
