@@ -295,13 +295,34 @@ def request_bounded_by(resolver: Resolver, file: GoFile, request: Node | None
     positions: set[int] = set()
     for ctx in contexts:
         ctx = unparen(ctx)
-        position = _untouched_parameter(file, func, ctx)
+        position = _derived_parameter(file, func, ctx)
         if position is not None:
             positions.add(position)
             continue
         if not _has_deadline(resolver, file, func, ctx, _MAX_DEPTH_NO_CALLERS):
             return None
     return frozenset(positions)
+
+
+def _derived_parameter(file: GoFile, func: Node, ctx: Node | None, depth: int = 0
+                       ) -> int | None:
+    """The position of the context parameter ctx is, as given or through derivations
+    that keep its deadline (`reqCtx, cancel := context.WithCancel(ctx)`)."""
+    position = _untouched_parameter(file, func, ctx)
+    if position is not None or ctx is None or ctx.type != "identifier" or depth > 3:
+        return position
+    reaching = _reaching_values(file, func, ctx)
+    if reaching is None or reaching[1] or len(reaching[0]) != 1:
+        return None
+    value = unparen(reaching[0][0])
+    function = unparen(field(value, "function")) if value is not None and (
+        value.type == "call_expression") else None
+    args = named_children(field(value, "arguments")) if function is not None else []
+    if function is None or function.type != "selector_expression" or not args or not (
+            _inherits(file, unparen(field(function, "operand")),
+                      text(field(function, "field")))):
+        return None
+    return _derived_parameter(file, func, unparen(args[0]), depth + 1)
 
 
 def _untouched_parameter(file: GoFile, func: Node, ctx: Node | None) -> int | None:

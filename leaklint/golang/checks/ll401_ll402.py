@@ -745,12 +745,14 @@ def _callee_sends_bounded(ctx: GoCheckContext, node: Node) -> bool:
 
 
 def _param_sends_bounded(resolver: Resolver, file: GoFile, call: Node, position: int,
-                         env=None) -> bool:
+                         env=None, depth: int = 0) -> bool:
     """The module function a call reaches only sends, through its position-th parameter,
     requests carrying a deadline (its own, or from the context arguments of this call),
-    or gives the client it is handed (or the copy it keeps) a Timeout."""
+    or gives the client it is handed (or the copy it keeps) a Timeout; handing the
+    parameter on to another module function counts as that function's sends
+    (`uploadWithRetry(client)` calling `upload(ctx, client)` under a timeout)."""
     owner = enclosing_function(call)
-    if owner is None:
+    if owner is None or depth > 3:
         return False
     if env is None:
         env = resolver.env_for(owner, file, None)
@@ -775,6 +777,13 @@ def _param_sends_bounded(resolver: Resolver, file: GoFile, call: Node, position:
             continue
         use = ident.parent
         if use is not None and use.type == "parameter_declaration":
+            continue
+        if use is not None and use.type == "argument_list" and use.parent is not None and (
+                use.parent.type == "call_expression"):
+            if not _param_sends_bounded(sub, info.file, use.parent,
+                                        named_children(use).index(ident), None, depth + 1):
+                return False
+            sends += 1
             continue
         method = use if use is not None and use.type == "selector_expression" else None
         send = method.parent if method is not None else None
