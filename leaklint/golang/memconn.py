@@ -33,6 +33,13 @@ from leaklint.golang.types import DIAL_FIELDS
 IN_MEMORY_LISTENERS = frozenset({
     ("google.golang.org/grpc/test/bufconn", "Listen"),
     ("tailscale.com/net/memnet", "Listen"),
+    ("github.com/valyala/fasthttp/fasthttputil", "NewInmemoryListener"),
+})
+# Their types, for a listener kept in a field (`s.ln.Dial()`).
+_IN_MEMORY_LISTENER_TYPES = frozenset({
+    ("google.golang.org/grpc/test/bufconn", "Listener"),
+    ("tailscale.com/net/memnet", "Listener"),
+    ("github.com/valyala/fasthttp/fasthttputil", "InmemoryListener"),
 })
 # Types whose Listen method makes an in-memory listener.
 IN_MEMORY_NETWORKS = frozenset({("tailscale.com/net/memnet", "Network")})
@@ -41,8 +48,14 @@ _LISTEN_METHODS = ("ListenAndServe", "ListenAndServeTLS")
 
 
 def in_memory_listener(resolver: Resolver, file: GoFile, expr: Node | None) -> bool:
-    """expr is a local variable last assigned a listener made in memory."""
+    """expr is a local variable last assigned a listener made in memory, or a field
+    declared with an in-memory listener type."""
     expr = unparen(expr)
+    if expr is not None and expr.type == "selector_expression":
+        func = enclosing_function(expr)
+        found = resolver.type_of(expr, resolver.env_for(func, file, None), file) if (
+            func is not None) else None
+        return found is not None and (found.pkg, found.name) in _IN_MEMORY_LISTENER_TYPES
     if expr is None or expr.type != "identifier":
         return False
     func = enclosing_function(expr)
