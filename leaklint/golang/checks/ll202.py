@@ -289,6 +289,9 @@ def _kept_past_the_loop(defer: Node, loop: Node) -> bool:
     names = _closed_names(defer)
     if not names:
         return False
+    closed = _closed_name(defer)
+    if closed is not None and names == [closed] and _opened_before(defer, loop, closed):
+        return True
     clause = next((c for c in loop.named_children if c.type == "range_clause"), None)
     if clause is not None and any(text(n) in names for n in
                                   named_children(field(clause, "left"))):
@@ -304,6 +307,39 @@ def _kept_past_the_loop(defer: Node, loop: Node) -> bool:
             if _outlives_iteration(ident, loop):
                 return True
     return False
+
+
+def _opened_before(defer: Node, loop: Node, name: str) -> bool:
+    """`zr := zip.OpenReader(p); for ... { defer zr.Close() }`: name is a local the
+    function declares before the loop and the loop never gives another value (nor takes
+    its address), so every iteration closes that one value again; none opens its own."""
+    owner = enclosing_function(defer)
+    body = field(owner, "body") if owner is not None else None
+    if body is None or not any(
+            ident.end_byte <= loop.start_byte and _declares_name(ident)
+            for ident in identifiers(body, name)):
+        return False
+    for ident in identifiers(loop, name):
+        parent = ident.parent
+        if _declares_name(ident) or (parent is not None and parent.type == "unary_expression"
+                                     and text(field(parent, "operator")) == "&"):
+            return False
+        holder = parent.parent if parent is not None and (
+            parent.type == "expression_list") else None
+        if holder is not None and holder.type == "assignment_statement" and field(
+                holder, "left") == parent:
+            return False
+    return True
+
+
+def _declares_name(ident: Node) -> bool:
+    """ident is a name a `:=`, a `var` or a range clause declares."""
+    parent = ident.parent
+    if parent is not None and parent.type == "var_spec":
+        return ident in parent.children_by_field_name("name")
+    holder = parent.parent if parent is not None and parent.type == "expression_list" else None
+    return holder is not None and holder.type in ("short_var_declaration", "range_clause") and (
+        field(holder, "left") == parent)
 
 
 def _closes_body(defer: Node) -> bool:
