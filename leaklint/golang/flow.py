@@ -769,9 +769,12 @@ class FunctionFlow:
         """For `name, err := call()`, a `name.Body` read inside the block the short
         declaration scopes name to (another loop's `resp` is another variable)."""
         stmt = block_statement(expr)
-        if stmt.type != "short_var_declaration" or stmt.parent is None:
+        if stmt.parent is None:
             return True
-        scope = stmt.parent
+        scope = stmt.parent if stmt.type == "short_var_declaration" else (
+            _declaring_block(stmt, name))
+        if scope is None:
+            return True  # a parameter or a captured variable: its scope is the function's
         return any(text(fld(node, "field")) == "Body" and text(fld(node, "operand")) == name
                    and node.start_byte > stmt.start_byte
                    and not _shadowed_within(node, scope, name)
@@ -2077,6 +2080,18 @@ def _rewraps(value: Node | None, name: str) -> bool:
     args = named_children(fld(value, "arguments"))
     first = _converted(args[0]) if args else None
     return first is not None and first.type == "identifier" and text(first) == name
+
+
+def _declaring_block(stmt: Node, name: str) -> Node | None:
+    """The block whose own statement before stmt declares name (`resp, err := ...` that
+    a later `resp, err = ...` assigns again); None when no enclosing block does."""
+    current = stmt.parent
+    while current is not None and current.type not in ("function_declaration",
+                                                       "method_declaration", "func_literal"):
+        if current.type == "block" and _shadowed_within(stmt, current.parent, name):
+            return current
+        current = current.parent
+    return None
 
 
 def _shadowed_within(node: Node, scope: Node, name: str) -> bool:
