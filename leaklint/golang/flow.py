@@ -36,7 +36,7 @@ from leaklint.golang.parse import (
 from leaklint.golang.parse import field as fld
 from leaklint.golang.resolve import Callee, Env, Resolver, display_callee
 from leaklint.golang.testify import ERROR_ASSERTIONS, assertion
-from leaklint.golang.types import REQUEST_METHOD_ARG, is_error_type
+from leaklint.golang.types import REQUEST_METHOD_ARG
 from leaklint.golang.values import stored_in_field_container
 
 UNCHECKED, OPEN, NIL, DONE = "unchecked", "open", "nil", "done"
@@ -925,7 +925,7 @@ class FunctionFlow:
         if callee.info is None:
             return True
         results = callee.info.results
-        return len(results) >= 2 and is_error_type(results[-1])
+        return len(results) >= 2 and self.r.error_result(results[-1])
 
     def _is_local(self, name: str, state: State, declared: dict) -> bool:
         """Declared in this function; a variable captured by a func literal from the

@@ -289,6 +289,8 @@ class PackageIndex:
         self.aliases: dict[str, TypeRef | None] = _LazyTable(self)  # type T U / type T = U
         self.vars: dict[str, TypeRef | None] = _LazyTable(self)
         self.var_values: dict[str, Node] = _LazyTable(self)
+        # The types an interface embeds (`interface { error; Status() int }`).
+        self.interface_embeds: dict[str, list[TypeRef | None]] = _LazyTable(self)
         # Pending files' text, read once when callers are looked for (load_mentioning).
         self._pending_texts: dict[Path, bytes] = {}
 
@@ -507,7 +509,11 @@ def _interface(node: Node, name: str, file: GoFile, index: PackageIndex) -> None
     """Interface methods have signatures (no body): `g.Get(u)` on a getter returns a
     response even though no concrete type is known."""
     pkg = index.key
+    embeds: list[TypeRef | None] = []
     for elem in node.named_children:
+        if elem.type in ("type_elem", "constraint_elem") and elem.named_children:
+            embeds.append(type_from_node(elem.named_children[0], file.imports, pkg))
+            continue
         if elem.type not in ("method_elem", "method_spec"):
             continue
         mname = text(elem.child_by_field_name("name"))
@@ -517,6 +523,7 @@ def _interface(node: Node, name: str, file: GoFile, index: PackageIndex) -> None
             _results(elem.child_by_field_name("result"), file, pkg),
         )
         index.funcs.setdefault(info.key, info)
+    index.interface_embeds[name] = embeds
 
 
 def var_specs(decl: Node) -> list[Node]:

@@ -31,6 +31,7 @@ from leaklint.golang.types import (
     STD_RESULTS,
     STD_VALUES,
     TypeRef,
+    is_error_type,
     is_std,
     type_from_node,
 )
@@ -328,6 +329,34 @@ class Resolver:
         if index is None:
             return None
         return index.field_type(owner.name, name)
+
+    def error_result(self, ref: TypeRef | None) -> bool:
+        """Is a result of this type an error? A type of the module is one when it has an
+        `Error` method or is an interface embedding `error` (or such a type); a type of
+        another module, whose declaration is not read, when it is `error` or named
+        `...Error` by Go's convention (an SDK's `errors.Error`)."""
+        found = self._implements_error(ref, 0)
+        return is_error_type(ref) if found is None else found
+
+    def _implements_error(self, ref: TypeRef | None, depth: int) -> bool | None:
+        if ref is None:
+            return False
+        if ref.name == "error":
+            return True
+        index = self._index_for(ref.pkg)
+        if index is None or depth > 4:
+            return None
+        if index.method(ref.name, "Error") is not None:
+            return True
+        embedded = list(index.interface_embeds.get(ref.name) or []) + index.embeds(ref.name)
+        alias = index.aliases.get(ref.name)
+        if alias is not None:
+            embedded.append(alias)
+        for inner in embedded:
+            found = self._implements_error(inner, depth + 1)
+            if found or (found is None and is_error_type(inner)):
+                return True
+        return False
 
     def _index_for(self, pkg: str) -> PackageIndex | None:
         if pkg == self.index.key:
