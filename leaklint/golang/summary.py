@@ -434,7 +434,7 @@ def method_parameter(resolver: Resolver, callee: Callee, depth: int = 0) -> int 
 def _implementations_result(resolver: Resolver, info, index: PackageIndex) -> str:
     index.load_mentioning(f") {info.name}(".encode())
     # Test doubles (in _test.go files) answer from memory: they say nothing of what the
-    # program's own implementation hands back. Only a close they all agree on counts.
+    # program's own implementation hands back. Only what they all agree on counts.
     impls = [f for f in dict.values(index.funcs)
              if f.name == info.name and f.receiver and f.receiver != info.receiver
              and f.node.type == "method_declaration" and field(f.node, "body") is not None
@@ -443,7 +443,11 @@ def _implementations_result(resolver: Resolver, info, index: PackageIndex) -> st
     if not impls:
         return FRESH
     results = {result(resolver, Callee("local", index.key, f.name, f, index)) for f in impls}
-    return CLOSED if results == {CLOSED} else FRESH
+    if FRESH in results:
+        return FRESH
+    # Every implementation closes what it hands back, or hands back one it keeps (a
+    # cache's `GetOrCreate`, a pool's conn): the caller has nothing of its own to close.
+    return CLOSED if results == {CLOSED} else KEPT
 
 
 def _reassigned(body: Node, name: str) -> bool:
