@@ -31,6 +31,7 @@ from leaklint.golang.parse import (
     named_children,
     operands,
     own_returns,
+    receiver_name,
     statements,
     text,
     unparen,
@@ -443,11 +444,56 @@ def _implementations_result(resolver: Resolver, info, index: PackageIndex) -> st
     if not impls:
         return FRESH
     results = {result(resolver, Callee("local", index.key, f.name, f, index)) for f in impls}
-    if FRESH in results:
-        return FRESH
-    # Every implementation closes what it hands back, or hands back one it keeps (a
-    # cache's `GetOrCreate`, a pool's conn): the caller has nothing of its own to close.
-    return CLOSED if results == {CLOSED} else KEPT
+    if results == {CLOSED}:
+        return CLOSED
+    # Every implementation hands back what it closed or what it also stores in its
+    # receiver (a cache's `GetOrCreate`): the caller has nothing of its own to close. A
+    # pool's `Get`, which hands out a connection to be closed back into the pool, stores
+    # nothing and stays the caller's.
+    if FRESH not in results and all(_memoises(f) for f in impls if result(
+            resolver, Callee("local", index.key, f.name, f, index)) == KEPT):
+        return KEPT
+    return FRESH
+
+
+_STORE_METHODS = frozenset({"Store", "LoadOrStore", "Set", "Add", "Put"})
+
+
+def _memoises(info) -> bool:
+    """The method stores a value it returns first into its receiver (`c.conns[addr] =
+    conn; return conn, nil`, `c.m.LoadOrStore(addr, conn)`)."""
+    body = field(info.node, "body")
+    receiver = receiver_name(info.node)
+    if body is None or not receiver:
+        return False
+    returned = {text(values[0]) for ret in own_returns(body)
+                if ret.named_children and (values := named_children(ret.named_children[0]))
+                and values[0].type == "identifier"}
+    for node in walk(body):
+        stored: list[Node] = []
+        if node.type == "assignment_statement":
+            targets = named_children(field(node, "left"))
+            if any(_rooted_at(t, receiver) for t in targets):
+                stored = named_children(field(node, "right"))
+        elif node.type == "call_expression":
+            function = unparen(field(node, "function"))
+            if function is not None and function.type == "selector_expression" and text(
+                    field(function, "field")) in _STORE_METHODS and _rooted_at(
+                    field(function, "operand"), receiver):
+                stored = named_children(field(node, "arguments"))
+        if any(text(unparen(v) or v) in returned for v in stored):
+            return True
+    return False
+
+
+def _rooted_at(node: Node | None, name: str) -> bool:
+    """`c.conns[addr]`, `c.conn`: a chain of field reads and indexes on name."""
+    current = unparen(node)
+    if current is None or current.type not in ("selector_expression", "index_expression"):
+        return False
+    while current is not None and current.type in ("selector_expression", "index_expression"):
+        current = unparen(field(current, "operand"))
+    return current is not None and current.type == "identifier" and text(current) == name
 
 
 def _reassigned(body: Node, name: str) -> bool:
