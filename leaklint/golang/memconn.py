@@ -335,15 +335,68 @@ def _ranged_over_memory(resolver: Resolver, file: GoFile, func: Node, ident: Nod
     return False
 
 
-def dials_nothing(literal: Node | None) -> bool:
+def dials_nothing(literal: Node | None, file: GoFile | None = None) -> bool:
     """A Transport literal (maybe behind `&` or a field's value) whose every dial function
     is a func literal that only ever returns a nil connection (`return nil,
-    errors.New("no real connections")`): it never opens a socket."""
-    literal = transport_literal(literal)
-    dials = dial_functions(literal) if literal is not None else []
+    errors.New("no real connections")`): it never opens a socket. Given the file, a
+    local Transport too: a literal or a clone of http.DefaultTransport, with the dial
+    functions assigned to it afterwards (`t.DialContext = func(...) {...}`)."""
+    dials = _local_dials(file, literal) if file is not None else None
+    if dials is None:
+        literal = transport_literal(literal)
+        dials = dial_functions(literal) if literal is not None else []
     return bool(dials) and all(
         value is not None and value.type == "func_literal" and _returns_only_nil(value)
         for value in dials)
+
+
+def _local_dials(file: GoFile, value: Node | None) -> list[Node | None] | None:
+    """The dial functions of a local Transport where value names it: its literal's,
+    replaced by those assigned to it before that point; None when value is no such
+    local."""
+    if value is not None and value.type == "literal_element" and value.named_children:
+        value = value.named_children[0]
+    value = unparen(value)
+    func = enclosing_function(value) if value is not None else None
+    if value is None or value.type != "identifier" or func is None:
+        return None
+    name = text(value)
+    built = unparen(assigned_before(file, func, name, value.start_byte))
+    literal = transport_literal(built)
+    if literal is not None:
+        dials = {text(field(e, "key")).strip(): v for e, v in _dial_elements(literal)}
+    elif built is not None and built.type == "call_expression" and text(
+            field(unparen(field(built, "function")), "field")) == "Clone" and (
+            b"DefaultTransport" in built.text):
+        dials = {"DialContext": None}  # the default's own dialer, unless replaced
+    else:
+        return None
+    body = field(func, "body")
+    for node in file.within("assignment_statement", body) if body is not None else ():
+        if not built.end_byte <= node.start_byte < value.start_byte:
+            continue
+        lhs = named_children(field(node, "left"))
+        rhs = named_children(field(node, "right"))
+        target = unparen(lhs[0]) if len(lhs) == 1 and len(rhs) == 1 else None
+        if target is not None and target.type == "selector_expression" and text(
+                field(target, "operand")) == name and text(
+                field(target, "field")) in DIAL_FIELDS:
+            dials[text(field(target, "field"))] = unparen(rhs[0])
+    return list(dials.values())
+
+
+def _dial_elements(literal: Node) -> list[tuple[Node, Node | None]]:
+    """(element, value) for each dial field a Transport literal sets."""
+    out: list[tuple[Node, Node | None]] = []
+    for element in named_children(field(literal, "body")):
+        if element.type != "keyed_element" or text(field(element, "key")).strip() not in (
+                DIAL_FIELDS):
+            continue
+        value = field(element, "value")
+        if value is not None and value.type == "literal_element" and value.named_children:
+            value = value.named_children[0]
+        out.append((element, value))
+    return out
 
 
 def _returns_only_nil(dial: Node) -> bool:
@@ -369,16 +422,7 @@ def _ends_in_panic(literal: Node) -> bool:
 
 def dial_functions(literal: Node) -> list[Node | None]:
     """The values a Transport literal gives its dial fields (Dial, DialContext...)."""
-    values: list[Node | None] = []
-    for element in named_children(field(literal, "body")):
-        if element.type != "keyed_element" or text(field(element, "key")).strip() not in (
-                DIAL_FIELDS):
-            continue
-        value = field(element, "value")
-        if value is not None and value.type == "literal_element" and value.named_children:
-            value = value.named_children[0]
-        values.append(value)
-    return values
+    return [value for _, value in _dial_elements(literal)]
 
 
 def _returns_memory_dial(resolver: Resolver, file: GoFile, dial: Node) -> bool:

@@ -185,7 +185,7 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
     elif t == CLIENT:
         if "Timeout" not in present and not in_memory_transport(
                 ctx.resolver, ctx.file, fields.get("Transport")) and not dials_nothing(
-                fields.get("Transport")) and not _fake_transport(
+                fields.get("Transport"), ctx.file) and not _fake_transport(
                 ctx, node, fields.get("Transport")) and not _transport_replaced(
                 ctx, node) and not _fake_assigned_later(ctx, node, fields) and not (
                 "Transport" not in present
