@@ -44,7 +44,7 @@ from leaklint.golang.parse import (
     unparen,
     walk,
 )
-from leaklint.golang.resolve import Resolver
+from leaklint.golang.resolve import Env, Resolver
 from leaklint.golang.summary import param_fact, resolver_for
 from leaklint.golang.testify import ERROR_ASSERTIONS, assertion
 from leaklint.golang.types import CLIENT, HTTP, SERVER, TRANSPORT, TypeRef, type_from_node
@@ -193,6 +193,7 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
                 transport_bounded(ctx.resolver, ctx.file, fields.get("Transport"))) and not (
                 _requests_bounded(ctx, node)) and not _field_given_timeout(ctx, node) and not (
                 _timeout_set_by_callee(ctx, node)) and not _field_sends_bounded(ctx, node) and (
+                not _callee_sends_bounded(ctx, _outermost_value(node))) and (
                 not _returned_client_bounded(ctx, node)) and (
                 not never_sent(ctx.resolver, ctx.file, node)) and (
                 not handout.with_deadline_context(ctx.resolver, ctx.file, node)) and (
@@ -740,8 +741,8 @@ def _callee_sends_bounded(ctx: GoCheckContext, node: Node) -> bool:
     if args is None or call is None or args.type != "argument_list":
         return False
     owner = enclosing_function(call)
-    return owner is not None and _param_sends_bounded(
-        ctx.resolver, ctx.file, call, named_children(args).index(node), ctx.env(owner))
+    return _param_sends_bounded(ctx.resolver, ctx.file, call, named_children(args).index(
+        node), ctx.env(owner) if owner is not None else None)
 
 
 def _param_sends_bounded(resolver: Resolver, file: GoFile, call: Node, position: int,
@@ -752,10 +753,12 @@ def _param_sends_bounded(resolver: Resolver, file: GoFile, call: Node, position:
     parameter on to another module function counts as that function's sends
     (`uploadWithRetry(client)` calling `upload(ctx, client)` under a timeout)."""
     owner = enclosing_function(call)
-    if owner is None or depth > 3:
+    if depth > 3:
         return False
     if env is None:
-        env = resolver.env_for(owner, file, None)
+        # A package variable's initialiser (`var d = NewDiscovery(&http.Client{})`)
+        # has no locals.
+        env = resolver.env_for(owner, file, None) if owner is not None else Env()
     callee = resolver.callee(call, env, file)
     info = callee.info
     body = field(info.node, "body") if info is not None else None
@@ -782,6 +785,16 @@ def _param_sends_bounded(resolver: Resolver, file: GoFile, call: Node, position:
                 use.parent.type == "call_expression"):
             if not _param_sends_bounded(sub, info.file, use.parent,
                                         named_children(use).index(ident), None, depth + 1):
+                return False
+            sends += 1
+            continue
+        if use is not None and use.type == "literal_element" and use.parent is not None and (
+                use.parent.type == "keyed_element") and use.parent.named_children[0] == use:
+            continue  # the key of `{c: c}`, a field name
+        if use is not None and use.type == "literal_element":
+            # `return &Discovery{c: client}`: a constructor storing the client in a field
+            # whose every reader sends only requests with a deadline.
+            if not _literal_field_bounded(resolver, sub, info.file, callee.index, use):
                 return False
             sends += 1
             continue
@@ -1076,6 +1089,30 @@ def _field_sends_bounded(ctx: GoCheckContext, node: Node) -> bool:
         ctx.resolver, ctx.resolver.index, owner, name) >= 0)
 
 
+def _literal_field_bounded(resolver: Resolver, sub: Resolver, file: GoFile,
+                           index: PackageIndex, element: Node) -> bool:
+    """element, a keyed value of a struct literal of index's package, lands in a field
+    every reader of which (there and in the resolver's package) sends only requests
+    carrying a deadline."""
+    keyed = element.parent
+    literal = keyed.parent.parent if keyed is not None and keyed.parent is not None else None
+    if keyed is None or keyed.type != "keyed_element" or literal is None or (
+            literal.type != "composite_literal") or keyed.named_children[-1] != element:
+        return False
+    owner = type_from_node(field(literal, "type"), file.imports, index.key)
+    name = text(keyed.named_children[0]).strip()
+    if owner is None or owner.pkg != index.key or owner.name not in index.structs:
+        return False
+    key = f"field-sends-bounded:{owner.pkg}.{owner.name}.{name}"
+    cached = index.summaries.get(key)
+    if not isinstance(cached, bool):
+        index.summaries[key] = False  # recursion guard
+        cached = _field_reads_bounded(sub, index, owner, name) == 1
+        index.summaries[key] = cached
+    return cached and (resolver.index is index or _field_reads_bounded(
+        resolver, resolver.index, owner, name) >= 0)
+
+
 def _stored_field(ctx: GoCheckContext, node: Node) -> tuple[TypeRef, str] | None:
     """(struct type, field name) when the value is stored in a field of a struct."""
     value = _outermost_value(node)
@@ -1126,10 +1163,21 @@ def _field_reads_bounded(resolver: Resolver, index: PackageIndex, owner: TypeRef
             if not (_sends_bounded_directly(resolver, file, selector)
                     or _local_sends_bounded(resolver, file, selector)
                     or _returned_client_bounded(GoCheckContext(file, resolver, None),
-                                                selector)):
+                                                selector)
+                    or _passed_to_bounded_sender(resolver, file, selector)):
                 return -1
             sends = 1
     return sends
+
+
+def _passed_to_bounded_sender(resolver: Resolver, file: GoFile, value: Node) -> bool:
+    """`fetch(ctx, d.c, url)`: the field read is handed to a module function that sends
+    through it only requests carrying a deadline (from this call's context arguments)."""
+    args = value.parent
+    call = args.parent if args is not None and args.type == "argument_list" else None
+    if call is None or call.type != "call_expression":
+        return False
+    return _param_sends_bounded(resolver, file, call, named_children(args).index(value))
 
 
 def _inspected(resolver: Resolver, file: GoFile, value: Node) -> bool:
