@@ -12,7 +12,7 @@ from tree_sitter import Node
 from leaklint.golang import summary
 from leaklint.golang.context import GoCheckContext, enclosing_function
 from leaklint.golang.fixes import wrap_loop_body
-from leaklint.golang.flow import OWNERSHIP_WRAPPERS, parsed_from_memory
+from leaklint.golang.flow import OWNERSHIP_WRAPPERS, FunctionFlow, parsed_from_memory
 from leaklint.golang.parse import (
     assigned_before,
     field,
@@ -151,7 +151,8 @@ _NOTHING_HELD = frozenset({
 
 def _holds_nothing(ctx: GoCheckContext, defer: Node, loop: Node, name: str) -> bool:
     """The iteration assigns the closed name, before the defer, only from a standard
-    reader in _NOTHING_HELD (`zr, err := gzip.NewReader(f)`)."""
+    reader in _NOTHING_HELD (`zr, err := gzip.NewReader(f)`), a response parsed from
+    memory, or a HEAD request's response."""
     body = field(loop, "body")
     owner = enclosing_function(defer)
     if body is None or owner is None:
@@ -173,6 +174,9 @@ def _holds_nothing(ctx: GoCheckContext, defer: Node, loop: Node, name: str) -> b
             continue  # a multipart reader's, its type not worked out
         if parsed_from_memory(ctx.resolver, ctx.env(owner), ctx.file, owner, value, callee):
             continue  # a response parsed from bytes: its body holds no connection
+        if FunctionFlow(ctx.resolver, ctx.file, owner, ctx.env(owner))._head_request(
+                value, callee):
+            continue  # a HEAD response: no body, the connection went back with the headers
         if callee.kind != "std" or (callee.pkg, callee.name) not in _NOTHING_HELD:
             return False
     return True
