@@ -144,6 +144,8 @@ _NOTHING_HELD = frozenset({
     ("compress/zlib", "NewReaderDict"), ("compress/flate", "NewReader"),
     ("compress/flate", "NewReaderDict"), ("compress/lzw", "NewReader"),
     ("io", "NopCloser"),
+    # An archive member's reader reads through the archive, which holds the file.
+    ("archive/zip", "Open"), ("archive/zip", "OpenRaw"),
     # A multipart part's Close drains what is left of it; the next NextPart does so too.
     ("mime/multipart", "NextPart"), ("mime/multipart", "NextRawPart"),
 })
