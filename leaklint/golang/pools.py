@@ -19,6 +19,7 @@ from leaklint.golang.index import FuncInfo, PackageIndex
 from leaklint.golang.memconn import dial_functions, dials_in_memory
 from leaklint.golang.parse import (
     NEW_RESPELLED,
+    assigned_before,
     assigned_target,
     assignments_to,
     field,
@@ -917,8 +918,9 @@ def _local_receiver(file, func: Node, call: Node) -> str | None:
     if operand is None or operand.type != "identifier":
         return None
     name = text(operand)
-    if name in file.imports or not _is_local(file, func, name):
-        return None
+    if not _is_local(file, func, name) or (name in file.imports and assigned_before(
+            file, func, name, call.start_byte) is None):
+        return None  # a package, unless a local declared before the call shadows it
     return name
 
 
