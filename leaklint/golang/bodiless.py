@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
+from leaklint.golang import ranged
 from leaklint.golang.context import named_function
 from leaklint.golang.doubles import resolver_for
 from leaklint.golang.index import GoFile
@@ -20,6 +21,7 @@ from leaklint.golang.parse import (
     assigned_before,
     assigned_target,
     field,
+    identifiers,
     named_children,
     own_returns,
     text,
@@ -199,7 +201,37 @@ def _other_address(resolver: Resolver, file: GoFile, func: Node, name: str,
         if declared is None and name in index.var_values:
             declared = resolver.type_of(index.var_values[name], Env(), file)
         return declared is None or declared.pkg != "net/http"
-    return True  # a constant, a range variable, a literal's parameter: any address
+    # A constant, a range variable, a literal's parameter: any address, unless only
+    # fields a table row types as no address are read.
+    return not _table_fields_only(name, call, file)
+
+
+def _table_fields_only(name: str, call: Node, file: GoFile) -> bool:
+    """A table row (`for _, tt := range tests`) the call reads only fields of, each
+    typed, by the table's struct, as something other than an address (`tt.body` an
+    io.Reader, `tt.bodyProvider(t)` a func returning one)."""
+    uses = identifiers(call, name)
+    if not uses:
+        return False
+    clause = ranged.declaring_clause(uses[0])
+    struct = ranged.struct_of(ranged.element_type(clause, file), clause) if (
+        clause is not None) else None
+    if struct is None:
+        return False
+    for use in uses:
+        selector = use.parent
+        if selector is None or selector.type != "selector_expression" or field(
+                selector, "operand") != use:
+            return False
+        declared = ranged.field_type(struct, text(field(selector, "field")))
+        if declared is None:
+            return False
+        if declared.type == "function_type":
+            declared = field(declared, "result")
+        spelled = text(declared).replace(" ", "") if declared is not None else ""
+        if not spelled or spelled in _ADDRESS_TYPES or spelled.startswith("("):
+            return False
+    return True
 
 
 _BUILTINS = frozenset({"len", "append", "make", "new", "string", "byte", "int", "error",
