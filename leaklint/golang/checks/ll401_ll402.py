@@ -115,6 +115,7 @@ def run(ctx: GoCheckContext) -> None:
                     and not default_transport_faked(ctx.resolver, ctx.file, node)
                     and not _settings_read_only(ctx, node)
                     and not never_sent(ctx.resolver, ctx.file, node)
+                    and not _stored_in_unread_field(ctx, node)
                     and not handout.with_deadline_context(ctx.resolver, ctx.file, node)):
                 line = node.start_point[0]
                 if line not in default_client_lines:
@@ -194,6 +195,7 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
                 _requests_bounded(ctx, node)) and not _field_given_timeout(ctx, node) and not (
                 _timeout_set_by_callee(ctx, node)) and not _field_sends_bounded(ctx, node) and (
                 not _callee_sends_bounded(ctx, _outermost_value(node))) and (
+                not _stored_in_unread_field(ctx, node)) and (
                 not _returned_client_bounded(ctx, node)) and (
                 not never_sent(ctx.resolver, ctx.file, node)) and (
                 not handout.with_deadline_context(ctx.resolver, ctx.file, node)) and (
@@ -1087,6 +1089,42 @@ def _field_sends_bounded(ctx: GoCheckContext, node: Node) -> bool:
         index.summaries[key] = cached
     return cached and (ctx.resolver.index is index or _field_reads_bounded(
         ctx.resolver, ctx.resolver.index, owner, name) >= 0)
+
+
+def _stored_in_unread_field(ctx: GoCheckContext, node: Node) -> bool:
+    """`h := &Recv{Client: http.DefaultClient}` where nothing in the package reads
+    `.Client`, and nothing outside can (package main, or an unexported type or field):
+    the client is never used to send."""
+    value = _outermost_value(node)
+    element = value.parent
+    keyed = element.parent if element is not None and element.type == "literal_element" else None
+    literal = keyed.parent.parent if keyed is not None and keyed.parent is not None else None
+    if keyed is None or keyed.type != "keyed_element" or literal is None or (
+            literal.type != "composite_literal") or keyed.named_children[-1] != element:
+        return False
+    spelled = field(literal, "type")
+    if spelled is None or spelled.type != "type_identifier":
+        return False
+    name = text(keyed.named_children[0]).strip()
+    index = ctx.resolver.index
+    private = ctx.file.package_name() == "main" or not name[:1].isupper() or not text(
+        spelled)[:1].isupper()
+    if not private or text(spelled) not in index.structs or not index.load_mentioning(
+            f".{name}".encode()):
+        return False
+    owner = TypeRef(index.key, text(spelled))
+    for file in index.files:
+        if f".{name}".encode() not in file.data:
+            continue
+        for selector in file.nodes("selector_expression"):
+            if text(field(selector, "field")) != name or _configures_field(selector):
+                continue
+            func = enclosing_function(selector)
+            found = ctx.resolver.type_of(field(selector, "operand"), _env(
+                ctx.resolver, file, func), file) if func is not None else None
+            if found is None or index.unalias(found) == owner:
+                return False  # read on this type, or on one not known
+    return True
 
 
 def _literal_field_bounded(resolver: Resolver, sub: Resolver, file: GoFile,
