@@ -1093,8 +1093,8 @@ def _field_sends_bounded(ctx: GoCheckContext, node: Node) -> bool:
 
 def _stored_in_unread_field(ctx: GoCheckContext, node: Node) -> bool:
     """`h := &Recv{Client: http.DefaultClient}` where nothing in the package reads
-    `.Client`, and nothing outside can (package main, or an unexported type or field):
-    the client is never used to send."""
+    `.Client`, and nothing outside can (package main, or an unexported field): the
+    client is never used to send."""
     value = _outermost_value(node)
     element = value.parent
     keyed = element.parent if element is not None and element.type == "literal_element" else None
@@ -1107,8 +1107,9 @@ def _stored_in_unread_field(ctx: GoCheckContext, node: Node) -> bool:
         return False
     name = text(keyed.named_children[0]).strip()
     index = ctx.resolver.index
-    private = ctx.file.package_name() == "main" or not name[:1].isupper() or not text(
-        spelled)[:1].isupper()
+    # An exported field of even an unexported type is readable wherever a value of it
+    # is handed out.
+    private = ctx.file.package_name() == "main" or not name[:1].isupper()
     if not private or text(spelled) not in index.structs or not index.load_mentioning(
             f".{name}".encode()):
         return False
