@@ -1123,9 +1123,28 @@ def _stored_in_unread_field(ctx: GoCheckContext, node: Node) -> bool:
             func = enclosing_function(selector)
             found = ctx.resolver.type_of(field(selector, "operand"), _env(
                 ctx.resolver, file, func), file) if func is not None else None
-            if found is None or index.unalias(found) == owner:
-                return False  # read on this type, or on one not known
+            found = index.unalias(found) if found is not None else None
+            if found is None or (found.pkg == index.key and _declaring_struct(
+                    index, found.name, name) in (owner.name, None)):
+                return False  # read on this type, on one embedding it, or on one not known
     return True
+
+
+def _declaring_struct(index: PackageIndex, type_name: str, name: str,
+                      depth: int = 0) -> str | None:
+    """The struct of the package that declares the field name reached on type_name
+    (itself, or one it embeds); None when it cannot be told."""
+    struct = index.structs.get(type_name)
+    if struct is None or depth > 3:
+        return None
+    if name in struct.fields:
+        return type_name
+    for embedded in struct.embedded:
+        if embedded.pkg == index.key:
+            found = _declaring_struct(index, embedded.name, name, depth + 1)
+            if found is not None:
+                return found
+    return None
 
 
 def _literal_field_bounded(resolver: Resolver, sub: Resolver, file: GoFile,
