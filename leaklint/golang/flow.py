@@ -497,6 +497,7 @@ class FunctionFlow:
             # reads off the one connection the client dialled, which the defer closes.
             return None
         if kind is None or _nil_request(expr) or self._urlless_request(expr) or (
+                self._schemeless_url(expr, callee)) or (
                 kind == "response" and sends_in_memory(self.r, self.file, self.func, expr)) or (
                 kind == "conn" and hijacks_recorder(self.r, self.file, self.func, expr)):
             return None
@@ -588,6 +589,20 @@ class FunctionFlow:
                     url)[1:2] == "/":
                 return True
         return False
+
+    def _schemeless_url(self, call: Node, callee: Callee) -> bool:
+        """`http.Get("localhost")`, `c.Post("not a url", ...)`: net/http refuses a URL
+        literal with no scheme ("unsupported protocol scheme") before dialling, so the
+        call only ever returns an error."""
+        if callee.kind != "std" or callee.pkg != "net/http" or callee.name not in (
+                "Get", "Head", "Post", "PostForm"):
+            return False
+        args = named_children(fld(call, "arguments"))
+        url = unparen(args[0]) if args else None
+        if url is None or url.type not in ("interpreted_string_literal",
+                                           "raw_string_literal"):
+            return False
+        return b"://" not in url.text
 
     def _urlless_request(self, call: Node) -> bool:
         """Do / RoundTrip of a request literal that names no URL (`&http.Request{}`, as a

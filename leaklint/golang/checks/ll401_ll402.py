@@ -149,7 +149,7 @@ def _check_call(ctx: GoCheckContext, call: Node, http_aliases: set[str]) -> None
     name = text(field(func, "field"))
     if name in _DEFAULT_CLIENT_CALLS:
         if default_transport_faked(ctx.resolver, ctx.file, call) or _default_client_timed(
-                ctx) or _expected_to_fail(ctx, call):
+                ctx) or _expected_to_fail(ctx, call) or _schemeless_literal(call):
             return
         ctx.report.report("LL402", ctx.span(call), scope=ctx.scope(call),
                           what=f"http.{name}", missing="Timeout (it uses http.DefaultClient)")
@@ -812,6 +812,14 @@ def _param_sends_bounded(resolver: Resolver, file: GoFile, call: Node, position:
             return False
         sends += 1
     return sends > 0
+
+
+def _schemeless_literal(call: Node) -> bool:
+    """`http.Get("localhost")`: a URL literal with no scheme is refused before dialling."""
+    args = named_children(field(call, "arguments"))
+    url = unparen(args[0]) if args else None
+    return url is not None and url.type in (
+        "interpreted_string_literal", "raw_string_literal") and b"://" not in url.text
 
 
 def _expected_to_fail(ctx: GoCheckContext, call: Node) -> bool:
