@@ -25,6 +25,7 @@ from leaklint.golang.parse import (
     assignment_sides,
     assignments_to,
     field,
+    fields_set_after,
     method_operand,
     named_children,
     own_returns,
@@ -202,33 +203,6 @@ def _field_given(resolver: Resolver, file: GoFile, func: Node, selector: Node
         text(field(selector, "field")))
 
 
-def _fields_set_after(file: GoFile, func: Node, name: str, built: Node | None,
-                      before: int) -> dict[str, Node]:
-    """The value of the last `name.F = v` for each field F between name's value and a
-    point: a client built bare and given its RoundTripper afterwards sends through v, a
-    wrapper given one of its RoundTrippers afterwards forwards to v."""
-    body = field(func, "body")
-    if body is None:
-        return {}
-    after = built.end_byte if built is not None else body.start_byte
-    last: dict[str, tuple[int, Node]] = {}
-    for node in file.within("assignment_statement", body):
-        if not after <= node.start_byte or node.end_byte > before:
-            continue
-        lhs = named_children(field(node, "left"))
-        rhs = named_children(field(node, "right"))
-        if len(lhs) != 1 or len(rhs) != 1:
-            continue
-        target = unparen(lhs[0])
-        if target is None or target.type != "selector_expression" or text(
-                field(target, "operand")) != name:
-            continue
-        key = text(field(target, "field"))
-        if key not in last or node.start_byte > last[key][0]:
-            last[key] = (node.start_byte, rhs[0])
-    return {key: value for key, (_, value) in last.items()}
-
-
 def built_around_double(resolver: Resolver, file: GoFile, func: Node,
                         value: Node | None) -> bool:
     """value (an expression in func) is, or wraps, an in-memory RoundTripper."""
@@ -272,7 +246,7 @@ def _built_around_double(resolver: Resolver, file: GoFile, func: Node, value: No
             for element in _element_values(body))
     if value.type == "identifier":
         built = assigned_before(file, func, text(value), value.start_byte)
-        given = _fields_set_after(file, func, text(value), built, value.start_byte)
+        given = fields_set_after(file, func, text(value), built, value.start_byte)
         if "Transport" in given:
             return _built_around_double(resolver, file, func, given["Transport"], depth + 1)
         return _built_around_double(resolver, file, func, built, depth + 1, given)

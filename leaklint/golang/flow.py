@@ -28,6 +28,7 @@ from leaklint.golang.parse import (
     inside,
     named_children,
     operands,
+    schemeless_url_literal,
     statements,
     text,
     unparen,
@@ -503,7 +504,7 @@ class FunctionFlow:
             return None
         return kind, display_callee(expr)
 
-    def _head_request(self, call: Node, callee: Callee) -> bool:
+    def head_request(self, call: Node, callee: Callee) -> bool:
         """http.Head / client.Head; a module helper handed the HEAD method
         (`s.request(ctx, "HEAD", key)`) or one that only sends HEAD requests
         (`httputil.Head(url)` over `Send("HEAD", url)`); or a send, by net/http or by a
@@ -598,11 +599,7 @@ class FunctionFlow:
                 "Get", "Head", "Post", "PostForm"):
             return False
         args = named_children(fld(call, "arguments"))
-        url = unparen(args[0]) if args else None
-        if url is None or url.type not in ("interpreted_string_literal",
-                                           "raw_string_literal"):
-            return False
-        return b"://" not in url.text
+        return bool(args) and schemeless_url_literal(args[0])
 
     def _urlless_request(self, call: Node) -> bool:
         """Do / RoundTrip of a request literal that names no URL (`&http.Request{}`, as a
@@ -930,7 +927,7 @@ class FunctionFlow:
         """A HEAD request, one to the function's own test server whose handler writes no
         body, or one served in process (`app.Test(req)`): the response holds no
         connection to close."""
-        return self._head_request(call, resolved) or to_bodiless_server(
+        return self.head_request(call, resolved) or to_bodiless_server(
             self.r, self.env, self.file, self.func, call) or self._server_side_request(call)
 
     def _returns_error(self, call: Node) -> bool:

@@ -18,6 +18,7 @@ from leaklint.golang.parse import (
     assigned_before,
     assigned_target,
     field,
+    fields_set_after,
     named_children,
     own_returns,
     returned_values,
@@ -371,17 +372,8 @@ def _local_dials(file: GoFile, value: Node | None) -> list[Node | None] | None:
         dials = {"DialContext": None}  # the default's own dialer, unless replaced
     else:
         return None
-    body = field(func, "body")
-    for node in file.within("assignment_statement", body) if body is not None else ():
-        if not built.end_byte <= node.start_byte < value.start_byte:
-            continue
-        lhs = named_children(field(node, "left"))
-        rhs = named_children(field(node, "right"))
-        target = unparen(lhs[0]) if len(lhs) == 1 and len(rhs) == 1 else None
-        if target is not None and target.type == "selector_expression" and text(
-                field(target, "operand")) == name and text(
-                field(target, "field")) in DIAL_FIELDS:
-            dials[text(field(target, "field"))] = unparen(rhs[0])
+    later = fields_set_after(file, func, name, built, value.start_byte)
+    dials.update({key: unparen(v) for key, v in later.items() if key in DIAL_FIELDS})
     return list(dials.values())
 
 

@@ -227,6 +227,41 @@ def assignment_sides(node: Node) -> tuple[list[Node], list[Node]]:
     return named_children(field(node, "left")), named_children(field(node, "right"))
 
 
+def schemeless_url_literal(node: Node | None) -> bool:
+    """A string literal URL with no scheme (`"localhost"`, `""`): net/http refuses it
+    ("unsupported protocol scheme") before dialling."""
+    node = unparen(node)
+    return node is not None and node.type in (
+        "interpreted_string_literal", "raw_string_literal") and b"://" not in node.text
+
+
+def fields_set_after(file, func: Node, name: str, built: Node | None,
+                     before: int) -> dict[str, Node]:
+    """The value of the last `name.F = v` for each field F between name's value (built)
+    and a point: a client given its RoundTripper after it was built sends through v, a
+    Transport given a dial function afterwards dials with v."""
+    body = field(func, "body")
+    if body is None:
+        return {}
+    after = built.end_byte if built is not None else body.start_byte
+    last: dict[str, tuple[int, Node]] = {}
+    for node in file.within("assignment_statement", body):
+        if not after <= node.start_byte or node.end_byte > before:
+            continue
+        lhs = named_children(field(node, "left"))
+        rhs = named_children(field(node, "right"))
+        if len(lhs) != 1 or len(rhs) != 1:
+            continue
+        target = unparen(lhs[0])
+        if target is None or target.type != "selector_expression" or text(
+                field(target, "operand")) != name:
+            continue
+        key = text(field(target, "field"))
+        if key not in last or node.start_byte > last[key][0]:
+            last[key] = (node.start_byte, rhs[0])
+    return {key: value for key, (_, value) in last.items()}
+
+
 def assigned_before(file, func: Node, name: str, before: int) -> Node | None:
     """The value last given to name by a single-value assignment in func before a point
     (file: the GoFile whose indexed `within` finds the assignments)."""

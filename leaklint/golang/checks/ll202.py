@@ -176,7 +176,7 @@ def _holds_nothing(ctx: GoCheckContext, defer: Node, loop: Node, name: str) -> b
             continue  # a multipart reader's, its type not worked out
         if parsed_from_memory(ctx.resolver, ctx.env(owner), ctx.file, owner, value, callee):
             continue  # a response parsed from bytes: its body holds no connection
-        if FunctionFlow(ctx.resolver, ctx.file, owner, ctx.env(owner))._head_request(
+        if FunctionFlow(ctx.resolver, ctx.file, owner, ctx.env(owner)).head_request(
                 value, callee):
             continue  # a HEAD response: no body, the connection went back with the headers
         if callee.kind != "std" or (callee.pkg, callee.name) not in _NOTHING_HELD:

@@ -40,6 +40,7 @@ from leaklint.golang.parse import (
     field,
     identifiers,
     named_children,
+    schemeless_url_literal,
     text,
     unparen,
     walk,
@@ -149,7 +150,8 @@ def _check_call(ctx: GoCheckContext, call: Node, http_aliases: set[str]) -> None
     name = text(field(func, "field"))
     if name in _DEFAULT_CLIENT_CALLS:
         if default_transport_faked(ctx.resolver, ctx.file, call) or _default_client_timed(
-                ctx) or _expected_to_fail(ctx, call) or _schemeless_literal(call):
+                ctx) or _expected_to_fail(ctx, call) or schemeless_url_literal(
+                next(iter(named_children(field(call, "arguments"))), None)):
             return
         ctx.report.report("LL402", ctx.span(call), scope=ctx.scope(call),
                           what=f"http.{name}", missing="Timeout (it uses http.DefaultClient)")
@@ -796,7 +798,7 @@ def _param_sends_bounded(resolver: Resolver, file: GoFile, call: Node, position:
         if use is not None and use.type == "literal_element":
             # `return &Discovery{c: client}`: a constructor storing the client in a field
             # whose every reader sends only requests with a deadline.
-            if not _literal_field_bounded(resolver, sub, info.file, callee.index, use):
+            if not _literal_field_bounded(resolver, info.file, callee.index, use):
                 return False
             sends += 1
             continue
@@ -812,14 +814,6 @@ def _param_sends_bounded(resolver: Resolver, file: GoFile, call: Node, position:
             return False
         sends += 1
     return sends > 0
-
-
-def _schemeless_literal(call: Node) -> bool:
-    """`http.Get("localhost")`: a URL literal with no scheme is refused before dialling."""
-    args = named_children(field(call, "arguments"))
-    url = unparen(args[0]) if args else None
-    return url is not None and url.type in (
-        "interpreted_string_literal", "raw_string_literal") and b"://" not in url.text
 
 
 def _expected_to_fail(ctx: GoCheckContext, call: Node) -> bool:
@@ -1086,34 +1080,49 @@ def _field_sends_bounded(ctx: GoCheckContext, node: Node) -> bool:
     owner, name = stored
     index = ctx.resolver.index if owner.pkg == ctx.resolver.index.key else sibling_package(
         owner.pkg, ctx.resolver.directory)
-    if index is None or owner.name not in index.structs:
+    return index is not None and _field_bounded(ctx.resolver, index, owner, name)
+
+
+def _field_bounded(resolver: Resolver, index: PackageIndex, owner: TypeRef,
+                   name: str) -> bool:
+    """Every read of owner's field name, in owner's package (index, summarised once)
+    and in the resolver's, sends only requests carrying a deadline, and one does."""
+    if owner.pkg != index.key or owner.name not in index.structs:
         return False
     key = f"field-sends-bounded:{owner.pkg}.{owner.name}.{name}"
     cached = index.summaries.get(key)
     if not isinstance(cached, bool):
         index.summaries[key] = False  # recursion guard
-        cached = _field_reads_bounded(resolver_for(ctx.resolver, index), index, owner,
+        cached = _field_reads_bounded(resolver_for(resolver, index), index, owner,
                                       name) == 1
         index.summaries[key] = cached
-    return cached and (ctx.resolver.index is index or _field_reads_bounded(
-        ctx.resolver, ctx.resolver.index, owner, name) >= 0)
+    return cached and (resolver.index is index or _field_reads_bounded(
+        resolver, resolver.index, owner, name) >= 0)
+
+
+def _keyed_field(element: Node | None) -> tuple[Node, str] | None:
+    """(struct literal, field name) when element is the value of a keyed element
+    (`T{F: v}`: the element wrapping v)."""
+    keyed = element.parent if element is not None and (
+        element.type == "literal_element") else None
+    literal = keyed.parent.parent if keyed is not None and keyed.parent is not None else None
+    if keyed is None or keyed.type != "keyed_element" or literal is None or (
+            literal.type != "composite_literal") or keyed.named_children[-1] != element:
+        return None
+    return literal, text(keyed.named_children[0]).strip()
 
 
 def _stored_in_unread_field(ctx: GoCheckContext, node: Node) -> bool:
     """`h := &Recv{Client: http.DefaultClient}` where nothing in the package reads
     `.Client`, and nothing outside can (package main, or an unexported field): the
     client is never used to send."""
-    value = _outermost_value(node)
-    element = value.parent
-    keyed = element.parent if element is not None and element.type == "literal_element" else None
-    literal = keyed.parent.parent if keyed is not None and keyed.parent is not None else None
-    if keyed is None or keyed.type != "keyed_element" or literal is None or (
-            literal.type != "composite_literal") or keyed.named_children[-1] != element:
+    stored = _keyed_field(_outermost_value(node).parent)
+    if stored is None:
         return False
+    literal, name = stored
     spelled = field(literal, "type")
     if spelled is None or spelled.type != "type_identifier":
         return False
-    name = text(keyed.named_children[0]).strip()
     index = ctx.resolver.index
     # An exported field of even an unexported type is readable wherever a value of it
     # is handed out.
@@ -1155,28 +1164,17 @@ def _declaring_struct(index: PackageIndex, type_name: str, name: str,
     return None
 
 
-def _literal_field_bounded(resolver: Resolver, sub: Resolver, file: GoFile,
-                           index: PackageIndex, element: Node) -> bool:
+def _literal_field_bounded(resolver: Resolver, file: GoFile, index: PackageIndex,
+                           element: Node) -> bool:
     """element, a keyed value of a struct literal of index's package, lands in a field
     every reader of which (there and in the resolver's package) sends only requests
     carrying a deadline."""
-    keyed = element.parent
-    literal = keyed.parent.parent if keyed is not None and keyed.parent is not None else None
-    if keyed is None or keyed.type != "keyed_element" or literal is None or (
-            literal.type != "composite_literal") or keyed.named_children[-1] != element:
+    stored = _keyed_field(element)
+    if stored is None:
         return False
+    literal, name = stored
     owner = type_from_node(field(literal, "type"), file.imports, index.key)
-    name = text(keyed.named_children[0]).strip()
-    if owner is None or owner.pkg != index.key or owner.name not in index.structs:
-        return False
-    key = f"field-sends-bounded:{owner.pkg}.{owner.name}.{name}"
-    cached = index.summaries.get(key)
-    if not isinstance(cached, bool):
-        index.summaries[key] = False  # recursion guard
-        cached = _field_reads_bounded(sub, index, owner, name) == 1
-        index.summaries[key] = cached
-    return cached and (resolver.index is index or _field_reads_bounded(
-        resolver, resolver.index, owner, name) >= 0)
+    return owner is not None and _field_bounded(resolver, index, owner, name)
 
 
 def _stored_field(ctx: GoCheckContext, node: Node) -> tuple[TypeRef, str] | None:
@@ -1184,14 +1182,12 @@ def _stored_field(ctx: GoCheckContext, node: Node) -> tuple[TypeRef, str] | None
     value = _outermost_value(node)
     element = value.parent
     if element is not None and element.type == "literal_element":
-        keyed = element.parent
-        literal = keyed.parent.parent if keyed is not None and keyed.parent else None
-        if keyed is None or keyed.type != "keyed_element" or literal is None or (
-                literal.type != "composite_literal") or keyed.named_children[-1] != element:
+        stored = _keyed_field(element)
+        if stored is None:
             return None
+        literal, name = stored
         owner = type_from_node(field(literal, "type"), ctx.file.imports,
                                ctx.resolver.index.key)
-        name = text(keyed.named_children[0]).strip()
     else:
         target = assigned_target(value)
         stmt = target.parent.parent if target is not None and target.parent else None
