@@ -44,6 +44,9 @@ UNCHECKED, OPEN, NIL, DONE = "unchecked", "open", "nil", "done"
 # Assertion helpers of test frameworks that only compare their argument with nil.
 _NIL_ASSERTION = re.compile(r"(Assert|Expect|Require|Must)?(Not)?(Is)?Nil(f)?")
 LIVE = frozenset({UNCHECKED, OPEN})
+# A block's declared-names key recording resources whose error a `:=` of the block
+# shadowed (no Go identifier starts with a NUL).
+_SHADOWED = "\0shadowed:"
 
 TERMINATORS = {"Fatal", "Fatalf", "Fatalln", "Panic", "Panicf", "Panicln", "Exit",
                "FailNow", "SkipNow", "Skip", "Skipf", "Goexit"}
@@ -387,6 +390,10 @@ class FunctionFlow:
         if not state.reachable:
             return state
         for name, previous in declared.items():
+            if name.startswith(_SHADOWED):
+                # The shadowing error went out of scope: the outer one speaks again.
+                state.err_lost = state.err_lost - {res for res, _ in previous or ()}
+                continue
             if previous is None:
                 state.binds.pop(name, None)
             else:
@@ -814,7 +821,8 @@ class FunctionFlow:
         # Everything on the right is evaluated first.
         for expr in rhs:
             state = self.scan(expr, state)
-        self._forget_error_checks(lhs, state)
+        self._forget_error_checks(lhs, state, declared if define and _nested_scope(
+            stmt) else None)
         assigned = {text(t) for t in lhs}
         self.witnesses = {ok: err for ok, err in self.witnesses.items()
                           if ok not in assigned and err not in assigned}
@@ -946,11 +954,21 @@ class FunctionFlow:
             return True
         return self.env.has_own(name)
 
-    def _forget_error_checks(self, lhs: list[Node], state: State) -> None:
-        # A reassigned error variable no longer tells whether an older resource is nil.
+    def _forget_error_checks(self, lhs: list[Node], state: State,
+                             scope: dict | None = None) -> None:
+        """A reassigned error variable no longer tells whether an older resource is nil.
+        With scope (a `:=` in a nested block or an if/for/switch header), a name new to
+        that scope is another variable shadowing the error: checks of it say nothing
+        either, but the outer error is whole again once the scope ends."""
         names = {text(n) for n in lhs if n.type == "identifier"}
         for res in self.resources:
             if res.err in names and res.id in state.status:  # acquired on this path
+                if scope is not None and res.err not in scope:
+                    if res.id not in state.err_lost:
+                        key = _SHADOWED + res.err
+                        scope[key] = (scope.get(key) or frozenset()) | {(res.id, "err")}
+                        state.err_lost |= {res.id}
+                    continue
                 state.err_lost |= {res.id}
                 if UNCHECKED in state.status[res.id]:
                     state.status[res.id] = (state.status[res.id] - {UNCHECKED}) | {OPEN}
@@ -1203,7 +1221,8 @@ class FunctionFlow:
             beside = state.copy()
             for expr in exprs[1:]:
                 beside = self.scan(expr, beside)
-            returned_kind = self._returned_kind(exprs, beside if beside.reachable else state)
+            returned_kind = self._returned_kind(exprs, beside if beside.reachable else state,
+                                                stmt.start_byte)
             if returned_kind is not None:
                 self.returns.append(returned_kind)
             if returned_kind == summary.FRESH and self._with_error(exprs):
@@ -1232,14 +1251,15 @@ class FunctionFlow:
         last = unparen(exprs[-1]) if len(exprs) >= 2 else None
         return last is not None and last.type == "call_expression"
 
-    def _returned_kind(self, exprs: list[Node], state: State) -> str | None:
+    def _returned_kind(self, exprs: list[Node], state: State, at: int) -> str | None:
         """What the first returned value is to the caller: fresh (open), closed (its
         body closed here), kept (not obtained here), None for nil."""
         from leaklint.golang import summary
 
         if not exprs:
-            # A bare return hands back the first named result: what `return name` would.
-            return self._name_kind(self.result_names[0], state) if (
+            # A bare return hands back the first named result: what `return name` would
+            # there (a return ahead of the call that fills the result hands back nil).
+            return self._name_kind(self.result_names[0], state, at) if (
                 self.result_names) else summary.FRESH
         first = unparen(exprs[0])
         if first is None or first.type == "nil":
@@ -2046,6 +2066,18 @@ class FunctionFlow:
         if self.closes_only:
             return "use"  # asking whether a helper closes: an unknown callee does not
         return "handover"  # outside the package and not the standard library: its job now
+
+
+def _nested_scope(stmt: Node) -> bool:
+    """stmt sits in a block or statement header that opens a scope of its own, not in
+    a function's outermost block (where parameters and named results live)."""
+    parent = stmt.parent
+    if parent is None:
+        return False
+    if parent.type == "block":
+        return parent.parent is not None and parent.parent.type not in (
+            "function_declaration", "method_declaration", "func_literal")
+    return True  # an if/for/switch header, a case clause
 
 
 def _wraps_body(value: Node | None, name: str, aliases: set[str] = frozenset()) -> bool:

@@ -980,6 +980,8 @@ def _local_sends_bounded(resolver: Resolver, file: GoFile, node: Node) -> bool:
                 return False
             bounded = True
             continue
+        if _compared(ident):
+            continue  # `if client == nil`: a test, not a send
         if use is None or use.type != "selector_expression" or field(use, "operand") != ident:
             return False
         member = text(field(use, "field"))
@@ -1054,6 +1056,9 @@ def _local_variable(file: GoFile, body: Node, value: Node, name: str) -> bool:
              if any(text(n) == name for n in s.children_by_field_name("name"))]
     shorts = [s for s in file.within("short_var_declaration", body)
               if any(text(n) == name for n in named_children(field(s, "left")))]
+    if len(shorts) == 1 and not specs:
+        # `client := r.HTTPClient; if client == nil { client = http.DefaultClient }`
+        return shorts[0].start_byte < holder.start_byte
     return len(specs) == 1 and not shorts and field(specs[0], "value") is None and (
         specs[0].start_byte < holder.start_byte)
 
