@@ -873,12 +873,14 @@ def _read_as_value(selector: Node) -> Node | None:
 
 
 def _client_field_read(carriers: Carriers, selector: Node) -> bool:
-    """x.F read as a value (not called) whose type is an http.Client or Transport."""
+    """x.F read as a value (not called) whose type is an http.Client or Transport, or a
+    Client's RoundTripper (`client.Transport` handed to a reverse proxy)."""
     owner = _read_as_value(selector)
     if owner is None:
         return False
     t = carriers.resolver.type_of(selector, carriers.env_of(owner), carriers.file)
-    return t is not None and t.pkg == TRANSPORT.pkg and t.name in ("Client", "Transport")
+    return t is not None and t.pkg == TRANSPORT.pkg and t.name in (
+        "Client", "Transport", "RoundTripper")
 
 
 def _method_value(carriers: Carriers, selector: Node) -> bool:

@@ -49,7 +49,7 @@ from leaklint.golang.resolve import Env, Resolver
 from leaklint.golang.summary import param_fact, resolver_for
 from leaklint.golang.testify import ERROR_ASSERTIONS, assertion
 from leaklint.golang.types import CLIENT, HTTP, SERVER, TRANSPORT, TypeRef, type_from_node
-from leaklint.golang.unsent import inspector, never_sent
+from leaklint.golang.unsent import dropped_unsent, inspector, never_sent
 from leaklint.golang.values import (
     replaced_before_use,
     returned_beside_error,
@@ -201,7 +201,8 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
                 not _returned_client_bounded(ctx, node)) and (
                 not never_sent(ctx.resolver, ctx.file, node)) and (
                 not handout.with_deadline_context(ctx.resolver, ctx.file, node)) and (
-                not _package_var_sends_bounded(ctx, node)):
+                not _package_var_sends_bounded(ctx, node)) and (
+                not _built_for_its_transport(ctx, node)):
             ctx.report.report("LL402", ctx.span(node), scope=scope,
                               what="http.Client", missing="Timeout")
     elif t == SERVER:
@@ -837,6 +838,22 @@ def _expected_to_fail(ctx: GoCheckContext, call: Node) -> bool:
     found = assertion(ctx.file, check) if check is not None else None
     return found is not None and found.name in ERROR_ASSERTIONS and any(
         text(a) == text(err) for a in found.args)
+
+
+def _built_for_its_transport(ctx: GoCheckContext, node: Node) -> bool:
+    """`client := &http.Client{Transport: tr}; proxy(client.Transport)`: the client is
+    built only to hand its Transport on (to a reverse proxy, which has no use for a
+    client timeout) and is then dropped; it never sends. (Outside tests, a client that
+    is merely dropped stays reported: it is more likely unfinished code than unused.)"""
+    name = _variable_of(node)
+    func = enclosing_function(node)
+    body = field(func, "body") if func is not None else None
+    if not name or body is None:
+        return False
+    handed = any(
+        text(field(sel, "field")) == "Transport" and text(field(sel, "operand")) == name
+        and not _configures_field(sel) for sel in ctx.file.within("selector_expression", body))
+    return handed and dropped_unsent(ctx.resolver, ctx.file, node)
 
 
 def _compared(value: Node) -> bool:
