@@ -387,7 +387,9 @@ class _Returns:
             for i, target in enumerate(lhs):
                 if text(target) != name:
                     continue
-                if len(rhs) == len(lhs):
+                if node.type == "var_spec" and not rhs:
+                    out.append(None)  # `var resp *http.Response`: nil until assigned
+                elif len(rhs) == len(lhs):
                     out.append(rhs[i])
                 elif len(rhs) == 1 and i == 0:
                     out.append(rhs[0])  # out, err = f(): the call gives the response
