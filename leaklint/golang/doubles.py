@@ -552,6 +552,12 @@ def _constructed_value(resolver: Resolver, info: FuncInfo, index: PackageIndex,
         return _constructed_value(resolver, info, index, local, depth + 1)
     if value.type == "composite_literal":
         spelled = field(value, "type")
+        if _http_client_literal(info.file, value):
+            # `&http.Client{Transport: rt}`: answers as its Transport does. Without one
+            # it is left unknown, as before (a default set by a helper, a fallback).
+            transport = _keyed_values(field(value, "body")).get("Transport")
+            return UNKNOWN if transport is None else _constructed_value(
+                resolver, info, index, transport, depth + 1)
         if spelled is None or spelled.type != "type_identifier":
             return NETWORK if _real_transport(info.file, value) else UNKNOWN
         fact = round_trip_fact(resolver, index, text(spelled))
@@ -592,6 +598,12 @@ def _real_transport(file: GoFile, value: Node) -> bool:
             text(field(spelled, "package"))) == HTTP and text(field(spelled, "name")) == (
             "Transport")
     return False
+
+
+def _http_client_literal(file: GoFile, value: Node) -> bool:
+    spelled = field(value, "type")
+    return spelled is not None and spelled.type == "qualified_type" and file.imports.get(
+        text(field(spelled, "package"))) == HTTP and text(field(spelled, "name")) == "Client"
 
 
 def _reassigned(func: Node, name: str) -> bool:
