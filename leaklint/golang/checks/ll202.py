@@ -299,10 +299,14 @@ def _kept_past_the_loop(defer: Node, loop: Node) -> bool:
     if closed is not None and names == [closed] and _opened_before(defer, loop, closed):
         return True
     clause = next((c for c in loop.named_children if c.type == "range_clause"), None)
-    if clause is not None and any(text(n) in names for n in
-                                  named_children(field(clause, "left"))):
+    ranged = {text(n) for n in named_children(field(clause, "left"))} if (
+        clause is not None) else set()
+    if ranged & set(names):
         return True
     body = field(loop, "body")
+    if closed is not None and names == [closed] and _field_of_ranged(
+            defer, body, closed, ranged):
+        return True
     # A body's companions (`resp, data, err := getJSON(u)`) are copies, not views of it.
     companions = [] if _closes_body(defer) else [
         c for name in names for c in _companions(body, name)]
@@ -313,6 +317,36 @@ def _kept_past_the_loop(defer: Node, loop: Node) -> bool:
             if _outlives_iteration(ident, loop):
                 return True
     return False
+
+
+def _field_of_ranged(defer: Node, body: Node | None, name: str, ranged: set[str]) -> bool:
+    """`for _, sc := range scenarios { ts := sc.server; defer ts.Close() }`: every value
+    the iteration gives name before the defer is a field of the ranged element, built
+    before the loop; no iteration opens one of its own."""
+    if body is None or not ranged:
+        return False
+    values = [_assigned_value(ident) for ident in identifiers(body, name)
+              if ident.start_byte < defer.start_byte and _declares_or_assigns(ident)]
+    if not values:
+        return False
+    for value in values:
+        if value is None or value.type != "selector_expression":
+            return False
+        root: Node | None = value
+        while root is not None and root.type in ("selector_expression", "index_expression"):
+            root = unparen(field(root, "operand"))
+        if root is None or root.type != "identifier" or text(root) not in ranged:
+            return False
+    return True
+
+
+def _declares_or_assigns(ident: Node) -> bool:
+    """ident is on the left of `:=` or `=`."""
+    parent = ident.parent
+    stmt = parent.parent if parent is not None else None
+    return parent is not None and parent.type == "expression_list" and stmt is not None and (
+        stmt.type in ("short_var_declaration", "assignment_statement")) and field(
+        stmt, "left") == parent
 
 
 def _opened_before(defer: Node, loop: Node, name: str) -> bool:
