@@ -1052,6 +1052,21 @@ def _package_var_sends_bounded(ctx: GoCheckContext, node: Node) -> bool:
                     member in _CLIENT_SETUP and _configures_field(selector))):
                 return False
             uses += 1
+        for ident in identifiers(file.root, name):
+            arguments = ident.parent
+            if arguments is None or arguments.type != "argument_list" or (
+                    arguments.parent is None):
+                continue
+            # `p.fetch(ctx, defaultClient)`: a module function sending through its
+            # parameter only requests with a deadline (the caller's, traced up).
+            caller = enclosing_function(ident)
+            env = ctx.resolver.env_for(caller, file, None) if caller is not None else None
+            if env is None or not _param_sends_bounded(
+                    ctx.resolver, file, arguments.parent,
+                    named_children(arguments).index(ident), env):
+                return False
+            sends += 1
+            uses += 1
     return sends > 0 and mentions == uses + 1
 
 
