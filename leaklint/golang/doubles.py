@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from leaklint.golang.context import enclosing_function, named_function
+from leaklint.golang.context import enclosing_function, named_function, outermost_function
 from leaklint.golang.index import FuncInfo, GoFile, PackageIndex
 from leaklint.golang.parse import (
     assigned_before,
@@ -46,8 +46,10 @@ _INSTALLERS: dict[str, frozenset[str]] = {
 
 
 def default_transport_faked(resolver: Resolver, file: GoFile, node: Node) -> bool:
-    """Does the code around node run with http.DefaultTransport replaced by a double?"""
-    func = named_function(node)
+    """Does the code around node run with http.DefaultTransport replaced by a double?
+    In a package-level Ginkgo container (`var _ = Describe(...)`), the container is the
+    code around: a BeforeEach builds the client, its specs install the mock."""
+    func = named_function(node) or outermost_function(node)
     if func is not None and _installs(resolver, file, func, helpers=True):
         return True
     main = resolver.index.funcs.get("TestMain")
