@@ -215,9 +215,13 @@ class State:
     # Resources whose error variable was reassigned on this path: an err check no
     # longer says anything about them.
     err_lost: frozenset[int] = frozenset()
+    # Bool locals set true on every path where a resource is live (`found = true;
+    # break` after the loop's request): where the flag is false, the resource is not.
+    flagged: dict[int, frozenset[str]] = field(default_factory=dict)
 
     def copy(self) -> State:
-        return State(dict(self.status), dict(self.binds), self.reachable, self.err_lost)
+        return State(dict(self.status), dict(self.binds), self.reachable, self.err_lost,
+                     dict(self.flagged))
 
     def set(self, res: int, value: str) -> None:
         self.status[res] = frozenset({value})
@@ -243,6 +247,14 @@ def merge(*states: State) -> State:
     # about the paths where it is still open.
     out.err_lost = frozenset(
         r for s in alive for r in s.err_lost if s.status.get(r, frozenset()) - {DONE, NIL})
+    # A flag ties a resource only if it is set on every path where the resource is live.
+    flagged: dict[int, frozenset[str]] = {}
+    for res in out.status:
+        sets = [s.flagged.get(res, frozenset()) for s in alive
+                if s.status.get(res, frozenset()) & LIVE]
+        if sets and (common := frozenset.intersection(*sets)):
+            flagged[res] = common
+    out.flagged = flagged
     return out
 
 
@@ -823,6 +835,7 @@ class FunctionFlow:
             state = self.scan(expr, state)
         self._forget_error_checks(lhs, state, declared if define and _nested_scope(
             stmt) else None)
+        _track_flags(lhs, rhs, state)
         assigned = {text(t) for t in lhs}
         self.witnesses = {ok: err for ok, err in self.witnesses.items()
                           if ok not in assigned and err not in assigned}
@@ -928,6 +941,7 @@ class FunctionFlow:
         self.resources.append(res)
         state.set(res.id, UNCHECKED if err is not None else OPEN)
         state.err_lost -= {res.id}
+        state.flagged.pop(res.id, None)
         state.binds[name] = frozenset({(res.id, "whole")})
         return state
 
@@ -1546,6 +1560,9 @@ class FunctionFlow:
                 split = self._bodiless_status_split(cond, op, state)
                 if split is not None:
                     return split
+        if cond.type == "identifier" and any(
+                text(cond) in names for names in state.flagged.values()):
+            return state, _flag_false(text(cond), state.copy())
         split = self._assertion_split(cond, state)
         if split is not None:
             return split
@@ -2066,6 +2083,33 @@ class FunctionFlow:
         if self.closes_only:
             return "use"  # asking whether a helper closes: an unknown callee does not
         return "handover"  # outside the package and not the standard library: its job now
+
+
+def _track_flags(lhs: list[Node], rhs: list[Node], state: State) -> None:
+    """`found = true` ties the flag to every live resource; any other assignment to a
+    name unties it."""
+    for i, target in enumerate(lhs):
+        if target.type != "identifier":
+            continue
+        name = text(target)
+        value = unparen(rhs[i]) if len(rhs) == len(lhs) else None
+        if value is not None and value.type == "true":
+            for res, status in state.status.items():
+                if status & LIVE:
+                    state.flagged[res] = state.flagged.get(res, frozenset()) | {name}
+            continue
+        for res, names in list(state.flagged.items()):
+            if name in names:
+                state.flagged[res] = names - {name}
+
+
+def _flag_false(name: str, state: State) -> State:
+    """The paths where the flag is false: no resource tied to it is live there."""
+    for res, names in state.flagged.items():
+        if name in names:
+            rest = state.status.get(res, frozenset()) - LIVE
+            state.status[res] = rest or frozenset({NIL})
+    return state
 
 
 def _nested_scope(stmt: Node) -> bool:
