@@ -217,6 +217,12 @@ FACTORY_HINTS = (b"Transport", b"DefaultClient", b"DefaultPooledClient", b"NewCl
 _TOP_FUNC = re.compile(
     rb"\nfunc[ \t]*(?:\([^)]*?\*?[ \t]*(\w+)(?:\[[^\]]*\])?[ \t]*\)[ \t]*)?(\w+)(?=([^{]*))")
 _TOP_OTHER = re.compile(rb"\n(?:type|var)[ \t]+(\w+)")
+# Typed constants only (`const Auto Provider = "auto"`, or such a line in a group): an
+# enum's values give their type to `p := pkg.Auto`. Untyped ones (a generated file's
+# thousands of `EINVAL = Errno(0x16)`) stay unknown: looking one up parses nothing.
+_CONST_GROUP = re.compile(rb"\nconst[ \t]*\([ \t]*\r?(?=\n)(.*?)\n\)", re.DOTALL)
+_TYPED_CONST = re.compile(rb"^[ \t]*(?:const[ \t]+)?(\w+)[ \t]+[\w.]+[ \t]*=", re.MULTILINE)
+_TOP_TYPED_CONST = re.compile(rb"\nconst[ \t]+(\w+)[ \t]+[\w.]+[ \t]*=")
 
 
 def declared_names(data: bytes) -> tuple[set[str], set[str], set[str]]:
@@ -241,6 +247,9 @@ def declared_names(data: bytes) -> tuple[set[str], set[str], set[str]]:
     names.update(n.decode("utf-8", "replace") for n in _TOP_OTHER.findall(data))
     for group in _GROUP.finditer(data):
         names.update(n.decode("utf-8", "replace") for n in _GROUP_NAME.findall(group.group(1)))
+    names.update(n.decode("utf-8", "replace") for n in _TOP_TYPED_CONST.findall(data))
+    for group in _CONST_GROUP.finditer(data):
+        names.update(n.decode("utf-8", "replace") for n in _TYPED_CONST.findall(group.group(1)))
     # Methods count by name (calls name them without their receiver type) when their
     # signature names a pool type: known before the file is parsed, like functions.
     factories = {n for n in names if "." not in n} | pool_methods if any(
@@ -289,6 +298,9 @@ class PackageIndex:
         self.aliases: dict[str, TypeRef | None] = _LazyTable(self)  # type T U / type T = U
         self.vars: dict[str, TypeRef | None] = _LazyTable(self)
         self.var_values: dict[str, Node] = _LazyTable(self)
+        # Typed constants (`const Auto Provider = "auto"`, and the specs of a group
+        # that repeat the one before): `p := pkg.Auto` has the constant's type.
+        self.consts: dict[str, TypeRef | None] = _LazyTable(self)
         # The types an interface embeds (`interface { error; Status() int }`).
         self.interface_embeds: dict[str, list[TypeRef | None]] = _LazyTable(self)
         # Pending files' text, read once when callers are looked for (load_mentioning).
@@ -491,6 +503,19 @@ def _index_file(file: GoFile, index: PackageIndex) -> None:
                     _interface(type_node, name, file, index)
                 else:
                     index.aliases[name] = type_from_node(type_node, file.imports, pkg)
+        elif kind == "const_declaration":
+            # A spec with neither type nor value repeats the previous spec (iota).
+            last: TypeRef | None = None
+            for spec in decl.named_children:
+                if spec.type != "const_spec":
+                    continue
+                type_node = spec.child_by_field_name("type")
+                if type_node is not None:
+                    last = type_from_node(type_node, file.imports, pkg)
+                elif spec.child_by_field_name("value") is not None:
+                    last = None  # untyped
+                for name_node in spec.children_by_field_name("name"):
+                    index.consts[text(name_node)] = last
         elif kind == "var_declaration":
             for spec in var_specs(decl):
                 type_node = spec.child_by_field_name("type")

@@ -223,6 +223,8 @@ class Resolver:
                 value = self.index.var_values.get(name)
                 if value is not None:
                     return self.type_of(value, Env(), file, depth + 1)
+            elif name in self.index.consts:
+                return self.index.consts[name]
             return None
         if kind == "unary_expression":
             return self.type_of(field(expr, "operand"), env, file, depth + 1)
@@ -319,7 +321,7 @@ class Resolver:
             return STD_VALUES[(path, name)]
         other = module.sibling_package(path, self.directory)
         if other is not None:
-            return other.vars.get(name)
+            return other.vars.get(name) or other.consts.get(name)
         return None
 
     def _field(self, owner: TypeRef, name: str) -> TypeRef | None:
