@@ -110,7 +110,7 @@ def _is_double(resolver: Resolver, file: GoFile, value: Node,
                http_aliases: set[str]) -> bool:
     """A value of a type that is not net/http's own (restoring a saved transport, or
     installing a real *http.Transport, is not a double)."""
-    func = named_function(value)
+    func = named_function(value) or outermost_function(value)
     if func is None:
         return False
     t = resolver.type_of(value, resolver.env_for(func, file, None), file)
@@ -176,7 +176,7 @@ def _over_recorder(resolver: Resolver, file: GoFile, func: Node, value: Node | N
             _over_recorder(resolver, file, func, element, depth + 1)
             for element in _element_values(body))
     if value.type == "call_expression":
-        owner = named_function(value)
+        owner = named_function(value) or outermost_function(value)
         if owner is not None:
             callee = resolver.callee(value, resolver.env_for(owner, file, None), file)
             if (callee.pkg, callee.name) == ("net/http/httptest", "NewRecorder"):
@@ -265,7 +265,8 @@ def _built_around_double(resolver: Resolver, file: GoFile, func: Node, value: No
             # RoundTripperFunc(func(req) (*http.Response, error) {...}): an adapter
             # (a conversion or a constructor) around a function that answers from memory.
             return _canned_round_trip(literal, resolver.index)
-        owner = named_function(value)
+        # In a package-level closure (a Ginkgo spec) the outermost literal holds it.
+        owner = named_function(value) or outermost_function(value)
         if owner is None:
             return False
         callee = resolver.callee(value, resolver.env_for(owner, file, None), file)
