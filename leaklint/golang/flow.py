@@ -1483,6 +1483,7 @@ class FunctionFlow:
         remaining = state
         has_default = False
         tagless = stmt.type == "expression_switch_statement" and value is None
+        carried: State | None = None  # what a `fallthrough` hands the next case
         for case in stmt.named_children:
             if case.type not in ("expression_case", "default_case", "type_case",
                                  "communication_case"):
@@ -1506,7 +1507,17 @@ class FunctionFlow:
                 comm = fld(case, "communication")
                 if comm is not None:
                     entry = self.statement(comm, entry, {})
-            outs.append(self.case_body(case, entry))
+            if carried is not None:
+                entry = merge(entry, carried)
+            out = self.case_body(case, entry)
+            last = statements(case)[-1:] if case.named_children else []
+            if last and last[0].type == "fallthrough_statement":
+                carried, out = out, DEAD
+            else:
+                carried = None
+            outs.append(out)
+        if carried is not None:
+            outs.append(carried)  # a fallthrough out of the last case: not legal Go
         self.frames.pop()
         if not has_default and stmt.type != "select_statement":
             outs.append(remaining)
