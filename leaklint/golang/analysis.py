@@ -10,7 +10,7 @@ from pathlib import Path
 from leaklint.context import RunContext
 from leaklint.emit import FileReport
 from leaklint.engine.refusal import too_deep
-from leaklint.golang import module
+from leaklint.golang import buildtags, module
 from leaklint.golang.checks import ALL as CHECKS
 from leaklint.golang.context import GoCheckContext
 from leaklint.golang.index import GoFile, build_index, load_file
@@ -117,8 +117,10 @@ def analyse_package(files: list[SourceFile], ctx: RunContext) -> list[FileResult
         report = FileReport(gofile.source, "go", rules)
         result = results[gofile.source.display]
         check_ctx = GoCheckContext(gofile, resolver, report)
+        # A file built only by Go releases long gone is never compiled today.
+        skipped = buildtags.obsolete_release_only(gofile.data)
         for check in CHECKS:
-            if not rules & check.RULES:
+            if skipped or not rules & check.RULES:
                 continue
             try:
                 check.run(check_ctx)

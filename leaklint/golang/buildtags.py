@@ -1,4 +1,5 @@
 """Files built only for WebAssembly hosts (js/wasm, wasip1): their net/http has no sockets.
+Files built only by Go releases no toolchain in use still is (`//go:build !go1.7`).
 
 Under GOOS=js the Transport sends through the browser's Fetch API, and a listener of
 js or wasip1 lives on the runtime's fake in-process network, so no idle connection or
@@ -15,6 +16,11 @@ import re
 _WASM_TAGS = frozenset({"js", "wasm", "wasip1"})
 _SUFFIX = re.compile(r"_(js|wasip1|wasm)(_wasm)?(_test)?\.go$")
 _BUILD_LINE = re.compile(rb"^//go:build\s+(.+)$", re.MULTILINE)
+_PLUS_BUILD_LINE = re.compile(rb"^// \+build\s+(.+)$", re.MULTILINE)
+# Every toolchain still in use satisfies go1.1 ... go1.21 (each release's tag holds for
+# all later ones): a file that needs one of them false never builds.
+_OLD_RELEASE = re.compile(r"!go1\.(\d+)")
+_NEWEST_ASSUMED = 21
 
 
 def wasm_only(name: str, data: bytes) -> bool:
@@ -69,3 +75,36 @@ def _balanced(expr: str) -> bool:
         if depth < 0:
             return False
     return depth == 0
+
+
+def obsolete_release_only(data: bytes) -> bool:
+    """The file's build constraint holds only under a Go release older than any in use
+    (`//go:build !go1.7`, `// +build !go1.7`, a fallback for toolchains before a
+    feature): the file is never compiled today, so its code says nothing about leaks."""
+    header = data.split(b"\npackage ", 1)[0]
+    match = _BUILD_LINE.search(header)
+    if match is not None:
+        return _requires_old_release(match.group(1).decode("utf-8", "replace"))
+    lines = _PLUS_BUILD_LINE.findall(header)
+    # `// +build`: lines AND together, spaces OR, commas AND.
+    return any(all(any(_old_release_term(term) for term in option.split(","))
+                   for option in line.decode("utf-8", "replace").split())
+               for line in lines)
+
+
+def _requires_old_release(expr: str) -> bool:
+    alternatives = _top_level(expr, "||")
+    if len(alternatives) > 1:
+        return all(_requires_old_release(a) for a in alternatives)
+    terms = _top_level(expr, "&&")
+    if len(terms) > 1:
+        return any(_requires_old_release(t) for t in terms)
+    term = expr.strip()
+    if term.startswith("(") and term.endswith(")") and _balanced(term[1:-1]):
+        return _requires_old_release(term[1:-1])
+    return _old_release_term(term)
+
+
+def _old_release_term(term: str) -> bool:
+    match = _OLD_RELEASE.fullmatch(term.strip())
+    return match is not None and int(match.group(1)) <= _NEWEST_ASSUMED
