@@ -461,6 +461,8 @@ _GOCHECK = ("gopkg.in/check.v1", "github.com/go-check/check")
 def _gocheck_handle(file, decl: Node) -> bool:
     """A parameter of type `*check.C` from gocheck (under whatever import name)."""
     spelled = text(field(decl, "type")).replace(" ", "")
+    if spelled == "*C":  # `. "gopkg.in/check.v1"`, as suites often import it
+        return any(path in _GOCHECK for path in file.dot_imports)
     if not spelled.startswith("*") or not spelled.endswith(".C"):
         return False
     return file.imports.get(spelled[1:-2]) in _GOCHECK
