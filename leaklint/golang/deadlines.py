@@ -755,13 +755,23 @@ def _deadline_dial(resolver: Resolver, file: GoFile, dial: Node | None, env) -> 
     return method is not None and _sets_deadline(resolver, method.file, method.node)
 
 
-def _sets_deadline(resolver: Resolver, file: GoFile, func: Node) -> bool:
+def _sets_deadline(resolver: Resolver, file: GoFile, func: Node, depth: int = 0) -> bool:
     body = field(func, "body")
     if body is None:
         return False
     if _calls_setter(file, body):
         return True
     index = resolver.index
+    if depth < 2:
+        # `return newTimeoutConn(conn, rw, long)`: a package function wrapping the conn
+        # that sets the deadline itself, or builds a type whose Read does.
+        for call in file.within("call_expression", body):
+            function = unparen(field(call, "function"))
+            helper = index.funcs.get(text(function)) if function is not None and (
+                function.type == "identifier") else None
+            if helper is not None and helper.node is not func and _sets_deadline(
+                    resolver, helper.file, helper.node, depth + 1):
+                return True
     for literal in file.within("composite_literal", body):
         wrapper = text(field(literal, "type"))
         read = index.funcs.get(f"{wrapper}.Read")
