@@ -169,6 +169,9 @@ def _holds_nothing(ctx: GoCheckContext, defer: Node, loop: Node, name: str) -> b
     if not sources:
         return False
     for value in sources:
+        if value.type == "type_conversion_expression" and _over_memory_only(
+                ctx, owner, value, None):
+            continue  # `pkg.NewReader[T](bytes.NewReader(b))`, parsed as a conversion
         if value.type != "call_expression":
             return False
         callee = ctx.resolver.callee(value, ctx.env(owner), ctx.file)
@@ -179,9 +182,51 @@ def _holds_nothing(ctx: GoCheckContext, defer: Node, loop: Node, name: str) -> b
         if FunctionFlow(ctx.resolver, ctx.file, owner, ctx.env(owner)).head_request(
                 value, callee):
             continue  # a HEAD response: no body, the connection went back with the headers
+        if _over_memory_only(ctx, owner, value, callee):
+            continue  # `parquet.NewReader(bytes.NewReader(b))`: a reader over bytes
         if callee.kind != "std" or (callee.pkg, callee.name) not in _NOTHING_HELD:
             return False
     return True
+
+
+# In-memory readers: what is built over them reads bytes, never a descriptor.
+_MEMORY_READERS = frozenset({("bytes", "NewReader"), ("bytes", "NewBuffer"),
+                             ("bytes", "NewBufferString"), ("strings", "NewReader")})
+
+
+def _over_memory_only(ctx: GoCheckContext, owner: Node, value: Node,
+                      callee: Callee | None) -> bool:
+    """A reader built by another package over an in-memory reader and nothing else
+    (its other arguments literals or sizes): `parquet.NewGenericReader[T](bytes.
+    NewReader(buf))`. Its Close frees memory; no descriptor or connection piles up."""
+    if callee is not None and callee.kind in ("std", "builtin") and callee.pkg in (
+            "os", "net", "net/http"):
+        return False
+    if value.type == "type_conversion_expression":
+        # A generic function's call reads, to the grammar, as a conversion to a generic
+        # type: its one argument is the operand.
+        if field(value, "type") is None or field(value, "type").type != "generic_type":
+            return False
+        args = [unparen(field(value, "operand"))]
+    else:
+        args = [unparen(a) for a in named_children(field(value, "arguments"))]
+    if not args:
+        return False
+    over_memory = False
+    for arg in args:
+        if arg is None:
+            return False
+        if arg.type == "identifier":
+            arg = unparen(assigned_before(ctx.file, owner, text(arg), value.start_byte))
+        if arg is not None and arg.type == "call_expression":
+            made = ctx.resolver.callee(arg, ctx.env(owner), ctx.file)
+            if made.kind == "std" and (made.pkg, made.name) in _MEMORY_READERS:
+                over_memory = True
+                continue
+        if arg is None or arg.type not in ("int_literal", "interpreted_string_literal",
+                                            "raw_string_literal", "true", "false", "nil"):
+            return False
+    return over_memory
 
 
 def _view_of_outer(ctx: GoCheckContext, defer: Node, loop: Node, name: str) -> bool:
