@@ -36,6 +36,7 @@ from leaklint.golang.memconn import (
 from leaklint.golang.module import sibling_package
 from leaklint.golang.parse import (
     NEW_RESPELLED,
+    assigned_before,
     assigned_target,
     field,
     identifiers,
@@ -194,6 +195,7 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
                 "Transport" not in present
                 and default_transport_faked(ctx.resolver, ctx.file, node)) and not (
                 transport_bounded(ctx.resolver, ctx.file, fields.get("Transport"))) and not (
+                _deadline_transport_assigned_later(ctx, node, fields)) and not (
                 _requests_bounded(ctx, node)) and not _field_given_timeout(ctx, node) and not (
                 _timeout_set_by_callee(ctx, node)) and not _field_sends_bounded(ctx, node) and (
                 not _callee_sends_bounded(ctx, _outermost_value(node))) and (
@@ -516,6 +518,25 @@ def _fake_assigned_later(ctx: GoCheckContext, node: Node, fields: dict[str, Node
         return False
     values = _assigned_values(ctx, node, "Transport")
     return bool(values) and all(_fake_transport(ctx, node, v) for v in values)
+
+
+def _deadline_transport_assigned_later(ctx: GoCheckContext, node: Node,
+                                       fields: dict[str, Node]) -> bool:
+    """c := &http.Client{}; tr = &http.Transport{Dial: ...}; c.Transport = tr: every
+    Transport installed after construction dials connections with read deadlines."""
+    if "Transport" in fields:
+        return False
+    scope = enclosing_function(node)
+    values = _assigned_values(ctx, node, "Transport")
+    if scope is None or not values:
+        return False
+    for value in values:
+        value = unparen(value)
+        if value is not None and value.type == "identifier":
+            value = unparen(assigned_before(ctx.file, scope, text(value), value.start_byte))
+        if value is None or not dials_with_deadlines(ctx.resolver, ctx.file, value):
+            return False
+    return True
 
 
 def _assigned_values(ctx: GoCheckContext, node: Node, name: str) -> list[Node]:
