@@ -15,6 +15,7 @@ from leaklint.golang.fixes import wrap_loop_body
 from leaklint.golang.flow import OWNERSHIP_WRAPPERS, FunctionFlow, parsed_from_memory
 from leaklint.golang.parse import (
     assigned_before,
+    block_statement,
     field,
     identifiers,
     method_operand,
@@ -36,6 +37,8 @@ def run(ctx: GoCheckContext) -> None:
             continue
         if _kept_past_the_loop(node, loop):
             continue
+        if any(_reserves_port(ctx, node, loop, n) for n in _closed_names(node)):
+            continue
         name = _closed_name(node)
         if name is not None and (_closed_again(node, loop, name) or _holds_nothing(
                 ctx, node, loop, name) or _closed_by_callee(
@@ -52,6 +55,62 @@ def run(ctx: GoCheckContext) -> None:
         fix = wrap_loop_body(ctx.file.source, loop) if ctx.file.source is not None else None
         ctx.report.report("LL202", ctx.span(node), scope=ctx.scope(node),
                           call=_describe(call), fix=fix)
+
+
+def _reserves_port(ctx: GoCheckContext, defer: Node, loop: Node, name: str) -> bool:
+    """`l, _ := net.Listen("tcp", ":0"); defer l.Close(); ports = append(ports,
+    l.Addr()...)`: each listener is kept open on purpose until the function returns, so
+    the ports it hands out stay distinct (the free-port helpers of tests and drivers).
+    The listener comes from a Listen call in the iteration, and its address reaches
+    something that outlives the iteration (an outer variable, a return)."""
+    body = field(loop, "body")
+    if body is None:
+        return False
+    opened = False
+    for ident in identifiers(body, name):
+        value = _assigned_value(ident)
+        if value is None or value.type != "call_expression":
+            continue
+        function = unparen(field(value, "function"))
+        spelled = text(field(function, "field")) if function is not None and (
+            function.type == "selector_expression") else text(function)
+        if not spelled.startswith("Listen"):
+            return False  # also given something else than a listener
+        opened = True
+    if not opened:
+        return False
+    frontier = [call for call in ctx.file.within("call_expression", body)
+                if text(field(call, "function")).replace(" ", "") == f"{name}.Addr"]
+    seen: set[str] = set()
+    for _ in range(5):  # `addr := l.Addr().String(); parts := ...; p, _ := ...; port = p`
+        derived: list[str] = []
+        for node in frontier:
+            stmt = block_statement(node)
+            if stmt.type == "return_statement":
+                return True
+            if stmt.type in ("short_var_declaration", "assignment_statement"):
+                for target in named_children(field(stmt, "left")):
+                    spelled = text(target)
+                    if target.type != "identifier" or not _declared_in(body, spelled):
+                        return True  # `ports = append(ports, port)`, `port = p`
+                    if spelled not in seen and spelled != "_":
+                        seen.add(spelled)
+                        derived.append(spelled)
+            elif stmt.type == "expression_statement":
+                call = unparen(stmt.named_children[0]) if stmt.named_children else None
+                function = unparen(field(call, "function")) if call is not None and (
+                    call.type == "call_expression") else None
+                holder = unparen(field(function, "operand")) if function is not None and (
+                    function.type == "selector_expression") else None
+                if holder is not None and holder.type == "identifier" and not (
+                        _declared_in(body, text(holder))) and _declared_in(
+                        field(enclosing_function(loop), "body"), text(holder)):
+                    return True  # `ports.PushBack(addr)` on a list kept after the loop
+        frontier = [ident for n in derived for ident in identifiers(body, n)
+                    if not _declares_name(ident)]
+        if not frontier:
+            return False
+    return False
 
 
 def _once_guarded(defer: Node, loop: Node) -> bool:
