@@ -1051,6 +1051,8 @@ def _package_var_sends_bounded(ctx: GoCheckContext, node: Node) -> bool:
     if not name or not name[0].islower() or holder is None or holder.type != "var_spec" or (
             enclosing_function(node) is not None):
         return False
+    if not ctx.resolver.index.load_mentioning(name.encode()):
+        return False  # a file of the package naming it cannot be parsed
     mentions = uses = sends = 0
     for file in ctx.resolver.index.files:
         if name.encode() not in file.data:
@@ -1267,6 +1269,8 @@ def _field_reads_bounded(resolver: Resolver, index: PackageIndex, owner: TypeRef
     """-1 when some read of `.name` in the package (on an owner value, or one of an
     unknown type) may let a client send an unbounded request, 1 when every read is
     safe and one sends a bounded request, 0 when every read is safe and none sends."""
+    if not index.load_mentioning(f".{name}".encode()):
+        return -1  # a file reading the field cannot be parsed: its reads are unknown
     sends = 0
     for file in index.files:
         if f".{name}".encode() not in file.data:
