@@ -35,7 +35,7 @@ from leaklint.golang.parse import (
     walk,
 )
 from leaklint.golang.resolve import Resolver
-from leaklint.golang.types import HTTP
+from leaklint.golang.types import CLIENT, HTTP, type_from_node
 
 # Third-party calls documented to swap http.DefaultTransport for an in-memory mock.
 _INSTALLERS: dict[str, frozenset[str]] = {
@@ -604,9 +604,7 @@ def _real_transport(file: GoFile, value: Node) -> bool:
 
 
 def _http_client_literal(file: GoFile, value: Node) -> bool:
-    spelled = field(value, "type")
-    return spelled is not None and spelled.type == "qualified_type" and file.imports.get(
-        text(field(spelled, "package"))) == HTTP and text(field(spelled, "name")) == "Client"
+    return type_from_node(field(value, "type"), file.imports, "") == CLIENT
 
 
 def _reassigned(func: Node, name: str) -> bool:

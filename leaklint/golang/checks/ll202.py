@@ -68,9 +68,11 @@ def _reserves_port(ctx: GoCheckContext, defer: Node, loop: Node, name: str) -> b
         return False
     opened = False
     for ident in identifiers(body, name):
+        if not _declares_or_assigns(ident):
+            continue
         value = _assigned_value(ident)
         if value is None or value.type != "call_expression":
-            continue
+            return False  # given a value that cannot be read as a Listen call
         function = unparen(field(value, "function"))
         spelled = text(field(function, "field")) if function is not None and (
             function.type == "selector_expression") else text(function)

@@ -51,6 +51,7 @@ from leaklint.golang.pools import (
     skipped_by_constant,
 )
 from leaklint.golang.resolve import Callee, Resolver
+from leaklint.golang.testify import GOCHECK
 from leaklint.golang.types import CLIENT, TRANSPORT
 from leaklint.golang.unsent import dropped_unsent
 from leaklint.model import Related, Span
@@ -455,17 +456,16 @@ def _suite_test(file, func: Node) -> bool:
 
 # gocheck's suite hooks (gopkg.in/check.v1), run once per suite or per test.
 _GOCHECK_HOOKS = {"SetUpSuite", "TearDownSuite", "SetUpTest", "TearDownTest"}
-_GOCHECK = ("gopkg.in/check.v1", "github.com/go-check/check")
 
 
 def _gocheck_handle(file, decl: Node) -> bool:
     """A parameter of type `*check.C` from gocheck (under whatever import name)."""
     spelled = text(field(decl, "type")).replace(" ", "")
     if spelled == "*C":  # `. "gopkg.in/check.v1"`, as suites often import it
-        return any(path in _GOCHECK for path in file.dot_imports)
+        return any(path in GOCHECK for path in file.dot_imports)
     if not spelled.startswith("*") or not spelled.endswith(".C"):
         return False
-    return file.imports.get(spelled[1:-2]) in _GOCHECK
+    return file.imports.get(spelled[1:-2]) in GOCHECK
 
 
 _TESTING_HANDLES = ("testing.TB", "testing.T", "testing.B", "testing.F")

@@ -514,9 +514,7 @@ def _fake_assigned_later(ctx: GoCheckContext, node: Node, fields: dict[str, Node
     """c := &http.Client{}; ...; c.Transport = reg: the transport installed after
     construction is what the client dials with. When the literal names none and every
     later `c.Transport = ...` installs an in-memory double, nothing can stall it."""
-    if "Transport" in fields:
-        return False
-    values = _assigned_values(ctx, node, "Transport")
+    values = _transports_installed_later(ctx, node, fields)
     return bool(values) and all(_fake_transport(ctx, node, v) for v in values)
 
 
@@ -524,10 +522,8 @@ def _deadline_transport_assigned_later(ctx: GoCheckContext, node: Node,
                                        fields: dict[str, Node]) -> bool:
     """c := &http.Client{}; tr = &http.Transport{Dial: ...}; c.Transport = tr: every
     Transport installed after construction dials connections with read deadlines."""
-    if "Transport" in fields:
-        return False
     scope = enclosing_function(node)
-    values = _assigned_values(ctx, node, "Transport")
+    values = _transports_installed_later(ctx, node, fields)
     if scope is None or not values:
         return False
     for value in values:
@@ -537,6 +533,12 @@ def _deadline_transport_assigned_later(ctx: GoCheckContext, node: Node,
         if value is None or not dials_with_deadlines(ctx.resolver, ctx.file, value):
             return False
     return True
+
+
+def _transports_installed_later(ctx: GoCheckContext, node: Node,
+                                fields: dict[str, Node]) -> list[Node]:
+    """The values of `c.Transport = v` after a client literal that names no Transport."""
+    return [] if "Transport" in fields else _assigned_values(ctx, node, "Transport")
 
 
 def _assigned_values(ctx: GoCheckContext, node: Node, name: str) -> list[Node]:
@@ -1057,8 +1059,8 @@ def _package_var_sends_bounded(ctx: GoCheckContext, node: Node) -> bool:
     for file in ctx.resolver.index.files:
         if name.encode() not in file.data:
             continue
-        mentions += sum(1 for n in walk(file.root) if n.type == "identifier" and (
-            text(n) == name))
+        named = identifiers(file.root, name)
+        mentions += len(named)
         for selector in file.nodes("selector_expression"):
             operand = field(selector, "operand")
             if operand is None or operand.type != "identifier" or text(operand) != name:
@@ -1075,7 +1077,7 @@ def _package_var_sends_bounded(ctx: GoCheckContext, node: Node) -> bool:
                     member in _CLIENT_SETUP and _configures_field(selector))):
                 return False
             uses += 1
-        for ident in identifiers(file.root, name):
+        for ident in named:
             arguments = ident.parent
             if arguments is None or arguments.type != "argument_list" or (
                     arguments.parent is None):
