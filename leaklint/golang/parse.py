@@ -31,7 +31,17 @@ _MAX_RESPELL_ROUNDS = 8
 
 def parse(source: bytes) -> Tree:
     tree = _parser().parse(source)
-    if not tree.root_node.has_error or b"new(" not in source:
+    if not tree.root_node.has_error:
+        return tree
+    if source and not source.endswith(b"\n"):
+        # Go's lexer ends the last line at end of file; the grammar wants the newline
+        # after a closing `}` of a type declaration. Appended at the end, it moves no
+        # offset.
+        source += b"\n"
+        tree = _parser().parse(source)
+        if not tree.root_node.has_error:
+            return tree
+    if b"new(" not in source:
         return tree
     # Every `new(` respelled first; where the respelled file still fails, the respelling
     # nearest before each error goes back to `new(` (its argument was a type,
