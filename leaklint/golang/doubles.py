@@ -232,10 +232,17 @@ def _built_around_double(resolver: Resolver, file: GoFile, func: Node, value: No
                 # as this literal fills it, does (a missing one is nil or a default).
                 fields = {**_literal_fields(resolver.index, text(spelled), body),
                           **(later or {})}
+                # A wrapper falling back on http.DefaultTransport (a base left nil) is a
+                # double where the default is one (gock.New in the test); a base it is
+                # given must be one.
+                falls_back = _DEFAULT in fact and default_transport_faked(
+                    resolver, file, value)
                 return bool(fact) and "" not in fact and all(
-                    _built_around_double(resolver, file, func, fields.get(_field_name(name)),
-                                         depth)
+                    name == _DEFAULT
+                    or _built_around_double(resolver, file, func, fields.get(_field_name(name)),
+                                            depth)
                     or (name.startswith(_FUNC_FIELD) and _field_name(name) not in fields)
+                    or (falls_back and name not in fields)
                     for name in fact)
             # NONE: a wrapper that sends through what it holds (`&apiClient{&http.Client{
             # Transport: stub}}`) answers as that does. NETWORK: its sending method is
@@ -265,6 +272,10 @@ def _built_around_double(resolver: Resolver, file: GoFile, func: Node, value: No
             # RoundTripperFunc(func(req) (*http.Response, error) {...}): an adapter
             # (a conversion or a constructor) around a function that answers from memory.
             return _canned_round_trip(literal, resolver.index)
+        if len(args) == 1 and literal is not None and literal.type == "identifier" and (
+                (named := resolver.index.funcs.get(text(literal))) is not None) and (
+                named.receiver is None and _canned_round_trip(named.node, resolver.index)):
+            return True  # RoundTripperFunc(canned): the same around a package function
         # In a package-level closure (a Ginkgo spec) the outermost literal holds it.
         owner = named_function(value) or outermost_function(value)
         if owner is None:
@@ -458,10 +469,42 @@ class _Returns:
             if holder is not None and holder.type == "selector_expression" and text(
                     field(holder, "operand")) == self.receiver:
                 return frozenset({text(field(holder, "field"))})
+            if holder is not None and holder.type == "call_expression":
+                # `t.base().RoundTrip(req)`: a getter handing back a field of the
+                # receiver, or http.DefaultTransport when it is nil.
+                return self._getter(holder)
         if function.type == "selector_expression" and self.index is not None and text(
                 field(function, "operand")) == self.receiver and self.info.receiver:
             return self._helper_method(text(field(function, "field")))
         return NETWORK
+
+    def _getter(self, call: Node) -> Fact:
+        """What `recv.m()` (a method of the receiver's type, no arguments) returns: the
+        fields of its receiver it hands back, and _DEFAULT for http.DefaultTransport."""
+        function = unparen(field(call, "function"))
+        if function is None or function.type != "selector_expression" or text(
+                field(function, "operand")) != self.receiver or named_children(
+                field(call, "arguments")) or self.index is None or not self.info.receiver:
+            return NETWORK
+        info = self.index.funcs.get(f"{self.info.receiver}.{text(field(function, 'field'))}")
+        body = field(info.node, "body") if info is not None else None
+        if info is None or body is None:
+            return NETWORK
+        own = receiver_name(info.node)
+        out: set[str] = set()
+        for ret in own_returns(body):
+            values = named_children(ret.named_children[0]) if ret.named_children else []
+            value = unparen(values[0]) if len(values) == 1 else None
+            if value is None or value.type != "selector_expression":
+                return NETWORK
+            operand, name = text(field(value, "operand")), text(field(value, "field"))
+            if own and operand == own:
+                out.add(name)
+            elif info.file.imports.get(operand) == HTTP and name == "DefaultTransport":
+                out.add(_DEFAULT)
+            else:
+                return NETWORK
+        return frozenset(out) if out else NETWORK
 
     def _helper_method(self, name: str) -> Fact:
         """`rt.roundTrip(req, ...)`: an unexported method of the same type, summarised
@@ -484,6 +527,9 @@ class _Returns:
 
 _UNKNOWN = object()  # a value the classifier cannot see (a tuple element of a call)
 _FUNC_FIELD = "func:"  # marks a forward to a func-typed field rather than a RoundTripper
+# Marks a forward to http.DefaultTransport (a wrapper's fallback when its base is nil):
+# no field of a literal can fill it, so only a double installed as the default does.
+_DEFAULT = "default:"
 
 
 def _field_name(name: str) -> str:
