@@ -26,6 +26,7 @@ from leaklint.golang.parse import (
     walk,
 )
 from leaklint.golang.resolve import FUNCTION_NODES, Callee
+from leaklint.golang.terminating import terminating
 
 RULES = frozenset({"LL202"})
 
@@ -695,8 +696,8 @@ _CASES = ("expression_case", "default_case", "type_case", "communication_case")
 
 def _last_iteration(defer: Node, loop: Node) -> bool:
     """Every path from the defer leaves the loop, so it runs at most once: at some
-    enclosing level inside the loop, the statements after it end in a return or a
-    break of the loop (a plain break inside a switch or select leaves only that), and
+    enclosing level inside the loop, the statements after it end in a terminating
+    statement (a return, an infinite loop only a return leaves...) or a break of the loop (a plain break inside a switch or select leaves only that), and
     nothing on the way continues the loop."""
     body = field(loop, "body")
     node = defer
@@ -711,7 +712,7 @@ def _last_iteration(defer: Node, loop: Node) -> bool:
                 sibling = sibling.next_named_sibling
             if any(_continues(r, loop) for r in rest):
                 return False
-            if rest and (rest[-1].type == "return_statement" or (
+            if rest and (terminating(rest[-1]) or (
                     rest[-1].type == "break_statement" and (
                         rest[-1].named_child_count > 0 or not _in_case(parent, body)))):
                 return True
