@@ -697,7 +697,8 @@ _CASES = ("expression_case", "default_case", "type_case", "communication_case")
 def _last_iteration(defer: Node, loop: Node) -> bool:
     """Every path from the defer leaves the loop, so it runs at most once: at some
     enclosing level inside the loop, the statements after it end in a terminating
-    statement (a return, an infinite loop only a return leaves...) or a break of the loop (a plain break inside a switch or select leaves only that), and
+    statement (a return, an infinite loop only a return leaves...) or a break of the
+    loop (a plain break inside a switch or select leaves only that), and
     nothing on the way continues the loop."""
     body = field(loop, "body")
     node = defer
