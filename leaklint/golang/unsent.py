@@ -59,6 +59,11 @@ _INSPECTORS: dict[str, frozenset[str]] = {
     "reflect": frozenset({"DeepEqual", "TypeOf", "ValueOf"}),
     "fmt": frozenset({"Sprintf", "Sprint", "Sprintln", "Printf", "Println", "Errorf"}),
     "testing": frozenset({"Errorf", "Error", "Fatalf", "Fatal", "Logf", "Log", "Skipf"}),
+    # go-cmp compares, and its options take values only for their types
+    # (`cmpopts.IgnoreUnexported(http.Transport{})`).
+    "github.com/google/go-cmp/cmp": frozenset({"Equal", "Diff", "AllowUnexported"}),
+    "github.com/google/go-cmp/cmp/cmpopts": frozenset({
+        "IgnoreUnexported", "IgnoreFields", "IgnoreTypes", "EquateComparable"}),
     # Configuring HTTP/2 on a Transport or a Server sends and serves nothing.
     "golang.org/x/net/http2": frozenset({"ConfigureTransport", "ConfigureTransports",
                                          "ConfigureServer"}),
