@@ -450,7 +450,7 @@ def _implementations_result(resolver: Resolver, info, index: PackageIndex) -> st
     # receiver (a cache's `GetOrCreate`): the caller has nothing of its own to close. A
     # pool's `Get`, which hands out a connection to be closed back into the pool, stores
     # nothing and stays the caller's.
-    if FRESH not in results and all(_memoises(f) for f in impls if result(
+    if FRESH not in results and all(_memoises(f) or _field_getter(f) for f in impls if result(
             resolver, Callee("local", index.key, f.name, f, index)) == KEPT):
         return KEPT
     return FRESH
@@ -484,6 +484,22 @@ def _memoises(info) -> bool:
         if any(text(unparen(v) or v) in returned for v in stored):
             return True
     return False
+
+
+def _field_getter(info) -> bool:
+    """`func (pt tracker) latestResponse() *http.Response { return pt.resp }`: an
+    argument-less method whose whole body returns a field of its receiver hands out a
+    view of what the receiver keeps (a pool's Get, which takes the value out, does
+    more than that)."""
+    body = field(info.node, "body")
+    receiver = receiver_name(info.node)
+    inside = statements(body)
+    if info.params or not receiver or len(inside) != 1 or (
+            inside[0].type != "return_statement") or not inside[0].named_children:
+        return False
+    values = named_children(inside[0].named_children[0])
+    return bool(values) and unparen(values[0]) is not None and unparen(
+        values[0]).type == "selector_expression" and _rooted_at(values[0], receiver)
 
 
 def _rooted_at(node: Node | None, name: str) -> bool:
