@@ -26,6 +26,7 @@ from leaklint.golang.parse import (
     assignments_to,
     field,
     fields_set_after,
+    inside,
     method_operand,
     named_children,
     own_returns,
@@ -142,6 +143,50 @@ def sends_in_memory(resolver: Resolver, file: GoFile, func: Node, call: Node) ->
         _built_around_double(resolver, file, outer, operand, 0))
 
 
+def sent_through_double_argument(resolver: Resolver, file: GoFile, func: Node,
+                                 call: Node) -> bool:
+    """`SendWithSender(mock, req)`, `getEndpoint(ctx, mock)`: a function of the module
+    that sends only through the sender it is given, given one built around an in-memory
+    double: its response comes from memory."""
+    args = named_children(field(call, "arguments"))
+    if not args:
+        return False
+    outer = named_function(call) or func
+    callee = resolver.callee(call, resolver.env_for(outer, file, None), file)
+    if callee.info is None or callee.index is None or field(
+            callee.info.node, "body") is None:
+        return False
+    return any(position < len(callee.info.params) and _built_around_double(
+        resolver, file, outer, arg, 0) and _sends_only_through(
+        resolver, callee.info, callee.index, position)
+        for position, arg in enumerate(args))
+
+
+def _sends_only_through(resolver: Resolver, info: FuncInfo, index: PackageIndex,
+                        position: int) -> bool:
+    """Every Do/RoundTrip call of the function (outside func literals) goes through what
+    its parameter at position was built into, and there is at least one."""
+    key = f"sendsvia:{info.key}:{position}"
+    cached = index.summaries.get(key)
+    if isinstance(cached, bool):
+        return cached
+    index.summaries[key] = False  # recursion guard
+    body = field(info.node, "body")
+    name = info.params[position][0] if position < len(info.params) else ""
+    sub = resolver_for(resolver, index)
+    sends = [call for call in info.file.within("call_expression", body)
+             if (function := unparen(field(call, "function"))) is not None
+             and function.type == "selector_expression"
+             and text(field(function, "field")) in _SEND_METHODS
+             and not inside(call, "func_literal", body)] if body is not None else []
+    answer = bool(name) and name != "_" and bool(sends) and all(
+        _built_around_double(sub, info.file, info.node, field(
+            unparen(field(call, "function")), "operand"), 0, assumed=frozenset({name}))
+        for call in sends)
+    index.summaries[key] = answer
+    return answer
+
+
 def hijacks_recorder(resolver: Resolver, file: GoFile, func: Node, call: Node) -> bool:
     """x.Hijack() where x, a local of func, was built over an httptest.ResponseRecorder
     (`w := &wrapper{w: httptest.NewRecorder()}`, through locals and constructors): a
@@ -212,14 +257,18 @@ def built_around_double(resolver: Resolver, file: GoFile, func: Node,
 
 
 def _built_around_double(resolver: Resolver, file: GoFile, func: Node, value: Node | None,
-                         depth: int, later: dict[str, Node] | None = None) -> bool:
-    """later: the fields the literal's variable is given after it is built."""
+                         depth: int, later: dict[str, Node] | None = None,
+                         assumed: frozenset[str] = frozenset()) -> bool:
+    """later: the fields the literal's variable is given after it is built; assumed: the
+    names (parameters of func) taken to hold a double."""
     value = unparen(value)
     if value is None or depth > _MAX_BUILD_DEPTH:
         return False
+    if value.type == "identifier" and text(value) in assumed:
+        return True
     if value.type == "unary_expression":
         return _built_around_double(resolver, file, func, field(value, "operand"), depth,
-                                    later)
+                                    later, assumed=assumed)
     if value.type == "composite_literal":
         spelled = field(value, "type")
         body = field(value, "body")
@@ -240,7 +289,7 @@ def _built_around_double(resolver: Resolver, file: GoFile, func: Node, value: No
                 return bool(fact) and "" not in fact and all(
                     name == _DEFAULT
                     or _built_around_double(resolver, file, func, fields.get(_field_name(name)),
-                                            depth)
+                                            depth, assumed=assumed)
                     or (name.startswith(_FUNC_FIELD) and _field_name(name) not in fields)
                     or (falls_back and name not in fields)
                     for name in fact)
@@ -250,21 +299,26 @@ def _built_around_double(resolver: Resolver, file: GoFile, func: Node, value: No
             # around a double, it is one, as whoever wrote the literal meant.
         # A literal's own nesting is finite: only references (locals, calls) count
         # toward the depth.
-        return body is not None and any(
-            _built_around_double(resolver, file, func, element, depth)
-            for element in _element_values(body))
+        # Fields given after the literal (`c := Client{}; c.Sender = mock`) count too.
+        elements = [*(_element_values(body) if body is not None else []),
+                    *(later or {}).values()]
+        return any(
+            _built_around_double(resolver, file, func, element, depth, assumed=assumed)
+            for element in elements)
     if value.type == "identifier":
         built = assigned_before(file, func, text(value), value.start_byte)
         given = fields_set_after(file, func, text(value), built, value.start_byte)
         if "Transport" in given:
-            return _built_around_double(resolver, file, func, given["Transport"], depth + 1)
-        return _built_around_double(resolver, file, func, built, depth + 1, given)
+            return _built_around_double(resolver, file, func, given["Transport"], depth + 1,
+                                        assumed=assumed)
+        return _built_around_double(resolver, file, func, built, depth + 1, given,
+                                    assumed=assumed)
     if value.type == "func_literal":
         return _canned_round_trip(value, resolver.index)
     if value.type == "selector_expression":
         # `api.http.Get(...)`: the field as the local's struct literal filled it.
         return _built_around_double(resolver, file, func, _field_given(
-            resolver, file, func, value), depth + 1)
+            resolver, file, func, value), depth + 1, assumed=assumed)
     if value.type == "call_expression":
         args = named_children(field(value, "arguments"))
         if len(args) == 1 and (literal := unparen(args[0])) is not None and (
@@ -284,7 +338,7 @@ def _built_around_double(resolver: Resolver, file: GoFile, func: Node, value: No
         if callee.info is None and callee.kind == "third" and callee.name.startswith("With"):
             # elastictransport.WithTransport(&mockTransp{}): a library's option installing
             # what it is given.
-            return any(_built_around_double(resolver, file, func, arg, depth + 1)
+            return any(_built_around_double(resolver, file, func, arg, depth + 1, assumed=assumed)
                        for arg in args)
         if callee.info is None or callee.index is None:
             return False
@@ -295,13 +349,13 @@ def _built_around_double(resolver: Resolver, file: GoFile, func: Node, value: No
             # A constructor (of this module) wrapping some of its arguments.
             return bool(built) and all(
                 int(i) < len(args) and _built_around_double(
-                    resolver, file, func, args[int(i)], depth + 1)
+                    resolver, file, func, args[int(i)], depth + 1, assumed=assumed)
                 for i in built)
         if built == NETWORK or callee.index is not resolver.index:
             return False
         # Not summarised (a reassigned parameter, a switch of wrappers): a constructor of
         # this package is taken to keep its argument.
-        return any(_built_around_double(resolver, file, func, arg, depth + 1)
+        return any(_built_around_double(resolver, file, func, arg, depth + 1, assumed=assumed)
                    for arg in args)
     return False
 

@@ -18,7 +18,11 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from leaklint.golang.bodiless import to_bodiless_server
-from leaklint.golang.doubles import hijacks_recorder, sends_in_memory
+from leaklint.golang.doubles import (
+    hijacks_recorder,
+    sends_in_memory,
+    sent_through_double_argument,
+)
 from leaklint.golang.index import GoFile, var_specs
 from leaklint.golang.parse import (
     assigned_before,
@@ -519,6 +523,8 @@ class FunctionFlow:
         if kind is None or _nil_request(expr) or self._urlless_request(expr) or (
                 self._schemeless_url(expr, callee)) or (
                 kind == "response" and sends_in_memory(self.r, self.file, self.func, expr)) or (
+                kind == "response" and sent_through_double_argument(
+                    self.r, self.file, self.func, expr)) or (
                 kind == "conn" and hijacks_recorder(self.r, self.file, self.func, expr)):
             return None
         return kind, display_callee(expr)
