@@ -305,9 +305,21 @@ def _writes_no_body(resolver: Resolver, env: Env, file: GoFile, handler: Node,
         parent = node.parent
         member = field(parent, "field") if parent is not None and (
             parent.type == "selector_expression") else None
+        if member is None and _sets_cookie(file, parent):
+            continue  # http.SetCookie(w, c) adds a header
         if member is None or text(member) not in _QUIET_WRITER_METHODS:
             return False  # written to, or handed to something that may write
     return True
+
+
+def _sets_cookie(file: GoFile, arguments: Node | None) -> bool:
+    """arguments are those of net/http's SetCookie."""
+    call = arguments.parent if arguments is not None and (
+        arguments.type == "argument_list") else None
+    function = unparen(field(call, "function")) if call is not None else None
+    return function is not None and function.type == "selector_expression" and (
+        file.imports.get(text(field(function, "operand"))) == "net/http") and text(
+        field(function, "field")) == "SetCookie"
 
 
 def _returns_quiet_handler(resolver: Resolver, maker: Callee, depth: int) -> bool:
