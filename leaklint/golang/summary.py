@@ -289,9 +289,11 @@ def _touched_only_if_set(body: Node, name: str) -> bool:
     guard_end = _early_nil_return(body, name)
     guarded = [_nil_test_operand(n) or _nil_guarded(n) or n.start_byte >= guard_end
                for n in uses]
-    # Stored as is beside a nil test (`c := &client{conn: conn}; if conn == nil {...}`).
-    return any(guarded) and all(g or _stored_as_is(n) for g, n in zip(guarded, uses,
-                                                                          strict=True))
+    # Stored as is beside a nil test (`c := &client{conn: conn}; if conn == nil {...}`),
+    # or only stored (`return &wrapper{ClientConn: conn}`, for `return wrap(conn), err`).
+    stored = [_stored_as_is(n) for n in uses]
+    return bool(uses) and (any(guarded) or all(stored)) and all(
+        g or s for g, s in zip(guarded, stored, strict=True))
 
 
 def _stored_as_is(ident: Node) -> bool:
