@@ -1010,6 +1010,8 @@ def _local_sends_bounded(resolver: Resolver, file: GoFile, node: Node) -> bool:
     for ident in walk(body):
         if ident.type != "identifier" or text(ident) != name or _defines(ident):
             continue
+        if ident.end_byte <= node.start_byte and name in file.imports:
+            continue  # before the declaration the name is an imported package's
         use = ident.parent
         if use is not None and use.type == "argument_list" and use.parent is not None and (
                 use.parent.type == "call_expression"):
