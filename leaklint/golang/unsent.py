@@ -31,6 +31,7 @@ from leaklint.golang.parse import (
 from leaklint.golang.ranged import CONTAINERS, field_names
 from leaklint.golang.resolve import Callee, Resolver
 from leaklint.golang.testify import assertion
+from leaklint.golang.types import TRANSPORT
 
 Path = tuple[str, ...]
 # Outcomes of following a value: it may be sent with (UNSAFE), handed back to the
@@ -47,6 +48,8 @@ Outcome = tuple[str, Path]
 _SENDS = {"Do", "Get", "Head", "Post", "PostForm", "RoundTrip", "Send", "Dial", "DialContext",
           # an http.Server's: it accepts connections
           "Serve", "ServeTLS", "ListenAndServe", "ListenAndServeTLS"}
+# A Transport's dial settings: func fields, read without its pool.
+_TRANSPORT_DIALERS = frozenset({"Dial", "DialContext", "DialTLS", "DialTLSContext"})
 # Methods of net/http values that send nothing.
 _HTTP_QUIET = {"CloseIdleConnections", "Shutdown", "Close", "RegisterOnShutdown",
                "SetKeepAlivesEnabled"}
@@ -315,6 +318,9 @@ class _Walk:
             return self.method(call, selector, path)
         if path:
             return self.value(selector, path[1:]) if name == path[0] else set()
+        if name in _TRANSPORT_DIALERS and self.r.type_of(
+                field(selector, "operand"), self.env, self.file) == TRANSPORT:
+            return set()  # `t.DialContext`: the Transport's dial setting, not its pool
         if name in _SENDS or self._module_method(selector):
             return {(UNSAFE, path)}  # a method value: it may be called to send
         return set()  # a field of the client or transport read or set: no request
