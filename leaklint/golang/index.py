@@ -17,6 +17,7 @@ from pathlib import Path
 
 from tree_sitter import Node, Query, QueryCursor, Tree
 
+from leaklint.golang.buildtags import obsolete_release_only
 from leaklint.golang.parse import language, named_children, parse, text
 from leaklint.golang.types import TypeRef, type_from_node
 from leaklint.sources import SourceFile
@@ -473,15 +474,23 @@ def receiver_type(node: Node | None) -> str | None:
 
 def _index_file(file: GoFile, index: PackageIndex) -> None:
     pkg = index.key
+    # A function declared twice under build constraints (download_go16.go and
+    # download_go17.go): the file only Go releases long gone build never wins.
+    obsolete = obsolete_release_only(file.data)
+
+    def put(key: str, info: FuncInfo) -> None:
+        if not obsolete or not dict.__contains__(index.funcs, key):
+            index.funcs[key] = info
+
     for decl in file.root.named_children:
         kind = decl.type
         if kind == "function_declaration":
             name = text(decl.child_by_field_name("name"))
-            index.funcs[name] = FuncInfo(
+            put(name, FuncInfo(
                 name, None, decl, file,
                 _params(decl.child_by_field_name("parameters"), file, pkg),
                 _results(decl.child_by_field_name("result"), file, pkg),
-            )
+            ))
         elif kind == "method_declaration":
             name = text(decl.child_by_field_name("name"))
             recv = receiver_type(decl.child_by_field_name("receiver"))
@@ -490,7 +499,7 @@ def _index_file(file: GoFile, index: PackageIndex) -> None:
                 _params(decl.child_by_field_name("parameters"), file, pkg),
                 _results(decl.child_by_field_name("result"), file, pkg),
             )
-            index.funcs[info.key] = info
+            put(info.key, info)
         elif kind == "type_declaration":
             for spec in decl.named_children:
                 if spec.type not in ("type_spec", "type_alias"):

@@ -169,7 +169,7 @@ def _check_call(ctx: GoCheckContext, call: Node, http_aliases: set[str]) -> None
 def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) -> None:
     if _variable_of(node) == "_":
         return  # `var _ = http.Transport{Proxy: p.URL}`: a compile-time check, never used
-    assigned = _assigned_fields(ctx, node)
+    assigned = _assigned_fields(ctx, node) | _timeouts_set_by_callees(ctx, node, t)
     present = {k for k, v in fields.items() if not _is_zero(v)} | assigned
     scope = ctx.scope(node)
     if t == TRANSPORT:
@@ -466,6 +466,17 @@ def _configured_by_wrapper(ctx: GoCheckContext, literal: Node,
         return any(_sets_param_field(callee.info, callee.index, position, name)
                    for name in names)
     return callee.kind == "third" and "Default" in callee.name
+
+
+_TIMEOUT_FIELDS = {TRANSPORT: ("IdleConnTimeout",),
+                   SERVER: ("IdleTimeout", "ReadTimeout", "ReadHeaderTimeout")}
+
+
+def _timeouts_set_by_callees(ctx: GoCheckContext, node: Node, t) -> set[str]:
+    """`transport := http.Transport{}; initTransport(&transport)`: the timeouts a module
+    function it is handed to sets on it."""
+    return {name for name in _TIMEOUT_FIELDS.get(t, ())
+            if _set_by_callee(ctx, node, name, after=True)}
 
 
 def _timeout_set_by_callee(ctx: GoCheckContext, literal: Node) -> bool:
