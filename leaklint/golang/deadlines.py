@@ -772,6 +772,9 @@ def _sets_deadline(resolver: Resolver, file: GoFile, func: Node, depth: int = 0)
             if helper is not None and helper.node is not func and _sets_deadline(
                     resolver, helper.file, helper.node, depth + 1):
                 return True
+            if function is not None and function.type == "selector_expression" and (
+                    _module_helper_sets_deadline(resolver, file, func, call, depth)):
+                return True  # `stallguard.NewConn(conn, idle)`, from another package
     for literal in file.within("composite_literal", body):
         wrapper = text(field(literal, "type"))
         read = index.funcs.get(f"{wrapper}.Read")
@@ -779,6 +782,18 @@ def _sets_deadline(resolver: Resolver, file: GoFile, func: Node, depth: int = 0)
         if read is not None and read_body is not None and _calls_setter(read.file, read_body):
             return True
     return False
+
+
+def _module_helper_sets_deadline(resolver: Resolver, file: GoFile, func: Node, call: Node,
+                                 depth: int) -> bool:
+    from leaklint.golang.summary import resolver_for  # summary imports flow, which imports us
+
+    owner = named_function(call) or func
+    callee = resolver.callee(call, resolver.env_for(owner, file, None), file)
+    if callee.info is None or callee.index is None or callee.index is resolver.index:
+        return False
+    return _sets_deadline(resolver_for(resolver, callee.index), callee.info.file,
+                          callee.info.node, depth + 1)
 
 
 def _calls_setter(file: GoFile, body: Node) -> bool:
