@@ -130,7 +130,31 @@ def serves_after(func: Node, node: Node) -> bool:
 def _runs_per_call(resolver: Resolver, file, func: Node) -> bool:
     return not (_exempt_function(func) or _suite_test(file, func) or _main_only(
         resolver, file, func) or _command_action(file, func) or _cleanup_helper(func)
-                or _test_helper(resolver, file, func) or _once_only(resolver, file, func))
+                or _test_helper(resolver, file, func) or _once_only(resolver, file, func)
+                or _never_run(file, func))
+
+
+def _never_run(file, func: Node) -> bool:
+    """A function of a test file that `go test` does not run (no Test, Benchmark, Fuzz
+    or Example name) and that nothing in the directory names: it never runs at all
+    (an example kept for a tool to read, say)."""
+    if func.type != "function_declaration" or not file.path.name.endswith("_test.go"):
+        return False
+    name = text(field(func, "name")).encode()
+    spelled = re.compile(rb"\b" + re.escape(name) + rb"\b")
+    mentions = 0
+    try:
+        siblings = sorted(file.path.parent.glob("*.go"))
+    except OSError:
+        return False
+    for path in siblings:
+        try:
+            data = file.data if path == file.path else path.read_bytes()
+        except OSError:
+            return False
+        if name in data:
+            mentions += len(spelled.findall(_NOT_CODE.sub(b"", data)))
+    return mentions == 1  # the declaration alone
 
 
 def _process_once(resolver: Resolver, file, func: Node) -> bool:
