@@ -1,5 +1,6 @@
 """Files built only for WebAssembly hosts (js/wasm, wasip1): their net/http has no sockets.
 Files built only by Go releases no toolchain in use still is (`//go:build !go1.7`).
+Magefiles (`//go:build mage`): build targets the mage tool runs once per invocation.
 
 Under GOOS=js the Transport sends through the browser's Fetch API, and a listener of
 js or wasip1 lives on the runtime's fake in-process network, so no idle connection or
@@ -108,3 +109,15 @@ def _requires_old_release(expr: str) -> bool:
 def _old_release_term(term: str) -> bool:
     match = _OLD_RELEASE.fullmatch(term.strip())
     return match is not None and int(match.group(1)) <= _NEWEST_ASSUMED
+
+
+def mage_only(data: bytes) -> bool:
+    """The file builds only with the `mage` tag: a magefile, whose targets (and what
+    they call) the mage tool runs once per invocation, like a command's main."""
+    header = data.split(b"\npackage ", 1)[0]
+    match = _BUILD_LINE.search(header)
+    if match is None:
+        return False
+    expr = match.group(1).decode("utf-8", "replace")
+    terms = _top_level(expr, "&&")
+    return len(_top_level(expr, "||")) == 1 and any(t.strip() == "mage" for t in terms)

@@ -14,7 +14,7 @@ import re
 
 from tree_sitter import Node
 
-from leaklint.golang import summary
+from leaklint.golang import buildtags, summary
 from leaklint.golang.callers_outside import (
     called_outside,
     calling_files,
@@ -131,7 +131,7 @@ def _runs_per_call(resolver: Resolver, file, func: Node) -> bool:
     return not (_exempt_function(func) or _suite_test(file, func) or _main_only(
         resolver, file, func) or _command_action(file, func) or _cleanup_helper(func)
                 or _test_helper(resolver, file, func) or _once_only(resolver, file, func)
-                or _never_run(file, func))
+                or _never_run(file, func) or buildtags.mage_only(file.data))
 
 
 def _never_run(file, func: Node) -> bool:
@@ -159,6 +159,8 @@ def _never_run(file, func: Node) -> bool:
 
 def _process_once(resolver: Resolver, file, func: Node) -> bool:
     """main, init, a command action, or a function only they (or sync.Once) reach."""
+    if buildtags.mage_only(file.data):
+        return True  # a magefile: mage runs each target once
     if func.type == "method_declaration":
         return _command_action(file, func) or _main_only(resolver, file, func)
     return func.type == "function_declaration" and (
