@@ -42,6 +42,7 @@ from leaklint.golang.parse import (
     identifiers,
     named_children,
     schemeless_url_literal,
+    statements,
     text,
     unparen,
     walk,
@@ -474,9 +475,10 @@ _TIMEOUT_FIELDS = {TRANSPORT: ("IdleConnTimeout",),
 
 def _timeouts_set_by_callees(ctx: GoCheckContext, node: Node, t) -> set[str]:
     """`transport := http.Transport{}; initTransport(&transport)`: the timeouts a module
-    function it is handed to sets on it."""
+    function it is handed to sets on it on every path (a statement of its body, not of a
+    branch: one set only for some schemes leaves the others without)."""
     return {name for name in _TIMEOUT_FIELDS.get(t, ())
-            if _set_by_callee(ctx, node, name, after=True)}
+            if _set_by_callee(ctx, node, name, after=True, always=True)}
 
 
 def _timeout_set_by_callee(ctx: GoCheckContext, literal: Node) -> bool:
@@ -486,9 +488,11 @@ def _timeout_set_by_callee(ctx: GoCheckContext, literal: Node) -> bool:
     return _set_by_callee(ctx, literal, "Timeout", after=True)
 
 
-def _set_by_callee(ctx: GoCheckContext, literal: Node, name: str, after: bool) -> bool:
+def _set_by_callee(ctx: GoCheckContext, literal: Node, name: str, after: bool,
+                   always: bool = False) -> bool:
     """The variable holding the literal is passed (after it, with `after`) to a module
-    function that assigns `p.<name>` on that parameter."""
+    function that assigns `p.<name>` on that parameter (with `always`, in a statement of
+    its body itself)."""
     variable = _variable_of(literal)
     owner = enclosing_function(literal)
     body = field(owner, "body") if owner is not None else None
@@ -503,22 +507,25 @@ def _set_by_callee(ctx: GoCheckContext, literal: Node, name: str, after: bool) -
             continue
         callee = ctx.resolver.callee(call, env, ctx.file)
         if callee.info is not None and callee.index is not None and _sets_param_field(
-                callee.info, callee.index, spelled.index(variable), name):
+                callee.info, callee.index, spelled.index(variable), name, always):
             return True
     return False
 
 
-def _sets_param_field(info, index, position: int, name: str) -> bool:
+def _sets_param_field(info, index, position: int, name: str, always: bool = False) -> bool:
     """Does the function assign `p.<name> = ...` to its position-th parameter p (and not
-    rebind p)?"""
+    rebind p)? With `always`, in a statement of the body itself, not of a branch."""
     def sets(body: Node, param: str) -> bool:
-        targets = [t for stmt in info.file.within("assignment_statement", body)
-                   for t in named_children(field(stmt, "left"))]
+        top = statements(body)
+        assignments = [(stmt, t) for stmt in info.file.within("assignment_statement", body)
+                       for t in named_children(field(stmt, "left"))]
         return any(t.type == "selector_expression" and text(field(t, "operand")) == param
-                   and text(field(t, "field")) == name for t in targets) and not any(
-            t.type == "identifier" and text(t) == param for t in targets)  # rebound
+                   and text(field(t, "field")) == name and (not always or stmt in top)
+                   for stmt, t in assignments) and not any(
+            t.type == "identifier" and text(t) == param for _, t in assignments)  # rebound
 
-    return param_fact(info, index, position, f"sets-param-field:{name}", sets)
+    return param_fact(info, index, position,
+                      f"sets-param-field{':always' if always else ''}:{name}", sets)
 
 
 def _fake_assigned_later(ctx: GoCheckContext, node: Node, fields: dict[str, Node]) -> bool:
