@@ -810,6 +810,19 @@ def _built_by_helper(index: PackageIndex | None, call: Node, depth: int) -> bool
     """`newTestResponse(200, h)`: a function of the package whose every return is a
     response built in memory."""
     function = unparen(field(call, "function")) if call.type == "call_expression" else None
+    if index is not None and function is not None and function.type == "call_expression":
+        # `mockResponse(404, nil, "")(req)`: a package function handing back a function
+        # that answers from memory, called at once.
+        maker = unparen(field(function, "function"))
+        info = index.funcs.get(text(maker)) if maker is not None and (
+            maker.type == "identifier") else None
+        body = field(info.node, "body") if info is not None and info.receiver is None else None
+        returned = [unparen(values[0]) for ret in own_returns(body)
+                    for values in [named_children(ret.named_children[0])
+                                   if ret.named_children else []] if values] if body else []
+        return bool(returned) and len(returned) == len(own_returns(body)) and all(
+            value is not None and value.type == "func_literal" and _canned_round_trip(
+                value, index, depth + 1) for value in returned)
     if index is None or function is None or function.type != "identifier":
         return False
     info = index.funcs.get(text(function))
