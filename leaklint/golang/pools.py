@@ -78,7 +78,7 @@ def sites(resolver: Resolver, file, env_of) -> list[tuple[Node, str]]:
                 continue  # cheap: only a type spelled ...Transport can be http.Transport
             if type_from_node(spelled, file.imports, resolver.index.key) == (
                     TRANSPORT) and not _keepalives_disabled(node) and not (
-                    _keepalives_disabled_later(file, node)) and not (
+                    keepalives_disabled_later(file, node)) and not (
                     replaced_before_use(node) or _dials_nothing(node)
                     or dials_in_memory(resolver, file, node)):
                 out.append((node, "http.Transport"))
@@ -90,9 +90,10 @@ def sites(resolver: Resolver, file, env_of) -> list[tuple[Node, str]]:
             callee = resolver.callee(node, env, file)
             what = _constructed(resolver, callee, node, file)
             fields = _POOL_FIELDS.get(callee.qualified())
+            # `transport, scheme := defaultHostConfig(); transport.DisableKeepAlives =
+            # true`: a factory's Transport switched off the same way pools nothing.
             if what and not (fields and pool_replaced(node, fields)) and not (
-                    what.startswith("http.Transport") and _keepalives_disabled_later(
-                        file, node)):
+                    keepalives_disabled_later(file, node)):
                 out.append((node, what))
     return out
 
@@ -124,12 +125,12 @@ def _keepalives_disabled(literal: Node) -> bool:
     return False
 
 
-def _keepalives_disabled_later(file, value: Node) -> bool:
+def keepalives_disabled_later(file, value: Node) -> bool:
     """`tr := base.Clone(); tr.DisableKeepAlives = true`: the Transport held in a local
     is switched to one connection per request before use, so it pools nothing."""
     outer = value.parent if value.parent is not None and (
         value.parent.type == "unary_expression") else value
-    target = assigned_target(outer)
+    target = assigned_target(outer, fallback_first=True)
     func = enclosing_function(value)
     body = field(func, "body") if func is not None else None
     if target is None or target.type != "identifier" or body is None:

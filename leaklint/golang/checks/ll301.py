@@ -46,6 +46,7 @@ from leaklint.golang.pools import (
     flows_to_return,
     in_once,
     interesting_names,
+    keepalives_disabled_later,
     kept,
     sites,
     skipped_by_constant,
@@ -412,7 +413,8 @@ def _per_call_callers(ctx: GoCheckContext, factory: Node, depth: int = 0
                     resolver, file, caller) or in_once(
                     resolver, file, env_of, call) or (
                     dialer_only(caller, call)) or skipped_by_constant(
-                    resolver, file, callee, call, caller):
+                    resolver, file, callee, call, caller) or keepalives_disabled_later(
+                    file, call):
                 continue
             if kept(call, caller, carriers):
                 if depth < 2 and owner == caller and _returned_as_is(call):
