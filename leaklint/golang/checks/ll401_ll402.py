@@ -1195,24 +1195,20 @@ def _keyed_field(element: Node | None) -> tuple[Node, str] | None:
 
 
 def _stored_in_unread_field(ctx: GoCheckContext, node: Node) -> bool:
-    """`h := &Recv{Client: http.DefaultClient}` where nothing in the package reads
-    `.Client`, and nothing outside can (package main, or an unexported field): the
-    client is never used to send."""
-    stored = _keyed_field(_outermost_value(node).parent)
-    if stored is None:
-        return False
-    literal, name = stored
-    spelled = field(literal, "type")
-    if spelled is None or spelled.type != "type_identifier":
-        return False
+    """`h := &Recv{Client: http.DefaultClient}` (or `suite.client = &http.Client{}`)
+    where nothing in the package reads `.Client`, and nothing outside can (package main,
+    or an unexported field): the client is never used to send."""
     index = ctx.resolver.index
+    stored = _stored_field(ctx, node)  # `&Recv{Client: c}`, or `suite.client = c`
+    if stored is None or stored[0].pkg != index.key:
+        return False
+    owner, name = stored
     # An exported field of even an unexported type is readable wherever a value of it
     # is handed out.
     private = ctx.file.package_name() == "main" or not name[:1].isupper()
-    if not private or text(spelled) not in index.structs or not index.load_mentioning(
+    if not private or owner.name not in index.structs or not index.load_mentioning(
             f".{name}".encode()):
         return False
-    owner = TypeRef(index.key, text(spelled))
     for file in index.files:
         if f".{name}".encode() not in file.data:
             continue
