@@ -387,9 +387,24 @@ class FunctionFlow:
                 if any(text(n) == res.var for n in names):
                     return False  # declared per iteration: it dies at the iteration's end
         closers = (f"{res.var}.Body.Close", f"{res.var}.Close")
-        return any(call.start_byte < res.call.start_byte and text(
-            fld(call, "function")) in closers for call in self.file.within(
-                "call_expression", body))
+        earlier = [call for call in self.file.within("call_expression", body)
+                   if call.start_byte < res.call.start_byte]
+        return any(text(fld(call, "function")) in closers for call in earlier) or any(
+            self._closes_argument(call, res.var) for call in earlier)
+
+    def _closes_argument(self, call: Node, name: str) -> bool:
+        """`drainAndClose(resp)`: a function of the module that closes what it is given
+        (a retry loop's close of the previous response, through a helper)."""
+        from leaklint.golang import summary  # summaries walk functions with flows
+
+        args = named_children(fld(call, "arguments"))
+        positions = [i for i, a in enumerate(args) if text(unparen(a)) == name]
+        if not positions:
+            return False
+        callee = self.r.callee(call, self.env, self.file)
+        return callee.info is not None and any(
+            summary.consumes(self.r, callee, i, "response", closes_only=True)
+            for i in positions)
 
     # ---- blocks and statements ----------------------------------------------------
 
