@@ -43,3 +43,13 @@ def test_findings_survive_and_no_ll000(tmp_path):
                             capture_output=True, text=True, timeout=120)
     rules = [f["rule"] for f in json.loads(result.stdout)["findings"]]
     assert "LL000" not in rules and "LL101" in rules, result.stdout
+
+
+def test_broken_file_without_newline_keeps_its_own_error_position():
+    # Cut mid-statement: still broken with the newline, so the tree is the file's own
+    # and its error lies on one of its lines.
+    source = b"package p\n\nfunc f(u string) int {\n\tr"
+    tree = parse(source)
+    assert tree.root_node.has_error
+    assert tree.root_node.end_byte <= len(source)
+    assert tree.root_node.end_point[0] <= source.count(b"\n")

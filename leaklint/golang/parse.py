@@ -33,16 +33,23 @@ def parse(source: bytes) -> Tree:
     tree = _parser().parse(source)
     if not tree.root_node.has_error:
         return tree
-    if source and not source.endswith(b"\n"):
-        # Go's lexer ends the last line at end of file; the grammar wants the newline
-        # after a closing `}` of a type declaration. Appended at the end, it moves no
-        # offset.
-        source += b"\n"
-        tree = _parser().parse(source)
-        if not tree.root_node.has_error:
-            return tree
-    if b"new(" not in source:
-        return tree
+    # Go's lexer ends the last line at end of file; the grammar wants the newline after
+    # a closing `}` of a type declaration. Appended at the end, it moves no offset. A
+    # file still broken keeps its own tree, so that errors point inside it.
+    padded = source + b"\n" if source and not source.endswith(b"\n") else source
+    if padded is not source:
+        retry = _parser().parse(padded)
+        if not retry.root_node.has_error:
+            return retry
+    if b"new(" in padded:
+        respelled = _respelled(padded)
+        if respelled is not None:
+            return respelled
+    return tree
+
+
+def _respelled(source: bytes) -> Tree | None:
+    """The tree of source with Go 1.26's `new(expr)` respelled, when that parses."""
     # Every `new(` respelled first; where the respelled file still fails, the respelling
     # nearest before each error goes back to `new(` (its argument was a type,
     # `new([]string)`), and the file is parsed again.
@@ -62,7 +69,7 @@ def parse(source: bytes) -> Tree:
         for position in restore:
             candidate[position:position + 3] = b"new"
             respelled.discard(position)
-    return tree
+    return None
 
 
 def _error_starts(root: Node) -> list[int]:
