@@ -13,6 +13,7 @@ in every case (`wasm`, `js && wasm`, `(js || wasip1) && !tinygo`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _WASM_TAGS = frozenset({"js", "wasm", "wasip1"})
 _SUFFIX = re.compile(r"_(js|wasip1|wasm)(_wasm)?(_test)?\.go$")
@@ -28,25 +29,31 @@ def wasm_only(name: str, data: bytes) -> bool:
     """The file builds only for js/wasm or wasip1 (by its name or its build line)."""
     if _SUFFIX.search(name):
         return True
+    expr = _build_expression(data)
+    return expr is not None and _requires(expr, _WASM_TAGS.__contains__)
+
+
+def _build_expression(data: bytes) -> str | None:
+    """The expression of the file's `//go:build` line, if it has one."""
     header = data.split(b"\npackage ", 1)[0]
     match = _BUILD_LINE.search(header)
-    return match is not None and _requires_wasm(match.group(1).decode("utf-8", "replace"))
+    return match.group(1).decode("utf-8", "replace") if match is not None else None
 
 
-def _requires_wasm(expr: str) -> bool:
-    """Every way to satisfy the constraint sets a wasm host's tag: each `||` alternative
-    does, or some `&&` term does (`&&` binds tighter, as in Go); a negation or anything
-    unread makes the answer no."""
+def _requires(expr: str, holds: Callable[[str], bool]) -> bool:
+    """Every way to satisfy the constraint makes some term hold: each `||` alternative
+    does, or some `&&` term does (`&&` binds tighter, as in Go); a term the predicate
+    does not accept (a negation, anything unread) makes the answer no."""
     alternatives = _top_level(expr, "||")
     if len(alternatives) > 1:
-        return all(_requires_wasm(a) for a in alternatives)
+        return all(_requires(a, holds) for a in alternatives)
     terms = _top_level(expr, "&&")
     if len(terms) > 1:
-        return any(_requires_wasm(t) for t in terms)
+        return any(_requires(t, holds) for t in terms)
     term = expr.strip()
     if term.startswith("(") and term.endswith(")") and _balanced(term[1:-1]):
-        return _requires_wasm(term[1:-1])
-    return term in _WASM_TAGS
+        return _requires(term[1:-1], holds)
+    return holds(term)
 
 
 def _top_level(expr: str, operator: str) -> list[str]:
@@ -82,28 +89,14 @@ def obsolete_release_only(data: bytes) -> bool:
     """The file's build constraint holds only under a Go release older than any in use
     (`//go:build !go1.7`, `// +build !go1.7`, a fallback for toolchains before a
     feature): the file is never compiled today, so its code says nothing about leaks."""
-    header = data.split(b"\npackage ", 1)[0]
-    match = _BUILD_LINE.search(header)
-    if match is not None:
-        return _requires_old_release(match.group(1).decode("utf-8", "replace"))
-    lines = _PLUS_BUILD_LINE.findall(header)
+    expr = _build_expression(data)
+    if expr is not None:
+        return _requires(expr, _old_release_term)
+    lines = _PLUS_BUILD_LINE.findall(data.split(b"\npackage ", 1)[0])
     # `// +build`: lines AND together, spaces OR, commas AND.
     return any(all(any(_old_release_term(term) for term in option.split(","))
                    for option in line.decode("utf-8", "replace").split())
                for line in lines)
-
-
-def _requires_old_release(expr: str) -> bool:
-    alternatives = _top_level(expr, "||")
-    if len(alternatives) > 1:
-        return all(_requires_old_release(a) for a in alternatives)
-    terms = _top_level(expr, "&&")
-    if len(terms) > 1:
-        return any(_requires_old_release(t) for t in terms)
-    term = expr.strip()
-    if term.startswith("(") and term.endswith(")") and _balanced(term[1:-1]):
-        return _requires_old_release(term[1:-1])
-    return _old_release_term(term)
 
 
 def _old_release_term(term: str) -> bool:
@@ -114,10 +107,5 @@ def _old_release_term(term: str) -> bool:
 def mage_only(data: bytes) -> bool:
     """The file builds only with the `mage` tag: a magefile, whose targets (and what
     they call) the mage tool runs once per invocation, like a command's main."""
-    header = data.split(b"\npackage ", 1)[0]
-    match = _BUILD_LINE.search(header)
-    if match is None:
-        return False
-    expr = match.group(1).decode("utf-8", "replace")
-    terms = _top_level(expr, "&&")
-    return len(_top_level(expr, "||")) == 1 and any(t.strip() == "mage" for t in terms)
+    expr = _build_expression(data)
+    return expr is not None and _requires(expr, "mage".__eq__)
