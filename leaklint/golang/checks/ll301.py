@@ -132,7 +132,15 @@ def _runs_per_call(resolver: Resolver, file, func: Node) -> bool:
     return not (_exempt_function(func) or _suite_test(file, func) or _main_only(
         resolver, file, func) or _command_action(file, func) or _cleanup_helper(func)
                 or _test_helper(resolver, file, func) or _once_only(resolver, file, func)
-                or _never_run(file, func) or buildtags.mage_only(file.data))
+                or _never_run(file, func) or _magefile(file))
+
+
+def _magefile(file) -> bool:
+    """The file is a magefile (asked once per file: every function of it asks)."""
+    key = ("ll301:magefile",)
+    if key not in file.memo:
+        file.memo[key] = buildtags.mage_only(file.data)
+    return bool(file.memo[key])
 
 
 def _never_run(file, func: Node) -> bool:
@@ -141,7 +149,14 @@ def _never_run(file, func: Node) -> bool:
     (an example kept for a tool to read, say)."""
     if func.type != "function_declaration" or not file.path.name.endswith("_test.go"):
         return False
-    name = text(field(func, "name")).encode()
+    key = ("ll301:never-run", func.start_byte)
+    if key not in file.memo:
+        file.memo[key] = _named_once_in_directory(file, text(field(func, "name")).encode())
+    return bool(file.memo[key])
+
+
+def _named_once_in_directory(file, name: bytes) -> bool:
+    """name stands once (its declaration) in the code of the file's directory."""
     spelled = re.compile(rb"\b" + re.escape(name) + rb"\b")
     mentions = 0
     try:
@@ -160,7 +175,7 @@ def _never_run(file, func: Node) -> bool:
 
 def _process_once(resolver: Resolver, file, func: Node) -> bool:
     """main, init, a command action, or a function only they (or sync.Once) reach."""
-    if buildtags.mage_only(file.data):
+    if _magefile(file):
         return True  # a magefile: mage runs each target once
     if func.type == "method_declaration":
         return _command_action(file, func) or _main_only(resolver, file, func)
