@@ -31,6 +31,7 @@ from leaklint.golang.parse import (
     named_children,
     own_returns,
     receiver_name,
+    returned_values,
     text,
     unparen,
     walk,
@@ -547,7 +548,7 @@ class _Returns:
         own = receiver_name(info.node)
         out: set[str] = set()
         for ret in own_returns(body):
-            values = named_children(ret.named_children[0]) if ret.named_children else []
+            values = returned_values(ret)
             value = unparen(values[0]) if len(values) == 1 else None
             if value is None or value.type != "selector_expression":
                 return NETWORK
@@ -817,12 +818,12 @@ def _built_by_helper(index: PackageIndex | None, call: Node, depth: int) -> bool
         info = index.funcs.get(text(maker)) if maker is not None and (
             maker.type == "identifier") else None
         body = field(info.node, "body") if info is not None and info.receiver is None else None
-        returned = [unparen(values[0]) for ret in own_returns(body)
-                    for values in [named_children(ret.named_children[0])
-                                   if ret.named_children else []] if values] if body else []
-        return bool(returned) and len(returned) == len(own_returns(body)) and all(
+        returns = own_returns(body) if body is not None else []
+        firsts = [unparen(values[0]) if (values := returned_values(ret)) else None
+                  for ret in returns]
+        return bool(firsts) and all(
             value is not None and value.type == "func_literal" and _canned_round_trip(
-                value, index, depth + 1) for value in returned)
+                value, index, depth + 1) for value in firsts)
     if index is None or function is None or function.type != "identifier":
         return False
     info = index.funcs.get(text(function))

@@ -32,6 +32,7 @@ from leaklint.golang.parse import (
     operands,
     own_returns,
     receiver_name,
+    returned_values,
     statements,
     text,
     unparen,
@@ -497,9 +498,9 @@ def _field_getter(info) -> bool:
     receiver = receiver_name(info.node)
     inside = statements(body)
     if info.params or not receiver or len(inside) != 1 or (
-            inside[0].type != "return_statement") or not inside[0].named_children:
+            inside[0].type != "return_statement"):
         return False
-    values = named_children(inside[0].named_children[0])
+    values = returned_values(inside[0])
     return bool(values) and unparen(values[0]) is not None and unparen(
         values[0]).type == "selector_expression" and _rooted_at(values[0], receiver)
 
