@@ -26,6 +26,7 @@ from leaklint.golang.types import (
     CONN_TYPES,
     FUNC,
     RESPONSE,
+    STD_ELEMENTS,
     STD_FIELDS,
     STD_METHODS,
     STD_RESULTS,
@@ -196,8 +197,20 @@ class Resolver:
             return self.type_of(value, env, file) if value is not None else None
         if kind == "range":
             element = ranged.element_type(how[1], file)
+            if element is None:
+                return self._std_element(unparen(field(how[1], "right")), env, file)
             return type_from_node(element, file.imports, self.index.key)
         return None
+
+    def _std_element(self, ranged_over: Node | None, env: Env, file: GoFile
+                     ) -> TypeRef | None:
+        """`for _, f := range zr.File`: the elements of a standard type's slice field,
+        where no declaration spells the element type."""
+        if ranged_over is None or ranged_over.type != "selector_expression":
+            return None
+        owner = self.type_of(field(ranged_over, "operand"), env, file)
+        return STD_ELEMENTS.get((owner, text(field(ranged_over, "field")))) if (
+            owner is not None) else None
 
     # ---- expression types ---------------------------------------------------------
 

@@ -72,10 +72,17 @@ STD_RESULTS: dict[tuple[str, str], TypeRef] = {
     ("github.com/hashicorp/go-cleanhttp", "DefaultPooledClient"): CLIENT,
     ("github.com/hashicorp/go-cleanhttp", "DefaultTransport"): TRANSPORT,
     ("github.com/hashicorp/go-cleanhttp", "DefaultPooledTransport"): TRANSPORT,
+    ("archive/zip", "NewReader"): TypeRef("archive/zip", "Reader"),
+    ("archive/zip", "OpenReader"): TypeRef("archive/zip", "ReadCloser"),
 }
 # Fields of standard types the rules follow: (type, field) -> field type.
 STD_FIELDS: dict[tuple[TypeRef, str], TypeRef] = {
     (CLIENT, "Transport"): ROUND_TRIPPER,
+}
+# Slice fields of standard types, ranged over: (type, field) -> element type.
+STD_ELEMENTS: dict[tuple[TypeRef, str], TypeRef] = {
+    (TypeRef("archive/zip", "Reader"), "File"): TypeRef("archive/zip", "File"),
+    (TypeRef("archive/zip", "ReadCloser"), "File"): TypeRef("archive/zip", "File"),
 }
 # Methods of standard types: (type, method) -> first result type.
 STD_METHODS: dict[tuple[TypeRef, str], TypeRef] = {
