@@ -229,10 +229,10 @@ def closes_on_entry(callee: Callee, index: int) -> bool:
     if callee.info is None or callee.index is None:
         return False
     return param_fact(callee.info, callee.index, index, "closes_on_entry",
-                      _closed_before_any_return)
+                      closed_before_any_return)
 
 
-def _closed_before_any_return(body: Node, name: str) -> bool:
+def closed_before_any_return(body: Node, name: str) -> bool:
     for stmt in statements(body):
         call = _statement_call(stmt)
         if call is not None and _calls_close_on(call, name):

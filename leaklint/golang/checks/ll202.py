@@ -41,7 +41,8 @@ def run(ctx: GoCheckContext) -> None:
         if any(_reserves_port(ctx, node, loop, n) for n in _closed_names(node)):
             continue
         name = _closed_name(node)
-        if name is not None and (_closed_again(node, loop, name) or _holds_nothing(
+        if name is not None and (_closed_again(node, loop, name) or _rotated(
+                ctx, node, name) or _holds_nothing(
                 ctx, node, loop, name) or _closed_by_callee(
                 ctx, node, name) or _view_of_outer(ctx, node, loop, name)):
             continue
@@ -337,6 +338,51 @@ def _network_resource(ctx: GoCheckContext, env, owner: Node, ident: Node, loop: 
     maker = ctx.resolver.callee(value, env, ctx.file)
     return maker.kind == "std" and maker.pkg in ("net", "crypto/tls") and (
         maker.name.startswith(("Listen", "Dial")))
+
+
+def _rotated(ctx: GoCheckContext, defer: Node, name: str) -> bool:
+    """`batch.Close(); batch = db.NewBatch(); defer batch.Close()` (or `flush(batch)`, a
+    module function that closes it): the iteration closes the value it replaces before
+    giving name a new one, so one value at most is open however many defers pile up
+    (each later one closes a value already closed)."""
+    block = defer.parent
+    owner = enclosing_function(defer)
+    if block is None or owner is None:
+        return False
+    before = [s for s in block.named_children if s.end_byte <= defer.start_byte]
+    for i in range(len(before) - 1, -1, -1):
+        stmt = before[i]
+        if stmt.type != "assignment_statement" or not any(
+                text(unparen(t)) == name for t in named_children(field(stmt, "left"))):
+            continue
+        # `=`, not `:=`: a declaration here would be a new variable the next iteration's
+        # close does not reach.
+        return any(_closes_unconditionally(earlier, name) or any(
+            summary.closes_on_entry(callee, k)
+            for callee, k in _handed_to(ctx, earlier, owner, name)) or _literal_closes(
+            ctx, earlier, owner, name) for earlier in before[:i])
+    return False
+
+
+def _literal_closes(ctx: GoCheckContext, stmt: Node, owner: Node, name: str) -> bool:
+    """`flush(batch, h)` with `flush := func(b Batch, ...) error { defer b.Close(); ...
+    }` a local of the function: the literal closes the parameter name is given to."""
+    for call in _calls_outside_literals(stmt):
+        function = unparen(field(call, "function"))
+        if function is None or function.type != "identifier":
+            continue
+        literal = unparen(assigned_before(ctx.file, owner, text(function), call.start_byte))
+        if literal is None or literal.type != "func_literal":
+            continue
+        params = [text(n) for decl in named_children(field(literal, "parameters"))
+                  for n in decl.children_by_field_name("name")]
+        args = [text(unparen(a)) for a in named_children(field(call, "arguments"))]
+        body = field(literal, "body")
+        if body is not None and any(
+                arg == name and k < len(params) and summary.closed_before_any_return(
+                    body, params[k]) for k, arg in enumerate(args)):
+            return True
+    return False
 
 
 def _closed_by_callee(ctx: GoCheckContext, defer: Node, name: str) -> bool:
