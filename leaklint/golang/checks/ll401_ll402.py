@@ -726,9 +726,24 @@ def _settings_read_only(ctx: GoCheckContext, selector: Node) -> bool:
                 parent.parent.type == "assignment_statement") and field(
                 parent.parent, "left") == parent:
             continue  # given another value
+        if _restores_default(ident):
+            continue  # `http.DefaultClient = orig`: saved to be put back, never sent on
         if not _reads_setting(ident):
             return False
     return True
+
+
+def _restores_default(ident: Node) -> bool:
+    """The identifier is the one value assigned back to X.DefaultClient (a test's
+    `t.Cleanup(func() { http.DefaultClient = orig })`)."""
+    values = ident.parent
+    statement = values.parent if values is not None else None
+    if values is None or statement is None or statement.type != "assignment_statement" or (
+            field(statement, "right") != values) or len(named_children(values)) != 1:
+        return False
+    targets = named_children(field(statement, "left"))
+    return len(targets) == 1 and targets[0].type == "selector_expression" and text(
+        field(targets[0], "field")) == "DefaultClient"
 
 
 def _reads_setting(value: Node) -> bool:
