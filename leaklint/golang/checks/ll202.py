@@ -42,7 +42,7 @@ def run(ctx: GoCheckContext) -> None:
             continue
         name = _closed_name(node)
         if name is not None and (_closed_again(node, loop, name) or _rotated(
-                ctx, node, name) or _holds_nothing(
+                ctx, node, loop, name) or _holds_nothing(
                 ctx, node, loop, name) or _closed_by_callee(
                 ctx, node, name) or _view_of_outer(ctx, node, loop, name)):
             continue
@@ -340,14 +340,16 @@ def _network_resource(ctx: GoCheckContext, env, owner: Node, ident: Node, loop: 
         maker.name.startswith(("Listen", "Dial")))
 
 
-def _rotated(ctx: GoCheckContext, defer: Node, name: str) -> bool:
+def _rotated(ctx: GoCheckContext, defer: Node, loop: Node, name: str) -> bool:
     """`batch.Close(); batch = db.NewBatch(); defer batch.Close()` (or `flush(batch)`, a
     module function that closes it): the iteration closes the value it replaces before
     giving name a new one, so one value at most is open however many defers pile up
-    (each later one closes a value already closed)."""
+    (each later one closes a value already closed). The name must outlive the
+    iteration: one declared in it is a new variable each time, which the next
+    iteration's close does not reach."""
     block = defer.parent
     owner = enclosing_function(defer)
-    if block is None or owner is None:
+    if block is None or owner is None or _declared_in(field(loop, "body"), name):
         return False
     before = [s for s in block.named_children if s.end_byte <= defer.start_byte]
     for i in range(len(before) - 1, -1, -1):
