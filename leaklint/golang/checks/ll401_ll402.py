@@ -255,7 +255,13 @@ def _fake_transport(ctx: GoCheckContext, literal: Node, value: Node | None,
     owner = enclosing_function(literal)
     env = ctx.env(owner) if owner is not None else None
     if env is None:
-        return False
+        # A package variable (`var client = &http.Client{Transport: &fakeRT{}}`): only a
+        # literal of a type the package declares is judged, by its type alone.
+        built = unparen(field(value, "operand")) if value.type == "unary_expression" else value
+        spelled = field(built, "type") if built is not None and (
+            built.type == "composite_literal") else None
+        return spelled is not None and spelled.type == "type_identifier" and (
+            _package_type_fake(ctx, text(spelled)))
     if value.type == "call_expression" and depth < 2:
         callee = ctx.resolver.callee(value, env, ctx.file)
         if callee.info is not None and callee.index is ctx.resolver.index and any(
@@ -271,18 +277,24 @@ def _fake_transport(ctx: GoCheckContext, literal: Node, value: Node | None,
     t = ctx.resolver.type_of(value, env, ctx.file)
     if t is None or t.pkg == HTTP or t.pkg == "":
         return False
-    index = ctx.resolver.index
-    if t.pkg == index.key:
-        struct = index.structs.get(t.name)
-        if struct is None:
-            # type roundTripper func(*http.Request) (*http.Response, error): an adapter
-            # around a function literal, a fake unless it renames a net/http type.
-            target = index.aliases.get(t.name)
-            return t.name in index.aliases and (target is None or target.pkg != HTTP)
-        wrapped = [*struct.fields.values(), *struct.embedded]
-        return not any(f is not None and f.pkg == HTTP and f.name in _NETWORK_TYPES
-                       for f in wrapped)
+    if t.pkg == ctx.resolver.index.key:
+        return _package_type_fake(ctx, t.name)
     return test_file
+
+
+def _package_type_fake(ctx: GoCheckContext, name: str) -> bool:
+    """A type of the package used as a RoundTripper is a fake unless it wraps a net/http
+    transport or client."""
+    index = ctx.resolver.index
+    struct = index.structs.get(name)
+    if struct is None:
+        # type roundTripper func(*http.Request) (*http.Response, error): an adapter
+        # around a function literal, a fake unless it renames a net/http type.
+        target = index.aliases.get(name)
+        return name in index.aliases and (target is None or target.pkg != HTTP)
+    wrapped = [*struct.fields.values(), *struct.embedded]
+    return not any(f is not None and f.pkg == HTTP and f.name in _NETWORK_TYPES
+                   for f in wrapped)
 
 
 _TESTING_TYPES = {"*testing.T", "*testing.B", "*testing.F", "testing.TB"}
