@@ -80,7 +80,8 @@ def sites(resolver: Resolver, file, env_of) -> list[tuple[Node, str]]:
                     TRANSPORT) and not _keepalives_disabled(node) and not (
                     keepalives_disabled_later(file, node)) and not (
                     replaced_before_use(node) or _dials_nothing(node)
-                    or dials_in_memory(resolver, file, node)):
+                    or dials_in_memory(resolver, file, node)
+                    or requests_close_connections(file, node)):
                 out.append((node, "http.Transport"))
         elif node.type == "call_expression":
             owner = enclosing_function(node)
@@ -143,6 +144,107 @@ def keepalives_disabled_later(file, value: Node) -> bool:
                 wanted) and text(right[0]) == "true":
             return True
     return False
+
+
+_REQUEST_SENDS = frozenset({"Do", "RoundTrip"})
+_URL_SENDS = frozenset({"Get", "Head", "Post", "PostForm"})
+
+
+def requests_close_connections(file, literal: Node) -> bool:
+    """`req.Close = true` on every request the function sends, and the Transport built
+    here stays in it: the transport closes each connection after its response, so its
+    pool never holds an idle one (as with DisableKeepAlives)."""
+    func = enclosing_function(literal)
+    body = field(func, "body") if func is not None else None
+    if body is None or b".Close = true" not in (body.text or b"") or _escapes(
+            literal, body):
+        return False
+    closing: set[str] = set()
+    for stmt in file.within("assignment_statement", body):
+        left = named_children(field(stmt, "left"))
+        right = named_children(field(stmt, "right"))
+        target = unparen(left[0]) if len(left) == 1 else None
+        if target is not None and target.type == "selector_expression" and text(
+                field(target, "field")) == "Close" and len(right) == 1 and text(
+                right[0]) == "true" and unparen(field(target, "operand")) is not None and (
+                unparen(field(target, "operand")).type == "identifier"):
+            closing.add(text(field(target, "operand")))
+    sends = 0
+    for call in file.within("call_expression", body):
+        function = unparen(field(call, "function"))
+        if function is None or function.type != "selector_expression":
+            continue
+        name = text(field(function, "field"))
+        args = [unparen(a) for a in named_children(field(call, "arguments"))]
+        first = args[0] if args else None
+        if name in _URL_SENDS and first is not None and first.type not in (
+                "interpreted_string_literal", "raw_string_literal"):
+            return False  # `client.Get(u)` builds a request of its own, kept alive
+        if name not in _REQUEST_SENDS or len(args) != 1:
+            continue
+        root = first
+        while root is not None and root.type == "call_expression":
+            # `req.WithContext(ctx)`, `req.Clone(ctx)`: a copy keeps Close.
+            inner = unparen(field(root, "function"))
+            root = unparen(field(inner, "operand")) if inner is not None and (
+                inner.type == "selector_expression") else None
+        if root is None or root.type != "identifier" or text(root) not in closing:
+            return False
+        sends += 1
+    return sends > 0
+
+
+def _escapes(literal: Node, body: Node) -> bool:
+    """The literal, or a local holding it (or a client built around it), is returned or
+    stored in a field, map or package variable, where sends elsewhere may keep its
+    connections alive."""
+    statement = _holding_statement(literal)
+    if statement is None:
+        return True
+    if statement.type not in ("short_var_declaration", "assignment_statement"):
+        return statement.type != "expression_statement"
+    names: set[str] = set()
+    pending = [statement]
+    while pending and len(names) < 8:
+        stmt = pending.pop()
+        for target in named_children(field(stmt, "left")):
+            target = unparen(target)
+            if target is None or target.type != "identifier":
+                return True  # `s.tr = &http.Transport{...}`
+            if text(target) != "_" and text(target) not in names:
+                names.add(text(target))
+                # `client := &http.Client{Transport: tr}`: the client holds it too.
+                for ident in identifiers(body, text(target)):
+                    parent = ident.parent
+                    if parent is not None and parent.type == "selector_expression" and (
+                            field(parent, "operand") == ident):
+                        continue  # `client.Do(req)`, `tr.CloseIdleConnections()`: a use
+                    holder = _holding_statement(ident)
+                    if holder is None or holder.type == "return_statement":
+                        return True  # returned, or handed to a call that may keep it
+                    if holder.type in ("short_var_declaration", "assignment_statement"):
+                        right = field(holder, "right")
+                        if right is not None and ident.start_byte >= right.start_byte:
+                            pending.append(holder)
+    return False
+
+
+def _holding_statement(node: Node) -> Node | None:
+    """The statement a value sits in, through literals, `&`, parentheses and expression
+    lists; None anywhere else (an argument of a call: handed on)."""
+    current = node
+    while current.parent is not None:
+        parent = current.parent
+        if parent.type in ("composite_literal", "literal_value", "keyed_element",
+                           "literal_element", "unary_expression", "expression_list",
+                           "parenthesized_expression"):
+            current = parent
+            continue
+        if parent.type in ("short_var_declaration", "assignment_statement",
+                           "return_statement", "expression_statement"):
+            return parent
+        return None
+    return None
 
 
 def _dials_nothing(literal: Node) -> bool:

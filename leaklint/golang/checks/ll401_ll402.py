@@ -47,6 +47,7 @@ from leaklint.golang.parse import (
     unparen,
     walk,
 )
+from leaklint.golang.pools import requests_close_connections
 from leaklint.golang.resolve import Env, Resolver
 from leaklint.golang.summary import param_fact, resolver_for
 from leaklint.golang.testify import ERROR_ASSERTIONS, assertion
@@ -182,7 +183,8 @@ def _check_value(ctx: GoCheckContext, node: Node, t, fields: dict[str, Node]) ->
                 ctx.resolver, ctx.file, node) and not _idle_closed_at_cleanup(ctx, node) and (
                 not _idle_closed_on_return(ctx, node)) and not dials_nothing(node) and (
                 not dials_with_deadlines(ctx.resolver, ctx.file, node)) and (
-                not dials_in_memory(ctx.resolver, ctx.file, node)):
+                not dials_in_memory(ctx.resolver, ctx.file, node)) and (
+                not requests_close_connections(ctx.file, node)):
             ctx.report.report("LL401", ctx.span(node), scope=scope,
                               what="http.Transport", missing="IdleConnTimeout",
                               fix=_idle_fix(ctx, node, fields,
