@@ -109,10 +109,59 @@ def _container_type(value: Node | None, clause: Node, file) -> Node | None:
     if value.type != "identifier":
         return None
     name = text(value)
+    declared = False
     for func in _enclosing_functions(clause):
         found = _declared_in(func, name, clause.start_byte, file)
         if found is not None:
             return found if found.type in CONTAINERS else None
+        declared = declared or _declares(func, name)
+    return None if declared else _package_var_container(file, name)
+
+
+def _declares(func: Node, name: str) -> bool:
+    """Does the function give name a meaning of its own (a parameter or a local), which
+    would shadow a package variable of that name?"""
+    for part in ("parameters", "receiver"):
+        for decl in named_children(field(func, part)):
+            if any(text(n) == name for n in decl.children_by_field_name("name")):
+                return True
+    stack = [field(func, "body")]
+    while stack:
+        node = stack.pop()
+        if node is None:
+            continue
+        if node.type in ("short_var_declaration", "range_clause") and any(
+                text(n) == name for n in named_children(field(node, "left"))):
+            return True
+        if node.type == "var_spec" and any(
+                text(n) == name for n in node.children_by_field_name("name")):
+            return True
+        stack.extend(node.named_children)
+    return False
+
+
+def _package_var_container(file, name: str) -> Node | None:
+    """The container type of a package variable of the file (`var cases = []testCase{...}`
+    or `var cases []testCase`): a table its tests range over."""
+    root = file.root
+    for decl in named_children(root) if root is not None else []:
+        if decl.type != "var_declaration":
+            continue
+        specs = [c for child in decl.named_children for c in (
+            child.named_children if child.type == "var_spec_list" else [child])
+            if c.type == "var_spec"]
+        for spec in specs:
+            names = [text(n) for n in spec.children_by_field_name("name")]
+            if name not in names:
+                continue
+            spelled = field(spec, "type")
+            if spelled is None:
+                values = named_children(field(spec, "value"))
+                value = unparen(values[names.index(name)]) if len(values) == len(
+                    names) else None
+                spelled = field(value, "type") if value is not None and (
+                    value.type == "composite_literal") else None
+            return spelled if spelled is not None and spelled.type in CONTAINERS else None
     return None
 
 
