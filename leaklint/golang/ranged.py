@@ -111,33 +111,11 @@ def _container_type(value: Node | None, clause: Node, file) -> Node | None:
     name = text(value)
     declared = False
     for func in _enclosing_functions(clause):
-        found = _declared_in(func, name, clause.start_byte, file)
+        found, given = _declared_in(func, name, clause.start_byte, file)
         if found is not None:
             return found if found.type in CONTAINERS else None
-        declared = declared or _declares(func, name)
+        declared = declared or given
     return None if declared else _package_var_container(file, name)
-
-
-def _declares(func: Node, name: str) -> bool:
-    """Does the function give name a meaning of its own (a parameter or a local), which
-    would shadow a package variable of that name?"""
-    for part in ("parameters", "receiver"):
-        for decl in named_children(field(func, part)):
-            if any(text(n) == name for n in decl.children_by_field_name("name")):
-                return True
-    stack = [field(func, "body")]
-    while stack:
-        node = stack.pop()
-        if node is None:
-            continue
-        if node.type in ("short_var_declaration", "range_clause") and any(
-                text(n) == name for n in named_children(field(node, "left"))):
-            return True
-        if node.type == "var_spec" and any(
-                text(n) == name for n in node.children_by_field_name("name")):
-            return True
-        stack.extend(node.named_children)
-    return False
 
 
 def _package_var_container(file, name: str) -> Node | None:
@@ -174,16 +152,26 @@ def _enclosing_functions(node: Node) -> Iterator[Node]:
         current = current.parent
 
 
-def _declared_in(func: Node, name: str, before: int, file) -> Node | None:
+def _declared_in(func: Node, name: str, before: int, file) -> tuple[Node | None, bool]:
     """The container type a function gives name: its parameter's type, the type of the
-    literal last assigned to it before a point, or the type of a `var` without a value."""
+    literal last assigned to it before a point, or the type of a `var` without a value;
+    and whether the function gives name a value at all (then no package variable of
+    that name is meant)."""
     for part in ("parameters", "receiver"):
         for decl in named_children(field(func, part)):
             if any(text(n) == name for n in decl.children_by_field_name("name")):
-                return field(decl, "type")
+                return field(decl, "type"), True
     body = field(func, "body")
     if body is None:
-        return None
+        return None, False
+    value = unparen(assigned_before(file, func, name, before))
+    if value is not None:
+        return (field(value, "type") if value.type == "composite_literal" else None), True
+    for spec in file.within("var_spec", body):  # `var cases []testCase`, filled later
+        if spec.end_byte <= before and any(
+                text(n) == name for n in spec.children_by_field_name("name")):
+            return field(spec, "type"), True
+    return None, False
     value = unparen(assigned_before(file, func, name, before))
     if value is not None:
         return field(value, "type") if value.type == "composite_literal" else None
