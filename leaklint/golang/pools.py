@@ -136,14 +136,24 @@ def keepalives_disabled_later(file, value: Node) -> bool:
     body = field(func, "body") if func is not None else None
     if target is None or target.type != "identifier" or body is None:
         return False
-    wanted = f"{text(target)}.DisableKeepAlives"
+    return text(target) in _switched_on(file, body, "DisableKeepAlives")
+
+
+def _switched_on(file, body: Node, setting: str) -> set[str]:
+    """The locals whose boolean setting the body sets to true (`tr.DisableKeepAlives =
+    true`, `req.Close = true`)."""
+    names: set[str] = set()
     for stmt in file.within("assignment_statement", body):
         left = named_children(field(stmt, "left"))
         right = named_children(field(stmt, "right"))
-        if len(left) == 1 and len(right) == 1 and text(left[0]).replace(" ", "") == (
-                wanted) and text(right[0]) == "true":
-            return True
-    return False
+        target = unparen(left[0]) if len(left) == 1 else None
+        operand = unparen(field(target, "operand")) if target is not None and (
+            target.type == "selector_expression") else None
+        if operand is not None and operand.type == "identifier" and text(
+                field(target, "field")) == setting and len(right) == 1 and text(
+                right[0]) == "true":
+            names.add(text(operand))
+    return names
 
 
 _REQUEST_SENDS = frozenset({"Do", "RoundTrip"})
@@ -159,16 +169,7 @@ def requests_close_connections(file, literal: Node) -> bool:
     if body is None or b".Close = true" not in (body.text or b"") or _escapes(
             literal, body):
         return False
-    closing: set[str] = set()
-    for stmt in file.within("assignment_statement", body):
-        left = named_children(field(stmt, "left"))
-        right = named_children(field(stmt, "right"))
-        target = unparen(left[0]) if len(left) == 1 else None
-        if target is not None and target.type == "selector_expression" and text(
-                field(target, "field")) == "Close" and len(right) == 1 and text(
-                right[0]) == "true" and unparen(field(target, "operand")) is not None and (
-                unparen(field(target, "operand")).type == "identifier"):
-            closing.add(text(field(target, "operand")))
+    closing = _switched_on(file, body, "Close")
     sends = 0
     for call in file.within("call_expression", body):
         function = unparen(field(call, "function"))
