@@ -104,6 +104,38 @@ _STREAM_PACKAGES = frozenset({"io", "io/ioutil", "bufio", "encoding/json", "enco
 _BODILESS = frozenset({"StatusNotModified", "StatusNoContent", "304", "204"})
 
 
+# Standard reads that take a reader to its end (or to the error that stopped them).
+_WHOLE_READS = {("io", "ReadAll"), ("io/ioutil", "ReadAll"), ("io", "Copy")}
+
+
+def _not_nil_operand(cond: Node | None) -> str | None:
+    """`err != nil`: the name tested."""
+    cond = unparen(cond)
+    if cond is None or cond.type != "binary_expression" or text(
+            fld(cond, "operator")) != "!=":
+        return None
+    left, right = unparen(fld(cond, "left")), unparen(fld(cond, "right"))
+    if left is not None and right is not None and right.type == "nil" and (
+            left.type == "identifier"):
+        return text(left)
+    return None
+
+
+def _last_assignment(if_stmt: Node, name: str) -> Node | None:
+    """The statement that last gave name a value ahead of if_stmt's condition: its
+    initializer, else the latest of the statements before it in its block."""
+    init = fld(if_stmt, "initializer")
+    candidates = [init] if init is not None else []
+    if not candidates and if_stmt.parent is not None:
+        candidates = [s for s in reversed(if_stmt.parent.named_children)
+                      if s.end_byte <= if_stmt.start_byte]
+    for stmt in candidates:
+        if stmt.type in ("short_var_declaration", "assignment_statement") and any(
+                text(t) == name for t in named_children(fld(stmt, "left"))):
+            return stmt
+    return None
+
+
 def _bodiless_code(node: Node) -> bool:
     """http.StatusNotModified, http.StatusNoContent, 304, 204: statuses whose responses
     carry no body."""
@@ -1258,6 +1290,10 @@ class FunctionFlow:
                 beside = self.scan(expr, beside)
             returned_kind = self._returned_kind(exprs, beside if beside.reachable else state,
                                                 stmt.start_byte)
+            if returned_kind == summary.FRESH and exprs and self._read_failed(stmt, exprs[0]):
+                # The transport has already dropped the connection behind a body whose
+                # read failed: the caller gets a response with nothing left to close.
+                returned_kind = summary.CLOSED
             if returned_kind is not None:
                 self.returns.append(returned_kind)
             if returned_kind == summary.FRESH and self._with_error(exprs):
@@ -1342,6 +1378,42 @@ class FunctionFlow:
         if kind == summary.KEPT and self._holds_resource(fld(origin, "arguments"), state):
             return summary.FRESH  # conn := Client(rawConn): the wrapper owns rawConn now
         return kind
+
+    def _read_failed(self, stmt: Node, first: Node) -> bool:
+        """stmt stands in the `if err != nil` branch of a read of first's whole body
+        (`data, err := io.ReadAll(resp.Body)`, `io.Copy(io.Discard, resp.Body)`): the
+        read failed, and net/http closes the connection behind a body whose Read fails."""
+        first = unparen(first)
+        if first is None or first.type != "identifier":
+            return False
+        name = text(first)
+        node = stmt
+        while node.parent is not None and node != self.func:
+            parent = node.parent
+            if parent.type == "if_statement" and node == fld(parent, "consequence"):
+                err = _not_nil_operand(fld(parent, "condition"))
+                if err is not None and self._reads_whole_body(
+                        _last_assignment(parent, err), name):
+                    return True
+            if parent.type == "func_literal":
+                return False
+            node = parent
+        return False
+
+    def _reads_whole_body(self, assignment: Node | None, name: str) -> bool:
+        """assignment's value is a read of name.Body to its end."""
+        values = named_children(fld(assignment, "right")) if assignment is not None else []
+        call = unparen(values[0]) if len(values) == 1 else None
+        if call is None or call.type != "call_expression":
+            return False
+        callee = self.r.callee(call, self.env, self.file)
+        if callee.kind != "std" or (callee.pkg, callee.name) not in _WHOLE_READS:
+            return False
+        args = [unparen(a) for a in named_children(fld(call, "arguments"))]
+        if callee.name == "Copy" and (len(args) != 2 or text(args[0]) not in (
+                "io.Discard", "ioutil.Discard")):
+            return False  # a failed Copy may be the writer's failure, the body unread
+        return bool(args) and text(args[-1]) == f"{name}.Body"
 
     def _closed_after(self, origin: Node, name: str, before: int) -> bool:
         """A statement of the block that assigns name from origin, after that
