@@ -135,8 +135,42 @@ def _once_guarded(defer: Node, loop: Node) -> bool:
                         x is not None and x.type == "nil" for x in sides) and _set_before(
                         consequence, text(tested[0]), defer):
                     return True
+            if consequence is not None and (
+                    consequence.start_byte <= defer.start_byte < consequence.end_byte) and (
+                    _flag_turned_off(condition, consequence, defer, loop)):
+                return True
         node = node.parent
     return False
+
+
+def _flag_turned_off(condition: Node | None, consequence: Node, defer: Node,
+                     loop: Node) -> bool:
+    """`if first { first = false; ...; defer x.Close() }` (or `if !done { done = true
+    ... }`): the branch turns off the local flag it tests before the defer, and nothing
+    in the loop turns it back on, so the branch runs (and the defer registers) once."""
+    wanted = "false"
+    if condition is not None and condition.type == "unary_expression" and text(
+            field(condition, "operator")) == "!":
+        condition, wanted = unparen(field(condition, "operand")), "true"
+    if condition is None or condition.type != "identifier":
+        return False
+    flag = text(condition)
+    turned_off = False
+    for stmt in walk(field(loop, "body")) if field(loop, "body") is not None else ():
+        if stmt.type not in ("assignment_statement", "short_var_declaration"):
+            continue
+        targets = named_children(field(stmt, "left"))
+        values = named_children(field(stmt, "right"))
+        for target, value in zip(targets, values, strict=False):
+            if text(target) != flag:
+                continue
+            if stmt.type == "short_var_declaration" or text(value) != wanted:
+                return False  # shadowed, set back on, or set to something unknown
+            if consequence.start_byte <= stmt.start_byte and stmt.end_byte <= (
+                    defer.start_byte) and stmt.parent is not None and (
+                    stmt.parent == consequence or stmt.parent.parent == consequence):
+                turned_off = True
+    return turned_off
 
 
 def _set_before(block: Node, spelled: str, before: Node) -> bool:
@@ -602,11 +636,27 @@ def _outlives_iteration(ident: Node, loop: Node) -> bool:
                 child != field(parent, "function")):
             return True
         if kind == "assignment_statement" and child == field(parent, "right"):
-            return any(t.type in ("index_expression", "selector_expression")
-                       for t in named_children(field(parent, "left")))
+            targets = named_children(field(parent, "left"))
+            if any(t.type in ("index_expression", "selector_expression") for t in targets):
+                return True
+            # `upload = Upload{File: f}` into a variable declared before the loop: the
+            # struct built around the value lives on past the iteration.
+            return _in_composite(ident, parent) and any(
+                t.type == "identifier" and not _declared_in(field(loop, "body"), text(t))
+                for t in targets)
         if kind in ("block", "statement_list", "for_statement", "if_statement"):
             return False
         child, parent = parent, parent.parent
+    return False
+
+
+def _in_composite(ident: Node, until: Node) -> bool:
+    """ident is a value of a composite literal below until."""
+    node = ident.parent
+    while node is not None and node != until:
+        if node.type == "composite_literal":
+            return True
+        node = node.parent
     return False
 
 
