@@ -331,7 +331,7 @@ def pool_result(resolver: Resolver, info: FuncInfo, index: PackageIndex) -> str 
                         break
                 guards.append(_constant_guard(info, node))
     if result is None and body is not None and _returns_client_type(info):
-        result = _passed_through(sub, info, body, env_of)
+        result = _passed_through(sub, info, body, env_of, guards)
     index.summaries[key] = result
     first = guards[0] if guards else None
     if first is not None and all(g is not None and g[:2] == first[:2] and g[3] == first[3]
@@ -613,12 +613,14 @@ def _read_from_store(file, body: Node, name: str) -> bool:
     return False
 
 
-def _passed_through(resolver: Resolver, info: FuncInfo, body: Node, env_of) -> str | None:
+def _passed_through(resolver: Resolver, info: FuncInfo, body: Node, env_of,
+                    guards: list[Guard | None]) -> str | None:
     """FRESH when the function hands back what a factory of the module returns
     (`return newOnlineExecutor()`) and that factory builds a new pool per call: the
     wrapper is a factory too. A memoised factory (CACHED) makes it one that shares, and
     so does a wrapper that first hands back a field when it is set (`if c.cred != nil {
-    return c.cred }`: the factories it calls store into it)."""
+    return c.cred }`: the factories it calls store into it). The guard each fresh return
+    sits under goes to guards (`if restricted { return newRestricted() }`)."""
     found = None
     cached = False
     for ret in info.file.within("return_statement", body):
@@ -636,6 +638,8 @@ def _passed_through(resolver: Resolver, info: FuncInfo, body: Node, env_of) -> s
         pooled = pool_result(resolver, callee.info, callee.index)
         if pooled == CACHED:
             return CACHED
+        if pooled == FRESH:
+            guards.append(_constant_guard(info, ret))
         found = found or pooled
     return CACHED if found and cached else found
 
