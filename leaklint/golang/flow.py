@@ -104,6 +104,8 @@ _STREAM_PACKAGES = frozenset({"io", "io/ioutil", "bufio", "encoding/json", "enco
 _BODILESS = frozenset({"StatusNotModified", "StatusNoContent", "304", "204"})
 
 
+# Web frameworks whose App.Test runs the handler in-process over an in-memory connection.
+_IN_PROCESS_APPS = ("github.com/gofiber/fiber",)
 # Standard reads that take a reader to its end (or to the error that stopped them).
 _WHOLE_READS = {("io", "ReadAll"), ("io/ioutil", "ReadAll"), ("io", "Copy")}
 
@@ -570,11 +572,29 @@ class FunctionFlow:
         if kind is None or _nil_request(expr) or self._urlless_request(expr) or (
                 self._schemeless_url(expr, callee)) or (
                 kind == "response" and sends_in_memory(self.r, self.file, self.func, expr)) or (
+                kind == "response" and self._in_process_app(expr)) or (
                 kind == "response" and sent_through_double_argument(
                     self.r, self.file, self.func, expr)) or (
                 kind == "conn" and hijacks_recorder(self.r, self.file, self.func, expr)):
             return None
         return kind, display_callee(expr)
+
+    def _in_process_app(self, call: Node) -> bool:
+        """`app.Test(req)` where app is built by a web framework whose Test serves the
+        request in-process and parses the answer from memory (fiber's App.Test)."""
+        func = unparen(fld(call, "function"))
+        operand = unparen(fld(func, "operand")) if func is not None and (
+            func.type == "selector_expression") else None
+        if operand is None or operand.type != "identifier" or text(
+                fld(func, "field")) != "Test":
+            return False
+        origin = self._assigned_call(text(operand), call.start_byte)
+        maker = unparen(fld(origin, "function")) if origin is not None else None
+        alias = unparen(fld(maker, "operand")) if maker is not None and (
+            maker.type == "selector_expression") else None
+        path = self.r.package_of_alias(text(alias), self.env, self.file) if (
+            alias is not None and alias.type == "identifier") else None
+        return path is not None and path.startswith(_IN_PROCESS_APPS)
 
     def head_request(self, call: Node, callee: Callee) -> bool:
         """http.Head / client.Head; a module helper handed the HEAD method
