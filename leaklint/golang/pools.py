@@ -902,6 +902,15 @@ def _flow(site: Node, func: Node, carriers: Carriers, returns_only: bool,
             if target is not None and target not in seen_names and body is not None:
                 seen_names.add(target)
                 work.extend(_references(carriers.file, body, target, exclude=parent))
+            holder = _local_holder_of(carriers.file, func, parent, child) if (
+                target is None) else None
+            if holder is not None and holder not in seen_names and body is not None:
+                # p.Transport = tr on a local p: p, or a closure capturing it, returned.
+                seen_names.add(holder)
+                refs = _references(carriers.file, body, holder, exclude=parent)
+                captured = _capturing_closures(refs, func, site)
+                closures.update(c.id for c in captured)
+                work.extend((*refs, *captured))
             continue
         if kind == "send_statement":
             return True
@@ -930,7 +939,13 @@ def _flow(site: Node, func: Node, carriers: Carriers, returns_only: bool,
                 stored = text(field(target_node, "field"))
                 if holder not in seen_names and body is not None:
                     seen_names.add(holder)
-                    for ref in _references(carriers.file, body, holder, exclude=parent):
+                    holder_refs = _references(carriers.file, body, holder, exclude=parent)
+                    # A closure that captures the holder (a handler around a reverse
+                    # proxy given the Transport) keeps it as long as the closure lives.
+                    captured = _capturing_closures(holder_refs, func, site)
+                    closures.update(c.id for c in captured)
+                    work.extend(captured)
+                    for ref in holder_refs:
                         if _inside(ref, target_node):
                             continue
                         read = ref.parent
@@ -1002,6 +1017,16 @@ def _method_value(carriers: Carriers, selector: Node) -> bool:
     index = carriers.resolver._index_for(t.pkg) if t is not None else None
     return index is not None and t is not None and index.method(
         t.name, text(field(selector, "field"))) is not None
+
+
+def _local_holder_of(file, func: Node, parent: Node, child: Node) -> str | None:
+    """x when parent assigns child to a field of x, a local of func (`x.Transport =
+    child`)."""
+    target = _assignment_target(parent, child)
+    if target is None or target.type != "selector_expression" or not _local_holder(
+            file, func, target):
+        return None
+    return text(unparen(field(target, "operand")))
 
 
 def _capturing_closures(refs: list[Node], func: Node, site: Node) -> list[Node]:
