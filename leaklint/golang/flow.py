@@ -572,7 +572,6 @@ class FunctionFlow:
         if kind is None or _nil_request(expr) or self._urlless_request(expr) or (
                 self._schemeless_url(expr, callee)) or (
                 kind == "response" and sends_in_memory(self.r, self.file, self.func, expr)) or (
-                kind == "response" and self._in_process_app(expr)) or (
                 kind == "response" and sent_through_double_argument(
                     self.r, self.file, self.func, expr)) or (
                 kind == "conn" and hijacks_recorder(self.r, self.file, self.func, expr)):
@@ -1023,7 +1022,8 @@ class FunctionFlow:
         body, or one served in process (`app.Test(req)`): the response holds no
         connection to close."""
         return self.head_request(call, resolved) or to_bodiless_server(
-            self.r, self.env, self.file, self.func, call) or self._server_side_request(call)
+            self.r, self.env, self.file, self.func, call) or self._server_side_request(
+            call) or self._in_process_app(call)
 
     def _returns_error(self, call: Node) -> bool:
         """Is the callee's last result an error? Unknown signatures are assumed to be."""
