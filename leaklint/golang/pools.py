@@ -905,12 +905,15 @@ def _flow(site: Node, func: Node, carriers: Carriers, returns_only: bool,
             holder = _local_holder_of(carriers.file, func, parent, child) if (
                 target is None) else None
             if holder is not None and holder not in seen_names and body is not None:
-                # p.Transport = tr on a local p: p, or a closure capturing it, returned.
+                # p.Transport = tr on a local p that a closure captures: the closure,
+                # returned (a handler around a reverse proxy), carries the pool out. (p
+                # itself returned is left to `kept`: whether such a constructor's callers
+                # run per call is judged less reliably than what it keeps.)
                 seen_names.add(holder)
                 refs = _references(carriers.file, body, holder, exclude=parent)
                 captured = _capturing_closures(refs, func, site)
                 closures.update(c.id for c in captured)
-                work.extend((*refs, *captured))
+                work.extend(captured)
             continue
         if kind == "send_statement":
             return True
