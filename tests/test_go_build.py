@@ -41,35 +41,48 @@ def _env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+def _nested_modules() -> list[Path]:
+    """Modules nested in the fixture tree (a module under an internal/ directory of its
+    repository, say), the third-party stand-ins aside: go builds each on its own."""
+    return sorted(p.parent for p in GO_FIXTURES.rglob("go.mod")
+                  if p.parent != GO_FIXTURES
+                  and "stubs" not in p.relative_to(GO_FIXTURES).parts)
+
+
 def test_fixture_module_builds(tmp_path: Path) -> None:
     go = _go()
     # Build a copy so the toolchain can never rewrite go.mod or add go.sum in the tree.
-    module = tmp_path / "fixtures-go"
-    shutil.copytree(GO_FIXTURES, module)
-    before = (module / "go.mod").read_text("utf-8")
-    proc = subprocess.run(
-        [go, "build", "./..."], cwd=module, env=_env(tmp_path),
-        capture_output=True, text=True, timeout=600,
-    )
-    assert proc.returncode == 0, f"go build ./... failed:\n{proc.stdout}{proc.stderr}"
-    # go build skips _test.go files; compiling the tests (running none) covers them too.
-    proc = subprocess.run(
-        [go, "test", "-count=1", "-run", "^$", "./..."], cwd=module, env=_env(tmp_path),
-        capture_output=True, text=True, timeout=600,
-    )
-    assert proc.returncode == 0, f"go test -run '^$' ./... failed:\n{proc.stdout}{proc.stderr}"
-    assert (module / "go.mod").read_text("utf-8") == before, "go build had to change go.mod"
-    assert not (module / "go.sum").exists(), "the fixture module must need no go.sum"
+    copy = tmp_path / "fixtures-go"
+    shutil.copytree(GO_FIXTURES, copy)
+    modules = [copy] + [copy / m.relative_to(GO_FIXTURES) for m in _nested_modules()]
+    for module in modules:
+        before = (module / "go.mod").read_text("utf-8")
+        proc = subprocess.run(
+            [go, "build", "./..."], cwd=module, env=_env(tmp_path),
+            capture_output=True, text=True, timeout=600,
+        )
+        assert proc.returncode == 0, f"go build ./... failed:\n{proc.stdout}{proc.stderr}"
+        # go build skips _test.go files; compiling the tests (running none) covers them.
+        proc = subprocess.run(
+            [go, "test", "-count=1", "-run", "^$", "./..."], cwd=module, env=_env(tmp_path),
+            capture_output=True, text=True, timeout=600,
+        )
+        assert proc.returncode == 0, (
+            f"go test -run '^$' ./... failed:\n{proc.stdout}{proc.stderr}")
+        assert (module / "go.mod").read_text("utf-8") == before, "go build changed go.mod"
+        assert not (module / "go.sum").exists(), "a fixture module must need no go.sum"
 
 
 def test_build_sees_every_fixture_package_but_ll000(tmp_path: Path) -> None:
     go = _go()
-    proc = subprocess.run(
-        [go, "list", "./..."], cwd=GO_FIXTURES, env=_env(tmp_path),
-        capture_output=True, text=True, timeout=600,
-    )
-    assert proc.returncode == 0, proc.stderr
-    listed = {line.strip() for line in proc.stdout.splitlines() if line.strip()}
+    listed: set[str] = set()
+    for module in [GO_FIXTURES, *_nested_modules()]:
+        proc = subprocess.run(
+            [go, "list", "./..."], cwd=module, env=_env(tmp_path),
+            capture_output=True, text=True, timeout=600,
+        )
+        assert proc.returncode == 0, proc.stderr
+        listed |= {line.strip() for line in proc.stdout.splitlines() if line.strip()}
     dirs = {p.parent for p in GO_FIXTURES.rglob("*.go")
             if "stubs" not in p.relative_to(GO_FIXTURES).parts}
     expected = {

@@ -131,11 +131,22 @@ def unused_internal(directory: Path) -> bool:
     tests of its own: unless it is a command (package main, the caller checks), none of
     its code ever runs."""
     found = _module_parts(directory)
-    if found is None or "internal" not in found[2]:
+    if found is None:
         return False
     root, module, parts = found
-    return _unused(Path(os.path.abspath(root)), module + "/" + "/".join(parts),
-                   Path(os.path.abspath(directory)))
+    root = Path(os.path.abspath(root))
+    if "internal" not in parts:
+        # A module nested under an internal/ directory of the repository
+        # (`.../v2/internal/test`): its importers can only be in the tree rooted at that
+        # internal directory's parent, when the directories spell the module path.
+        segments = module.split("/")
+        if "internal" not in segments:
+            return False
+        below = segments[segments.index("internal"):]
+        if len(root.parts) <= len(below) or list(root.parts[-len(below):]) != below:
+            return False
+        root = root.parents[len(below) - 1]
+    return _unused(root, module + "/" + "/".join(parts), Path(os.path.abspath(directory)))
 
 
 @functools.lru_cache(maxsize=256)
