@@ -307,9 +307,24 @@ def _writes_no_body(resolver: Resolver, env: Env, file: GoFile, handler: Node,
             parent.type == "selector_expression") else None
         if member is None and _sets_cookie(file, parent):
             continue  # http.SetCookie(w, c) adds a header
+        if member is not None and text(member) == "Write" and _writes_nothing(parent):
+            continue  # w.Write(nil): no byte of body
         if member is None or text(member) not in _QUIET_WRITER_METHODS:
             return False  # written to, or handed to something that may write
     return True
+
+
+def _writes_nothing(selector: Node) -> bool:
+    """`w.Write(nil)`, `w.Write([]byte{})`, `w.Write([]byte(""))`: a write of no bytes."""
+    call = selector.parent
+    if call is None or call.type != "call_expression" or field(call, "function") != selector:
+        return False
+    args = named_children(field(call, "arguments"))
+    if len(args) != 1:
+        return False
+    arg = unparen(args[0])
+    spelled = text(arg).replace(" ", "") if arg is not None else ""
+    return spelled in ("nil", "[]byte{}", '[]byte("")', "[]byte(``)")
 
 
 def _sets_cookie(file: GoFile, arguments: Node | None) -> bool:
