@@ -651,13 +651,17 @@ def _outlives_iteration(ident: Node, loop: Node) -> bool:
 
 
 def _in_composite(ident: Node, until: Node) -> bool:
-    """ident is a value of a composite literal below until."""
+    """ident is a value of a composite literal below until that is itself the value
+    assigned (not one handed to a call whose result is assigned)."""
     node = ident.parent
+    inside_literal = False
     while node is not None and node != until:
         if node.type == "composite_literal":
-            return True
+            inside_literal = True
+        elif node.type in ("call_expression", "func_literal"):
+            return False
         node = node.parent
-    return False
+    return inside_literal
 
 
 def _in_goroutine_literal(ident: Node, loop: Node) -> bool:
