@@ -587,6 +587,10 @@ class FunctionFlow:
         if operand is None or operand.type != "identifier" or text(
                 fld(func, "field")) != "Test":
             return False
+        declared = self.r.type_of(operand, self.env, self.file)
+        if declared is not None and declared.name == "App" and declared.pkg.startswith(
+                _IN_PROCESS_APPS):
+            return True  # `app *fiber.App`, a parameter or a field
         origin = self._assigned_call(text(operand), call.start_byte)
         maker = unparen(fld(origin, "function")) if origin is not None else None
         alias = unparen(fld(maker, "operand")) if maker is not None and (
@@ -1357,7 +1361,8 @@ class FunctionFlow:
             return None
         if first.type == "call_expression":
             callee = self.r.callee(first, self.env, self.file)
-            if self.r.in_memory(callee) or self._parsed_from_memory(first, callee):
+            if self.r.in_memory(callee) or self._parsed_from_memory(first, callee) or (
+                    self._in_process_app(first)):
                 return summary.KEPT  # a recorder's response: no connection behind it
             return summary.result(self.r, callee) if callee.info is not None else summary.FRESH
         if first.type == "unary_expression":
