@@ -24,6 +24,9 @@ from leaklint.golang.module import find_module, import_path_of, sibling_package
 _PRIVATE_SEGMENTS = frozenset({"internal", "test", "tests", "e2e", "integration"})
 _SKIPPED_DIRS = frozenset({"vendor", "testdata", "third_party", "node_modules"})
 _MAX_FILES = 50_000  # a tree larger than this is not read whole: callers stay unknown
+# Comments (a doc comment names its function) and string literals: no use of a name.
+_COMMENTS = re.compile(rb"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`[^`]*`|//[^\n]*|/\*.*?\*/""",
+                       re.DOTALL)
 
 
 def _module_parts(directory: Path) -> tuple[Path, str, tuple[str, ...]] | None:
@@ -124,6 +127,74 @@ def _module_go_files(root: Path) -> tuple[Path, ...] | None:
         if len(out) > _MAX_FILES:
             return None
     return tuple(out)
+
+
+def _private_root(directory: Path) -> tuple[Path, str] | None:
+    """(the root of the tree whose code is every importer there can be, the package's
+    import path) for a package under internal/ (also of a module nested under an
+    internal/ directory), or under the module's test, e2e or cmd trees; None for a
+    package other modules may import."""
+    found = _module_parts(directory)
+    if found is None:
+        return None
+    root, module, parts = found
+    root = Path(os.path.abspath(root))
+    path = "/".join((module, *parts))
+    if module_private(directory):
+        return root, path
+    segments = module.split("/")
+    if "internal" not in segments:
+        return None
+    below = segments[segments.index("internal"):]
+    if len(root.parts) <= len(below) or list(root.parts[-len(below):]) != below:
+        return None
+    return root.parents[len(below) - 1], path
+
+
+def never_called(directory: Path, package: str, name: str) -> bool:
+    """An exported function of a package only its own tree can import, which no code
+    of that tree names: not the package's other files (the name stands once, in its
+    declaration), nor any file importing the package (as `alias.Name`). It never runs."""
+    found = _private_root(directory)
+    if found is None or not name[:1].isupper():
+        return False
+    return _never_called(found[0], found[1], Path(os.path.abspath(directory)), package,
+                         name)
+
+
+@functools.lru_cache(maxsize=1024)
+def _never_called(root: Path, import_path: str, directory: Path, package: str,
+                  name: str) -> bool:
+    files = _module_go_files(root)
+    if files is None:
+        return False
+    word = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b")
+    quoted = b'"' + import_path.encode() + b'"'
+    importing = re.compile(rb'(?m)^\s*(?:import\s+)?([\w.]+)?\s*' + re.escape(quoted))
+    mentions = 0
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return False
+        if path.parent == directory:
+            if name.encode() in data:
+                mentions += len(word.findall(_COMMENTS.sub(b"", data)))
+            if mentions > 1:
+                return False  # the declaration and a use
+            continue
+        if quoted not in data or name.encode() not in data:
+            continue
+        code = _COMMENTS.sub(b"", data)
+        for match in importing.finditer(data):
+            alias = match.group(1).decode() if match.group(1) else package
+            if alias == ".":
+                return False  # a dot import: the bare name may be a use
+            if alias != "_" and re.search(rb"\b" + re.escape(alias.encode()) +
+                                          rb"\s*\.\s*" + re.escape(name.encode()) +
+                                          rb"\b", code):
+                return False
+    return mentions == 1
 
 
 def unused_internal(directory: Path) -> bool:

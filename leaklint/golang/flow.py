@@ -1025,9 +1025,13 @@ class FunctionFlow:
         """A HEAD request, one to the function's own test server whose handler writes no
         body, or one served in process (`app.Test(req)`): the response holds no
         connection to close."""
+        from leaklint.golang import summary
+
         return self.head_request(call, resolved) or to_bodiless_server(
             self.r, self.env, self.file, self.func, call) or self._server_side_request(
-            call) or self._in_process_app(call)
+            call) or self._in_process_app(call) or (
+            resolved.info is not None and summary.result(self.r, resolved) == (
+                summary.BODILESS))
 
     def _returns_error(self, call: Node) -> bool:
         """Is the callee's last result an error? Unknown signatures are assumed to be."""
@@ -1361,8 +1365,9 @@ class FunctionFlow:
             return None
         if first.type == "call_expression":
             callee = self.r.callee(first, self.env, self.file)
-            if self.r.in_memory(callee) or self._parsed_from_memory(first, callee) or (
-                    self._in_process_app(first)):
+            if self._in_process_app(first):
+                return summary.BODILESS  # nothing behind it, but nil on an error
+            if self.r.in_memory(callee) or self._parsed_from_memory(first, callee):
                 return summary.KEPT  # a recorder's response: no connection behind it
             return summary.result(self.r, callee) if callee.info is not None else summary.FRESH
         if first.type == "unary_expression":
@@ -1483,6 +1488,9 @@ class FunctionFlow:
             return summary.FRESH
         statuses = frozenset().union(*(state.status.get(r, frozenset()) for r in ids))
         if statuses & LIVE:
+            live = [r for r in ids if state.status.get(r, frozenset()) & LIVE]
+            if all(self.resources[r].bodiless for r in live):
+                return summary.BODILESS  # an in-process answer, a HEAD response
             return summary.FRESH
         if statuses <= {NIL}:
             return None

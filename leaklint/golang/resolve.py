@@ -515,7 +515,10 @@ class Resolver:
         if callee.info is not None:
             from leaklint.golang import summary  # summaries walk functions with this resolver
 
-            if summary.result(self, callee) != summary.FRESH:
+            kind = summary.result(self, callee)
+            if kind == summary.BODILESS:
+                return "response"  # nothing to close, but nil when the call fails
+            if kind != summary.FRESH:
                 # A getter (`func (c *T) Conn() net.Conn { return c.conn }`) or a helper
                 # that closed the body before handing the response back.
                 return None

@@ -4,7 +4,9 @@ A summary answers, for a function of the analysed package or of another package 
 the same module (through that package's own index):
 - its result: a fresh resource the caller must close (FRESH), one whose body it has
   already closed, directly, by a defer or through a helper (CLOSED), or one it keeps
-  elsewhere, a field, a parameter, a package variable (KEPT). A pass-through
+  elsewhere, a field, a parameter, a package variable (KEPT), or a response with no
+  connection behind it that is still nil on an error (BODILESS: an in-process app's
+  answer): the caller has nothing to close but must check the error. A pass-through
   `return tc.AssertResponse(req)` has the summary of the function it calls. Whether a
   fresh response may come back together with an error (`return resp, check(resp)`).
 - each parameter: closed (CLOSES) or kept, stored or handed on (KEEPS) by the
@@ -42,6 +44,7 @@ from leaklint.golang.resolve import Callee, Resolver
 from leaklint.golang.types import REQUEST_METHOD_ARG, RESPONSE
 
 FRESH, CLOSED, KEPT, CACHED = "fresh", "closed", "kept", "cached"
+BODILESS = "bodiless"
 CLOSES, KEEPS = "closes", "keeps"  # what a function does with a parameter
 # Summaries nest (a wrapper's summary walks the function it wraps): a bound keeps the
 # Python stack of a long wrapper chain far from the recursion limit.
@@ -93,7 +96,8 @@ def result(resolver: Resolver, callee: Callee) -> str:
     finally:
         _depth[0] -= 1
     kinds = flow.returns
-    out = FRESH if FRESH in kinds else CLOSED if CLOSED in kinds else KEPT
+    out = FRESH if FRESH in kinds else BODILESS if BODILESS in kinds else (
+        CLOSED if CLOSED in kinds else KEPT)
     index.summaries[key] = out
     index.summaries[f"with-error:{info.key}"] = flow.fresh_with_error
     return out
