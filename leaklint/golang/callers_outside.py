@@ -142,13 +142,22 @@ def _private_root(directory: Path) -> tuple[Path, str] | None:
     path = "/".join((module, *parts))
     if module_private(directory):
         return root, path
+    above = _internal_parent(root, module)
+    return (above, path) if above is not None else None
+
+
+def _internal_parent(root: Path, module: str) -> Path | None:
+    """For a module nested under an internal/ directory of its repository
+    (`.../v2/internal/test` at root), that directory's parent: its importers can only be
+    in the tree below it. None when the module path has no internal/ segment or the
+    directories do not spell it."""
     segments = module.split("/")
     if "internal" not in segments:
         return None
     below = segments[segments.index("internal"):]
     if len(root.parts) <= len(below) or list(root.parts[-len(below):]) != below:
         return None
-    return root.parents[len(below) - 1], path
+    return root.parents[len(below) - 1]
 
 
 def never_called(directory: Path, package: str, name: str) -> bool:
@@ -165,36 +174,67 @@ def never_called(directory: Path, package: str, name: str) -> bool:
 @functools.lru_cache(maxsize=1024)
 def _never_called(root: Path, import_path: str, directory: Path, package: str,
                   name: str) -> bool:
-    files = _module_go_files(root)
-    if files is None:
-        return False
     word = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b")
-    quoted = b'"' + import_path.encode() + b'"'
-    importing = re.compile(rb'(?m)^\s*(?:import\s+)?([\w.]+)?\s*' + re.escape(quoted))
     mentions = 0
-    for path in files:
+    for path in _package_files(directory):
         try:
             data = path.read_bytes()
         except OSError:
             return False
-        if path.parent == directory:
-            if name.encode() in data:
-                mentions += len(word.findall(_COMMENTS.sub(b"", data)))
-            if mentions > 1:
-                return False  # the declaration and a use
+        if name.encode() in data:
+            mentions += len(word.findall(_COMMENTS.sub(b"", data)))
+        if mentions > 1:
+            return False  # the declaration and a use
+    importers = _importers(root)
+    if importers is None:
+        return False
+    for path, alias in importers.get(import_path, ()):
+        if alias == ".":
+            return False  # a dot import: the bare name may be a use
+        if alias == "_":
             continue
-        if quoted not in data or name.encode() not in data:
-            continue
-        code = _COMMENTS.sub(b"", data)
-        for match in importing.finditer(data):
-            alias = match.group(1).decode() if match.group(1) else package
-            if alias == ".":
-                return False  # a dot import: the bare name may be a use
-            if alias != "_" and re.search(rb"\b" + re.escape(alias.encode()) +
-                                          rb"\s*\.\s*" + re.escape(name.encode()) +
-                                          rb"\b", code):
-                return False
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return False
+        spelled = (alias or package).encode()
+        if name.encode() in data and re.search(
+                rb"\b" + re.escape(spelled) + rb"\s*\.\s*" + re.escape(name.encode()) +
+                rb"\b", _COMMENTS.sub(b"", data)):
+            return False
     return mentions == 1
+
+
+def _package_files(directory: Path) -> list[Path]:
+    try:
+        return sorted(p for p in directory.iterdir() if p.suffix == ".go")
+    except OSError:
+        return []
+
+
+_IMPORT_BLOCK = re.compile(rb"(?ms)^import\s*\((.*?)\)|^import\s+([^\n]*)")
+_IMPORT_SPEC = re.compile(rb'(?m)^\s*([\w.]+)?\s*"([^"]+)"')
+
+
+@functools.lru_cache(maxsize=8)
+def _importers(root: Path) -> dict[str, tuple[tuple[Path, str], ...]] | None:
+    """Every import path of the tree at root, with the files importing it and the alias
+    each gives it ("" for none): one read of each file, once per process."""
+    files = _module_go_files(root)
+    if files is None:
+        return None
+    table: dict[str, list[tuple[Path, str]]] = {}
+    for path in files:
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(16384)  # imports come first, after the package clause
+        except OSError:
+            return None
+        for block in _IMPORT_BLOCK.finditer(head):
+            for spec in _IMPORT_SPEC.finditer(block.group(1) or block.group(2) or b""):
+                alias = spec.group(1).decode() if spec.group(1) else ""
+                table.setdefault(spec.group(2).decode(), []).append((path, alias))
+    return {k: tuple(v) for k, v in table.items()}
 
 
 def unused_internal(directory: Path) -> bool:
@@ -207,16 +247,10 @@ def unused_internal(directory: Path) -> bool:
     root, module, parts = found
     root = Path(os.path.abspath(root))
     if "internal" not in parts:
-        # A module nested under an internal/ directory of the repository
-        # (`.../v2/internal/test`): its importers can only be in the tree rooted at that
-        # internal directory's parent, when the directories spell the module path.
-        segments = module.split("/")
-        if "internal" not in segments:
+        above = _internal_parent(root, module)  # a module nested under internal/
+        if above is None:
             return False
-        below = segments[segments.index("internal"):]
-        if len(root.parts) <= len(below) or list(root.parts[-len(below):]) != below:
-            return False
-        root = root.parents[len(below) - 1]
+        root = above
     return _unused(root, module + "/" + "/".join(parts), Path(os.path.abspath(directory)))
 
 
