@@ -256,18 +256,9 @@ def unused_internal(directory: Path) -> bool:
 
 @functools.lru_cache(maxsize=256)
 def _unused(root: Path, import_path: str, directory: Path) -> bool:
-    files = _module_go_files(root)
-    if files is None:
+    if any(f.name.endswith("_test.go") for f in _package_files(directory)):
         return False
-    if any(f.parent == directory and f.name.endswith("_test.go") for f in files):
+    importers = _importers(root)
+    if importers is None:
         return False
-    quoted = b'"' + import_path.encode() + b'"'
-    for path in files:
-        if path.parent == directory:
-            continue
-        try:
-            if quoted in path.read_bytes():
-                return False
-        except OSError:
-            return False
-    return True
+    return all(path.parent == directory for path, _alias in importers.get(import_path, ()))
