@@ -162,29 +162,62 @@ def _internal_parent(root: Path, module: str) -> Path | None:
 
 def never_called(directory: Path, package: str, name: str) -> bool:
     """An exported function of a package only its own tree can import, which no code
-    of that tree names: not the package's other files (the name stands once, in its
-    declaration), nor any file importing the package (as `alias.Name`). It never runs."""
+    of that tree names, or names only inside functions that are never called either
+    (a generated `NewClientWithResponses` calling `NewClient`): not the package's other
+    code, nor any file importing the package (as `alias.Name`). It never runs."""
     found = _private_root(directory)
     if found is None or not name[:1].isupper():
         return False
     return _never_called(found[0], found[1], Path(os.path.abspath(directory)), package,
-                         name)
+                         name, 0)
+
+
+# Functions that run without being named: go test's entries, package initialisers.
+_RUN_UNNAMED = re.compile(r"^(Test|Benchmark|Example|Fuzz)|^(init|main)$")
+_FUNC_HEADER = re.compile(rb"(?m)^func\s*(\([^)]*\))?\s*(\w+)")
+_TOP_LEVEL = re.compile(rb"(?m)^(?:var|const|type)\b")
+_MAX_CALLER_DEPTH = 2
 
 
 @functools.lru_cache(maxsize=1024)
 def _never_called(root: Path, import_path: str, directory: Path, package: str,
-                  name: str) -> bool:
+                  name: str, depth: int) -> bool:
+    if _RUN_UNNAMED.search(name):
+        return False
     word = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b")
-    mentions = 0
+    declared = 0
     for path in _package_files(directory):
         try:
             data = path.read_bytes()
         except OSError:
             return False
-        if name.encode() in data:
-            mentions += len(word.findall(_COMMENTS.sub(b"", data)))
-        if mentions > 1:
-            return False  # the declaration and a use
+        if name.encode() not in data:
+            continue
+        code = _COMMENTS.sub(b"", data)
+        headers = list(_FUNC_HEADER.finditer(code))
+        tops = [t.start() for t in _TOP_LEVEL.finditer(code)]
+        for mention in word.finditer(code):
+            header = next((h for h in reversed(headers) if h.start() <= mention.start()),
+                          None)
+            if header is not None and any(header.start() < t <= mention.start()
+                                          for t in tops):
+                header = None  # after a later `var`, `const` or `type`: not in the func
+            if header is not None and header.start(2) == mention.start():
+                if header.group(1) is None:
+                    declared += 1  # the function's own declaration
+                    continue
+                return False  # a method of the same name: not this function
+            caller = header.group(2).decode() if header is not None else None
+            if caller is None or header.group(1) is not None or (
+                    depth >= _MAX_CALLER_DEPTH) or not _never_called(
+                    root, import_path, directory, package, caller, depth + 1):
+                # Named outside a function (a package variable), in a method, or by
+                # a function that may run: a use.
+                return False
+    if declared != 1:
+        return False
+    if not name[:1].isupper():
+        return True  # an unexported function: only its package can name it
     importers = _importers(root)
     if importers is None:
         return False
@@ -202,7 +235,7 @@ def _never_called(root: Path, import_path: str, directory: Path, package: str,
                 rb"\b" + re.escape(spelled) + rb"\s*\.\s*" + re.escape(name.encode()) +
                 rb"\b", _COMMENTS.sub(b"", data)):
             return False
-    return mentions == 1
+    return True
 
 
 def _package_files(directory: Path) -> list[Path]:
