@@ -247,6 +247,8 @@ def _package_files(directory: Path) -> list[Path]:
 
 _IMPORT_BLOCK = re.compile(rb"(?ms)^import\s*\((.*?)\)|^import\s+([^\n]*)")
 _IMPORT_SPEC = re.compile(rb'(?m)^\s*([\w.]+)?\s*"([^"]+)"')
+# A top-level declaration: the imports are all above it.
+_DECLARATION = re.compile(rb"(?m)^(?:func|type|var|const)\b")
 
 
 @functools.lru_cache(maxsize=8)
@@ -261,6 +263,8 @@ def _importers(root: Path) -> dict[str, tuple[tuple[Path, str], ...]] | None:
         try:
             with path.open("rb") as handle:
                 head = handle.read(16384)  # imports come first, after the package clause
+                if len(head) == 16384 and not _DECLARATION.search(head):
+                    head += handle.read()  # a long header: the imports may lie beyond
         except OSError:
             return None
         for block in _IMPORT_BLOCK.finditer(head):
