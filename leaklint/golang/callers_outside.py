@@ -20,13 +20,11 @@ from pathlib import Path
 
 from leaklint.golang.index import GoFile, PackageIndex, build_index
 from leaklint.golang.module import find_module, import_path_of, sibling_package
+from leaklint.golang.parse import NOT_CODE
 
 _PRIVATE_SEGMENTS = frozenset({"internal", "test", "tests", "e2e", "integration"})
 _SKIPPED_DIRS = frozenset({"vendor", "testdata", "third_party", "node_modules"})
 _MAX_FILES = 50_000  # a tree larger than this is not read whole: callers stay unknown
-# Comments (a doc comment names its function) and string literals: no use of a name.
-_COMMENTS = re.compile(rb"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`[^`]*`|//[^\n]*|/\*.*?\*/""",
-                       re.DOTALL)
 
 
 def _module_parts(directory: Path) -> tuple[Path, str, tuple[str, ...]] | None:
@@ -160,6 +158,11 @@ def _internal_parent(root: Path, module: str) -> Path | None:
     return root.parents[len(below) - 1]
 
 
+def tree_private(directory: Path) -> bool:
+    """Only code of the package's own tree can import it (see _private_root)."""
+    return _private_root(directory) is not None
+
+
 def never_called(directory: Path, package: str, name: str) -> bool:
     """An exported function of a package only its own tree can import, which no code
     of that tree names, or names only inside functions that are never called either
@@ -193,7 +196,7 @@ def _never_called(root: Path, import_path: str, directory: Path, package: str,
             return False
         if name.encode() not in data:
             continue
-        code = _COMMENTS.sub(b"", data)
+        code = NOT_CODE.sub(b"", data)
         headers = list(_FUNC_HEADER.finditer(code))
         tops = [t.start() for t in _TOP_LEVEL.finditer(code)]
         for mention in word.finditer(code):
@@ -233,7 +236,7 @@ def _never_called(root: Path, import_path: str, directory: Path, package: str,
         spelled = (alias or package).encode()
         if name.encode() in data and re.search(
                 rb"\b" + re.escape(spelled) + rb"\s*\.\s*" + re.escape(name.encode()) +
-                rb"\b", _COMMENTS.sub(b"", data)):
+                rb"\b", NOT_CODE.sub(b"", data)):
             return False
     return True
 

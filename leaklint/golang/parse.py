@@ -29,6 +29,11 @@ NEW_RESPELLED = "nEw"
 _MAX_RESPELL_ROUNDS = 8
 
 
+# What is not code in Go source: string and rune literals, line and block comments (a
+# doc comment names its function; a string may spell any name). For text searches.
+NOT_CODE = re.compile(rb"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`[^`]*`|//[^\n]*|/\*.*?\*/""",
+                      re.DOTALL)
+
 def parse(source: bytes) -> Tree:
     tree = _parser().parse(source)
     if not tree.root_node.has_error:

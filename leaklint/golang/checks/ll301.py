@@ -30,6 +30,7 @@ from leaklint.golang.context import (
 from leaklint.golang.index import FACTORY_HINTS, FuncInfo, called_name, receiver_type
 from leaklint.golang.parse import (
     NEW_RESPELLED,
+    NOT_CODE,
     assigned_before,
     field,
     identifiers,
@@ -169,7 +170,7 @@ def _named_once_in_directory(file, name: bytes) -> bool:
         except OSError:
             return False
         if name in data:
-            mentions += len(spelled.findall(_NOT_CODE.sub(b"", data)))
+            mentions += len(spelled.findall(NOT_CODE.sub(b"", data)))
     return mentions == 1  # the declaration alone
 
 
@@ -531,7 +532,6 @@ _MAX_MAIN_DEPTH = 3
 _MAX_HELPER_DEPTH = 3
 # Comments, strings and runes name no function (`Use: "healthcheck"`); literals are
 # matched first so that a `//` inside one (a URL) does not start a comment.
-_NOT_CODE = re.compile(rb"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`[^`]*`|//[^\n]*""")
 
 
 def _pending_mention(index, needle: bytes) -> bool:
@@ -575,7 +575,7 @@ def _outside_calls(resolver: Resolver, file, func: Node
         calls = [c for c in other.within("call_expression", other.root)
                  if c.start_byte in {start for start, called, qualifier in other.call_names()
                                      if called == name and qualifier == target}]
-        if len(spelled.findall(_NOT_CODE.sub(b"", other.data))) > len(calls):
+        if len(spelled.findall(NOT_CODE.sub(b"", other.data))) > len(calls):
             return None  # a method of the same name, or the function handed on as a value
         where = Resolver(index, path.parent, resolver.models)
         out += [(where, other, c, path.name.endswith("_test.go")) for c in calls]
@@ -600,7 +600,7 @@ def _calls_by_name(resolver: Resolver, file, func: Node,
         starts = {start for start, called, path in other.call_names()
                   if called == name.decode() and path is None}
         if values_escape:
-            mentions = len(spelled.findall(_NOT_CODE.sub(b"", other.data)))
+            mentions = len(spelled.findall(NOT_CODE.sub(b"", other.data)))
             if mentions - (other is file) > len(starts):  # the declaration names it once
                 return None
         calls += [(other, call) for call in other.within("call_expression", other.root)
