@@ -8,7 +8,7 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from leaklint.golang import buildtags, handout
-from leaklint.golang.callers_outside import never_called, unused_internal
+from leaklint.golang.callers_outside import never_called, tree_private, unused_internal
 from leaklint.golang.context import (
     GoCheckContext,
     enclosing_function,
@@ -83,9 +83,14 @@ def run(ctx: GoCheckContext) -> None:
     default_client_lines: set[int] = set()
     candidates = [n for k in ("composite_literal", "literal_value", "call_expression",
                               "selector_expression", "var_spec") for n in ctx.file.nodes(k)]
-    dead: dict[int, bool] = {}
+    # Functions that never run, asked once each and only in a package its tree alone
+    # can import (most packages are not: the question is then never asked).
+    package = ctx.file.package_name()
+    dead: dict[int, bool] | None = {} if package and package != "main" and not (
+        ctx.file.path.name.endswith("_test.go")) and tree_private(
+        ctx.file.path.parent) else None
     for node in candidates:
-        if _in_never_called(ctx, node, dead):
+        if dead is not None and _in_never_called(ctx, node, dead):
             continue
         kind = node.type
         if kind == "composite_literal":
@@ -1479,15 +1484,10 @@ def _in_never_called(ctx: GoCheckContext, node: Node, dead: dict[int, bool]) -> 
     """node sits in an exported function of a package only its own tree can import
     (under internal/, test/, cmd/...) that no code of the tree names: generated client
     constructors nothing calls never run, nor do the clients they build."""
-    func = node.parent
-    while func is not None and func.type not in ("function_declaration",
-                                                 "method_declaration"):
-        func = func.parent
+    func = named_function(node)
     if func is None or func.type != "function_declaration":
         return False
     if func.id not in dead:
-        package = ctx.file.package_name()
-        dead[func.id] = bool(package) and package != "main" and not (
-            ctx.file.path.name.endswith("_test.go")) and never_called(
-            ctx.file.path.parent, package, text(field(func, "name")))
+        dead[func.id] = never_called(ctx.file.path.parent, ctx.file.package_name(),
+                                     text(field(func, "name")))
     return dead[func.id]
